@@ -1,0 +1,95 @@
+package io.eoscope.curvature.analysis;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import io.eoscope.curvature.alignment.AlignmentReport;
+import io.eoscope.curvature.alignment.LayerAlignment;
+import io.eoscope.curvature.hessian.Curvature;
+import java.util.Map;
+
+/**
+ * The result of one analysis, serialised exactly as CONTRACTS.md section 4 (plus extra fields).
+ *
+ * @param loss L̃(θ)
+ * @param n N
+ * @param classes C
+ * @param parameters P
+ * @param spectra the spectra computed
+ * @param alignment the section-6 quantities, or null when not computed
+ * @param info extra descriptive fields (dtype, device, solver, seconds, …)
+ */
+public record AnalysisReport(double loss, int n, int classes, long parameters, Map<Curvature, Spectrum> spectra,
+        AlignmentReport alignment, Map<String, Object> info) {
+
+    /** The JSON object of CONTRACTS.md section 4; non-finite numbers are written as null. */
+    public JsonObject toJson() {
+        JsonObject o = new JsonObject();
+        o.add("loss", number(loss));
+        o.addProperty("n", n);
+        o.addProperty("classes", classes);
+        o.addProperty("parameters", parameters);
+        for (Curvature c : Curvature.values()) {
+            Spectrum s = spectra.get(c);
+            if (s != null) {
+                JsonObject j = new JsonObject();
+                j.add("eigenvalues", array(s.eigenvalues()));
+                j.add("residuals", array(s.residuals()));
+                j.addProperty("products", s.products());
+                j.addProperty("converged", s.converged());
+                o.add(c.id(), j);
+            }
+        }
+        Spectrum g = spectra.get(Curvature.GAUSS_NEWTON);
+        if (g != null) {
+            o.add("rho_K", number(g.top()));
+        }
+        if (alignment != null) {
+            o.add("K_max_sq_mean", number(alignment.kMaxSqMean()));
+            JsonArray layers = new JsonArray();
+            for (LayerAlignment l : alignment.layers()) {
+                JsonObject j = new JsonObject();
+                j.addProperty("layer", l.layer());
+                j.add("gauss_newton_top", number(l.gaussNewtonTop()));
+                j.add("K_max_sq_mean", number(l.kMaxSqMean()));
+                j.add("pi_chi", number(l.piChi()));
+                j.add("p_chi_delta", number(l.pChiDelta()));
+                j.add("pi_J", number(l.piJ()));
+                j.add("p_delta_J", number(l.pDeltaJ()));
+                j.add("delta_L_max_sq_mean", number(l.deltaLMaxSqMean()));
+                j.add("delta_max_sq_mean", number(l.deltaMaxSqMean()));
+                layers.add(j);
+            }
+            o.add("layers", layers);
+            o.addProperty("per_sample_n", alignment.samples());
+            o.addProperty("layer_spectra_route", alignment.layerSpectraRoute());
+        }
+        for (Map.Entry<String, Object> e : info.entrySet()) {
+            Object v = e.getValue();
+            o.add(e.getKey(), v instanceof Number ? number(((Number) v).doubleValue()) : new JsonPrimitive(String.valueOf(v)));
+        }
+        return o;
+    }
+
+    /** Pretty JSON text. */
+    public String toJsonText() {
+        return new GsonBuilder().setPrettyPrinting().create().toJson(toJson());
+    }
+
+    private static JsonArray array(double[] values) {
+        JsonArray a = new JsonArray();
+        for (double v : values) {
+            a.add(number(v));
+        }
+        return a;
+    }
+
+    private static com.google.gson.JsonElement number(double v) {
+        if (!Double.isFinite(v)) {
+            return JsonNull.INSTANCE;
+        }
+        return new JsonPrimitive(v);
+    }
+}

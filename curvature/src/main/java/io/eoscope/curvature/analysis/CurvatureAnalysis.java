@@ -1,0 +1,121 @@
+package io.eoscope.curvature.analysis;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import io.eoscope.curvature.alignment.AlignmentReport;
+import io.eoscope.curvature.alignment.LayerwiseAlignment;
+import io.eoscope.curvature.eigen.EigenResult;
+import io.eoscope.curvature.eigen.EigenSolver;
+import io.eoscope.curvature.eigen.SymmetricOperator;
+import io.eoscope.curvature.hessian.Curvature;
+import io.eoscope.curvature.hessian.CurvatureOperator;
+import io.eoscope.curvature.hessian.CurvatureProducts;
+import io.eoscope.curvature.net.DeviceData;
+import io.eoscope.curvature.net.Network;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One analysis of a model on a dataset: loss, the top-k spectra of 𝓗, G and H, and the layerwise
+ * alignment quantities. An instance keeps each spectrum's eigenvectors and warm-starts the next
+ * {@link #analyze} call from them (successive snapshots of one run change little), so keep one
+ * instance per run. Not thread-safe: one instance per thread.
+ */
+public final class CurvatureAnalysis implements AutoCloseable {
+    private final AnalysisOptions options;
+    private final NDManager manager;
+    private final Map<Curvature, NDArray> warmStarts = new EnumMap<>(Curvature.class);
+
+    /** @param parent the manager (and device) that holds the warm-start vectors */
+    public CurvatureAnalysis(AnalysisOptions options, NDManager parent) {
+        this.options = options;
+        this.manager = parent.newSubManager();
+    }
+
+    /** Analyses {@code network} on {@code data}. */
+    public AnalysisReport analyze(Network network, DeviceData data, AnalysisProgress progress) {
+        long started = System.nanoTime();
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("dtype", network.dataType() == DataType.FLOAT64 ? "float64" : "float32");
+        info.put("device", network.manager().getDevice().toString());
+        info.put("solver", options.solver());
+        info.put("tolerance", options.tolerance());
+        Map<Curvature, Spectrum> spectra = new EnumMap<>(Curvature.class);
+        AlignmentReport alignment = null;
+        try (CurvatureProducts products = new CurvatureProducts(network, data)) {
+            double loss = loss(network, data);
+            EigenSolver solver = EigenSolver.named(options.solver());
+            for (Curvature kind : Curvature.values()) {
+                if (!options.spectra().contains(kind)) {
+                    continue;
+                }
+                SymmetricOperator op = reporting(CurvatureOperator.of(products, kind), kind.id(), progress);
+                NDArray warm = warmStarts.get(kind);
+                if (warm != null && warm.getShape().get(1) != products.dimension()) {
+                    warm = null; // another architecture: start cold
+                }
+                EigenResult r = solver.solve(op, options.eigenOptions(), warm, manager);
+                if (warmStarts.containsKey(kind)) {
+                    warmStarts.get(kind).close();
+                }
+                warmStarts.put(kind, r.vectors());
+                spectra.put(kind, Spectrum.of(r));
+            }
+            if (options.layerwise()) {
+                LayerwiseAlignment.Options alignmentOptions = options.alignmentOptions();
+                int total = LayerwiseAlignment.progressSteps(data, network.model().classes(), network.model().layers(),
+                        alignmentOptions);
+                alignment = LayerwiseAlignment.compute(network, data, products, alignmentOptions,
+                        done -> progress.update("alignment", done, total));
+            }
+            info.put("seconds", (System.nanoTime() - started) / 1e9);
+            return new AnalysisReport(loss, data.size(), network.model().classes(), network.parameterCount(), spectra,
+                    alignment, info);
+        }
+    }
+
+    /** L̃(θ) = (1/N) Σ l(f(x_n), y_n), summed in chunks. */
+    public static double loss(Network network, DeviceData data) {
+        double sum = 0;
+        for (int c = 0; c < data.chunks(); c++) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray perSample = network.model().loss().perSample(network.logits(data.inputs(c)), data.targets(c));
+                sum += perSample.sum().toType(DataType.FLOAT64, false).getDouble();
+            }
+        }
+        return sum / data.size();
+    }
+
+    private static SymmetricOperator reporting(SymmetricOperator op, String stage, AnalysisProgress progress) {
+        return new SymmetricOperator() {
+            private long products;
+
+            @Override
+            public long dimension() {
+                return op.dimension();
+            }
+
+            @Override
+            public DataType dataType() {
+                return op.dataType();
+            }
+
+            @Override
+            public NDArray apply(NDArray block) {
+                NDArray out = op.apply(block);
+                products += block.getShape().get(0);
+                progress.update(stage, products, -1);
+                return out;
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

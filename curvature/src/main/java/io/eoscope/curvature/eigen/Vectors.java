@@ -1,0 +1,127 @@
+package io.eoscope.curvature.eigen;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import java.util.Random;
+
+/** Small vector and block helpers shared by the solvers (rows are vectors). */
+final class Vectors {
+    private Vectors() {}
+
+    /** A value of a one-element array as a double, whatever its precision. */
+    static double scalar(NDArray a) {
+        return a.toType(DataType.FLOAT64, false).getDouble();
+    }
+
+    /** A [rows, n] block of the given precision as a Java matrix. */
+    static double[][] toMatrix(NDArray a) {
+        long[] s = a.getShape().getShape();
+        double[] flat = a.toType(DataType.FLOAT64, false).toDoubleArray();
+        double[][] out = new double[(int) s[0]][(int) s[1]];
+        for (int i = 0; i < out.length; i++) {
+            System.arraycopy(flat, i * out[i].length, out[i], 0, out[i].length);
+        }
+        return out;
+    }
+
+    /** A Java matrix as a [rows, cols] array of the given precision. */
+    static NDArray fromMatrix(NDManager manager, double[][] m, DataType type) {
+        double[] flat = new double[m.length * m[0].length];
+        for (int i = 0; i < m.length; i++) {
+            System.arraycopy(m[i], 0, flat, i * m[0].length, m[0].length);
+        }
+        return manager.create(flat, new Shape(m.length, m[0].length)).toType(type, false);
+    }
+
+    /** Gaussian rows [k, n] from {@code random}. */
+    static NDArray gaussian(NDManager manager, Random random, int k, long n, DataType type) {
+        double[] v = new double[Math.toIntExact(k * n)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = random.nextGaussian();
+        }
+        return manager.create(v, new Shape(k, n)).toType(type, false);
+    }
+
+    /**
+     * Orthonormalises the rows of {@code block} (Gram-Schmidt, twice), also against {@code against}
+     * (already orthonormal rows, may be empty). A row that is (numerically) dependent is replaced by a
+     * random one. Returns a new [k, n] array attached to {@code manager}.
+     */
+    static NDArray orthonormalRows(NDArray block, List<NDArray> against, NDManager manager, Random random) {
+        int k = (int) block.getShape().get(0);
+        long n = block.getShape().get(1);
+        NDArray[] rows = new NDArray[k];
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            for (int i = 0; i < k; i++) {
+                NDArray v = block.get(i);
+                for (int attempt = 0; ; attempt++) {
+                    double before = scalar(v.norm());
+                    for (int pass = 0; pass < 2; pass++) {
+                        for (NDArray q : against) {
+                            v = v.sub(q.mul(v.dot(q)));
+                        }
+                        for (int j = 0; j < i; j++) {
+                            v = v.sub(rows[j].mul(v.dot(rows[j])));
+                        }
+                    }
+                    double after = scalar(v.norm());
+                    if (after > 1e-10 * Math.max(before, 1e-300) && after > 0) {
+                        rows[i] = v.div(after);
+                        break;
+                    }
+                    if (attempt > 5) {
+                        throw new ArithmeticException("cannot extend an orthonormal basis in dimension " + n);
+                    }
+                    v = gaussian(block.getManager(), random, 1, n, block.getDataType()).get(0);
+                }
+            }
+            NDArray out = ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(rows));
+            NDScope.unregister(out);
+            out.attach(manager);
+            return out;
+        }
+    }
+
+    /** Detaches {@code a} from the current scope and gives it to {@code manager}. */
+    static NDArray keep(NDArray a, NDManager manager) {
+        NDScope.unregister(a);
+        a.attach(manager);
+        return a;
+    }
+
+    /**
+     * The convergence rule of {@link EigenOptions}: every Ritz value moved by at most tol·|λ| since
+     * the previous iteration and its relative residual is at most √tol. Magnitudes below 1e-12 of the
+     * largest count as zero (an operator that vanishes, such as H of a ReLU network, converges).
+     */
+    static boolean converged(double[] values, double[] previous, double[] residuals, double tolerance) {
+        if (previous == null) {
+            return false;
+        }
+        double scale = 0;
+        for (double v : values) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < values.length; i++) {
+            double size = Math.max(Math.abs(values[i]), 1e-12 * scale);
+            if (size == 0) {
+                continue;
+            }
+            if (Math.abs(values[i] - previous[i]) > tolerance * size || residuals[i] > Math.sqrt(tolerance)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** ‖a − λb‖ / |λ| with the zero convention of {@link #converged}. */
+    static double relativeResidual(double residualNorm, double value, double scale) {
+        double size = Math.max(Math.abs(value), 1e-12 * scale);
+        return size == 0 ? 0 : residualNorm / size;
+    }
+}

@@ -1,0 +1,66 @@
+package io.eoscope.curvature.hessian;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.eoscope.curvature.eigen.SymmetricOperator;
+
+/**
+ * 𝓗, G or H as a {@link SymmetricOperator} on ℝᴾ, or its diagonal block for one layer (for example
+ * Gˡ, the layer-l block of G, on the Pₗ parameters of layer l).
+ */
+public final class CurvatureOperator implements SymmetricOperator {
+    private final CurvatureProducts products;
+    private final Curvature kind;
+    private final long from;
+    private final long to;
+
+    private CurvatureOperator(CurvatureProducts products, Curvature kind, long from, long to) {
+        this.products = products;
+        this.kind = kind;
+        this.from = from;
+        this.to = to;
+    }
+
+    /** The whole operator. */
+    public static CurvatureOperator of(CurvatureProducts products, Curvature kind) {
+        return new CurvatureOperator(products, kind, 0, products.dimension());
+    }
+
+    /** The diagonal block of layer {@code layer} (1-based). */
+    public static CurvatureOperator layerBlock(CurvatureProducts products, Curvature kind, int layer) {
+        long[] range = products.network().layerRange(layer);
+        return new CurvatureOperator(products, kind, range[0], range[1]);
+    }
+
+    @Override
+    public long dimension() {
+        return to - from;
+    }
+
+    @Override
+    public DataType dataType() {
+        return products.network().dataType();
+    }
+
+    @Override
+    public NDArray apply(NDArray block) {
+        if (from == 0 && to == products.dimension()) {
+            return products.apply(kind, block);
+        }
+        long k = block.getShape().get(0);
+        long p = products.dimension();
+        NDList parts = new NDList();
+        if (from > 0) {
+            parts.add(block.getManager().zeros(new Shape(k, from), block.getDataType(), block.getDevice()));
+        }
+        parts.add(block);
+        if (to < p) {
+            parts.add(block.getManager().zeros(new Shape(k, p - to), block.getDataType(), block.getDevice()));
+        }
+        NDArray embedded = NDArrays.concat(parts, 1);
+        return products.apply(kind, embedded).get(":, " + from + ":" + to);
+    }
+}

@@ -1,0 +1,154 @@
+package io.eoscope.curvature.hessian;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import io.eoscope.curvature.net.DeviceData;
+import io.eoscope.curvature.net.Network;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Exact, matrix-free products with 𝓗, G and H over the whole dataset (SCIENCE.md section 2), from
+ * one Hessian-vector-product primitive: a backward pass with {@code create_graph}, then one backward
+ * pass of ⟨∇θ, vⱼ⟩ per vector of the block. Sums run over the dataset in chunks.
+ *
+ * <p>An instance owns its own differentiable copies of the parameters, so instances on different
+ * threads never share autograd state; one instance must not be used by two threads at once.
+ */
+public final class CurvatureProducts implements AutoCloseable {
+    private final Network network;
+    private final DeviceData data;
+    private final NDManager manager;
+    private final List<NDArray> leaves = new ArrayList<>();
+    private final AtomicLong products = new AtomicLong();
+
+    /** Products for {@code network} on {@code data}; neither is closed by this object. */
+    public CurvatureProducts(Network network, DeviceData data) {
+        this.network = network;
+        this.data = data;
+        this.manager = network.manager().newSubManager();
+        for (NDArray p : network.parameters()) {
+            NDArray leaf = p.duplicate();
+            leaf.attach(manager);
+            leaf.setRequiresGradient(true);
+            leaves.add(leaf);
+        }
+    }
+
+    /** P, the dimension of the operators. */
+    public long dimension() {
+        return network.parameterCount();
+    }
+
+    /** The network these products differentiate. */
+    public Network network() {
+        return network;
+    }
+
+    /** Single-vector operator products done so far (a block of k counts k). */
+    public long products() {
+        return products.get();
+    }
+
+    /**
+     * Applies {@code kind} to each row of {@code block} [k, P]; returns [k, P] in the block's precision,
+     * registered with the caller's {@link NDScope} if there is one.
+     */
+    public NDArray apply(Curvature kind, NDArray block) {
+        int k = Math.toIntExact(block.getShape().get(0));
+        NDArray result = manager.zeros(block.getShape(), block.getDataType(), block.getDevice());
+        double scale = 1.0 / data.size();
+        JniUtils.setGradMode(true);
+        try {
+            for (int c = 0; c < data.chunks(); c++) {
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    NDArray logits = network.logits(leaves, data.inputs(c));
+                    NDArray objective = kind.objective(network.model().loss(), logits, data.targets(c)).mul(scale);
+                    backward(objective, true, true);
+                    NDList grads = gradients();
+                    NDArray directional = block.matMul(flatten(grads)); // [k], each ⟨∇θ, vⱼ⟩ with its graph
+                    for (NDArray g : grads) {
+                        GradientDetacher.detachInPlace((PtNDArray) g);
+                    }
+                    zeroGradients();
+                    NDList rows = new NDList(k);
+                    for (int j = 0; j < k; j++) {
+                        backward(directional.get(j), j + 1 < k, false);
+                        rows.add(flatten(gradients()));
+                        zeroGradients();
+                    }
+                    result.addi(NDArrays.stack(rows));
+                }
+            }
+        } finally {
+            // libtorch's grad mode is thread-local; DJL keeps it off outside a GradientCollector.
+            JniUtils.setGradMode(false);
+        }
+        products.addAndGet(k);
+        return result;
+    }
+
+    /** ∇L̃ as a flat vector [P], summed over the dataset in chunks. */
+    public NDArray gradient() {
+        NDArray result = manager.zeros(new ai.djl.ndarray.types.Shape(dimension()), network.dataType(),
+                network.parameters().get(0).getDevice());
+        JniUtils.setGradMode(true);
+        try {
+            for (int c = 0; c < data.chunks(); c++) {
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    NDArray logits = network.logits(leaves, data.inputs(c));
+                    NDArray objective = network.model().loss().perSample(logits, data.targets(c)).sum()
+                            .mul(1.0 / data.size());
+                    backward(objective, false, false);
+                    result.addi(flatten(gradients()));
+                    zeroGradients();
+                }
+            }
+        } finally {
+            // libtorch's grad mode is thread-local; DJL keeps it off outside a GradientCollector.
+            JniUtils.setGradMode(false);
+        }
+        return result;
+    }
+
+    private static void backward(NDArray scalar, boolean keepGraph, boolean createGraph) {
+        try (NDArray ones = scalar.onesLike()) {
+            JniUtils.backward((PtNDArray) scalar, (PtNDArray) ones, keepGraph, createGraph);
+        }
+    }
+
+    private NDList gradients() {
+        NDList grads = new NDList(leaves.size());
+        for (NDArray leaf : leaves) {
+            grads.add(leaf.getGradient());
+        }
+        return grads;
+    }
+
+    private void zeroGradients() {
+        for (NDArray leaf : leaves) {
+            JniUtils.zeroGrad((PtNDArray) leaf);
+        }
+    }
+
+    private static NDArray flatten(NDList parts) {
+        NDList flat = new NDList(parts.size());
+        for (NDArray p : parts) {
+            flat.add(p.flatten());
+        }
+        return NDArrays.concat(flat);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,81 @@
+package io.eoscope.curvature.net;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * A labelled dataset on a device: inputs [N, d] and one-hot targets [N, C] in the network's
+ * precision, cut into chunks of at most {@code chunkSize} samples for every whole-dataset sum.
+ */
+public final class DeviceData implements AutoCloseable {
+    private final NDManager manager;
+    private final NDArray x;
+    private final NDArray oneHot;
+    private final int n;
+    private final int chunkSize;
+
+    private DeviceData(NDManager manager, NDArray x, NDArray oneHot, int chunkSize) {
+        this.manager = manager;
+        this.x = x;
+        this.oneHot = oneHot;
+        this.n = (int) x.getShape().get(0);
+        this.chunkSize = chunkSize;
+    }
+
+    /** Uploads {@code data} with {@code classes} one-hot columns into a child manager of {@code parent}. */
+    public static DeviceData upload(LabeledData data, int classes, NDManager parent, DataType dataType, int chunkSize) {
+        if (chunkSize <= 0) {
+            throw new IllegalArgumentException("chunk size must be positive");
+        }
+        NDManager manager = parent.newSubManager();
+        NDArray x = manager.create(data.x(), new Shape(data.n(), data.inputWidth())).toType(dataType, false);
+        double[] hot = new double[data.n() * classes];
+        for (int i = 0; i < data.n(); i++) {
+            hot[i * classes + data.y()[i]] = 1;
+        }
+        NDArray oneHot = manager.create(hot, new Shape(data.n(), classes)).toType(dataType, false);
+        return new DeviceData(manager, x, oneHot, chunkSize);
+    }
+
+    /** N. */
+    public int size() {
+        return n;
+    }
+
+    /** Number of chunks. */
+    public int chunks() {
+        return (n + chunkSize - 1) / chunkSize;
+    }
+
+    /** Inputs of chunk {@code c} (a new array owned by the caller's scope). */
+    public NDArray inputs(int c) {
+        return x.get(range(c));
+    }
+
+    /** One-hot targets of chunk {@code c}. */
+    public NDArray targets(int c) {
+        return oneHot.get(range(c));
+    }
+
+    /** All inputs (owned by this object). */
+    public NDArray inputs() {
+        return x;
+    }
+
+    /** All one-hot targets (owned by this object). */
+    public NDArray targets() {
+        return oneHot;
+    }
+
+    private String range(int c) {
+        int from = c * chunkSize;
+        return from + ":" + Math.min(n, from + chunkSize);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,150 @@
+package io.eoscope.launcher;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.eoscope.curvature.alignment.LayerSpectraRoute;
+import io.eoscope.curvature.analysis.AnalysisOptions;
+import io.eoscope.curvature.analysis.AnalysisReport;
+import io.eoscope.curvature.analysis.CurvatureAnalysis;
+import io.eoscope.curvature.hessian.Curvature;
+import io.eoscope.curvature.io.DatasetFile;
+import io.eoscope.curvature.io.InputException;
+import io.eoscope.curvature.io.ModelFile;
+import io.eoscope.curvature.net.DeviceChoice;
+import io.eoscope.curvature.net.DeviceData;
+import io.eoscope.curvature.net.LabeledData;
+import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.curvature.net.Network;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code eos analyze}: the curvature analysis of one model on one dataset, as JSON on stdout. */
+@Command(name = "analyze", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Prints the analysis of one model on one dataset as JSON (CONTRACTS.md section 4):",
+            "loss, the top-k eigenvalues of the Hessian, its Gauss-Newton part G and residual part H,",
+            "and the layerwise Jacobian-alignment quantities. Progress goes to stderr."})
+final class AnalyzeCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "M", description = "model safetensors file")
+    Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "D", description = "dataset safetensors file (x, y)")
+    Path data;
+
+    @Option(names = "--top-k", defaultValue = "1", paramLabel = "K", description = "eigenvalues per spectrum, by magnitude (default: ${DEFAULT-VALUE})")
+    int topK;
+
+    @Option(names = "--tol", defaultValue = "1e-4", paramLabel = "T", description = "relative tolerance of the eigen-solvers (default: ${DEFAULT-VALUE})")
+    double tolerance;
+
+    @Option(names = "--dtype", defaultValue = "float64", paramLabel = "TYPE", description = "float64 or float32 (default: ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "DEV", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--solver", defaultValue = "lanczos", paramLabel = "S", description = "lanczos or power (block power iteration) (default: ${DEFAULT-VALUE})")
+    String solver;
+
+    @Option(names = "--spectra", defaultValue = "hessian,gauss_newton,residual", split = ",", paramLabel = "LIST", description = "which spectra: hessian, gauss_newton, residual (default: all)")
+    Set<String> spectra;
+
+    @Option(names = "--no-layerwise", description = "skip the layerwise alignment quantities")
+    boolean noLayerwise;
+
+    @Option(names = "--subsample", defaultValue = "0", paramLabel = "M", description = "per-sample means over a seeded subsample of M samples (default: all)")
+    int subsample;
+
+    @Option(names = "--layer-spectra", defaultValue = "auto", paramLabel = "ROUTE", description = "auto, dual-gram (exact, N·C × N·C) or operator (Lanczos on Gˡ) (default: ${DEFAULT-VALUE})")
+    String layerSpectra;
+
+    @Option(names = "--dual-gram-limit", defaultValue = "2048", paramLabel = "NC", description = "largest N·C for the dual-Gram route under auto (default: ${DEFAULT-VALUE})")
+    int dualGramLimit;
+
+    @Option(names = "--chunk-size", defaultValue = "1000", paramLabel = "B", description = "samples per chunk of every dataset sum (default: ${DEFAULT-VALUE})")
+    int chunkSize;
+
+    @Option(names = "--max-products", defaultValue = "5000", paramLabel = "P", description = "product budget of each eigen-solve (default: ${DEFAULT-VALUE})")
+    long maxProducts;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed of start vectors and subsample (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--quiet", description = "no progress on stderr")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws InputException {
+        AnalysisOptions options = new AnalysisOptions(topK, tolerance, solver, curvatures(), !noLayerwise, chunkSize,
+                subsample, route(layerSpectra), dualGramLimit, maxProducts, seed);
+        DataType type = dataType(dtype);
+        Device dev = DeviceChoice.parse(device).resolve();
+        MlpModel mlp = ModelFile.read(model);
+        LabeledData samples = DatasetFile.read(data);
+        DatasetFile.checkAgainst(samples, mlp, data);
+        if (topK > mlp.parameterCount()) {
+            throw new IllegalArgumentException("--top-k " + topK + " exceeds the model's " + mlp.parameterCount() + " parameters");
+        }
+        try (StderrProgress progress = new StderrProgress(quiet);
+                NDManager manager = NDManager.newBaseManager(dev);
+                Network network = Network.upload(mlp, manager, type);
+                DeviceData deviceData = DeviceData.upload(samples, mlp.classes(), manager, type, chunkSize);
+                CurvatureAnalysis analysis = new CurvatureAnalysis(options, manager)) {
+            AnalysisReport report = analysis.analyze(network, deviceData, progress);
+            progress.close();
+            System.out.println(report.toJsonText());
+            System.out.flush();
+        }
+        return 0;
+    }
+
+    private Set<Curvature> curvatures() {
+        Set<Curvature> out = EnumSet.noneOf(Curvature.class);
+        for (String s : spectra) {
+            Curvature match = null;
+            for (Curvature c : Curvature.values()) {
+                if (c.id().equals(s.trim().toLowerCase(Locale.ROOT).replace('-', '_'))) {
+                    match = c;
+                }
+            }
+            if (match == null) {
+                throw new IllegalArgumentException("--spectra: unknown spectrum '" + s + "' (expected hessian, gauss_newton, residual)");
+            }
+            out.add(match);
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("--spectra: name at least one spectrum");
+        }
+        return out;
+    }
+
+    static DataType dataType(String text) {
+        switch (text) {
+            case "float64":
+                return DataType.FLOAT64;
+            case "float32":
+                return DataType.FLOAT32;
+            default:
+                throw new IllegalArgumentException("--dtype must be float64 or float32, got '" + text + "'");
+        }
+    }
+
+    static LayerSpectraRoute route(String text) {
+        switch (text) {
+            case "auto":
+                return LayerSpectraRoute.AUTO;
+            case "dual-gram":
+                return LayerSpectraRoute.DUAL_GRAM;
+            case "operator":
+                return LayerSpectraRoute.OPERATOR;
+            default:
+                throw new IllegalArgumentException("--layer-spectra must be auto, dual-gram or operator, got '" + text + "'");
+        }
+    }
+}
