@@ -36,8 +36,8 @@ public final class Eos implements Runnable {
         CommandLine cli = new CommandLine(new Eos());
         cli.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println(ex.getCommandLine().getCommandName() + ": " + ex.getMessage()
-                    + " (see " + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
+            String name = ex.getCommandLine().getCommandSpec().qualifiedName();
+            err.println(name + ": " + ex.getMessage() + (ex.getMessage().contains("--help") ? "" : " (see " + name + " --help)"));
             err.flush();
             return BAD_INPUT;
         });

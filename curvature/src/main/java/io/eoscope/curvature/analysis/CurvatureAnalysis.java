@@ -40,7 +40,7 @@ public final class CurvatureAnalysis implements AutoCloseable {
         long started = System.nanoTime();
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("dtype", network.dataType() == DataType.FLOAT64 ? "float64" : "float32");
-        info.put("device", network.manager().getDevice().toString());
+        info.put("device", network.manager().getDevice().getDeviceType());
         info.put("solver", options.solver());
         info.put("tolerance", options.tolerance());
         Map<Curvature, Spectrum> spectra = new EnumMap<>(Curvature.class);

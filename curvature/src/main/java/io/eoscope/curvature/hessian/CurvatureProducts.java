@@ -121,7 +121,11 @@ public final class CurvatureProducts implements AutoCloseable {
 
     private static void backward(NDArray scalar, boolean keepGraph, boolean createGraph) {
         try (NDArray ones = scalar.onesLike()) {
-            JniUtils.backward((PtNDArray) scalar, (PtNDArray) ones, keepGraph, createGraph);
+            if (createGraph) {
+                FirstWarningSilencer.run(() -> JniUtils.backward((PtNDArray) scalar, (PtNDArray) ones, true, true));
+            } else {
+                JniUtils.backward((PtNDArray) scalar, (PtNDArray) ones, keepGraph, false);
+            }
         }
     }
 
