@@ -1,0 +1,182 @@
+package io.eoscope.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.eoscope.curvature.io.DType;
+import io.eoscope.curvature.io.DatasetFile;
+import io.eoscope.curvature.io.ModelFile;
+import io.eoscope.curvature.io.Safetensors;
+import io.eoscope.curvature.io.SafetensorsFile;
+import io.eoscope.curvature.io.Tensor;
+import io.eoscope.curvature.net.Activation;
+import io.eoscope.curvature.net.LabeledData;
+import io.eoscope.curvature.net.Loss;
+import io.eoscope.curvature.net.MlpModel;
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code eos analyze} as a user runs it: a separate JVM with the real main class, its exit status,
+ * stdout and stderr. Good input prints the JSON of CONTRACTS.md section 4; every bad input exits 2
+ * with one line on stderr that names the file or option, nothing on stdout and no stack trace.
+ */
+class AnalyzeCliTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+    static Path data;
+
+    @BeforeAll
+    static void writeGoodFiles() throws Exception {
+        model = dir.resolve("model.safetensors");
+        data = dir.resolve("data.safetensors");
+        ModelFile.write(model, MlpModel.initialise(new int[] {3, 5, 2}, Activation.ELU, Loss.CROSS_ENTROPY, 1), DType.F32);
+        Random r = new Random(2);
+        double[] x = new double[8 * 3];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = r.nextGaussian();
+        }
+        DatasetFile.write(data, new LabeledData(8, 3, x, new int[] {0, 1, 0, 1, 1, 0, 0, 1}), DType.F32);
+    }
+
+    @Test
+    void goodInputPrintsTheContractJson() throws Exception {
+        Result r = run("analyze", "--model", model.toString(), "--data", data.toString(), "--top-k", "2", "--dtype", "float32");
+        assertThat(r.status).as(r.err).isZero();
+        JsonObject o = JsonParser.parseString(r.out).getAsJsonObject();
+        for (String key : new String[] {"loss", "n", "classes", "parameters", "hessian", "gauss_newton", "residual",
+            "rho_K", "K_max_sq_mean", "layers"}) {
+            assertThat(o.has(key)).as(key).isTrue();
+        }
+        assertThat(o.get("n").getAsInt()).isEqualTo(8);
+        assertThat(o.get("parameters").getAsInt()).isEqualTo(3 * 5 + 5 + 5 * 2 + 2);
+        assertThat(o.getAsJsonObject("hessian").getAsJsonArray("eigenvalues")).hasSize(2);
+        assertThat(o.getAsJsonArray("layers")).hasSize(2);
+        assertThat(r.err).doesNotContain("Exception").doesNotContain("reference cycle");
+    }
+
+    @Test
+    void everyBadInputExitsTwoWithOneLineNamingTheProblem() throws Exception {
+        byte[] good = Files.readAllBytes(model);
+        Path truncated = write("truncated.safetensors", Arrays.copyOf(good, good.length - 10));
+        byte[] noise = new byte[2000];
+        new Random(5).nextBytes(noise);
+        Path random = write("random.safetensors", noise);
+        byte[] absurd = good.clone();
+        ByteBuffer.wrap(absurd).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1L << 40);
+        Path absurdHeader = write("absurd.safetensors", absurd);
+        SafetensorsFile file = Safetensors.read(model);
+        Path missing = tensors("missing-tensor.safetensors", file, "layer2.bias", null, file.metadata());
+        Path extra = tensors("extra-tensor.safetensors", file, "optimizer.momentum",
+                Tensor.ofDoubles(DType.F32, new long[] {2, 2}, new double[4]), file.metadata());
+        Path shapes = tensors("shapes.safetensors", file, "layer2.weight",
+                Tensor.ofDoubles(DType.F32, new long[] {2, 4}, new double[8]), file.metadata());
+        Path nonFinite = tensors("nan.safetensors", file, "layer1.bias",
+                Tensor.ofDoubles(DType.F32, new long[] {5}, new double[] {0, 0, Double.NaN, 0, 0}), file.metadata());
+        Path activation = tensors("act.safetensors", file, null, null, Map.of("activation", "sigmoid", "loss", "mse"));
+        Path loss = tensors("loss.safetensors", file, null, null, Map.of("activation", "elu", "loss", "hinge"));
+        Path labels = dir.resolve("labels.safetensors");
+        DatasetFile.write(labels, new LabeledData(2, 3, new double[6], new int[] {0, 2}), DType.F32);
+        Path width = dir.resolve("width.safetensors");
+        DatasetFile.write(width, new LabeledData(2, 4, new double[8], new int[] {0, 1}), DType.F32);
+
+        bad(new String[] {"--model", dir.resolve("nope.safetensors").toString(), "--data", data.toString()}, "nope.safetensors: no such file");
+        bad(new String[] {"--model", truncated.toString(), "--data", data.toString()}, "truncated.safetensors: ");
+        bad(new String[] {"--model", random.toString(), "--data", data.toString()}, "random.safetensors: not a safetensors file");
+        bad(new String[] {"--model", absurdHeader.toString(), "--data", data.toString()}, "header length 1099511627776");
+        bad(new String[] {"--model", missing.toString(), "--data", data.toString()}, "'layer2.bias' is missing");
+        bad(new String[] {"--model", extra.toString(), "--data", data.toString()}, "unexpected tensor 'optimizer.momentum'");
+        bad(new String[] {"--model", shapes.toString(), "--data", data.toString()}, "layer1 outputs 5");
+        bad(new String[] {"--model", nonFinite.toString(), "--data", data.toString()}, "'layer1.bias' holds a non-finite value");
+        bad(new String[] {"--model", activation.toString(), "--data", data.toString()}, "unknown activation 'sigmoid'");
+        bad(new String[] {"--model", loss.toString(), "--data", data.toString()}, "unknown loss 'hinge'");
+        bad(new String[] {"--model", model.toString(), "--data", labels.toString()}, "labels.safetensors: label y[1] = 2 is outside 0..1");
+        bad(new String[] {"--model", model.toString(), "--data", width.toString()}, "width.safetensors: inputs have width 4");
+        bad(new String[] {"--model", model.toString(), "--data", model.toString()}, "no tensor 'x'");
+        bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--dtype", "float16"}, "--dtype must be float64 or float32");
+        bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--top-k", "0"}, "--top-k must be at least 1");
+        bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--tol", "2"}, "--tol must be in (0, 1)");
+        bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--device", "tpu"}, "--device must be auto, cpu or gpu");
+        bad(new String[] {"--model", model.toString()}, "Missing required option: '--data=D'");
+    }
+
+    @Test
+    void helpIsThereForEveryCommand() throws Exception {
+        Result top = run("--help");
+        assertThat(top.status).isZero();
+        assertThat(top.out).contains("analyze");
+        Result analyze = run("analyze", "--help");
+        assertThat(analyze.status).isZero();
+        assertThat(analyze.out).contains("--model", "--data", "--top-k", "--tol", "--dtype", "--device");
+    }
+
+    private static void bad(String[] options, String phrase) throws Exception {
+        List<String> args = new ArrayList<>(List.of("analyze"));
+        args.addAll(List.of(options));
+        Result r = run(args.toArray(new String[0]));
+        assertThat(r.status).as("exit status for %s; stderr: %s", phrase, r.err).isEqualTo(2);
+        assertThat(r.out).as("stdout for %s", phrase).isEmpty();
+        assertThat(r.err.strip().lines().count()).as("stderr lines: %s", r.err).isEqualTo(1);
+        assertThat(r.err).contains(phrase).startsWith("eos analyze: ").doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    private static Path write(String name, byte[] bytes) throws Exception {
+        return Files.write(dir.resolve(name), bytes);
+    }
+
+    private static Path tensors(String name, SafetensorsFile base, String key, Tensor value, Map<String, String> meta)
+            throws Exception {
+        Map<String, Tensor> t = new LinkedHashMap<>(base.tensors());
+        if (key != null) {
+            if (value == null) {
+                t.remove(key);
+            } else {
+                t.put(key, value);
+            }
+        }
+        Path p = dir.resolve(name);
+        Safetensors.write(p, new SafetensorsFile(t, meta));
+        return p;
+    }
+
+    private record Result(int status, String out, String err) {}
+
+    private static Result run(String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Dai.djl.offline=true");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(Eos.class.getName());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("DJL_OFFLINE", "true");
+        pb.environment().put("OPT_OUT_TRACKING", "true");
+        File out = dir.resolve("stdout-" + System.nanoTime()).toFile();
+        File err = dir.resolve("stderr-" + System.nanoTime()).toFile();
+        pb.redirectOutput(out).redirectError(err);
+        Process p = pb.start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("eos " + String.join(" ", args) + " did not finish in 120 s");
+        }
+        return new Result(p.exitValue(), Files.readString(out.toPath(), StandardCharsets.UTF_8),
+                Files.readString(err.toPath(), StandardCharsets.UTF_8));
+    }
+}
