@@ -12,7 +12,10 @@ public class InputException extends Exception {
         super(message);
     }
 
-    /** @param message one line naming the file and the problem; @param cause the underlying failure */
+    /**
+     * @param message one line naming the file and the problem
+     * @param cause the underlying failure
+     */
     public InputException(String message, Throwable cause) {
         super(message, cause);
     }

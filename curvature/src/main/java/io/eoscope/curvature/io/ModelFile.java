@@ -3,127 +3,197 @@ package io.eoscope.curvature.io;
 import io.eoscope.curvature.net.Activation;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Model and snapshot files (CONTRACTS.md section 2): tensors {@code layer{l}.weight} [d_l, d_{l-1}]
- * and {@code layer{l}.bias} [d_l] for l = 1..L, F32 or F64; {@code __metadata__} with at least
- * {@code activation} and {@code loss}, plus anything else (run, step, time, …), which is kept.
+ * Model and snapshot files (CONTRACTS.md section 2): tensors {@code layer{l}.weight} with shape
+ * [d_l, d_{l-1}] and {@code layer{l}.bias} with shape [d_l] for l = 1..L, all F32 or all F64;
+ * {@code __metadata__} with {@code activation} and {@code loss} and anything else (run, step,
+ * time, …), all of which is kept in {@link MlpModel#metadata()}.
  */
 public final class ModelFile {
+    /** The metadata key of the activation ({@code elu}, {@code tanh}, {@code relu}, {@code gelu}). */
+    public static final String ACTIVATION = "activation";
+    /** The metadata key of the loss ({@code cross_entropy}, {@code mse}). */
+    public static final String LOSS = "loss";
+
+    private static final Pattern LAYER_TENSOR = Pattern.compile("layer([1-9][0-9]{0,8})\\.(weight|bias)");
+
     private ModelFile() {}
 
-    /** Reads and validates a model file. */
+    /**
+     * Reads and validates a model file.
+     *
+     * @throws InputException naming the file, the problem and the tensor or metadata key
+     */
     public static MlpModel read(Path path) throws InputException {
         return fromSafetensors(Safetensors.read(path), path.toString());
     }
 
-    /** Validates the content of a model file; {@code source} names it in errors. */
+    /** Decodes and validates a model from the bytes of a safetensors file (a Kafka record, …). */
+    public static MlpModel decode(byte[] bytes, String source) throws InputException {
+        return fromSafetensors(Safetensors.decode(bytes, source), source);
+    }
+
+    /**
+     * Validates the content of a model file.
+     *
+     * @param source names the file in error messages
+     */
     public static MlpModel fromSafetensors(SafetensorsFile file, String source) throws InputException {
-        Map<String, Tensor> tensors = new LinkedHashMap<>(file.tensors());
+        Map<String, Tensor> tensors = file.tensors();
         if (!tensors.containsKey("layer1.weight")) {
-            throw new InputException(source + ": no tensor 'layer1.weight' (a model holds layer{l}.weight and layer{l}.bias)");
+            boolean dataset = tensors.containsKey("x") && tensors.containsKey("y");
+            throw new InputException(source + ": no tensor 'layer1.weight' (a model holds layer{l}.weight and layer{l}.bias"
+                    + " for l = 1..L" + (dataset ? "; this looks like a dataset file" : "") + ")");
         }
+        DType precision = tensors.get("layer1.weight").dtype();
         List<Integer> widths = new ArrayList<>();
         List<double[]> weights = new ArrayList<>();
         List<double[]> biases = new ArrayList<>();
-        DType precision = tensors.get("layer1.weight").dtype();
-        for (int l = 1; tensors.containsKey("layer" + l + ".weight"); l++) {
-            Tensor w = tensors.remove("layer" + l + ".weight");
-            Tensor b = tensors.remove("layer" + l + ".bias");
+        int layers = 0;
+        for (int l = 1; tensors.containsKey(weightName(l)); l++) {
+            Tensor w = tensors.get(weightName(l));
+            Tensor b = tensors.get(biasName(l));
             if (b == null) {
-                throw new InputException(source + ": tensor 'layer" + l + ".bias' is missing");
+                throw new InputException(source + ": tensor '" + biasName(l) + "' is missing (" + weightName(l) + " has no bias)");
             }
-            for (Tensor t : new Tensor[] {w, b}) {
-                String name = "layer" + l + (t == w ? ".weight" : ".bias");
-                if (!t.dtype().isFloat()) {
-                    throw new InputException(source + ": tensor '" + name + "' has dtype " + t.dtype() + ", expected F32 or F64");
-                }
-                if (t.dtype() != precision) {
-                    throw new InputException(source + ": tensor '" + name + "' is " + t.dtype() + " but layer1.weight is " + precision);
-                }
-            }
-            if (w.shape().length != 2) {
-                throw new InputException(source + ": tensor 'layer" + l + ".weight' has shape " + Arrays.toString(w.shape())
+            checkDtype(w, weightName(l), precision, source);
+            checkDtype(b, biasName(l), precision, source);
+            if (w.rank() != 2) {
+                throw new InputException(source + ": tensor '" + weightName(l) + "' has shape " + Arrays.toString(w.shape())
                         + ", expected 2 dimensions [d_" + l + ", d_" + (l - 1) + "]");
             }
-            if (b.shape().length != 1 || b.shape()[0] != w.shape()[0]) {
-                throw new InputException(source + ": tensor 'layer" + l + ".bias' has shape " + Arrays.toString(b.shape())
-                        + ", expected [" + w.shape()[0] + "] to match layer" + l + ".weight " + Arrays.toString(w.shape()));
+            if (w.dim(0) == 0 || w.dim(1) == 0) {
+                throw new InputException(source + ": tensor '" + weightName(l) + "' has an empty shape " + Arrays.toString(w.shape()));
             }
-            if (w.shape()[0] == 0 || w.shape()[1] == 0 || w.shape()[0] > Integer.MAX_VALUE || w.shape()[1] > Integer.MAX_VALUE) {
-                throw new InputException(source + ": tensor 'layer" + l + ".weight' has an empty or absurd shape " + Arrays.toString(w.shape()));
+            if (b.rank() != 1 || b.dim(0) != w.dim(0)) {
+                throw new InputException(source + ": tensor '" + biasName(l) + "' has shape " + Arrays.toString(b.shape())
+                        + ", expected [" + w.dim(0) + "] to match " + weightName(l) + " " + Arrays.toString(w.shape()));
             }
             if (l == 1) {
-                widths.add((int) w.shape()[1]);
-            } else if (w.shape()[1] != widths.get(widths.size() - 1)) {
-                throw new InputException(source + ": tensor 'layer" + l + ".weight' has shape " + Arrays.toString(w.shape())
-                        + " but layer" + (l - 1) + " outputs " + widths.get(widths.size() - 1) + " values (expected ["
-                        + w.shape()[0] + ", " + widths.get(widths.size() - 1) + "])");
+                widths.add((int) w.dim(1));
+            } else if (w.dim(1) != widths.get(l - 1)) {
+                Tensor before = tensors.get(weightName(l - 1));
+                throw new InputException(source + ": tensor '" + weightName(l) + "' has shape " + Arrays.toString(w.shape())
+                        + " but " + weightName(l - 1) + " has shape " + Arrays.toString(before.shape())
+                        + " (layer" + (l - 1) + " outputs " + widths.get(l - 1) + ", so expected ["
+                        + w.dim(0) + ", " + widths.get(l - 1) + "])");
             }
-            widths.add((int) w.shape()[0]);
-            weights.add(finite(w, source, "layer" + l + ".weight"));
-            biases.add(finite(b, source, "layer" + l + ".bias"));
+            widths.add((int) w.dim(0));
+            weights.add(finite(w, weightName(l), source));
+            biases.add(finite(b, biasName(l), source));
+            layers = l;
         }
-        if (!tensors.isEmpty()) {
-            throw new InputException(source + ": unexpected tensor '" + tensors.keySet().iterator().next()
-                    + "' (a model holds only layer1..layer" + weights.size() + " weights and biases)");
-        }
-        Map<String, String> meta = file.metadata();
+        checkNoOtherTensors(tensors, layers, source);
         Activation activation;
         Loss loss;
         try {
-            activation = Activation.parse(required(meta, "activation", source));
-            loss = Loss.parse(required(meta, "loss", source));
+            activation = Activation.parse(required(file.metadata(), ACTIVATION, source));
+            loss = Loss.parse(required(file.metadata(), LOSS, source));
         } catch (IllegalArgumentException e) {
-            throw new InputException(source + ": " + e.getMessage());
+            throw new InputException(source + ": metadata: " + e.getMessage());
         }
-        int[] w = widths.stream().mapToInt(Integer::intValue).toArray();
-        return new MlpModel(w, activation, loss, weights, biases, meta);
+        return new MlpModel(widths.stream().mapToInt(Integer::intValue).toArray(), activation, loss, weights, biases,
+                file.metadata());
     }
 
-    /** The safetensors content of a model in the given precision (F32 or F64). */
+    /**
+     * The safetensors content of a model: its tensors in {@code precision} (F32 rounds to the
+     * nearest float) and its metadata, sorted by key, with {@code activation} and {@code loss} set
+     * from the model.
+     *
+     * @throws IllegalArgumentException if {@code precision} is not F32 or F64
+     */
     public static SafetensorsFile toSafetensors(MlpModel model, DType precision) {
-        if (!precision.isFloat()) {
-            throw new IllegalArgumentException("model precision must be F32 or F64");
+        if (!precision.holdsDoubles()) {
+            throw new IllegalArgumentException("a model is stored as F32 or F64, not " + precision);
         }
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         int[] w = model.widths();
         for (int l = 1; l <= model.layers(); l++) {
-            tensors.put("layer" + l + ".weight", Tensor.ofDoubles(precision, new long[] {w[l], w[l - 1]}, model.weights().get(l - 1)));
-            tensors.put("layer" + l + ".bias", Tensor.ofDoubles(precision, new long[] {w[l]}, model.biases().get(l - 1)));
+            tensors.put(weightName(l), Tensor.ofDoubles(precision, new long[] {w[l], w[l - 1]}, model.weights().get(l - 1)));
+            tensors.put(biasName(l), Tensor.ofDoubles(precision, new long[] {w[l]}, model.biases().get(l - 1)));
         }
-        Map<String, String> meta = new LinkedHashMap<>(model.metadata());
-        meta.put("activation", model.activation().id());
-        meta.put("loss", model.loss().id());
-        return new SafetensorsFile(tensors, meta);
+        Map<String, String> metadata = new TreeMap<>(model.metadata());
+        metadata.put(ACTIVATION, model.activation().id());
+        metadata.put(LOSS, model.loss().id());
+        return new SafetensorsFile(tensors, metadata);
     }
 
-    /** Writes a model file atomically. */
-    public static void write(Path path, MlpModel model, DType precision) throws IOException {
+    /** The bytes of a model file (see {@link #toSafetensors}). */
+    public static byte[] encode(MlpModel model, DType precision) {
+        return Safetensors.encode(toSafetensors(model, precision));
+    }
+
+    /**
+     * Writes a model file atomically (see {@link #toSafetensors}).
+     *
+     * @param precision F32 or F64
+     * @throws InputException {@code "<path>: cannot write (<reason>)"}
+     */
+    public static void write(Path path, MlpModel model, DType precision) throws InputException {
         Safetensors.write(path, toSafetensors(model, precision));
     }
 
-    private static String required(Map<String, String> meta, String key, String source) throws InputException {
-        String v = meta.get(key);
-        if (v == null) {
-            throw new InputException(source + ": metadata has no '" + key + "' (CONTRACTS.md section 2)");
-        }
-        return v;
+    private static String weightName(int l) {
+        return "layer" + l + ".weight";
     }
 
-    static double[] finite(Tensor t, String source, String name) throws InputException {
+    private static String biasName(int l) {
+        return "layer" + l + ".bias";
+    }
+
+    private static void checkDtype(Tensor t, String name, DType precision, String source) throws InputException {
+        if (!t.dtype().holdsDoubles()) {
+            throw new InputException(source + ": tensor '" + name + "' has dtype " + t.dtype() + ", expected F32 or F64");
+        }
+        if (t.dtype() != precision) {
+            throw new InputException(source + ": tensor '" + name + "' is " + t.dtype() + " but layer1.weight is "
+                    + precision + " (all tensors of a model must have the same dtype)");
+        }
+    }
+
+    /** After layers 1..L, only layer1..L tensors may remain; names the first stray one clearly. */
+    private static void checkNoOtherTensors(Map<String, Tensor> tensors, int layers, String source) throws InputException {
+        for (String name : tensors.keySet()) {
+            Matcher m = LAYER_TENSOR.matcher(name);
+            if (m.matches() && Integer.parseInt(m.group(1)) <= layers) {
+                continue;
+            }
+            String next = weightName(layers + 1);
+            if (m.matches()) {
+                throw new InputException(source + ": tensor " + Messages.quote(name) + " has no '" + next
+                        + "' (layers must be numbered 1..L without gaps, each with a weight and a bias)");
+            }
+            throw new InputException(source + ": unexpected tensor " + Messages.quote(name)
+                    + " (a model holds only layer{l}.weight and layer{l}.bias for l = 1.." + layers + ")");
+        }
+    }
+
+    private static String required(Map<String, String> metadata, String key, String source) throws InputException {
+        String value = metadata.get(key);
+        if (value == null) {
+            throw new InputException(source + ": metadata has no '" + key + "' (CONTRACTS.md section 2)");
+        }
+        return value;
+    }
+
+    /** The values of an F32/F64 tensor, all finite; names the tensor and index of the first that is not. */
+    static double[] finite(Tensor t, String name, String source) throws InputException {
         double[] values = t.toDoubles();
         for (int i = 0; i < values.length; i++) {
             if (!Double.isFinite(values[i])) {
-                throw new InputException(source + ": tensor '" + name + "' holds a non-finite value (" + values[i]
-                        + " at flat index " + i + ")");
+                throw new InputException(source + ": tensor " + Messages.quote(name) + " holds a non-finite value ("
+                        + values[i] + " at flat index " + i + ")");
             }
         }
         return values;

@@ -1,2 +1,11 @@
-/** The safetensors wire format and the model, snapshot and dataset files of CONTRACTS.md sections 2 and 3. */
+/**
+ * Files: the safetensors wire format ({@link io.eoscope.curvature.io.Safetensors}), and on top of
+ * it the model and snapshot files ({@link io.eoscope.curvature.io.ModelFile}, CONTRACTS.md
+ * section 2) and the dataset files ({@link io.eoscope.curvature.io.DatasetFile}, section 3).
+ *
+ * <p>Every reader validates everything and reports bad input as an
+ * {@link io.eoscope.curvature.io.InputException} whose message is one line,
+ * {@code "<file>: <problem>"}; the command line prints it and exits with status 2. Every writer
+ * replaces its target atomically ({@link io.eoscope.curvature.io.AtomicFiles}).
+ */
 package io.eoscope.curvature.io;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
@@ -44,6 +45,7 @@ public final class Network implements AutoCloseable {
             params.add(manager.create(model.weights().get(l), new Shape(w[l + 1], w[l])).toType(dataType, false));
             params.add(manager.create(model.biases().get(l), new Shape(w[l + 1])).toType(dataType, false));
         }
+        params.forEach(NDScope::unregister); // owned by the network, not by the caller's scope
         return new Network(model, manager, dataType, params);
     }
 
@@ -55,6 +57,7 @@ public final class Network implements AutoCloseable {
             NDArray p = flat.get(offsets[i] + ":" + offsets[i + 1]).reshape(parameters.get(i).getShape())
                     .toType(dataType, true);
             p.attach(sub);
+            NDScope.unregister(p); // owned by the new network, not by the caller's scope
             params.add(p);
         }
         return new Network(model, sub, dataType, params);
