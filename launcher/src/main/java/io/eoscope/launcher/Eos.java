@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "eos", mixinStandardHelpOptions = true, versionProvider = Eos.Version.class,
         description = "eoscope: watch the curvature of neural-network training (edge of stability).",
-        subcommands = {AnalyzeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {AnalyzeCommand.class, TrainCommand.class, DatasetCommand.class, CommandLine.HelpCommand.class})
 public final class Eos implements Runnable {
 
     @CommandLine.Spec
@@ -47,6 +47,11 @@ public final class Eos implements Runnable {
                 err.println(line.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
                 err.flush();
                 return BAD_INPUT;
+            }
+            if (ex instanceof io.eoscope.trainer.solve.TrainingStopped) {
+                err.println(line.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+                err.flush();
+                return INTERNAL;
             }
             err.println(line.getCommandSpec().qualifiedName() + ": internal error: " + ex
                     + (System.getenv("EOS_DEBUG") == null ? " (set EOS_DEBUG=1 for the stack trace)" : ""));

@@ -1,7 +1,7 @@
 package io.eoscope.trainer.solve;
 
 /** The loss became non-finite: the run stops here instead of producing a NaN trajectory. */
-public final class DivergedException extends RuntimeException {
+public final class DivergedException extends TrainingStopped {
     private static final long serialVersionUID = 1L;
     private final long step;
     private final double time;

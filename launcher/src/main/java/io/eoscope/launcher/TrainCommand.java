@@ -1,0 +1,215 @@
+package io.eoscope.launcher;
+
+import io.eoscope.curvature.io.InputException;
+import io.eoscope.trainer.run.RunConfig;
+import io.eoscope.trainer.run.TrainingListener;
+import io.eoscope.trainer.run.TrainingRun;
+import io.eoscope.trainer.solve.StepRecord;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code eos train}: trains one run and writes its files (run.json, trajectory.csv, snapshots). */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Trains one MLP by full-batch GD, adaptive GD or exponential Euler (SCIENCE.md section 4)",
+            "and writes run.json, trajectory.csv, snapshots/ and final.safetensors to --out.",
+            "--resume DIR continues a run from its newest snapshot, giving the same trajectory."})
+final class TrainCommand implements Callable<Integer> {
+
+    @ArgGroup(multiplicity = "1")
+    Target target;
+
+    static final class Target {
+        @Option(names = "--out", paramLabel = "DIR", description = "directory of a new run")
+        Path out;
+
+        @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its newest snapshot")
+        Path resume;
+    }
+
+    @Option(names = "--run", paramLabel = "NAME", description = "run name (default: the --out directory's name)")
+    String run;
+
+    @Option(names = "--dataset", defaultValue = "synthetic", description = "synthetic, fashion-mnist, cifar10, xor or file (default: ${DEFAULT-VALUE})")
+    String dataset;
+
+    @Option(names = "--data-dir", paramLabel = "PATH", description = "dataset directory (fashion-mnist, cifar10) or file (file)")
+    Path dataDir;
+
+    @Option(names = "--n", defaultValue = "256", description = "training samples N, balanced over the classes (default: ${DEFAULT-VALUE})")
+    int n;
+
+    @Option(names = "--classes", defaultValue = "4", description = "classes C: the first C of the dataset (default: ${DEFAULT-VALUE})")
+    int classes;
+
+    @Option(names = "--data-seed", defaultValue = "0", description = "seed of the dataset and its subset (default: ${DEFAULT-VALUE})")
+    long dataSeed;
+
+    @Option(names = "--arch", paramLabel = "WIDTHS", description = "architecture d_0-…-d_L (default: the input width, 64, 64, C)")
+    String architecture;
+
+    @Option(names = "--activation", defaultValue = "elu", description = "elu, tanh, relu or gelu (default: ${DEFAULT-VALUE})")
+    String activation;
+
+    @Option(names = "--loss", defaultValue = "mse", description = "mse or cross_entropy (default: ${DEFAULT-VALUE})")
+    String loss;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed of the initialisation and the eigen-solvers (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--model", paramLabel = "FILE", description = "start from this safetensors model instead of a fresh initialisation")
+    Path model;
+
+    @Option(names = "--solver", defaultValue = "gd", description = "gd, adaptive-gd or exp-euler (default: ${DEFAULT-VALUE})")
+    String solver;
+
+    @Option(names = "--lr", defaultValue = "0.01", description = "GD step size η (default: ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--eta-max", defaultValue = "0.01", description = "η_max of adaptive GD and exponential Euler (default: ${DEFAULT-VALUE})")
+    double etaMax;
+
+    @Option(names = "--warmup-steps", defaultValue = "0", description = "steps that use the warm-up factor (default: ${DEFAULT-VALUE})")
+    int warmupSteps;
+
+    @Option(names = "--warmup-factor", defaultValue = "0.1", description = "warm-up factor s of the first steps (default: ${DEFAULT-VALUE})")
+    double warmupFactor;
+
+    @Option(names = "--tol", defaultValue = "1e-4", description = "eigen-solver tolerance (default: ${DEFAULT-VALUE})")
+    double tol;
+
+    @Option(names = "--sharpness-every", defaultValue = "1", description = "GD: compute the sharpness every k steps, 0 never (default: ${DEFAULT-VALUE})")
+    int sharpnessEvery;
+
+    @Option(names = "--steps", defaultValue = "0", description = "stop after this many steps")
+    long steps;
+
+    @Option(names = "--until-time", defaultValue = "0", description = "stop when the continuous time t reaches this")
+    double untilTime;
+
+    @Option(names = "--until-loss", defaultValue = "0", description = "stop when the loss falls to this")
+    double untilLoss;
+
+    @Option(names = "--snapshot-every", defaultValue = "0", description = "a snapshot every k steps (default: every 100 steps when no --snapshot-dt)")
+    long snapshotEvery;
+
+    @Option(names = "--snapshot-dt", defaultValue = "0", description = "a snapshot every Δt of continuous time")
+    double snapshotDt;
+
+    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64 (default: ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--chunk-size", defaultValue = "1000", description = "samples per chunk of every dataset sum (default: ${DEFAULT-VALUE})")
+    int chunkSize;
+
+    @Option(names = "--strict", description = "exponential Euler: fail instead of warn when the loss increases")
+    boolean strict;
+
+    @Option(names = "--quiet", description = "no progress bar")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws InputException {
+        try (Progress progress = new Progress(quiet)) {
+            TrainingRun.Outcome outcome;
+            if (target.resume != null) {
+                RunConfig config = io.eoscope.trainer.run.RunDirectory.config(target.resume);
+                progress.begin(config);
+                outcome = TrainingRun.resume(target.resume, progress);
+            } else {
+                RunConfig config = config();
+                progress.begin(config);
+                outcome = TrainingRun.start(config, target.out, progress);
+            }
+            progress.close();
+            System.err.printf(Locale.ROOT, "eos train: %d steps, t = %.4g, loss %.6g, accuracy %.3f; files in %s%n",
+                    outcome.steps(), outcome.time(), outcome.loss(), outcome.accuracy(), outcome.directory());
+        }
+        return 0;
+    }
+
+    RunConfig config() {
+        long every = snapshotEvery == 0 && snapshotDt == 0 ? 100 : snapshotEvery;
+        String name = run != null ? run : target.out.toAbsolutePath().normalize().getFileName().toString();
+        String arch = architecture;
+        if (arch == null && model == null) {
+            int width = switch (dataset) {
+                case "xor" -> 2;
+                case "fashion-mnist" -> 784;
+                case "file" -> -1;
+                default -> 3072;
+            };
+            if (width < 0) {
+                throw new IllegalArgumentException("--dataset file needs --arch (or --model)");
+            }
+            arch = width + "-64-64-" + classes;
+        }
+        return new RunConfig(name, dataset, dataDir == null ? null : dataDir.toString(), n, classes, dataSeed, arch,
+                activation, loss, seed, model == null ? null : model.toString(), solver, lr, etaMax, warmupSteps,
+                warmupFactor, tol, sharpnessEvery, steps, untilTime, untilLoss, every, snapshotDt, dtype, device, chunkSize,
+                strict);
+    }
+
+    /** A progress bar on stderr: step, t, loss, sharpness and 2/η. */
+    private static final class Progress implements TrainingListener, AutoCloseable {
+        private final boolean quiet;
+        private ProgressBar bar;
+        private RunConfig config;
+        private final boolean terminal = System.console() != null;
+        private long lastLine;
+
+        Progress(boolean quiet) {
+            this.quiet = quiet;
+        }
+
+        void begin(RunConfig c) {
+            config = c;
+            if (quiet || !terminal) {
+                return;
+            }
+            long max = c.steps() > 0 ? c.steps() : c.untilTime() > 0 ? 1000 : -1;
+            bar = new ProgressBarBuilder().setTaskName("train " + c.run()).setInitialMax(max)
+                    .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+        }
+
+        @Override
+        public void stepped(StepRecord r) {
+            if (quiet) {
+                return;
+            }
+            String text = String.format(Locale.ROOT, "t=%.4g loss=%.5g sharpness=%s 2/η=%.4g", r.time(), r.loss(),
+                    Double.isNaN(r.sharpness()) ? "-" : String.format(Locale.ROOT, "%.4g", r.sharpness()), 2 / r.stepSize());
+            if (bar != null) {
+                bar.stepTo(config.steps() > 0 ? r.step() + 1 : config.untilTime() > 0
+                        ? (long) (1000 * Math.min(1, (r.time() + r.stepSize()) / config.untilTime())) : r.step() + 1);
+                bar.setExtraMessage(text);
+            } else if (System.nanoTime() - lastLine > 5_000_000_000L || r.step() == 0) {
+                lastLine = System.nanoTime();
+                System.err.println("eos train: step " + r.step() + " " + text);
+            }
+        }
+
+        @Override
+        public void warning(String message) {
+            System.err.println("eos train: warning: " + message);
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+        }
+    }
+}

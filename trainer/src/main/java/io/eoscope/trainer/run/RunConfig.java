@@ -1,0 +1,134 @@
+package io.eoscope.trainer.run;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import io.eoscope.curvature.io.InputException;
+import io.eoscope.curvature.net.Activation;
+import io.eoscope.curvature.net.Loss;
+import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.trainer.data.DatasetSource;
+import io.eoscope.trainer.solve.SolverKind;
+import io.eoscope.trainer.solve.SolverSettings;
+import java.nio.file.Path;
+
+/**
+ * The full configuration of a training run: enough to rerun it. Written as {@code run.json}; read back
+ * by {@code --resume}. Validated on construction; messages name the command-line option.
+ *
+ * @param run the run's name
+ * @param dataset dataset source name (see {@link DatasetSource})
+ * @param dataDir dataset directory or file, or null
+ * @param n N
+ * @param classes C
+ * @param dataSeed seed of the dataset and its subset
+ * @param architecture widths such as 3072-512-512-10 (ignored when {@code modelFile} is set)
+ * @param activation elu, tanh, relu or gelu
+ * @param loss cross_entropy or mse
+ * @param initSeed seed of the initialisation
+ * @param modelFile a safetensors model to start from, or null
+ * @param solver gd, adaptive-gd or exp-euler
+ * @param learningRate η of GD
+ * @param etaMax η_max
+ * @param warmupSteps warm-up steps
+ * @param warmupFactor warm-up factor s
+ * @param tolerance eigen-solver tolerance
+ * @param sharpnessEvery GD: sharpness every k steps (0: never)
+ * @param steps stop after this many steps (0: no step limit)
+ * @param untilTime stop when t reaches this (0: no limit)
+ * @param untilLoss stop when the loss falls to this (0: no limit)
+ * @param snapshotEvery a snapshot every k steps (0: none by steps)
+ * @param snapshotDt a snapshot every Δt of continuous time (0: none by time)
+ * @param dtype float32 or float64
+ * @param device auto, cpu or gpu
+ * @param chunkSize samples per chunk
+ * @param strict fail (instead of warn) when exponential Euler increases the loss
+ */
+public record RunConfig(String run, String dataset, String dataDir, int n, int classes, long dataSeed,
+        String architecture, String activation, String loss, long initSeed, String modelFile, String solver,
+        double learningRate, double etaMax, int warmupSteps, double warmupFactor, double tolerance, int sharpnessEvery,
+        long steps, double untilTime, double untilLoss, long snapshotEvery, double snapshotDt, String dtype,
+        String device, int chunkSize, boolean strict) {
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
+
+    /** Validates every field that does not need a file to check. */
+    public RunConfig {
+        if (run == null || !run.matches("[A-Za-z0-9._-]{1,100}")) {
+            throw new IllegalArgumentException("--run must be 1-100 letters, digits, '.', '_' or '-', got '" + run + "'");
+        }
+        datasetSource(dataset, dataDir, n, classes, dataSeed);
+        if (modelFile == null) {
+            MlpModel.parseArchitecture(architecture);
+        }
+        Activation.parse(activation);
+        Loss.parse(loss);
+        solverSettings(solver, learningRate, etaMax, warmupSteps, warmupFactor, tolerance, sharpnessEvery, initSeed);
+        if (steps < 0 || untilTime < 0 || untilLoss < 0) {
+            throw new IllegalArgumentException("--steps, --until-time and --until-loss must be ≥ 0");
+        }
+        if (steps == 0 && untilTime == 0 && untilLoss == 0) {
+            throw new IllegalArgumentException("give a stopping rule: --steps, --until-time or --until-loss");
+        }
+        if (snapshotEvery < 0 || snapshotDt < 0) {
+            throw new IllegalArgumentException("--snapshot-every and --snapshot-dt must be ≥ 0");
+        }
+        if (!dtype.equals("float32") && !dtype.equals("float64")) {
+            throw new IllegalArgumentException("--dtype must be float64 or float32, got '" + dtype + "'");
+        }
+        if (chunkSize < 1) {
+            throw new IllegalArgumentException("--chunk-size must be at least 1, got " + chunkSize);
+        }
+    }
+
+    /** The dataset source. */
+    public DatasetSource datasetSource() {
+        return datasetSource(dataset, dataDir, n, classes, dataSeed);
+    }
+
+    /** The solver settings. */
+    public SolverSettings solverSettings() {
+        return solverSettings(solver, learningRate, etaMax, warmupSteps, warmupFactor, tolerance, sharpnessEvery, initSeed);
+    }
+
+    private static DatasetSource datasetSource(String dataset, String dataDir, int n, int classes, long seed) {
+        return new DatasetSource(dataset, dataDir == null ? null : Path.of(dataDir), n, classes, seed);
+    }
+
+    private static SolverSettings solverSettings(String solver, double lr, double etaMax, int warmupSteps,
+            double warmupFactor, double tolerance, int sharpnessEvery, long seed) {
+        return new SolverSettings(SolverKind.parse(solver), lr, etaMax, warmupSteps, warmupFactor, tolerance,
+                sharpnessEvery, seed);
+    }
+
+    /** The initial model: from {@code modelFile}, or initialised from the architecture and seed. */
+    public MlpModel initialModel() throws InputException {
+        if (modelFile != null) {
+            return io.eoscope.curvature.io.ModelFile.read(Path.of(modelFile));
+        }
+        return MlpModel.initialise(MlpModel.parseArchitecture(architecture), Activation.parse(activation),
+                Loss.parse(loss), initSeed);
+    }
+
+    /** run.json text. */
+    public String toJson() {
+        return GSON.toJson(this);
+    }
+
+    /** Parses run.json; {@code source} names the file in errors. */
+    public static RunConfig fromJson(String text, String source) throws InputException {
+        try {
+            JsonObject o = com.google.gson.JsonParser.parseString(text).getAsJsonObject();
+            RunConfig c = GSON.fromJson(o, RunConfig.class);
+            if (c == null) {
+                throw new JsonParseException("empty");
+            }
+            return c;
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new InputException(source + ": not a run.json written by eos train (" + e.getMessage() + ")");
+        } catch (IllegalArgumentException e) {
+            throw new InputException(source + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package io.eoscope.trainer.run;
+
+import io.eoscope.trainer.solve.StepRecord;
+
+/** Told what a training run does, step by step (progress bars, logs, later Kafka telemetry). */
+public interface TrainingListener {
+
+    /** A listener that ignores everything. */
+    TrainingListener NONE = new TrainingListener() { };
+
+    /** After each step. */
+    default void stepped(StepRecord record) { }
+
+    /** A snapshot was written. */
+    default void snapshot(long step, double time, java.nio.file.Path file) { }
+
+    /** A non-fatal problem, for example a loss increase under exponential Euler without --strict. */
+    default void warning(String message) { }
+}

@@ -1,0 +1,141 @@
+package io.eoscope.trainer.run;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.eoscope.curvature.io.DType;
+import io.eoscope.curvature.io.InputException;
+import io.eoscope.curvature.io.ModelFile;
+import io.eoscope.curvature.io.Safetensors;
+import io.eoscope.curvature.io.Tensor;
+import io.eoscope.curvature.net.DeviceChoice;
+import io.eoscope.curvature.net.DeviceData;
+import io.eoscope.curvature.net.LabeledData;
+import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.trainer.solve.SolverKind;
+import io.eoscope.trainer.solve.StepRecord;
+import io.eoscope.trainer.solve.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Runs {@code eos train --out DIR} and {@code --resume DIR}: loads the data and the model, steps the
+ * {@link Trainer} until the stopping rule holds, appends the trajectory, writes snapshots on the
+ * configured cadence (the initial state included) and the final model.
+ */
+public final class TrainingRun {
+    private TrainingRun() {}
+
+    /** The outcome of a run. */
+    public record Outcome(long steps, double time, double loss, double accuracy, Path directory) {}
+
+    /** Thrown by --strict when exponential Euler increases the loss. */
+    public static final class LossIncreased extends io.eoscope.trainer.solve.TrainingStopped {
+        private static final long serialVersionUID = 1L;
+
+        LossIncreased(String message) {
+            super(message);
+        }
+    }
+
+    /** Starts a new run in {@code dir}. */
+    public static Outcome start(RunConfig config, Path dir, TrainingListener listener) throws InputException {
+        MlpModel model = config.initialModel();
+        LabeledData data = config.datasetSource().load();
+        checkShapes(model, data, config);
+        try (RunDirectory out = RunDirectory.create(dir, config)) {
+            return loop(config, model, data, out, 0, 0, null, listener);
+        }
+    }
+
+    /** Continues the run in {@code dir} from its newest snapshot; the result equals an uninterrupted run. */
+    public static Outcome resume(Path dir, TrainingListener listener) throws InputException {
+        RunConfig config = RunDirectory.config(dir);
+        Path snapshot = RunDirectory.lastSnapshot(dir);
+        if (snapshot == null) {
+            throw new InputException(dir + ": has no snapshot to resume from (start it again with --out)");
+        }
+        MlpModel model = ModelFile.read(snapshot);
+        long step = Long.parseLong(model.metadata().getOrDefault("step", "0"));
+        double time = Double.parseDouble(model.metadata().getOrDefault("time", "0"));
+        Tensor vectors = null;
+        if (Files.exists(RunDirectory.eigenFile(snapshot))) {
+            vectors = Safetensors.read(RunDirectory.eigenFile(snapshot)).tensors().get("vectors");
+        }
+        LabeledData data = config.datasetSource().load();
+        checkShapes(model, data, config);
+        try (RunDirectory out = RunDirectory.resume(dir, step)) {
+            return loop(config, model, data, out, step, time, vectors, listener);
+        }
+    }
+
+    private static Outcome loop(RunConfig config, MlpModel model, LabeledData data, RunDirectory out, long startStep,
+            double startTime, Tensor warmVectors, TrainingListener listener) throws InputException {
+        DataType type = config.dtype().equals("float64") ? DataType.FLOAT64 : DataType.FLOAT32;
+        DType precision = type == DataType.FLOAT64 ? DType.F64 : DType.F32;
+        Device device = DeviceChoice.parse(config.device()).resolve();
+        boolean exponential = config.solverSettings().kind() == SolverKind.EXP_EULER;
+        try (NDManager manager = NDManager.newBaseManager(device);
+                DeviceData deviceData = DeviceData.upload(data, model.classes(), manager, type, config.chunkSize())) {
+            NDArray warm = warmVectors == null ? null
+                    : manager.create(warmVectors.toDoubles(), new Shape(warmVectors.shape())).toType(type, false);
+            try (Trainer trainer = new Trainer(model, deviceData, manager, type, config.solverSettings(), startStep,
+                    startTime, warm)) {
+                if (startStep == 0) {
+                    listener.snapshot(0, 0, out.snapshot(trainer.model(), precision, 0, 0, config.run(), null));
+                }
+                double nextSnapshotTime = config.snapshotDt() > 0
+                        ? (Math.floor(startTime / config.snapshotDt()) + 1) * config.snapshotDt() : Double.POSITIVE_INFINITY;
+                double previousLoss = Double.NaN;
+                while (true) {
+                    StepRecord r = trainer.step(); // DivergedException stops the run: no NaN trajectory
+                    out.append(r);
+                    listener.stepped(r);
+                    if (exponential && r.loss() > previousLoss) {
+                        String message = String.format(java.util.Locale.ROOT,
+                                "the loss increased under exponential Euler at step %d (%.6g -> %.6g)", r.step(),
+                                previousLoss, r.loss());
+                        if (config.strict()) {
+                            throw new LossIncreased(message + "; stopped by --strict");
+                        }
+                        listener.warning(message);
+                    }
+                    previousLoss = r.loss();
+                    long done = trainer.stepCount();
+                    boolean byStep = config.snapshotEvery() > 0 && done % config.snapshotEvery() == 0;
+                    boolean byTime = trainer.time() >= nextSnapshotTime;
+                    if (byTime) {
+                        nextSnapshotTime = (Math.floor(trainer.time() / config.snapshotDt()) + 1) * config.snapshotDt();
+                    }
+                    if (byStep || byTime) {
+                        listener.snapshot(done, trainer.time(), out.snapshot(trainer.model(), precision, done,
+                                trainer.time(), config.run(), trainer.eigenvectors()));
+                    }
+                    if (finished(config, done, trainer.time(), r.loss())) {
+                        break;
+                    }
+                }
+                double[] last = trainer.evaluate();
+                out.writeFinal(trainer.model(), precision, trainer.stepCount(), trainer.time(), config.run());
+                return new Outcome(trainer.stepCount(), trainer.time(), last[0], last[1], out.path());
+            }
+        }
+    }
+
+    private static boolean finished(RunConfig c, long steps, double time, double loss) {
+        return c.steps() > 0 && steps >= c.steps() || c.untilTime() > 0 && time >= c.untilTime()
+                || c.untilLoss() > 0 && loss <= c.untilLoss();
+    }
+
+    private static void checkShapes(MlpModel model, LabeledData data, RunConfig config) throws InputException {
+        if (model.inputWidth() != data.inputWidth()) {
+            throw new InputException("the " + config.dataset() + " dataset has inputs of width " + data.inputWidth()
+                    + " but the model's first layer takes " + model.inputWidth() + " (check --arch)");
+        }
+        if (model.classes() != config.classes()) {
+            throw new InputException("the model has " + model.classes() + " outputs but --classes is " + config.classes());
+        }
+    }
+}
