@@ -14,10 +14,8 @@ import io.eoscope.curvature.net.Activation;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
-import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,9 +54,9 @@ class AnalyzeCliTest {
 
     @Test
     void goodInputPrintsTheContractJson() throws Exception {
-        Result r = run("analyze", "--model", model.toString(), "--data", data.toString(), "--top-k", "2", "--dtype", "float32");
-        assertThat(r.status).as(r.err).isZero();
-        JsonObject o = JsonParser.parseString(r.out).getAsJsonObject();
+        EosProcess.Result r = run("analyze", "--model", model.toString(), "--data", data.toString(), "--top-k", "2", "--dtype", "float32");
+        assertThat(r.status()).as(r.err()).isZero();
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
         for (String key : new String[] {"loss", "n", "classes", "parameters", "hessian", "gauss_newton", "residual",
             "rho_K", "K_max_sq_mean", "layers"}) {
             assertThat(o.has(key)).as(key).isTrue();
@@ -68,7 +65,7 @@ class AnalyzeCliTest {
         assertThat(o.get("parameters").getAsInt()).isEqualTo(3 * 5 + 5 + 5 * 2 + 2);
         assertThat(o.getAsJsonObject("hessian").getAsJsonArray("eigenvalues")).hasSize(2);
         assertThat(o.getAsJsonArray("layers")).hasSize(2);
-        assertThat(r.err).doesNotContain("Exception").doesNotContain("reference cycle");
+        assertThat(r.err()).doesNotContain("Exception").doesNotContain("reference cycle");
     }
 
     @Test
@@ -118,22 +115,22 @@ class AnalyzeCliTest {
 
     @Test
     void helpIsThereForEveryCommand() throws Exception {
-        Result top = run("--help");
-        assertThat(top.status).isZero();
-        assertThat(top.out).contains("analyze");
-        Result analyze = run("analyze", "--help");
-        assertThat(analyze.status).isZero();
-        assertThat(analyze.out).contains("--model", "--data", "--top-k", "--tol", "--dtype", "--device");
+        EosProcess.Result top = run("--help");
+        assertThat(top.status()).isZero();
+        assertThat(top.out()).contains("analyze");
+        EosProcess.Result analyze = run("analyze", "--help");
+        assertThat(analyze.status()).isZero();
+        assertThat(analyze.out()).contains("--model", "--data", "--top-k", "--tol", "--dtype", "--device");
     }
 
     private static void bad(String[] options, String phrase) throws Exception {
         List<String> args = new ArrayList<>(List.of("analyze"));
         args.addAll(List.of(options));
-        Result r = run(args.toArray(new String[0]));
-        assertThat(r.status).as("exit status for %s; stderr: %s", phrase, r.err).isEqualTo(2);
-        assertThat(r.out).as("stdout for %s", phrase).isEmpty();
-        assertThat(r.err.strip().lines().count()).as("stderr lines: %s", r.err).isEqualTo(1);
-        assertThat(r.err).contains(phrase).startsWith("eos analyze: ").doesNotContain("Exception").doesNotContain("\tat ");
+        EosProcess.Result r = run(args.toArray(new String[0]));
+        assertThat(r.status()).as("exit status for %s; stderr: %s", phrase, r.err()).isEqualTo(2);
+        assertThat(r.out()).as("stdout for %s", phrase).isEmpty();
+        assertThat(r.err().strip().lines().count()).as("stderr lines: %s", r.err()).isEqualTo(1);
+        assertThat(r.err()).contains(phrase).startsWith("eos analyze: ").doesNotContain("Exception").doesNotContain("\tat ");
     }
 
     private static Path write(String name, byte[] bytes) throws Exception {
@@ -155,28 +152,7 @@ class AnalyzeCliTest {
         return p;
     }
 
-    private record Result(int status, String out, String err) {}
-
-    private static Result run(String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Dai.djl.offline=true");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(Eos.class.getName());
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("DJL_OFFLINE", "true");
-        pb.environment().put("OPT_OUT_TRACKING", "true");
-        File out = dir.resolve("stdout-" + System.nanoTime()).toFile();
-        File err = dir.resolve("stderr-" + System.nanoTime()).toFile();
-        pb.redirectOutput(out).redirectError(err);
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("eos " + String.join(" ", args) + " did not finish in 120 s");
-        }
-        return new Result(p.exitValue(), Files.readString(out.toPath(), StandardCharsets.UTF_8),
-                Files.readString(err.toPath(), StandardCharsets.UTF_8));
+    private static EosProcess.Result run(String... args) throws Exception {
+        return EosProcess.run(dir, args);
     }
 }
