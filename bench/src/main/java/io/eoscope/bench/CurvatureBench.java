@@ -67,7 +67,8 @@ public final class CurvatureBench {
     }
 
     private static final String USAGE = String.join("\n",
-            "usage: bench/run [--reps R] [--quick] [--help] [more options]",
+            "usage: bench/run [curvature] [--reps R] [--quick] [--help] [more options]",
+            "       (bench/run trainer --help: the trainer benchmark, exponential Euler against GD)",
             "",
             "Measures, in one run, on an MLP (ELU, cross-entropy) with N random Gaussian inputs, float32, CPU:",
             "  gradient, HVP (Hessian), G-product and H-product times (median of R after warm-up) and ratios;",
@@ -496,7 +497,7 @@ public final class CurvatureBench {
     }
 
     /** The 1-, 5- and 15-minute load averages from /proc/loadavg, or "n/a". */
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             String[] f = Files.readString(Paths.get("/proc/loadavg")).trim().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];
@@ -505,7 +506,7 @@ public final class CurvatureBench {
         }
     }
 
-    private static String cpuModel() {
+    static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Paths.get("/proc/cpuinfo"))) {
                 if (line.startsWith("model name")) {

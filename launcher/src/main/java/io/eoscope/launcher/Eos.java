@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "eos", mixinStandardHelpOptions = true, versionProvider = Eos.Version.class,
         description = "eoscope: watch the curvature of neural-network training (edge of stability).",
-        subcommands = {AnalyzeCommand.class, TrainCommand.class, DatasetCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, AnalyzeCommand.class, TrainCommand.class, DatasetCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Eos implements Runnable {
 
     @CommandLine.Spec

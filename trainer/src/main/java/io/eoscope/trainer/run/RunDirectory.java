@@ -35,6 +35,7 @@ public final class RunDirectory implements AutoCloseable {
     public static final String HEADER = "step,time,loss,accuracy,step_size,sharpness,products";
     private final Path dir;
     private BufferedWriter trajectory;
+    private Map<String, String> extraMetadata = Map.of();
 
     private RunDirectory(Path dir) {
         this.dir = dir;
@@ -150,8 +151,14 @@ public final class RunDirectory implements AutoCloseable {
         ModelFile.write(dir.resolve("final.safetensors"), stamped(model, run, step, time), precision);
     }
 
-    private static MlpModel stamped(MlpModel model, String run, long step, double time) {
+    /** Metadata added to every snapshot and the final model (dataset hash, solver, …). */
+    public void setMetadata(Map<String, String> metadata) {
+        extraMetadata = Map.copyOf(metadata);
+    }
+
+    private MlpModel stamped(MlpModel model, String run, long step, double time) {
         Map<String, String> meta = new LinkedHashMap<>(model.metadata());
+        meta.putAll(extraMetadata);
         meta.put("run", run);
         meta.put("step", Long.toString(step));
         meta.put("time", Double.toString(time));

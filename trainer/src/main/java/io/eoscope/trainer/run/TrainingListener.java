@@ -16,4 +16,12 @@ public interface TrainingListener {
 
     /** A non-fatal problem, for example a loss increase under exponential Euler without --strict. */
     default void warning(String message) { }
+
+    /** Asked after each step: true ends the run there (its final model is still written). */
+    default boolean stopRequested() {
+        return false;
+    }
+
+    /** The run starts: its configuration, training set and the dataset's content hash. */
+    default void started(RunConfig config, io.eoscope.curvature.net.LabeledData data, String datasetHash) { }
 }

@@ -75,6 +75,10 @@ public final class TrainingRun {
             double startTime, Tensor warmVectors, TrainingListener listener) throws InputException {
         DataType type = config.dtype().equals("float64") ? DataType.FLOAT64 : DataType.FLOAT32;
         DType precision = type == DataType.FLOAT64 ? DType.F64 : DType.F32;
+        io.eoscope.streaming.Messages.EncodedDataset encoded = io.eoscope.streaming.Messages.dataset(data, precision);
+        out.setMetadata(java.util.Map.of("dataset", encoded.hash(), "solver", config.solver(),
+                "lr", Double.toString(config.learningRate()), "eta_max", Double.toString(config.etaMax())));
+        listener.started(config, data, encoded.hash());
         Device device = DeviceChoice.parse(config.device()).resolve();
         boolean exponential = config.solverSettings().kind() == SolverKind.EXP_EULER;
         try (NDManager manager = NDManager.newBaseManager(device);
@@ -113,7 +117,7 @@ public final class TrainingRun {
                         listener.snapshot(done, trainer.time(), out.snapshot(trainer.model(), precision, done,
                                 trainer.time(), config.run(), trainer.eigenvectors()));
                     }
-                    if (finished(config, done, trainer.time(), r.loss())) {
+                    if (finished(config, done, trainer.time(), r.loss()) || listener.stopRequested()) {
                         break;
                     }
                 }

@@ -1,0 +1,216 @@
+package io.eoscope.analyzer;
+
+import com.google.gson.JsonObject;
+import io.eoscope.curvature.net.LabeledData;
+import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.streaming.ChunkAssembler;
+import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.streaming.MalformedRecordException;
+import io.eoscope.streaming.Messages;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The analyzer's consumer loop, plain Java: a member of a consumer group on {@code snapshots};
+ * reassembles chunked snapshots, analyses each (or, under the {@code latest} lag policy, only each
+ * run's newest of a batch), publishes the metrics record and waits for its acknowledgement, and only
+ * then commits the offsets it has finished (at-least-once; the metrics keys make re-delivery
+ * idempotent). Records that cannot be decoded or analysed go to {@code deadletter} with the reason
+ * and are counted; the loop keeps running.
+ */
+public final class AnalyzerLoop implements Runnable, AutoCloseable {
+    private final KafkaSettings settings;
+    private final AnalyzerConfig config;
+    private final Consumer<String, byte[]> consumer;
+    private final Producer<String, byte[]> producer;
+    private final DatasetStore datasets;
+    private final SnapshotAnalysis analysis;
+    private final ChunkAssembler assembler = new ChunkAssembler(64);
+    private final AtomicLong analysed = new AtomicLong();
+    private final AtomicLong deadLetters = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
+    private final AtomicLong lag = new AtomicLong();
+    private volatile double lastAnalysisSeconds;
+    private volatile boolean running = true;
+
+    public AnalyzerLoop(KafkaSettings settings, AnalyzerConfig config) {
+        this.settings = settings;
+        this.config = config;
+        this.consumer = new KafkaConsumer<>(settings.consumer("eos-analyzer", config.group()));
+        this.producer = new KafkaProducer<>(settings.producer("eos-analyzer"));
+        this.datasets = new DatasetStore(settings);
+        this.analysis = new SnapshotAnalysis(config, 8);
+    }
+
+    @Override
+    public void run() {
+        consumer.subscribe(List.of(settings.topics().snapshots()), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                assembler.clear(); // the next owner starts from our last commit, which never passes a pending payload
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            }
+        });
+        while (running) {
+            ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+            if (records.isEmpty()) {
+                updateLag();
+                continue;
+            }
+            process(records);
+            updateLag();
+        }
+    }
+
+    private void process(ConsumerRecords<String, byte[]> records) {
+        Map<TopicPartition, Long> done = new HashMap<>();
+        List<Complete> complete = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r : records) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            try {
+                Optional<ChunkAssembler.Payload> payload = assembler.accept(r);
+                if (payload.isPresent()) {
+                    complete.add(new Complete(Messages.snapshot(payload.get()), r));
+                }
+            } catch (MalformedRecordException e) {
+                deadLetter(r, e.getMessage());
+            }
+            done.put(tp, r.offset() + 1);
+        }
+        if (config.lagPolicy().equals("latest")) {
+            Map<String, Complete> newest = new LinkedHashMap<>();
+            for (Complete c : complete) {
+                newest.put(c.model.metadata().get("run"), c);
+            }
+            skipped.addAndGet(complete.size() - newest.size());
+            complete = new ArrayList<>(newest.values());
+        }
+        for (Complete c : complete) {
+            analyseAndPublish(c);
+        }
+        commit(done);
+    }
+
+    private record Complete(MlpModel model, ConsumerRecord<String, byte[]> last) {}
+
+    private void analyseAndPublish(Complete c) {
+        String run = c.model.metadata().get("run");
+        long step = Long.parseLong(c.model.metadata().get("step"));
+        try {
+            Optional<LabeledData> data = datasets.get(c.model.metadata().get("dataset"));
+            if (data.isEmpty()) {
+                deadLetter(c.last, "snapshot " + run + "@" + step + ": its dataset " + c.model.metadata().get("dataset")
+                        + " is not in the datasets topic");
+                return;
+            }
+            if (data.get().inputWidth() != c.model.inputWidth() || data.get().labelBound() > c.model.classes()) {
+                deadLetter(c.last, "snapshot " + run + "@" + step + ": the model (" + c.model.architecture()
+                        + ") does not fit its dataset (width " + data.get().inputWidth() + ")");
+                return;
+            }
+            long started = System.nanoTime();
+            JsonObject metrics = analysis.analyse(c.model, data.get());
+            lastAnalysisSeconds = (System.nanoTime() - started) / 1e9;
+            producer.send(Messages.json(settings.topics().metrics(), Messages.metricsKey(run, step, config.analysisId()),
+                    metrics)).get(); // acknowledged before the offsets move on
+            analysed.incrementAndGet();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot publish metrics: " + e.getCause().getMessage(), e.getCause());
+        } catch (RuntimeException e) {
+            deadLetter(c.last, "snapshot " + run + "@" + step + ": analysis failed: " + e);
+        }
+    }
+
+    private void commit(Map<TopicPartition, Long> done) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (Map.Entry<TopicPartition, Long> e : done.entrySet()) {
+            long pending = assembler.oldestPendingOffset(e.getKey().partition());
+            offsets.put(e.getKey(), new OffsetAndMetadata(pending >= 0 ? pending : e.getValue()));
+        }
+        consumer.commitSync(offsets);
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> r, String reason) {
+        try {
+            producer.send(Messages.deadLetter(settings.topics(), r, reason)).get();
+            deadLetters.incrementAndGet();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot publish a dead letter: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private void updateLag() {
+        long total = 0;
+        for (TopicPartition tp : consumer.assignment()) {
+            OptionalLong end = consumer.currentLag(tp);
+            total += end.isPresent() ? end.getAsLong() : 0;
+        }
+        lag.set(total);
+    }
+
+    /** Snapshots analysed and published. */
+    public long analysed() {
+        return analysed.get();
+    }
+
+    /** Records sent to the dead-letter topic. */
+    public long deadLetters() {
+        return deadLetters.get();
+    }
+
+    /** Snapshots skipped by the {@code latest} lag policy. */
+    public long skipped() {
+        return skipped.get();
+    }
+
+    /** Records behind the end of the assigned partitions, at the last poll. */
+    public long lag() {
+        return lag.get();
+    }
+
+    /** Seconds the last analysis took. */
+    public double lastAnalysisSeconds() {
+        return lastAnalysisSeconds;
+    }
+
+    /** Asks the loop to end after the current batch (thread-safe). */
+    public void requestStop() {
+        running = false;
+        consumer.wakeup();
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+        producer.close();
+        datasets.close();
+        analysis.close();
+    }
+}

@@ -1,0 +1,86 @@
+package io.eoscope.analyzer;
+
+import io.eoscope.curvature.net.LabeledData;
+import io.eoscope.streaming.ChunkAssembler;
+import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.streaming.MalformedRecordException;
+import io.eoscope.streaming.Messages;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Datasets by content hash, read from the compacted {@code datasets} topic on demand and cached
+ * (a few, least recently used first out), so that analysis needs nothing outside Kafka.
+ */
+public final class DatasetStore implements AutoCloseable {
+    private static final int CACHE = 4;
+    private final KafkaSettings settings;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Map<String, LabeledData> cache = new LinkedHashMap<>(8, 0.75f, true);
+
+    public DatasetStore(KafkaSettings settings) {
+        this.settings = settings;
+        this.consumer = new KafkaConsumer<>(settings.consumer("eos-datasets", null));
+    }
+
+    /** The dataset with this hash, reading the topic from its start if it is not cached. */
+    public Optional<LabeledData> get(String hash) {
+        LabeledData hit = cache.get(hash);
+        if (hit != null) {
+            return Optional.of(hit);
+        }
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo p : consumer.partitionsFor(settings.topics().datasets(), Duration.ofSeconds(30))) {
+            partitions.add(new TopicPartition(p.topic(), p.partition()));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        ChunkAssembler assembler = new ChunkAssembler(4);
+        LabeledData found = null;
+        while (!reached(end)) {
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                if (!hash.equals(r.key())) {
+                    continue;
+                }
+                try {
+                    Optional<ChunkAssembler.Payload> payload = assembler.accept(r);
+                    if (payload.isPresent()) {
+                        found = Messages.dataset(payload.get());
+                    }
+                } catch (MalformedRecordException e) {
+                    // a damaged copy: a later complete one may still follow
+                }
+            }
+        }
+        if (found != null) {
+            cache.put(hash, found);
+            if (cache.size() > CACHE) {
+                cache.remove(cache.keySet().iterator().next());
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    private boolean reached(Map<TopicPartition, Long> end) {
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            if (consumer.position(e.getKey()) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}

@@ -1,0 +1,99 @@
+package io.eoscope.analyzer;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonObject;
+import io.eoscope.curvature.analysis.AnalysisProgress;
+import io.eoscope.curvature.analysis.AnalysisReport;
+import io.eoscope.curvature.analysis.CurvatureAnalysis;
+import io.eoscope.curvature.net.DeviceData;
+import io.eoscope.curvature.net.LabeledData;
+import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.curvature.net.Network;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Analyses snapshots, keeping per-run state: each run's warm-start eigenvectors and its dataset on
+ * the device (at most {@code maxRuns} runs, least recently used out). Plain Java: no io.vertx.
+ */
+public final class SnapshotAnalysis implements AutoCloseable {
+    private final AnalyzerConfig config;
+    private final NDManager manager;
+    private final DataType type;
+    private final int maxRuns;
+    private final Map<String, RunState> runs = new LinkedHashMap<>(8, 0.75f, true);
+
+    private static final class RunState implements AutoCloseable {
+        final String datasetHash;
+        final DeviceData data;
+        final CurvatureAnalysis analysis;
+
+        RunState(String datasetHash, DeviceData data, CurvatureAnalysis analysis) {
+            this.datasetHash = datasetHash;
+            this.data = data;
+            this.analysis = analysis;
+        }
+
+        @Override
+        public void close() {
+            analysis.close();
+            data.close();
+        }
+    }
+
+    public SnapshotAnalysis(AnalyzerConfig config, int maxRuns) {
+        this.config = config;
+        this.maxRuns = maxRuns;
+        this.manager = NDManager.newBaseManager(io.eoscope.curvature.net.DeviceChoice.parse(config.device()).resolve());
+        this.type = config.dtype().equals("float64") ? DataType.FLOAT64 : DataType.FLOAT32;
+    }
+
+    /** The metrics JSON of one snapshot: CONTRACTS.md section 4 plus run, step, time, analysis id, timings. */
+    public JsonObject analyse(MlpModel snapshot, LabeledData data) {
+        String run = snapshot.metadata().get("run");
+        String hash = snapshot.metadata().get("dataset");
+        RunState state = runs.get(run);
+        if (state == null || !state.datasetHash.equals(hash)) {
+            if (state != null) {
+                runs.remove(run).close();
+            }
+            state = new RunState(hash, DeviceData.upload(data, snapshot.classes(), manager, type, config.options().chunkSize()),
+                    new CurvatureAnalysis(config.options(), manager));
+            runs.put(run, state);
+            if (runs.size() > maxRuns) {
+                String oldest = runs.keySet().iterator().next();
+                runs.remove(oldest).close();
+            }
+        }
+        long started = System.nanoTime();
+        AnalysisReport report;
+        try (Network network = Network.upload(snapshot, manager, type)) {
+            report = state.analysis.analyze(network, state.data, AnalysisProgress.NONE);
+        }
+        JsonObject o = report.toJson();
+        o.addProperty("run", run);
+        o.addProperty("step", Long.parseLong(snapshot.metadata().get("step")));
+        o.addProperty("time", Double.parseDouble(snapshot.metadata().get("time")));
+        o.addProperty("analysis_id", config.analysisId());
+        o.addProperty("analysis_seconds", (System.nanoTime() - started) / 1e9);
+        for (String key : new String[] {"lr", "eta_max", "solver"}) {
+            if (snapshot.metadata().containsKey(key)) {
+                o.addProperty(key, snapshot.metadata().get(key));
+            }
+        }
+        return o;
+    }
+
+    /** Whether this analyzer has state for {@code run}. */
+    public boolean knows(String run) {
+        return runs.containsKey(run);
+    }
+
+    @Override
+    public void close() {
+        runs.values().forEach(RunState::close);
+        runs.clear();
+        manager.close();
+    }
+}

@@ -1,0 +1,150 @@
+package io.eoscope.launcher;
+
+import io.eoscope.analyzer.AnalyzerVerticle;
+import io.eoscope.launcher.embedded.EmbeddedKafka;
+import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.trainer.run.RunConfig;
+import io.eoscope.trainer.run.TrainingListener;
+import io.eoscope.trainer.stream.TrainerVerticle;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code eos demo}: everything in one process. An in-JVM KRaft broker, a trainer streaming a default
+ * experiment, analyzers in a consumer group, and a live progress line; stops cleanly on Ctrl-C.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"The embedded default: starts a Kafka broker inside this process, a trainer that streams",
+            "a GD run's snapshots (XOR-2D, 2-32-32-2 ELU, MSE, η = 0.04: sharpness rises to 2/η and hovers),",
+            "and analyzers that compute the Hessian, Gauss-Newton and residual spectra and the layerwise",
+            "alignment of every snapshot. Prints a live line of step, loss, sharpness and 2/η. Ctrl-C stops it."})
+final class DemoCommand implements Callable<Integer> {
+
+    /** The broker closes when the try block ends; tell a waiting Ctrl-C hook once it has. */
+    private static void kafkaClosing(CountDownLatch cleaned) {
+        Runtime.getRuntime().addShutdownHook(new Thread(cleaned::countDown));
+        cleaned.countDown();
+    }
+
+    @Option(names = "--data-dir", defaultValue = "eos-demo", description = "where the broker's log and the runs live (default: ${DEFAULT-VALUE})")
+    Path dataDir;
+
+    @Option(names = "--analyzers", defaultValue = "2", description = "analyzer verticles in the consumer group (default: ${DEFAULT-VALUE})")
+    int analyzers;
+
+    @Option(names = "--steps", defaultValue = "1500", description = "training steps (default: ${DEFAULT-VALUE})")
+    long steps;
+
+    @Option(names = "--snapshot-every", defaultValue = "50", description = "a snapshot every k steps (default: ${DEFAULT-VALUE})")
+    long snapshotEvery;
+
+    @Option(names = "--lr", defaultValue = "0.04", description = "GD step size η (default: ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--dataset", defaultValue = "xor", description = "synthetic, xor, fashion-mnist, … (default: ${DEFAULT-VALUE})")
+    String dataset;
+
+    @Option(names = "--arch", defaultValue = "2-32-32-2", description = "architecture (default: ${DEFAULT-VALUE})")
+    String arch;
+
+    @Option(names = "--n", defaultValue = "64", description = "training samples (default: ${DEFAULT-VALUE})")
+    int n;
+
+    @Option(names = "--classes", defaultValue = "2", description = "classes (default: ${DEFAULT-VALUE})")
+    int classes;
+
+    @Mixin
+    ServiceOptions analysis;
+
+    @Override
+    public Integer call() throws Exception {
+        if (analyzers < 1) {
+            throw new IllegalArgumentException("--analyzers must be at least 1");
+        }
+        String run = "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        RunConfig config = new RunConfig(run, dataset, null, n, classes, 0, arch, "elu", "mse", 0, null, "gd", lr, 0.01, 0,
+                0.1, 1e-4, 1, steps, 0, 0, snapshotEvery, 0, "float32", "auto", 1000, false);
+        io.eoscope.analyzer.AnalyzerConfig analyzerConfig = analysis.config();
+        Files.createDirectories(dataDir);
+        System.err.println("eos demo: starting a Kafka broker in this process (log in " + dataDir.resolve("kafka") + ") ...");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"))) {
+            KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), new io.eoscope.streaming.Topics("eos."),
+                    java.util.Map.of());
+            Properties admin = settings.admin("eos-demo");
+            try (Admin a = Admin.create(admin)) {
+                settings.topics().create(a, 4, (short) 1);
+            }
+            Path runDir = dataDir.resolve("runs").resolve(run);
+            System.err.println("eos demo: broker at " + kafka.bootstrapServers() + "; topics " + settings.topics().snapshots()
+                    + ", " + settings.topics().metrics() + ", " + settings.topics().telemetry() + ", …");
+            System.err.println("eos demo: run " + run + " (files in " + runDir + "), " + analyzers + " analyzers; Ctrl-C stops");
+            System.err.println("eos demo: read the metrics with: kcat -b " + kafka.bootstrapServers() + " -t "
+                    + settings.topics().metrics() + " -C -e");
+            Vertx vertx = Vertx.vertx();
+            LiveView view = new LiveView(settings, run, steps, System.err);
+            Thread viewThread = new Thread(view, "eos-demo-view");
+            CountDownLatch done = new CountDownLatch(1);
+            CountDownLatch cleaned = new CountDownLatch(1);
+            Thread hook = new Thread(() -> { // Ctrl-C: let the main thread stop everything, then exit
+                done.countDown();
+                try {
+                    cleaned.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "eos-demo-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            List<AnalyzerVerticle> deployed = new ArrayList<>();
+            try {
+                for (int i = 0; i < analyzers; i++) {
+                    AnalyzerVerticle v = new AnalyzerVerticle(settings, analyzerConfig);
+                    vertx.deployVerticle(v).await();
+                    deployed.add(v);
+                }
+                TrainerVerticle trainer = new TrainerVerticle(config, runDir, settings, TrainingListener.NONE);
+                vertx.deployVerticle(trainer).await();
+                viewThread.start();
+                trainer.finished().onComplete(ar -> {
+                    if (ar.failed()) {
+                        System.err.println("\neos demo: training stopped: " + ar.cause().getMessage());
+                    }
+                });
+                long expected = steps / snapshotEvery + 1 + (steps % snapshotEvery == 0 ? 0 : 1);
+                while (!done.await(500, TimeUnit.MILLISECONDS)) {
+                    if (trainer.finished().isComplete() && view.analysed() >= expected) {
+                        break;
+                    }
+                }
+                view.print(true);
+                System.err.println();
+                System.err.println("eos demo: " + (done.getCount() == 0 ? "stopped" : "finished") + "; " + view.analysed()
+                        + " snapshots analysed. Data kept in " + dataDir);
+            } finally {
+                view.close();
+                viewThread.join(5000);
+                view.release();
+                vertx.close().await();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // already shutting down
+                }
+            }
+            kafkaClosing(cleaned);
+        }
+        return 0;
+    }
+}

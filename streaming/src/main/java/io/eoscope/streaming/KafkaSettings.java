@@ -1,0 +1,81 @@
+package io.eoscope.streaming;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * How a service reaches Kafka: bootstrap servers, topic prefix and client properties passed through
+ * untouched (TLS, SASL, …: {@code --kafka-property security.protocol=SASL_SSL}). Producers are
+ * idempotent with {@code acks=all}; their send buffer is bounded ({@code buffer.memory}), so a slow or
+ * absent broker blocks the sender ({@code max.block.ms}) instead of growing memory.
+ *
+ * @param bootstrapServers host:port list
+ * @param topics topic names
+ * @param clientProperties extra Kafka client properties, applied last
+ */
+public record KafkaSettings(String bootstrapServers, Topics topics, Map<String, String> clientProperties) {
+    /** Bounded producer buffer: 64 MB. */
+    public static final long BUFFER_BYTES = 64L << 20;
+
+    /** Validates; messages name the option. */
+    public KafkaSettings {
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("--bootstrap-servers is required (host:port[,host:port…])");
+        }
+        clientProperties = Map.copyOf(clientProperties);
+    }
+
+    /** Properties of an idempotent producer of string keys and byte values. */
+    public Properties producer(String clientId) {
+        Properties p = common(clientId);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(BUFFER_BYTES));
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.toString(Integer.MAX_VALUE));
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.putAll(clientProperties);
+        return p;
+    }
+
+    /** Properties of a consumer in {@code group} (null: no group) with manual commits. */
+    public Properties consumer(String clientId, String group) {
+        Properties p = common(clientId);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "50");
+        p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "1800000"); // an analysis may take minutes
+        if (group != null) {
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        }
+        p.putAll(clientProperties);
+        return p;
+    }
+
+    /** Properties of an admin client. */
+    public Properties admin(String clientId) {
+        return common(clientId);
+    }
+
+    private Properties common(String clientId) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrapServers);
+        p.put("client.id", clientId);
+        Map<String, String> extra = new HashMap<>(clientProperties);
+        extra.keySet().removeIf(k -> !k.startsWith("security.") && !k.startsWith("sasl.") && !k.startsWith("ssl."));
+        p.putAll(extra);
+        return p;
+    }
+}

@@ -1,0 +1,63 @@
+package io.eoscope.trainer.stream;
+
+import io.eoscope.trainer.run.RunConfig;
+import io.eoscope.trainer.run.TrainingListener;
+import io.eoscope.trainer.run.TrainingRun;
+import io.eoscope.streaming.KafkaSettings;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.WorkerExecutor;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one training job and streams it to Kafka. Thin wiring: the training loop ({@link TrainingRun})
+ * runs on a worker of its own, never on the event loop; {@link #stop} asks it to end after the current
+ * step, waits for its final snapshot to be sent, and closes the producer.
+ */
+public final class TrainerVerticle extends AbstractVerticle {
+    private final RunConfig config;
+    private final Path directory;
+    private final KafkaSettings kafka;
+    private final TrainingListener progress;
+    private SnapshotPublisher publisher;
+    private WorkerExecutor worker;
+    private Future<TrainingRun.Outcome> done;
+
+    /**
+     * @param directory where the run's files go (as {@code eos train --out})
+     * @param progress also told every step (a progress line), or {@link TrainingListener#NONE}
+     */
+    public TrainerVerticle(RunConfig config, Path directory, KafkaSettings kafka, TrainingListener progress) {
+        this.config = config;
+        this.directory = directory;
+        this.kafka = kafka;
+        this.progress = progress;
+    }
+
+    @Override
+    public void start(Promise<Void> started) {
+        worker = vertx.createSharedWorkerExecutor("eos-trainer-" + config.run(), 1, 365, TimeUnit.DAYS);
+        publisher = new SnapshotPublisher(kafka, progress);
+        done = worker.executeBlocking(() -> TrainingRun.start(config, directory, publisher), false);
+        started.complete();
+    }
+
+    /** Completes when the run has finished (its stopping rule, or a stop). */
+    public Future<TrainingRun.Outcome> finished() {
+        return done;
+    }
+
+    @Override
+    public void stop(Promise<Void> stopped) {
+        publisher.requestStop();
+        done.eventually(() -> worker.executeBlocking(() -> {
+            publisher.close();
+            return null;
+        })).onComplete(ar -> {
+            worker.close();
+            stopped.complete();
+        });
+    }
+}
