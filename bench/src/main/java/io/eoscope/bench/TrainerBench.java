@@ -69,7 +69,7 @@ public final class TrainerBench {
         v.add(new Variant("gd_sharpness", "GD (sharpness-every 1)", SolverKind.GD, gdLr, 1));
         v.add(new Variant("exp_euler", "exp-Euler", SolverKind.EXP_EULER, cfg.etaMax(), 1));
         if (gdLr != cfg.etaMax()) {
-            v.add(new Variant("gd_at_eta_max", "GD η=" + cfg.etaMax() + " (check)", SolverKind.GD, cfg.etaMax(), 0));
+            v.add(new Variant("gd_at_eta_max", "GD η=" + fmt(cfg.etaMax()) + " (check)", SolverKind.GD, cfg.etaMax(), 0));
         }
         return v;
     }
@@ -580,7 +580,8 @@ public final class TrainerBench {
         return o instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
+    /** 0.01, 0.00004: plain decimal, no exponent, no trailing zeros. */
     private static String fmt(double d) {
-        return String.valueOf(d);
+        return java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
     }
 }

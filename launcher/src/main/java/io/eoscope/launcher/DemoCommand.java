@@ -33,12 +33,6 @@ import picocli.CommandLine.Option;
             "alignment of every snapshot. Prints a live line of step, loss, sharpness and 2/η. Ctrl-C stops it."})
 final class DemoCommand implements Callable<Integer> {
 
-    /** The broker closes when the try block ends; tell a waiting Ctrl-C hook once it has. */
-    private static void kafkaClosing(CountDownLatch cleaned) {
-        Runtime.getRuntime().addShutdownHook(new Thread(cleaned::countDown));
-        cleaned.countDown();
-    }
-
     @Option(names = "--data-dir", defaultValue = "eos-demo", description = "where the broker's log and the runs live (default: ${DEFAULT-VALUE})")
     Path dataDir;
 
@@ -80,6 +74,17 @@ final class DemoCommand implements Callable<Integer> {
         io.eoscope.analyzer.AnalyzerConfig analyzerConfig = analysis.config();
         Files.createDirectories(dataDir);
         System.err.println("eos demo: starting a Kafka broker in this process (log in " + dataDir.resolve("kafka") + ") ...");
+        CountDownLatch done = new CountDownLatch(1);
+        CountDownLatch cleaned = new CountDownLatch(1);
+        Thread hook = new Thread(() -> { // Ctrl-C: let the main thread stop everything, then exit
+            done.countDown();
+            try {
+                cleaned.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "eos-demo-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"))) {
             KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), new io.eoscope.streaming.Topics("eos."),
                     java.util.Map.of());
@@ -96,17 +101,6 @@ final class DemoCommand implements Callable<Integer> {
             Vertx vertx = Vertx.vertx();
             LiveView view = new LiveView(settings, run, steps, System.err);
             Thread viewThread = new Thread(view, "eos-demo-view");
-            CountDownLatch done = new CountDownLatch(1);
-            CountDownLatch cleaned = new CountDownLatch(1);
-            Thread hook = new Thread(() -> { // Ctrl-C: let the main thread stop everything, then exit
-                done.countDown();
-                try {
-                    cleaned.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "eos-demo-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
             List<AnalyzerVerticle> deployed = new ArrayList<>();
             try {
                 for (int i = 0; i < analyzers; i++) {
@@ -137,13 +131,12 @@ final class DemoCommand implements Callable<Integer> {
                 viewThread.join(5000);
                 view.release();
                 vertx.close().await();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException e) {
-                    // already shutting down
-                }
             }
-            kafkaClosing(cleaned);
+        } finally {
+            cleaned.countDown(); // broker closed: a waiting Ctrl-C hook may let the JVM exit
+            if (done.getCount() > 0) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
         }
         return 0;
     }
