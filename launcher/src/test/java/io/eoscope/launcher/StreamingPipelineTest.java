@@ -1,0 +1,255 @@
+package io.eoscope.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.eoscope.analyzer.AnalyzerConfig;
+import io.eoscope.analyzer.AnalyzerVerticle;
+import io.eoscope.curvature.alignment.LayerSpectraRoute;
+import io.eoscope.curvature.analysis.AnalysisOptions;
+import io.eoscope.curvature.hessian.Curvature;
+import io.eoscope.curvature.io.DType;
+import io.eoscope.curvature.io.DatasetFile;
+import io.eoscope.curvature.io.ModelFile;
+import io.eoscope.curvature.net.Activation;
+import io.eoscope.curvature.net.Loss;
+import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.launcher.embedded.EmbeddedKafka;
+import io.eoscope.streaming.ChunkAssembler;
+import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.streaming.Messages;
+import io.eoscope.streaming.Topics;
+import io.eoscope.trainer.run.RunConfig;
+import io.eoscope.trainer.run.TrainingListener;
+import io.eoscope.trainer.stream.TrainerVerticle;
+import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The streaming pipeline against a real KRaft broker in this JVM: trainer → snapshots → analyzers →
+ * metrics, dead letters, and a 20 MB model through default record limits.
+ */
+@Timeout(300)
+class StreamingPipelineTest {
+    @TempDir
+    static Path dir;
+    static EmbeddedKafka kafka;
+    static Vertx vertx;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.start(dir.resolve("kafka"));
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stop() {
+        vertx.close().await();
+        kafka.close();
+    }
+
+    static KafkaSettings settings(String prefix) throws Exception {
+        KafkaSettings s = new KafkaSettings(kafka.bootstrapServers(), new Topics(prefix), Map.of());
+        try (Admin a = Admin.create(s.admin("test"))) {
+            s.topics().create(a, 2, (short) 1);
+        }
+        return s;
+    }
+
+    static AnalyzerConfig analyzerConfig(String group) {
+        AnalysisOptions d = AnalysisOptions.defaults();
+        AnalysisOptions o = new AnalysisOptions(1, 1e-9, "lanczos", EnumSet.allOf(Curvature.class), true, 1000, 0,
+                LayerSpectraRoute.AUTO, d.dualGramLimit(), 20_000, 0);
+        return new AnalyzerConfig("test", o, "float64", "cpu", group, "all");
+    }
+
+    static RunConfig run(String name, long steps, long every) {
+        return new RunConfig(name, "xor", null, 32, 2, 3, "2-8-8-2", "elu", "mse", 4, null, "gd", 0.05, 0.01, 0, 0.1, 1e-4,
+                1, steps, 0, 0, every, 0, "float32", "cpu", 1000, false);
+    }
+
+    /** Every snapshot of a short run analysed exactly once, with the numbers of eos analyze on its file. */
+    @Test
+    void everySnapshotIsAnalysedOnceAndMatchesEosAnalyze() throws Exception {
+        KafkaSettings s = settings("e2e.");
+        AnalyzerVerticle analyzer = new AnalyzerVerticle(s, analyzerConfig("e2e"));
+        vertx.deployVerticle(analyzer).await();
+        Path runDir = dir.resolve("runs/e2e");
+        TrainerVerticle trainer = new TrainerVerticle(run("e2e", 40, 10), runDir, s, TrainingListener.NONE);
+        vertx.deployVerticle(trainer).await();
+        trainer.finished().await();
+        Map<String, JsonObject> metrics = readUntil(s, s.topics().metrics(), 5);
+        assertThat(metrics.keySet()).containsExactlyInAnyOrder("e2e/0/test", "e2e/10/test", "e2e/20/test", "e2e/30/test", "e2e/40/test");
+        assertThat(analyzer.loop().deadLetters()).isZero();
+
+        // the same snapshot file through the real command line gives the same numbers
+        Path data = dir.resolve("e2e-data.safetensors");
+        DatasetFile.write(data, run("e2e", 40, 10).datasetSource().load(), DType.F32);
+        Path snapshot = runDir.resolve("snapshots/step-00000020.safetensors");
+        EosProcess.Result r = EosProcess.run(dir, "analyze", "--model", snapshot.toString(), "--data", data.toString(),
+                "--tol", "1e-9", "--quiet");
+        assertThat(r.status()).as(r.err()).isZero();
+        JsonObject cli = JsonParser.parseString(r.out()).getAsJsonObject();
+        JsonObject streamed = metrics.get("e2e/20/test");
+        assertThat(streamed.get("run").getAsString()).isEqualTo("e2e");
+        assertThat(streamed.get("step").getAsLong()).isEqualTo(20);
+        for (String key : new String[] {"hessian", "gauss_newton", "residual"}) {
+            close(streamed.getAsJsonObject(key).getAsJsonArray("eigenvalues").get(0).getAsDouble(),
+                    cli.getAsJsonObject(key).getAsJsonArray("eigenvalues").get(0).getAsDouble(), 1e-7);
+        }
+        close(streamed.get("loss").getAsDouble(), cli.get("loss").getAsDouble(), 1e-12);
+        close(streamed.get("K_max_sq_mean").getAsDouble(), cli.get("K_max_sq_mean").getAsDouble(), 1e-7);
+        for (int l = 0; l < 3; l++) {
+            JsonObject a = streamed.getAsJsonArray("layers").get(l).getAsJsonObject();
+            JsonObject b = cli.getAsJsonArray("layers").get(l).getAsJsonObject();
+            for (String key : new String[] {"gauss_newton_top", "pi_J", "p_delta_J", "p_chi_delta"}) {
+                close(a.get(key).getAsDouble(), b.get(key).getAsDouble(), 1e-7);
+            }
+        }
+        vertx.undeploy(analyzer.deploymentID()).await();
+    }
+
+    /** Random bytes, a truncated chunk sequence and wrong shapes go to deadletter; good records still pass. */
+    @Test
+    void malformedRecordsAreDeadLetteredAndTheGoodOnesAnalysed() throws Exception {
+        KafkaSettings s = settings("bad.");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("test-bad"))) {
+            byte[] noise = new byte[3000];
+            new Random(1).nextBytes(noise);
+            producer.send(new ProducerRecord<>(s.topics().snapshots(), "junk", noise)).get();
+            // a two-chunk payload whose first chunk never arrives
+            List<ProducerRecord<String, byte[]>> big = Messages.snapshot(s.topics(), "cut", 0, randomBytes(900_000));
+            assertThat(big).hasSizeGreaterThan(1);
+            producer.send(big.get(1)).get();
+            // a complete payload whose model has inconsistent shapes
+            MlpModel good = MlpModel.initialise(new int[] {2, 4, 2}, Activation.ELU, Loss.MSE, 1);
+            Map<String, io.eoscope.curvature.io.Tensor> tensors = new LinkedHashMap<>(ModelFile.toSafetensors(good, DType.F32).tensors());
+            tensors.put("layer2.weight", io.eoscope.curvature.io.Tensor.ofDoubles(DType.F32, new long[] {2, 3}, new double[6]));
+            byte[] shapes = io.eoscope.curvature.io.Safetensors.encode(new io.eoscope.curvature.io.SafetensorsFile(tensors,
+                    Map.of("activation", "elu", "loss", "mse", "run", "shapes", "step", "0", "time", "0", "dataset", "x")));
+            for (ProducerRecord<String, byte[]> rec : Messages.snapshot(s.topics(), "shapes", 0, shapes)) {
+                producer.send(rec).get();
+            }
+        }
+        AnalyzerVerticle analyzer = new AnalyzerVerticle(s, analyzerConfig("bad"));
+        vertx.deployVerticle(analyzer).await();
+        TrainerVerticle trainer = new TrainerVerticle(run("good", 10, 5), dir.resolve("runs/good"), s, TrainingListener.NONE);
+        vertx.deployVerticle(trainer).await();
+        trainer.finished().await();
+        Map<String, JsonObject> metrics = readUntil(s, s.topics().metrics(), 3);
+        assertThat(metrics.keySet()).containsExactlyInAnyOrder("good/0/test", "good/5/test", "good/10/test");
+        Map<String, JsonObject> dead = readUntil(s, s.topics().deadletter(), 3);
+        List<String> reasons = dead.values().stream().map(o -> o.get("reason").getAsString()).toList();
+        assertThat(reasons).anySatisfy(x -> assertThat(x).contains("not an eoscope chunk"));
+        assertThat(reasons).anySatisfy(x -> assertThat(x).contains("out of sequence"));
+        assertThat(reasons).anySatisfy(x -> assertThat(x).contains("layer1 outputs 4"));
+        assertThat(analyzer.loop().deadLetters()).isEqualTo(3);
+        vertx.undeploy(analyzer.deploymentID()).await();
+    }
+
+    /** A 20 MB snapshot crosses a broker with the default 1 MB record limit, bit for bit. */
+    @Test
+    void twentyMegabyteModelPassesDefaultRecordLimits() throws Exception {
+        KafkaSettings s = settings("big.");
+        MlpModel model = MlpModel.initialise(new int[] {2048, 2400, 10}, Activation.ELU, Loss.MSE, 5)
+                .withMetadata(Map.of("run", "big", "step", "0", "time", "0", "dataset", "none"));
+        byte[] bytes = ModelFile.encode(model, DType.F32);
+        assertThat(bytes.length).isGreaterThan(19_000_000);
+        List<ProducerRecord<String, byte[]>> records = Messages.snapshot(s.topics(), "big", 0, bytes);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("test-big"))) {
+            for (ProducerRecord<String, byte[]> r : records) {
+                producer.send(r).get();
+            }
+        }
+        ChunkAssembler assembler = new ChunkAssembler(4);
+        Optional<ChunkAssembler.Payload> payload = Optional.empty();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(s.consumer("test-big", null))) {
+            List<TopicPartition> parts = partitions(consumer, s.topics().snapshots());
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Instant deadline = Instant.now().plusSeconds(60);
+            while (payload.isEmpty() && Instant.now().isBefore(deadline)) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    assertThat(r.serializedValueSize()).isLessThan(1_000_000);
+                    Optional<ChunkAssembler.Payload> p = assembler.accept(r);
+                    if (p.isPresent()) {
+                        payload = p;
+                    }
+                }
+            }
+        }
+        assertThat(payload).isPresent();
+        assertThat(payload.get().bytes()).isEqualTo(bytes);
+        MlpModel back = Messages.snapshot(payload.get());
+        double[] want = model.weights().get(0);
+        double[] got = back.weights().get(0);
+        assertThat(got.length).isEqualTo(want.length);
+        int mismatch = java.util.Arrays.mismatch(got, java.util.Arrays.stream(want).map(v -> (float) v).toArray());
+        assertThat(mismatch).as("first differing weight").isEqualTo(-1);
+    }
+
+    static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new Random(9).nextBytes(b);
+        return b;
+    }
+
+    static void close(double a, double b, double tol) {
+        assertThat(Math.abs(a - b)).as("%s vs %s", a, b).isLessThanOrEqualTo(tol * Math.max(Math.abs(b), 1e-12));
+    }
+
+    static List<TopicPartition> partitions(KafkaConsumer<String, byte[]> consumer, String topic) {
+        List<TopicPartition> out = new ArrayList<>();
+        for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+            out.add(new TopicPartition(topic, p.partition()));
+        }
+        return out;
+    }
+
+    /** The de-duplicated view (last value per key) of a topic, once it holds at least {@code count} keys. */
+    static Map<String, JsonObject> readUntil(KafkaSettings s, String topic, int count) throws Exception {
+        Map<String, JsonObject> view = new HashMap<>();
+        Map<String, Integer> seen = new HashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(s.consumer("test-reader", null))) {
+            List<TopicPartition> parts = partitions(consumer, topic);
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Instant deadline = Instant.now().plusSeconds(180);
+            while (view.size() < count && Instant.now().isBefore(deadline)) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) {
+                    view.put(r.key(), JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8)).getAsJsonObject());
+                    seen.merge(r.key(), 1, Integer::sum);
+                }
+            }
+        }
+        assertThat(view).as("records in " + topic).hasSizeGreaterThanOrEqualTo(count);
+        return view;
+    }
+}
