@@ -118,6 +118,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress bar")
     boolean quiet;
 
+    @picocli.CommandLine.Mixin
+    KafkaOptions kafka;
+
     @Override
     public Integer call() throws InputException {
         try (Progress progress = new Progress(quiet)) {
@@ -126,6 +129,19 @@ final class TrainCommand implements Callable<Integer> {
                 RunConfig config = io.eoscope.trainer.run.RunDirectory.config(target.resume);
                 progress.begin(config);
                 outcome = TrainingRun.resume(target.resume, progress);
+            } else if (kafka.bootstrapServers != null) { // stream the run to Kafka as it trains
+                RunConfig config = config();
+                progress.begin(config);
+                io.eoscope.streaming.KafkaSettings settings = kafka.settings(null);
+                try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(settings.admin("eos-train"))) {
+                    settings.topics().create(admin, kafka.partitions, (short) 1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return 1;
+                }
+                try (io.eoscope.trainer.stream.SnapshotPublisher publisher = new io.eoscope.trainer.stream.SnapshotPublisher(settings, progress)) {
+                    outcome = TrainingRun.start(config, target.out, publisher);
+                }
             } else {
                 RunConfig config = config();
                 progress.begin(config);

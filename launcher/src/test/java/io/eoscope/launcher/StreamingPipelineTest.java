@@ -215,6 +215,98 @@ class StreamingPipelineTest {
         assertThat(mismatch).as("first differing weight").isEqualTo(-1);
     }
 
+    /** Replaying a stored run twice with the same options gives bit-identical metrics. */
+    @Test
+    void replayIsBitIdentical() throws Exception {
+        KafkaSettings s = settings("replay.");
+        TrainerVerticle trainer = new TrainerVerticle(run("rp", 20, 10), dir.resolve("runs/rp"), s, TrainingListener.NONE);
+        vertx.deployVerticle(trainer).await();
+        trainer.finished().await();
+        vertx.undeploy(trainer.deploymentID()).await();
+        for (String id : new String[] {"first", "second"}) {
+            AnalyzerConfig c = analyzerConfig("unused");
+            AnalyzerConfig config = new AnalyzerConfig(id, c.options(), c.dtype(), c.device(), c.group(), c.lagPolicy());
+            io.eoscope.analyzer.Replay.Result r = io.eoscope.analyzer.Replay.run(s, config, "rp", 0, 20, (d, t) -> { });
+            assertThat(r.analysed()).isEqualTo(3);
+        }
+        Map<String, JsonObject> metrics = readUntil(s, s.topics().metrics(), 6);
+        for (long step : new long[] {0, 10, 20}) {
+            JsonObject a = metrics.get("rp/" + step + "/first").deepCopy();
+            JsonObject b = metrics.get("rp/" + step + "/second").deepCopy();
+            for (JsonObject o : new JsonObject[] {a, b}) {
+                o.remove("analysis_id");
+                o.remove("analysis_seconds");
+                o.remove("seconds");
+            }
+            assertThat(a.toString()).isEqualTo(b.toString());
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.eoscope.analyzer.Replay.run(s, analyzerConfig("x"), "nope",
+                0, 10, (d, t) -> { })).hasMessageContaining("no snapshot");
+    }
+
+    /** An analyzer stopped in the middle of a run and a new one started: every snapshot gets its metrics. */
+    @Test
+    void analyzerStoppedAndRestartedMidRunLosesNothing() throws Exception {
+        KafkaSettings s = settings("restart.");
+        AnalyzerVerticle first = new AnalyzerVerticle(s, analyzerConfig("restart"));
+        vertx.deployVerticle(first).await();
+        TrainerVerticle trainer = new TrainerVerticle(run("kr", 100, 4), dir.resolve("runs/kr"), s, TrainingListener.NONE);
+        vertx.deployVerticle(trainer).await();
+        Instant deadline = Instant.now().plusSeconds(120);
+        while (first.loop().analysed() < 3 && Instant.now().isBefore(deadline)) {
+            Thread.onSpinWait();
+        }
+        vertx.undeploy(first.deploymentID()).await();
+        assertThat(first.loop().analysed()).isGreaterThanOrEqualTo(3);
+        AnalyzerVerticle second = new AnalyzerVerticle(s, analyzerConfig("restart"));
+        vertx.deployVerticle(second).await();
+        trainer.finished().await();
+        Map<String, JsonObject> metrics = readUntil(s, s.topics().metrics(), 26);
+        for (long step = 0; step <= 100; step += 4) {
+            assertThat(metrics).containsKey("kr/" + step + "/test");
+        }
+        assertThat(metrics).hasSize(26);
+        assertThat(second.loop().analysed()).as("the restarted analyzer took over").isPositive();
+        vertx.undeploy(second.deploymentID()).await();
+    }
+
+    /** Two analyzers share the partitions; a third joining and one leaving lose nothing. */
+    @Test
+    void analyzersShareTheWorkAndRebalanceWithoutLoss() throws Exception {
+        KafkaSettings s = settings("group.");
+        AnalyzerVerticle a = new AnalyzerVerticle(s, analyzerConfig("shared"));
+        AnalyzerVerticle b = new AnalyzerVerticle(s, analyzerConfig("shared"));
+        vertx.deployVerticle(a).await();
+        vertx.deployVerticle(b).await();
+        List<String> runs = List.of("g1", "g2", "g3", "g4");
+        List<TrainerVerticle> trainers = new ArrayList<>();
+        for (String name : runs) {
+            TrainerVerticle t = new TrainerVerticle(run(name, 30, 10), dir.resolve("runs/" + name), s, TrainingListener.NONE);
+            vertx.deployVerticle(t).await();
+            trainers.add(t);
+        }
+        Instant deadline = Instant.now().plusSeconds(120);
+        while (a.loop().analysed() + b.loop().analysed() < 6 && Instant.now().isBefore(deadline)) {
+            Thread.onSpinWait();
+        }
+        AnalyzerVerticle c = new AnalyzerVerticle(s, analyzerConfig("shared"));
+        vertx.deployVerticle(c).await();
+        vertx.undeploy(a.deploymentID()).await();
+        for (TrainerVerticle t : trainers) {
+            t.finished().await();
+        }
+        Map<String, JsonObject> metrics = readUntil(s, s.topics().metrics(), 16);
+        for (String name : runs) {
+            for (long step = 0; step <= 30; step += 10) {
+                assertThat(metrics).containsKey(name + "/" + step + "/test");
+            }
+        }
+        assertThat(a.loop().analysed()).isPositive();
+        assertThat(b.loop().analysed()).isPositive();
+        vertx.undeploy(b.deploymentID()).await();
+        vertx.undeploy(c.deploymentID()).await();
+    }
+
     static byte[] randomBytes(int n) {
         byte[] b = new byte[n];
         new Random(9).nextBytes(b);

@@ -1,0 +1,78 @@
+package io.eoscope.launcher;
+
+import io.eoscope.analyzer.AnalyzerVerticle;
+import io.eoscope.streaming.KafkaSettings;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code eos analyzer}: analyzer verticles in a consumer group against a Kafka cluster, until stopped. */
+@Command(name = "analyzer", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Runs analyzers against --bootstrap-servers: members of a consumer group that analyse every",
+            "snapshot and publish metrics. Start as many processes as you like: they share the partitions."})
+final class AnalyzerCommand implements Callable<Integer> {
+
+    @Option(names = "--instances", defaultValue = "1", description = "analyzer verticles in this process (default: ${DEFAULT-VALUE})")
+    int instances;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    ServiceOptions analysis;
+
+    @Override
+    public Integer call() throws Exception {
+        if (kafka.bootstrapServers == null) {
+            throw new IllegalArgumentException("--bootstrap-servers is required");
+        }
+        if (instances < 1) {
+            throw new IllegalArgumentException("--instances must be at least 1");
+        }
+        KafkaSettings settings = kafka.settings(null);
+        io.eoscope.analyzer.AnalyzerConfig config = analysis.config();
+        try (Admin admin = Admin.create(settings.admin("eos-analyzer-admin"))) {
+            settings.topics().create(admin, kafka.partitions, (short) 1);
+        }
+        Vertx vertx = Vertx.vertx();
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        List<AnalyzerVerticle> running = new ArrayList<>();
+        try {
+            for (int i = 0; i < instances; i++) {
+                AnalyzerVerticle v = new AnalyzerVerticle(settings, config);
+                vertx.deployVerticle(v).await();
+                running.add(v);
+            }
+            System.err.println("eos analyzer: " + instances + " analyzers in group " + config.group() + " on "
+                    + settings.bootstrapServers() + "; Ctrl-C stops");
+            while (!stop.await(30, TimeUnit.SECONDS)) {
+                long analysed = running.stream().mapToLong(v -> v.loop().analysed()).sum();
+                long dead = running.stream().mapToLong(v -> v.loop().deadLetters()).sum();
+                long lag = running.stream().mapToLong(v -> v.loop().lag()).sum();
+                System.err.printf(Locale.ROOT, "eos analyzer: %d snapshots analysed, %d dead letters, lag %d records%n",
+                        analysed, dead, lag);
+            }
+        } finally {
+            vertx.close().await();
+            stopped.countDown();
+        }
+        return 0;
+    }
+}
