@@ -51,9 +51,18 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
     private volatile double lastAnalysisSeconds;
     private volatile boolean running = true;
 
+    private final AnalyzerMeters meters;
+
+    /** An analyzer whose meters go to the global Micrometer registry. */
     public AnalyzerLoop(KafkaSettings settings, AnalyzerConfig config) {
+        this(settings, config, io.micrometer.core.instrument.Metrics.globalRegistry);
+    }
+
+    /** An analyzer whose meters go to {@code registry}. */
+    public AnalyzerLoop(KafkaSettings settings, AnalyzerConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
         this.settings = settings;
         this.config = config;
+        this.meters = new AnalyzerMeters(registry, config.group());
         this.consumer = new KafkaConsumer<>(settings.consumer("eos-analyzer", config.group()));
         this.producer = new KafkaProducer<>(settings.producer("eos-analyzer"));
         this.datasets = new DatasetStore(settings);
@@ -104,6 +113,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
                 newest.put(c.model.metadata().get("run"), c);
             }
             skipped.addAndGet(complete.size() - newest.size());
+            meters.skipped.increment(complete.size() - newest.size());
             complete = new ArrayList<>(newest.values());
         }
         for (Complete c : complete) {
@@ -135,6 +145,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
             producer.send(Messages.json(settings.topics().metrics(), Messages.metricsKey(run, step, config.analysisId()),
                     metrics)).get(); // acknowledged before the offsets move on
             analysed.incrementAndGet();
+            meters.analysed(lastAnalysisSeconds, productsOf(metrics));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
@@ -158,6 +169,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
         try {
             producer.send(Messages.deadLetter(settings.topics(), r, reason)).get();
             deadLetters.incrementAndGet();
+            meters.deadLetters.increment();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
@@ -173,6 +185,17 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
             total += end.isPresent() ? end.getAsLong() : 0;
         }
         lag.set(total);
+        meters.lag.set(total);
+    }
+
+    private static long productsOf(JsonObject metrics) {
+        long n = 0;
+        for (String key : new String[] {"hessian", "gauss_newton", "residual"}) {
+            if (metrics.has(key)) {
+                n += metrics.getAsJsonObject(key).get("products").getAsLong();
+            }
+        }
+        return n;
     }
 
     /** Snapshots analysed and published. */

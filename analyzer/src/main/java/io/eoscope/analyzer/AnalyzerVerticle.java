@@ -20,15 +20,24 @@ public final class AnalyzerVerticle extends AbstractVerticle {
     private WorkerExecutor worker;
     private Future<Void> finished;
 
+    private final io.micrometer.core.instrument.MeterRegistry registry;
+
+    /** An analyzer whose meters go to the global Micrometer registry. */
     public AnalyzerVerticle(KafkaSettings kafka, AnalyzerConfig config) {
+        this(kafka, config, io.micrometer.core.instrument.Metrics.globalRegistry);
+    }
+
+    /** An analyzer whose meters go to {@code registry} (the gateway's, or a test's). */
+    public AnalyzerVerticle(KafkaSettings kafka, AnalyzerConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
         this.kafka = kafka;
         this.config = config;
+        this.registry = registry;
     }
 
     @Override
     public void start(Promise<Void> started) {
         worker = vertx.createSharedWorkerExecutor("eos-analyzer-" + deploymentID(), 1, 365, TimeUnit.DAYS);
-        worker.executeBlocking(() -> new AnalyzerLoop(kafka, config), false).onSuccess(l -> {
+        worker.executeBlocking(() -> new AnalyzerLoop(kafka, config, registry), false).onSuccess(l -> {
             loop = l;
             finished = worker.executeBlocking(() -> {
                 try {

@@ -99,7 +99,8 @@ class StreamingPipelineTest {
     @Test
     void everySnapshotIsAnalysedOnceAndMatchesEosAnalyze() throws Exception {
         KafkaSettings s = settings("e2e.");
-        AnalyzerVerticle analyzer = new AnalyzerVerticle(s, analyzerConfig("e2e"));
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        AnalyzerVerticle analyzer = new AnalyzerVerticle(s, analyzerConfig("e2e"), registry);
         vertx.deployVerticle(analyzer).await();
         Path runDir = dir.resolve("runs/e2e");
         TrainerVerticle trainer = new TrainerVerticle(run("e2e", 40, 10), runDir, s, TrainingListener.NONE);
@@ -108,6 +109,10 @@ class StreamingPipelineTest {
         Map<String, JsonObject> metrics = readUntil(s, s.topics().metrics(), 5);
         assertThat(metrics.keySet()).containsExactlyInAnyOrder("e2e/0/test", "e2e/10/test", "e2e/20/test", "e2e/30/test", "e2e/40/test");
         assertThat(analyzer.loop().deadLetters()).isZero();
+        assertThat(registry.get("eos.analyzer.snapshots").counter().count()).isEqualTo(5);
+        assertThat(registry.get("eos.analyzer.analysis").timer().count()).isEqualTo(5);
+        assertThat(registry.get("eos.analyzer.products").counter().count()).isGreaterThan(15);
+        assertThat(registry.get("eos.analyzer.lag").gauge().value()).isGreaterThanOrEqualTo(0);
 
         // the same snapshot file through the real command line gives the same numbers
         Path data = dir.resolve("e2e-data.safetensors");
