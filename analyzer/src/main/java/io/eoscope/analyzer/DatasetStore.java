@@ -5,15 +5,13 @@ import io.eoscope.streaming.ChunkAssembler;
 import io.eoscope.streaming.KafkaSettings;
 import io.eoscope.streaming.MalformedRecordException;
 import io.eoscope.streaming.Messages;
+import io.eoscope.streaming.TopicScan;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -37,16 +35,10 @@ public final class DatasetStore implements AutoCloseable {
         if (hit != null) {
             return Optional.of(hit);
         }
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo p : consumer.partitionsFor(settings.topics().datasets(), Duration.ofSeconds(30))) {
-            partitions.add(new TopicPartition(p.topic(), p.partition()));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        Map<TopicPartition, Long> end = TopicScan.fromStart(consumer, settings.topics().datasets());
         ChunkAssembler assembler = new ChunkAssembler(4);
         LabeledData found = null;
-        while (!reached(end)) {
+        while (!TopicScan.reached(consumer, end)) {
             for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                 if (!hash.equals(r.key())) {
                     continue;
@@ -68,15 +60,6 @@ public final class DatasetStore implements AutoCloseable {
             }
         }
         return Optional.ofNullable(found);
-    }
-
-    private boolean reached(Map<TopicPartition, Long> end) {
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (consumer.position(e.getKey()) < e.getValue()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.eoscope.streaming.ChunkAssembler;
 import io.eoscope.streaming.KafkaSettings;
 import io.eoscope.streaming.MalformedRecordException;
 import io.eoscope.streaming.Messages;
+import io.eoscope.streaming.TopicScan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,6 @@ import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -40,15 +40,9 @@ public final class Replay {
         List<MlpModel> snapshots = new ArrayList<>();
         int bad = 0;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.consumer("eos-replay", null))) {
-            List<TopicPartition> parts = new ArrayList<>();
-            for (PartitionInfo p : consumer.partitionsFor(settings.topics().snapshots(), Duration.ofSeconds(30))) {
-                parts.add(new TopicPartition(p.topic(), p.partition()));
-            }
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+            Map<TopicPartition, Long> end = TopicScan.fromStart(consumer, settings.topics().snapshots());
             ChunkAssembler assembler = new ChunkAssembler(8);
-            while (!reached(consumer, end)) {
+            while (!TopicScan.reached(consumer, end)) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     if (!run.equals(r.key())) {
                         continue;
@@ -90,14 +84,5 @@ public final class Replay {
             throw new IllegalStateException("cannot publish metrics: " + e.getCause().getMessage(), e.getCause());
         }
         return new Result(done, bad);
-    }
-
-    private static boolean reached(KafkaConsumer<String, byte[]> consumer, Map<TopicPartition, Long> end) {
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (consumer.position(e.getKey()) < e.getValue()) {
-                return false;
-            }
-        }
-        return true;
     }
 }

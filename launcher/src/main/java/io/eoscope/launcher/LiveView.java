@@ -47,7 +47,7 @@ final class LiveView implements Runnable, AutoCloseable {
                 partitions.add(new TopicPartition(topic, p.partition()));
             }
         }
-        consumer.assign(partitions);
+        consumer.assign(partitions); // two topics at once: TopicScan takes one
         consumer.seekToBeginning(partitions);
         try {
             while (running) {

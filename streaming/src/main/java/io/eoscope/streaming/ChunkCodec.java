@@ -64,7 +64,12 @@ public final class ChunkCodec {
 
     static byte[] gzip(byte[] data) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.max(64, data.length / 2));
-        try (GZIPOutputStream out = new GZIPOutputStream(bytes, 1 << 16)) {
+        // fastest deflate: float weights barely compress, so a stronger level costs time for nothing
+        try (GZIPOutputStream out = new GZIPOutputStream(bytes, 1 << 16) {
+            {
+                def.setLevel(java.util.zip.Deflater.BEST_SPEED);
+            }
+        }) {
             out.write(data);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
