@@ -84,20 +84,23 @@ public final class ChunkAssembler {
             throw new MalformedRecordException("chunk " + chunk + " of payload '" + id + "' arrived out of sequence"
                     + " (its earlier chunks are missing or belong to another payload)");
         }
+        if ((long) p.bytes.size() + record.value().length > ChunkCodec.MAX_PAYLOAD) {
+            pending.remove(slot);
+            throw new MalformedRecordException("payload '" + id + "' exceeds " + ChunkCodec.MAX_PAYLOAD + " bytes");
+        }
         p.bytes.writeBytes(record.value());
         p.next++;
         if (p.next < p.count) {
             return Optional.empty();
         }
         pending.remove(slot);
-        byte[] compressed = p.bytes.toByteArray();
+        byte[] bytes = p.bytes.toByteArray();
         CRC32 check = new CRC32();
-        check.update(compressed);
+        check.update(bytes);
         if (!Long.toHexString(check.getValue()).equals(p.crc)) {
             throw new MalformedRecordException("payload '" + id + "' fails its CRC check (a chunk is corrupt or truncated)");
         }
-        return Optional.of(new Payload(record.key(), id, ChunkCodec.gunzip(compressed), p.partition, p.firstOffset,
-                record.offset()));
+        return Optional.of(new Payload(record.key(), id, bytes, p.partition, p.firstOffset, record.offset()));
     }
 
     /** The smallest first offset of a payload still in assembly in {@code partition}, or -1. */

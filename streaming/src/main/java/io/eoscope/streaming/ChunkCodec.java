@@ -1,26 +1,21 @@
 package io.eoscope.streaming;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Carries a payload of any size through a broker with the default 1 MB record limit: gzip, then chunks
- * of at most {@link #CHUNK_BYTES}, each a record with the same key (so one partition keeps them in
- * order) and headers {@code eos-payload} (the payload id), {@code eos-chunk} ({@code i/n}) and
- * {@code eos-crc} (CRC-32 of the whole compressed payload, checked on reassembly).
+ * Carries a payload of any size through a broker with the default 1 MB record limit: chunks of at most
+ * {@link #CHUNK_BYTES}, each a record with the same key (so one partition keeps them in order) and
+ * headers {@code eos-payload} (the payload id), {@code eos-chunk} ({@code i/n}) and {@code eos-crc}
+ * (CRC-32 of the whole payload, checked on reassembly). Compression is the producer's
+ * ({@code compression.type=lz4}, see {@link KafkaSettings}): done on the producer's I/O thread, not the
+ * trainer's, and several times faster than gzip on float weights, which compress little anyway.
  */
 public final class ChunkCodec {
     /** Largest chunk: well under the default max.message.bytes of about 1 MB. */
@@ -28,14 +23,14 @@ public final class ChunkCodec {
     static final String PAYLOAD = "eos-payload";
     static final String CHUNK = "eos-chunk";
     static final String CRC = "eos-crc";
-    /** The largest payload a reassembly accepts (decompressed), against decompression bombs. */
+    /** The largest payload a reassembly accepts: a bound on the memory one payload may take. */
     static final long MAX_PAYLOAD = 2L << 30;
 
     private ChunkCodec() {}
 
     /** The records of one payload. */
     public static List<ProducerRecord<String, byte[]>> encode(String topic, String key, String payloadId, byte[] payload) {
-        byte[] compressed = gzip(payload);
+        byte[] compressed = payload;
         CRC32 crc = new CRC32();
         crc.update(compressed);
         int n = Math.max(1, (compressed.length + CHUNK_BYTES - 1) / CHUNK_BYTES);
@@ -60,39 +55,5 @@ public final class ChunkCodec {
 
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    static byte[] gzip(byte[] data) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.max(64, data.length / 2));
-        // fastest deflate: float weights barely compress, so a stronger level costs time for nothing
-        try (GZIPOutputStream out = new GZIPOutputStream(bytes, 1 << 16) {
-            {
-                def.setLevel(java.util.zip.Deflater.BEST_SPEED);
-            }
-        }) {
-            out.write(data);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    /** Decompresses, refusing more than {@link #MAX_PAYLOAD} bytes. */
-    static byte[] gunzip(byte[] data) throws MalformedRecordException {
-        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(data), 1 << 16)) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(data.length * 2);
-            byte[] buffer = new byte[1 << 16];
-            long total = 0;
-            for (int r; (r = in.read(buffer)) > 0; ) {
-                total += r;
-                if (total > MAX_PAYLOAD) {
-                    throw new MalformedRecordException("payload decompresses to more than " + MAX_PAYLOAD + " bytes");
-                }
-                out.write(buffer, 0, r);
-            }
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new MalformedRecordException("payload is not valid gzip (" + e.getMessage() + ")");
-        }
     }
 }

@@ -17,7 +17,7 @@ public record Topics(String prefix) {
     public static final String RUNS = "runs";
     /** Training datasets, keyed by content hash (compacted), chunked like snapshots. */
     public static final String DATASETS = "datasets";
-    /** Parameter snapshots, keyed by run, gzip-compressed safetensors in chunks. */
+    /** Parameter snapshots, keyed by run: safetensors in chunks, lz4-compressed by the producer. */
     public static final String SNAPSHOTS = "snapshots";
     /** Analysis results, keyed by run/step/analysis id (compacted: re-delivery is idempotent). */
     public static final String METRICS = "metrics";
