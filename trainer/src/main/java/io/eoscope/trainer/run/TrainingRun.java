@@ -92,21 +92,14 @@ public final class TrainingRun {
                 }
                 double nextSnapshotTime = config.snapshotDt() > 0
                         ? (Math.floor(startTime / config.snapshotDt()) + 1) * config.snapshotDt() : Double.POSITIVE_INFINITY;
-                double previousLoss = Double.NaN;
+                LossMonitor monitor = exponential ? new LossMonitor(config.strict()) : null;
                 while (true) {
                     StepRecord r = trainer.step(); // DivergedException stops the run: no NaN trajectory
                     out.append(r);
                     listener.stepped(r);
-                    if (exponential && r.loss() > previousLoss) {
-                        String message = String.format(java.util.Locale.ROOT,
-                                "the loss increased under exponential Euler at step %d (%.6g -> %.6g)", r.step(),
-                                previousLoss, r.loss());
-                        if (config.strict()) {
-                            throw new LossIncreased(message + "; stopped by --strict");
-                        }
-                        listener.warning(message);
+                    if (monitor != null) {
+                        monitor.observe(r.step(), r.loss()).ifPresent(listener::warning);
                     }
-                    previousLoss = r.loss();
                     long done = trainer.stepCount();
                     boolean byStep = config.snapshotEvery() > 0 && done % config.snapshotEvery() == 0;
                     boolean byTime = trainer.time() >= nextSnapshotTime;

@@ -1,0 +1,80 @@
+package io.eoscope.trainer.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.eoscope.curvature.io.ModelFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Stopping by continuous time and by loss, snapshots every Δt, and --strict on a loss increase. */
+class StoppingRulesTest {
+    @TempDir
+    Path dir;
+
+    static RunConfig config(String solver, double lr, long steps, double untilTime, double untilLoss, long every, double dt,
+            boolean strict) {
+        return new RunConfig("s", "xor", null, 32, 2, 1, "2-16-16-2", "elu", "mse", 2, null, solver, lr, lr, 0, 1, 1e-4, 1,
+                steps, untilTime, untilLoss, every, dt, "float32", "cpu", 1000, strict);
+    }
+
+    @Test
+    void untilTimeStopsAtTheFirstStepPastItAndSnapshotsFollowContinuousTime() throws Exception {
+        TrainingRun.Outcome o = TrainingRun.start(config("gd", 0.03, 0, 1.0, 0, 0, 0.25, false), dir.resolve("t"), TrainingListener.NONE);
+        assertThat(o.time()).isGreaterThanOrEqualTo(1.0).isLessThan(1.0 + 0.03 + 1e-9);
+        assertThat(o.steps()).isEqualTo(34); // ⌈1.0 / 0.03⌉
+        List<Double> times = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir.resolve("t/snapshots"))) {
+            for (Path p : files.filter(f -> !f.toString().contains(".eigen.")).sorted().toList()) {
+                times.add(Double.parseDouble(ModelFile.read(p).metadata().get("time")));
+            }
+        }
+        // t = 0, then the first step at or past each multiple of Δt = 0.25
+        assertThat(times).hasSize(5);
+        for (int k = 1; k < times.size(); k++) {
+            assertThat(times.get(k)).isGreaterThanOrEqualTo(0.25 * k - 1e-9).isLessThan(0.25 * k + 0.03);
+        }
+    }
+
+    @Test
+    void untilLossStopsWhenTheLossFallsThatLow() throws Exception {
+        TrainingRun.Outcome o = TrainingRun.start(config("gd", 0.03, 5000, 0, 0.4, 100, 0, false), dir.resolve("l"), TrainingListener.NONE);
+        List<String> rows = Files.readAllLines(dir.resolve("l/trajectory.csv"));
+        double lastLoss = Double.parseDouble(rows.get(rows.size() - 1).split(",")[2]);
+        double before = Double.parseDouble(rows.get(rows.size() - 2).split(",")[2]);
+        assertThat(lastLoss).isLessThanOrEqualTo(0.4);
+        assertThat(before).isGreaterThan(0.4);
+        assertThat(o.steps()).isLessThan(5000);
+    }
+
+    @Test
+    void lossIncreaseWarnsOrWithStrictStops() {
+        LossMonitor lenient = new LossMonitor(false);
+        assertThat(lenient.observe(0, 1.0)).isEmpty();
+        assertThat(lenient.observe(1, 0.9)).isEmpty();
+        assertThat(lenient.observe(2, 0.95)).hasValueSatisfying(w -> assertThat(w)
+                .contains("the loss increased under exponential Euler at step 2 (0.900000 -> 0.950000)"));
+        assertThat(lenient.observe(3, 0.95)).isEmpty();
+        LossMonitor strict = new LossMonitor(true);
+        strict.observe(0, 1.0);
+        assertThatThrownBy(() -> strict.observe(1, 1.5)).isInstanceOf(TrainingRun.LossIncreased.class)
+                .hasMessageContaining("stopped by --strict");
+    }
+
+    @Test
+    void exponentialEulerNeverWarnsOnASmoothProblem() throws Exception {
+        List<String> warnings = new ArrayList<>();
+        TrainingRun.start(config("exp-euler", 5.0, 30, 0, 0, 100, 0, true), dir.resolve("w"), new TrainingListener() {
+            @Override
+            public void warning(String message) {
+                warnings.add(message);
+            }
+        });
+        assertThat(warnings).isEmpty();
+    }
+}
