@@ -60,6 +60,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--classes", defaultValue = "2", description = "classes (default: ${DEFAULT-VALUE})")
     int classes;
 
+    @Option(names = "--port", defaultValue = "8080", description = "the gateway's port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--exit-when-done", description = "exit once every snapshot is analysed (default: keep serving the page until Ctrl-C)")
+    boolean exitWhenDone;
+
     @Mixin
     ServiceOptions analysis;
 
@@ -108,6 +114,16 @@ final class DemoCommand implements Callable<Integer> {
                     vertx.deployVerticle(v).await();
                     deployed.add(v);
                 }
+                io.eoscope.gateway.GatewayVerticle gateway = new io.eoscope.gateway.GatewayVerticle(settings,
+                        new io.eoscope.gateway.GatewayConfig("127.0.0.1", port, 3600, 50));
+                try {
+                    vertx.deployVerticle(gateway).await();
+                } catch (Exception e) {
+                    throw new IllegalArgumentException("--port " + port + ": cannot serve the page (" + e.getMessage()
+                            + "); try --port 0");
+                }
+                System.err.println("eos demo: open http://127.0.0.1:" + gateway.port() + "/#run=" + run
+                        + "  (Prometheus metrics at /metrics, API at /api)");
                 TrainerVerticle trainer = new TrainerVerticle(config, runDir, settings, TrainingListener.NONE);
                 vertx.deployVerticle(trainer).await();
                 viewThread.start();
@@ -117,13 +133,24 @@ final class DemoCommand implements Callable<Integer> {
                     }
                 });
                 long expected = steps / snapshotEvery + 1 + (steps % snapshotEvery == 0 ? 0 : 1);
+                boolean reported = false;
                 while (!done.await(500, TimeUnit.MILLISECONDS)) {
-                    if (trainer.finished().isComplete() && view.analysed() >= expected) {
-                        break;
+                    if (!reported && trainer.finished().isComplete() && view.analysed() >= expected) {
+                        reported = true;
+                        view.print(true);
+                        System.err.println();
+                        System.err.println("eos demo: training finished and all " + view.analysed() + " snapshots analysed"
+                                + (exitWhenDone ? "" : "; the page stays up at http://127.0.0.1:" + gateway.port()
+                                        + "/ until Ctrl-C"));
+                        if (exitWhenDone) {
+                            break;
+                        }
                     }
                 }
-                view.print(true);
-                System.err.println();
+                if (!reported) {
+                    view.print(true);
+                    System.err.println();
+                }
                 System.err.println("eos demo: " + (done.getCount() == 0 ? "stopped" : "finished") + "; " + view.analysed()
                         + " snapshots analysed. Data kept in " + dataDir);
             } finally {

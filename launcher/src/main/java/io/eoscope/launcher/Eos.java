@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "eos", mixinStandardHelpOptions = true, versionProvider = Eos.Version.class,
         description = "eoscope: watch the curvature of neural-network training (edge of stability).",
         subcommands = {DemoCommand.class, AnalyzeCommand.class, TrainCommand.class, DatasetCommand.class,
-            TrainerCommand.class, AnalyzerCommand.class, ReplayCommand.class,
+            TrainerCommand.class, AnalyzerCommand.class, GatewayCommand.class, ReplayCommand.class,
             CommandLine.HelpCommand.class})
 public final class Eos implements Runnable {
 

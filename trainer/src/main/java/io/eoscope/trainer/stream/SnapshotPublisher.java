@@ -37,6 +37,7 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
     private final AtomicLong failed = new AtomicLong();
     private volatile boolean stop;
     private String run;
+    private JsonObject runRecord;
 
     /** @param next another listener told everything too (progress bar), or {@link TrainingListener#NONE} */
     public SnapshotPublisher(KafkaSettings settings, TrainingListener next) {
@@ -55,6 +56,8 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
         run = config.run();
         JsonObject o = JsonParser.parseString(config.toJson()).getAsJsonObject();
         o.addProperty("dataset_hash", datasetHash);
+        o.addProperty("status", "running");
+        runRecord = o;
         send(Messages.json(settings.topics().runs(), run, o));
         Messages.EncodedDataset encoded = Messages.dataset(data, config.dtype().equals("float64")
                 ? io.eoscope.curvature.io.DType.F64 : io.eoscope.curvature.io.DType.F32);
@@ -131,9 +134,14 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
         });
     }
 
-    /** Flushes every record still buffered, then closes the producer. */
+    /** Marks the run finished in the runs topic, flushes every record still buffered, closes the producer. */
     @Override
     public void close() {
+        if (runRecord != null) {
+            JsonObject done = runRecord.deepCopy();
+            done.addProperty("status", "finished");
+            send(Messages.json(settings.topics().runs(), run, done));
+        }
         producer.flush();
         producer.close();
     }

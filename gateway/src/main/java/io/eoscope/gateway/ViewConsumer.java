@@ -1,0 +1,78 @@
+package io.eoscope.gateway;
+
+import com.google.gson.JsonObject;
+import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.streaming.MalformedRecordException;
+import io.eoscope.streaming.Messages;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+
+/**
+ * Feeds the {@link RunsView} from the {@code runs}, {@code telemetry} and {@code metrics} topics, read
+ * from their beginning without a consumer group: every gateway replica rebuilds the same view.
+ * Records it cannot read are skipped and counted (the analyzer dead-letters bad inputs upstream).
+ */
+public final class ViewConsumer implements Runnable, AutoCloseable {
+    private final KafkaSettings settings;
+    private final RunsView view;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private volatile boolean running = true;
+    private volatile long skipped;
+
+    public ViewConsumer(KafkaSettings settings, RunsView view) {
+        this.settings = settings;
+        this.view = view;
+        this.consumer = new KafkaConsumer<>(settings.consumer("eos-gateway", null));
+    }
+
+    @Override
+    public void run() {
+        List<TopicPartition> parts = new ArrayList<>();
+        for (String topic : List.of(settings.topics().runs(), settings.topics().telemetry(), settings.topics().metrics())) {
+            for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                parts.add(new TopicPartition(topic, p.partition()));
+            }
+        }
+        consumer.assign(parts);
+        consumer.seekToBeginning(parts);
+        try {
+            while (running) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    try {
+                        JsonObject o = Messages.json(r);
+                        if (r.topic().equals(settings.topics().runs())) {
+                            view.run(r.key(), o);
+                        } else if (r.topic().equals(settings.topics().telemetry())) {
+                            view.telemetry(o);
+                        } else {
+                            view.metrics(o);
+                        }
+                    } catch (MalformedRecordException | RuntimeException e) {
+                        skipped++;
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // close() woke us
+        } finally {
+            consumer.close();
+        }
+    }
+
+    /** Records that could not be read. */
+    public long skipped() {
+        return skipped;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+    }
+}

@@ -1,0 +1,82 @@
+package io.eoscope.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonParser;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+/** Prometheus series per run and layer; bounded cardinality: finished runs go after the grace period, a cap holds. */
+class GatewayMetersTest {
+
+    static void feed(RunsView view, String run, boolean finished) {
+        view.run(run, JsonParser.parseString("{\"solver\":\"gd\",\"learningRate\":0.04,\"n\":64,\"status\":\""
+                + (finished ? "finished" : "running") + "\"}").getAsJsonObject());
+        view.telemetry(JsonParser.parseString("{\"run\":\"" + run + "\",\"step\":10,\"time\":0.4,\"loss\":0.5,"
+                + "\"accuracy\":0.75,\"step_size\":0.04,\"sharpness\":45.0}").getAsJsonObject());
+        view.metrics(JsonParser.parseString("{\"run\":\"" + run + "\",\"step\":10,\"time\":0.4,\"loss\":0.5,"
+                + "\"hessian\":{\"eigenvalues\":[45.0]},\"gauss_newton\":{\"eigenvalues\":[44.0]},"
+                + "\"residual\":{\"eigenvalues\":[-2.0]},\"rho_K\":44.0,\"K_max_sq_mean\":60.0,\"layers\":["
+                + "{\"layer\":1,\"gauss_newton_top\":30,\"K_max_sq_mean\":40,\"pi_chi\":1.5,\"p_chi_delta\":0.9,\"pi_J\":20,"
+                + "\"p_delta_J\":0.4,\"delta_L_max_sq_mean\":2},"
+                + "{\"layer\":2,\"gauss_newton_top\":10,\"K_max_sq_mean\":12,\"pi_chi\":3,\"p_chi_delta\":1,\"pi_J\":1,"
+                + "\"p_delta_J\":1,\"delta_L_max_sq_mean\":2}]}").getAsJsonObject());
+    }
+
+    @Test
+    void everyRunAndLayerHasItsSeriesWithRunAndLayerLabelsOnly() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        RunsView view = new RunsView();
+        GatewayMeters meters = new GatewayMeters(registry, view, 60_000, 10);
+        feed(view, "a", false);
+        meters.refresh();
+        String scrape = registry.scrape();
+        assertThat(scrape).contains("eos_run_loss{run=\"a\"} 0.5", "eos_run_sharpness{run=\"a\"} 45.0",
+                "eos_run_two_over_eta{run=\"a\"} 50.0", "eos_run_stability_ratio{run=\"a\"} 0.9",
+                "eos_run_gauss_newton_top{run=\"a\"} 44.0", "eos_run_residual_top{run=\"a\"} -2.0",
+                "eos_run_rho_k{run=\"a\"} 44.0", "eos_run_k_max_sq_mean{run=\"a\"} 60.0",
+                "eos_layer_p_delta_j{layer=\"1\",run=\"a\"} 0.4", "eos_layer_gauss_newton_top{layer=\"2\",run=\"a\"} 10.0",
+                "# HELP eos_run_loss");
+        for (String line : scrape.lines().filter(l -> l.startsWith("eos_")).toList()) {
+            assertThat(line).matches("eos_[a-z_]+\\{(layer=\"[0-9]+\",)?run=\"a\"\\} .*");
+        }
+    }
+
+    @Test
+    void finishedRunsLeaveAfterTheGracePeriodAndTheCapHolds() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        RunsView view = new RunsView();
+        GatewayMeters meters = new GatewayMeters(registry, view, 0, 2);
+        feed(view, "done", true);
+        feed(view, "r1", false);
+        feed(view, "r2", false);
+        feed(view, "r3", false);
+        meters.refresh();
+        String scrape = registry.scrape();
+        assertThat(scrape).doesNotContain("run=\"done\"");
+        assertThat(scrape.lines().filter(l -> l.startsWith("eos_run_loss{")).count()).isEqualTo(2);
+        view.remove("r3");
+        view.remove("r2");
+        meters.refresh();
+        assertThat(registry.scrape()).contains("run=\"r1\"").doesNotContain("run=\"r2\"").doesNotContain("run=\"r3\"");
+    }
+
+    @Test
+    void seriesAreDownSampledAndBounded() {
+        RunsView view = new RunsView();
+        view.run("s", new com.google.gson.JsonObject());
+        for (int step = 0; step < RunsView.MAX_POINTS + 5000; step++) {
+            view.telemetry(JsonParser.parseString("{\"run\":\"s\",\"step\":" + step + ",\"time\":" + step * 0.1
+                    + ",\"loss\":" + (1.0 / (1 + step)) + ",\"step_size\":0.1}").getAsJsonObject());
+        }
+        RunsView.Run run = view.get("s").orElseThrow();
+        var all = view.series(run, "loss", 0, Long.MAX_VALUE, 100_000);
+        assertThat(all.size()).isLessThanOrEqualTo(RunsView.MAX_POINTS);
+        assertThat(all.get(all.size() - 1).getAsJsonArray().get(0).getAsLong()).isEqualTo(RunsView.MAX_POINTS + 4999);
+        var few = view.series(run, "loss", 100, 200, 10);
+        assertThat(few.size()).isLessThanOrEqualTo(11);
+        assertThat(few.get(0).getAsJsonArray().get(0).getAsLong()).isGreaterThanOrEqualTo(100);
+        assertThat(view.series(run, "layer1.p_delta_J", 0, 10, 10)).isEmpty();
+    }
+}
