@@ -11,7 +11,6 @@ import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.stream.TrainerVerticle;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
@@ -40,10 +39,7 @@ class BrokerRestartTest {
             TrainerVerticle trainer = new TrainerVerticle(StreamingPipelineTest.run("br", 600, 20), dir.resolve("run"), s,
                     TrainingListener.NONE);
             vertx.deployVerticle(trainer).await();
-            Instant deadline = Instant.now().plusSeconds(120);
-            while (analyzer.loop().analysed() < 2 && Instant.now().isBefore(deadline)) {
-                Thread.onSpinWait();
-            }
+            Poll.until(java.time.Duration.ofSeconds(120), "two snapshots analysed", () -> analyzer.loop().analysed() >= 2);
             kafka.close(); // the broker goes away mid-run …
             kafka = EmbeddedKafka.start(dir.resolve("kafka"), port, controller); // … and comes back
             trainer.finished().await();

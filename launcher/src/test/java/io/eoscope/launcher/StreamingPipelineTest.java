@@ -257,10 +257,7 @@ class StreamingPipelineTest {
         vertx.deployVerticle(first).await();
         TrainerVerticle trainer = new TrainerVerticle(run("kr", 100, 4), dir.resolve("runs/kr"), s, TrainingListener.NONE);
         vertx.deployVerticle(trainer).await();
-        Instant deadline = Instant.now().plusSeconds(120);
-        while (first.loop().analysed() < 3 && Instant.now().isBefore(deadline)) {
-            Thread.onSpinWait();
-        }
+        Poll.until(Duration.ofSeconds(120), "three snapshots analysed", () -> first.loop().analysed() >= 3);
         vertx.undeploy(first.deploymentID()).await();
         assertThat(first.loop().analysed()).isGreaterThanOrEqualTo(3);
         AnalyzerVerticle second = new AnalyzerVerticle(s, analyzerConfig("restart"));
@@ -290,10 +287,7 @@ class StreamingPipelineTest {
             vertx.deployVerticle(t).await();
             trainers.add(t);
         }
-        Instant deadline = Instant.now().plusSeconds(120);
-        while (a.loop().analysed() + b.loop().analysed() < 6 && Instant.now().isBefore(deadline)) {
-            Thread.onSpinWait();
-        }
+        Poll.until(Duration.ofSeconds(120), "six snapshots analysed", () -> a.loop().analysed() + b.loop().analysed() >= 6);
         AnalyzerVerticle c = new AnalyzerVerticle(s, analyzerConfig("shared"));
         vertx.deployVerticle(c).await();
         vertx.undeploy(a.deploymentID()).await();

@@ -38,6 +38,7 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
     private volatile boolean stop;
     private String run;
     private JsonObject runRecord;
+    private boolean closed;
 
     /** @param next another listener told everything too (progress bar), or {@link TrainingListener#NONE} */
     public SnapshotPublisher(KafkaSettings settings, TrainingListener next) {
@@ -136,7 +137,11 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
 
     /** Marks the run finished in the runs topic, flushes every record still buffered, closes the producer. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (runRecord != null) {
             JsonObject done = runRecord.deepCopy();
             done.addProperty("status", "finished");

@@ -40,7 +40,13 @@ public final class TrainerVerticle extends AbstractVerticle {
     public void start(Promise<Void> started) {
         worker = vertx.createSharedWorkerExecutor("eos-trainer-" + config.run(), 1, 365, TimeUnit.DAYS);
         publisher = new SnapshotPublisher(kafka, progress);
-        done = worker.executeBlocking(() -> TrainingRun.start(config, directory, publisher), false);
+        done = worker.executeBlocking(() -> {
+            try {
+                return TrainingRun.start(config, directory, publisher);
+            } finally {
+                publisher.close(); // the run is over: mark it finished and flush what is buffered
+            }
+        }, false);
         started.complete();
     }
 
@@ -52,10 +58,7 @@ public final class TrainerVerticle extends AbstractVerticle {
     @Override
     public void stop(Promise<Void> stopped) {
         publisher.requestStop();
-        done.eventually(() -> worker.executeBlocking(() -> {
-            publisher.close();
-            return null;
-        })).onComplete(ar -> {
+        done.onComplete(ar -> {
             worker.close();
             stopped.complete();
         });
