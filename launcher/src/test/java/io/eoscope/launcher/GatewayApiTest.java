@@ -233,4 +233,57 @@ class GatewayApiTest {
             assertThat(body).contains(name + "{layer=\"1\",run=\"n16\"}");
         }
     }
+
+    /** A real Prometheus process scrapes the gateway; every documented series comes back through its query API. */
+    @Test
+    void realPrometheusScrapesEveryDocumentedSeries() throws Exception {
+        Path binary = Path.of("/usr/bin/prometheus");
+        assertThat(binary).as("the Debian package prometheus (.ci/run installs it)").exists();
+        int port = EmbeddedKafka.freePort();
+        Path config = dir.resolve("prometheus.yml");
+        java.nio.file.Files.writeString(config, "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                + "scrape_configs:\n  - job_name: eoscope\n    static_configs:\n      - targets: ['127.0.0.1:" + gateway.port() + "']\n");
+        Process prometheus = new ProcessBuilder(binary.toString(), "--config.file=" + config,
+                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
+                .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+        try {
+            Poll.until(Duration.ofSeconds(90), "Prometheus has scraped the gateway", () ->
+                    !query(port, "eos_run_loss").isEmpty());
+            for (String name : List.of("eos_run_loss", "eos_run_accuracy", "eos_run_step", "eos_run_time", "eos_run_sharpness",
+                    "eos_run_gauss_newton_top", "eos_run_residual_top", "eos_run_two_over_eta", "eos_run_stability_ratio",
+                    "eos_run_rho_k", "eos_run_k_max_sq_mean")) {
+                JsonArray result = query(port, name + "{run=\"n16\"}");
+                assertThat(result).as(name).hasSize(1);
+                JsonObject labels = result.get(0).getAsJsonObject().getAsJsonObject("metric");
+                assertThat(labels.get("job").getAsString()).isEqualTo("eoscope");
+                assertThat(labels.has("layer")).isFalse();
+            }
+            for (String name : List.of("eos_layer_gauss_newton_top", "eos_layer_k_max_sq_mean", "eos_layer_pi_chi",
+                    "eos_layer_p_chi_delta", "eos_layer_pi_j", "eos_layer_p_delta_j", "eos_layer_delta_l_max_sq_mean")) {
+                JsonArray result = query(port, name + "{run=\"n16\"}");
+                assertThat(result).as(name).hasSize(3); // layers 1, 2, 3
+                assertThat(result.get(0).getAsJsonObject().getAsJsonObject("metric").has("layer")).isTrue();
+            }
+            double two = query(port, "eos_run_two_over_eta{run=\"n32\"}").get(0).getAsJsonObject().getAsJsonArray("value")
+                    .get(1).getAsDouble();
+            assertThat(two).isEqualTo(40.0);
+        } finally {
+            prometheus.destroy();
+            prometheus.waitFor();
+        }
+    }
+
+    static JsonArray query(int port, String promql) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/query?query="
+                    + URLEncoder.encode(promql, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                return new JsonArray();
+            }
+            return JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("data").getAsJsonArray("result");
+        } catch (Exception e) {
+            return new JsonArray();
+        }
+    }
 }
