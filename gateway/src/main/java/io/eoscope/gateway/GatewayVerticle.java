@@ -48,6 +48,10 @@ public final class GatewayVerticle extends AbstractVerticle {
     @Override
     public void start(Promise<Void> started) {
         meters = new GatewayMeters(registry, view, config.graceSeconds() * 1000, config.maxRuns());
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
         worker = vertx.createSharedWorkerExecutor("eos-gateway-view-" + deploymentID(), 1, 365, TimeUnit.DAYS);
         worker.executeBlocking(() -> new ViewConsumer(kafka, view), false).compose(c -> {
             consumer = c;
@@ -74,6 +78,7 @@ public final class GatewayVerticle extends AbstractVerticle {
 
     private Router router() {
         Router router = Router.router(vertx);
+        router.route().handler(this::timed);
         router.get("/health").handler(ctx -> json(ctx, 200, status("ok")));
         router.get("/metrics").handler(ctx -> {
             meters.refresh();
@@ -90,6 +95,25 @@ public final class GatewayVerticle extends AbstractVerticle {
         router.route().failureHandler(ctx -> json(ctx, ctx.statusCode() >= 400 && ctx.statusCode() < 500 ? ctx.statusCode() : 400,
                 error(ctx.failure() == null ? "bad request" : String.valueOf(ctx.failure().getMessage()))));
         return router;
+    }
+
+    /** eos.http.server.requests: method, route template (bounded: never a run name) and status. */
+    private void timed(RoutingContext ctx) {
+        long start = System.nanoTime();
+        ctx.addEndHandler(v -> {
+            String route = ctx.currentRoute() == null || ctx.currentRoute().getPath() == null ? "other" : ctx.currentRoute().getPath();
+            if (ctx.normalizedPath().startsWith("/api/runs/")) {
+                route = ctx.normalizedPath().endsWith("/series") ? "/api/runs/:run/series"
+                        : ctx.normalizedPath().endsWith("/stream") ? "/api/runs/:run/stream" : "/api/runs/:run";
+            } else if (!List.of("/metrics", "/api/runs", "/api/powerlaw", "/health", "/openapi.yaml").contains(ctx.normalizedPath())) {
+                route = "static";
+            }
+            io.micrometer.core.instrument.Timer.builder("eos.http.server.requests").description("HTTP requests served")
+                    .tag("method", ctx.request().method().name()).tag("route", route)
+                    .tag("status", Integer.toString(ctx.response().getStatusCode())).register(registry)
+                    .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        });
+        ctx.next();
     }
 
     private static String openApi() {

@@ -23,6 +23,12 @@ final class AnalyzerCommand implements Callable<Integer> {
     @Option(names = "--instances", defaultValue = "1", description = "analyzer verticles in this process (default: ${DEFAULT-VALUE})")
     int instances;
 
+    @Option(names = "--metrics-port", defaultValue = "9404", description = "serve Prometheus /metrics (lag, analysis time, products, JVM) on this port; -1: off (default: ${DEFAULT-VALUE})")
+    int metricsPort;
+
+    @Option(names = "--metrics-host", defaultValue = "0.0.0.0", description = "address of the /metrics server (default: ${DEFAULT-VALUE})")
+    String metricsHost;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -43,6 +49,20 @@ final class AnalyzerCommand implements Callable<Integer> {
             settings.topics().create(admin, kafka.partitions, (short) 1);
         }
         Vertx vertx = Vertx.vertx();
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+        if (metricsPort >= 0) {
+            try {
+                vertx.createHttpServer().requestHandler(req -> req.response()
+                        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape()))
+                        .listen(metricsPort, metricsHost).await();
+            } catch (Exception e) {
+                vertx.close();
+                throw new IllegalArgumentException("--metrics-port " + metricsPort + ": cannot listen (" + e.getMessage() + ")");
+            }
+        }
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -56,7 +76,7 @@ final class AnalyzerCommand implements Callable<Integer> {
         List<AnalyzerVerticle> running = new ArrayList<>();
         try {
             for (int i = 0; i < instances; i++) {
-                AnalyzerVerticle v = new AnalyzerVerticle(settings, config);
+                AnalyzerVerticle v = new AnalyzerVerticle(settings, config, registry);
                 vertx.deployVerticle(v).await();
                 running.add(v);
             }

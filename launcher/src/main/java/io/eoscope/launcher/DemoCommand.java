@@ -105,17 +105,20 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("eos demo: read the metrics with: kcat -b " + kafka.bootstrapServers() + " -t "
                     + settings.topics().metrics() + " -C -e");
             Vertx vertx = Vertx.vertx();
+            // one registry for the process: the gateway's /metrics shows the analyzers' meters too
+            io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+                    new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
             LiveView view = new LiveView(settings, run, steps, System.err);
             Thread viewThread = new Thread(view, "eos-demo-view");
             List<AnalyzerVerticle> deployed = new ArrayList<>();
             try {
                 for (int i = 0; i < analyzers; i++) {
-                    AnalyzerVerticle v = new AnalyzerVerticle(settings, analyzerConfig);
+                    AnalyzerVerticle v = new AnalyzerVerticle(settings, analyzerConfig, registry);
                     vertx.deployVerticle(v).await();
                     deployed.add(v);
                 }
                 io.eoscope.gateway.GatewayVerticle gateway = new io.eoscope.gateway.GatewayVerticle(settings,
-                        new io.eoscope.gateway.GatewayConfig("127.0.0.1", port, 3600, 50));
+                        new io.eoscope.gateway.GatewayConfig("127.0.0.1", port, 3600, 50), registry);
                 try {
                     vertx.deployVerticle(gateway).await();
                 } catch (Exception e) {
