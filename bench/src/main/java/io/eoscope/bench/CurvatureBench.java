@@ -402,7 +402,7 @@ public final class CurvatureBench {
     }
 
     /** Times each operation {@code reps} times after {@code warmup} untimed rounds, round-robin. */
-    private static Map<String, Stats> timeInterleaved(Map<String, Supplier<Float>> ops, int warmup, int reps) {
+    static Map<String, Stats> timeInterleaved(Map<String, Supplier<Float>> ops, int warmup, int reps) {
         Map<String, double[]> samples = new LinkedHashMap<>();
         for (String k : ops.keySet()) {
             samples.put(k, new double[reps]);
@@ -463,7 +463,7 @@ public final class CurvatureBench {
     }
 
     /** A random unit vector as a [1, P] block. */
-    private static NDArray unitRow(NDManager m, long p, long seed) {
+    static NDArray unitRow(NDManager m, long p, long seed) {
         Random random = new Random(seed);
         float[] values = new float[Math.toIntExact(p)];
         double norm = 0;

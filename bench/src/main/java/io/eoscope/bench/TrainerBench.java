@@ -1,14 +1,18 @@
 package io.eoscope.bench;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
+import io.eoscope.curvature.hessian.Curvature;
+import io.eoscope.curvature.hessian.CurvatureProducts;
 import io.eoscope.curvature.net.Activation;
 import io.eoscope.curvature.net.DeviceData;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.curvature.net.Network;
 import io.eoscope.trainer.data.SyntheticImages;
 import io.eoscope.trainer.data.Xor2d;
 import io.eoscope.trainer.solve.DivergedException;
@@ -28,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Benchmark harness for the trainer (plain main, not JMH): in one run, on the same setup, it measures
@@ -45,7 +50,7 @@ public final class TrainerBench {
 
     /** One reference problem; {@code gdLearningRate} is the η of the timed GD runs. */
     record Setup(String id, String label, int[] widths, int n, int classes, int steps, String data,
-            double gdLearningRate) {
+            double gdLearningRate, int referenceReps) {
     }
 
     /** What to run. */
@@ -218,12 +223,12 @@ public final class TrainerBench {
         if (only == null || only.equals("xor")) {
             int[] widths = quick ? new int[] {2, 32, 32, 2} : new int[] {2, 128, 128, 128, 2};
             setups.add(new Setup("xor", "XOR-2D", widths, quick ? 64 : 256, 2, sx, "xor2d",
-                    gdLrXor != null ? gdLrXor : lr));
+                    gdLrXor != null ? gdLrXor : lr, quick ? 3 : 20));
         }
         if (only == null || only.equals("mlp")) {
             int[] widths = quick ? new int[] {3072, 64, 64, 4} : new int[] {3072, 512, 512, 512, 512, 512, 4};
             setups.add(new Setup("mlp", "synthetic images", widths, quick ? 32 : 256, 4, sm, "synthetic_images",
-                    gdLrMlp));
+                    gdLrMlp, quick ? 3 : 5));
         }
         // validated here so that a bad value is reported with the usage, before libtorch loads
         new SolverSettings(SolverKind.EXP_EULER, lr, lr, 0, 1.0, tol, 1, seed);
@@ -314,8 +319,21 @@ public final class TrainerBench {
         progress(String.format(Locale.ROOT, "%s: MLP %s, P = %,d, N = %d; %d warm-up + %d timed steps per solver",
                 setup.id(), model.architecture(), model.parameterCount(), setup.n(), cfg.warmup(), setup.steps()));
         List<Measured> measured = new ArrayList<>();
+        Map<String, CurvatureBench.Stats> reference;
         try (NDManager sm = m.newSubManager();
                 DeviceData data = DeviceData.upload(host, setup.classes(), sm, DataType.FLOAT32, 1000)) {
+            // a bare gradient and a bare HVP at θ₀, for scale: what a step's products would cost alone
+            try (NDManager rm = sm.newSubManager();
+                    Network network = Network.upload(model, rm, DataType.FLOAT32);
+                    CurvatureProducts products = new CurvatureProducts(network, data)) {
+                NDArray v = CurvatureBench.unitRow(rm, model.parameterCount(), cfg.seed() + 3);
+                Map<String, Supplier<Float>> ops = new LinkedHashMap<>();
+                ops.put("gradient", () -> products.gradient().getFloat(0));
+                ops.put("hvp", () -> products.apply(Curvature.HESSIAN, v).getFloat(0, 0));
+                progress(setup.id() + ": timing a bare gradient and HVP at θ₀, 2 warm-up + " + setup.referenceReps()
+                        + " timed rounds");
+                reference = CurvatureBench.timeInterleaved(ops, 2, setup.referenceReps());
+            }
             List<Trainer> trainers = new ArrayList<>();
             try {
                 for (Variant v : variants(setup, cfg)) {
@@ -374,10 +392,11 @@ public final class TrainerBench {
                 }
             }
         }
-        return setupJson(setup, model, cfg, measured);
+        return setupJson(setup, model, cfg, measured, reference);
     }
 
-    private static Map<String, Object> setupJson(Setup setup, MlpModel model, Config cfg, List<Measured> measured) {
+    private static Map<String, Object> setupJson(Setup setup, MlpModel model, Config cfg, List<Measured> measured,
+            Map<String, CurvatureBench.Stats> reference) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", setup.id());
         out.put("data", setup.data());
@@ -391,6 +410,13 @@ public final class TrainerBench {
         out.put("eta_max", cfg.etaMax());
         out.put("timed_steps", setup.steps());
         out.put("untimed_steps", cfg.warmup());
+        Map<String, Object> ref = new LinkedHashMap<>();
+        ref.put("what", "CurvatureProducts.gradient() and apply(HESSIAN, v) at θ₀, one random unit v, each in its own"
+                + " NDScope; 2 warm-up rounds, then the timed ones, interleaved");
+        ref.put("gradient", statsJson(reference.get("gradient")));
+        ref.put("hvp", statsJson(reference.get("hvp")));
+        out.put("reference_ms", ref);
+        double hvpMs = reference.get("hvp").median();
         Map<String, Object> variants = new LinkedHashMap<>();
         Map<String, Double> stepsPerSecond = new LinkedHashMap<>();
         Map<String, Double> medianMs = new LinkedHashMap<>();
@@ -415,6 +441,7 @@ public final class TrainerBench {
                 v.put("step_ms_median", st.median());
                 v.put("step_ms_min", st.min());
                 v.put("step_ms_max", st.max());
+                v.put("step_in_hvp_times", st.median() / hvpMs);
                 stepsPerSecond.put(me.variant.id(), sps);
                 medianMs.put(me.variant.id(), st.median());
             }
@@ -471,6 +498,15 @@ public final class TrainerBench {
         }
         out.put("ratios", ratios);
         return out;
+    }
+
+    private static Map<String, Object> statsJson(CurvatureBench.Stats st) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("median", st.median());
+        row.put("min", st.min());
+        row.put("max", st.max());
+        row.put("samples", st.samples());
+        return row;
     }
 
     private static void putRatio(Map<String, Object> ratios, String key, Map<String, Double> values, String num,
@@ -556,6 +592,25 @@ public final class TrainerBench {
             }
             System.out.println();
         }
+        System.out.printf(Locale.ROOT, "%-38s", "bare gradient at θ₀, median ms");
+        for (Map<String, Object> r : results) {
+            System.out.printf(Locale.ROOT, " %14.1f", num(((Map<String, Object>) ((Map<String, Object>) r
+                    .get("reference_ms")).get("gradient")).get("median")));
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-38s", "bare HVP at θ₀, median ms");
+        for (Map<String, Object> r : results) {
+            System.out.printf(Locale.ROOT, " %14.1f", num(((Map<String, Object>) ((Map<String, Object>) r
+                    .get("reference_ms")).get("hvp")).get("median")));
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-38s", "exp-Euler median step ÷ bare HVP");
+        for (Map<String, Object> r : results) {
+            Object ee = ((Map<String, Object>) ((Map<String, Object>) r.get("variants")).get("exp_euler"))
+                    .get("step_in_hvp_times");
+            System.out.printf(Locale.ROOT, " %14.1f", num(ee));
+        }
+        System.out.println();
         System.out.printf(Locale.ROOT, "%-38s", "extra ms per HVP: exp-Euler, GD+sharp.");
         for (Map<String, Object> r : results) {
             Map<String, Object> ratios = (Map<String, Object>) r.get("ratios");
