@@ -7,8 +7,14 @@ package io.eoscope.gateway;
  * @param port HTTP port (0: any free port)
  * @param graceSeconds how long a finished run's Prometheus series stay
  * @param maxRuns most runs with Prometheus series at once
+ * @param token bearer token required by the endpoints that start work (replays); null disables them
  */
-public record GatewayConfig(String host, int port, long graceSeconds, int maxRuns) {
+public record GatewayConfig(String host, int port, long graceSeconds, int maxRuns, String token) {
+
+    /** A gateway whose work-starting endpoints are disabled. */
+    public GatewayConfig(String host, int port, long graceSeconds, int maxRuns) {
+        this(host, port, graceSeconds, maxRuns, null);
+    }
 
     /** Validates. */
     public GatewayConfig {
@@ -23,6 +29,9 @@ public record GatewayConfig(String host, int port, long graceSeconds, int maxRun
         }
         if (maxRuns < 1) {
             throw new IllegalArgumentException("--max-runs must be at least 1, got " + maxRuns);
+        }
+        if (token != null && token.length() < 16) {
+            throw new IllegalArgumentException("the gateway token (EOS_GATEWAY_TOKEN) must be at least 16 characters");
         }
     }
 }

@@ -31,6 +31,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     private GatewayMeters meters;
     private ViewConsumer consumer;
     private WorkerExecutor worker;
+    private WorkerExecutor replays;
     private HttpServer server;
 
     /** @param registry where the gateway's meters (and any others the process adds) are scraped from */
@@ -53,6 +54,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
         worker = vertx.createSharedWorkerExecutor("eos-gateway-view-" + deploymentID(), 1, 365, TimeUnit.DAYS);
+        replays = vertx.createSharedWorkerExecutor("eos-gateway-replay-" + deploymentID(), 1, 365, TimeUnit.DAYS);
         worker.executeBlocking(() -> new ViewConsumer(kafka, view), false).compose(c -> {
             consumer = c;
             worker.executeBlocking(() -> {
@@ -89,6 +91,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         router.get("/api/runs/:run/series").handler(this::series);
         router.get("/api/runs/:run/stream").handler(this::stream);
         router.get("/api/powerlaw").handler(this::powerLaw);
+        router.post("/api/runs/:run/replay").handler(this::replay);
         router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("content-type", "application/yaml")
                 .end(openApi()));
         router.route("/*").handler(StaticHandler.create("webroot"));
@@ -284,6 +287,52 @@ public final class GatewayVerticle extends AbstractVerticle {
         json(ctx, 200, o);
     }
 
+    /**
+     * POST /api/runs/{run}/replay?analysis_id=ID[&top_k=K&tol=T&from=A&to=B]: re-analyses a stored run on
+     * a worker (202 Accepted); requires {@code Authorization: Bearer TOKEN}.
+     */
+    private void replay(RoutingContext ctx) {
+        if (config.token() == null) {
+            json(ctx, 403, error("replays are disabled: start the gateway with a token (EOS_GATEWAY_TOKEN)"));
+            return;
+        }
+        String auth = ctx.request().getHeader("Authorization");
+        if (auth == null || !java.security.MessageDigest.isEqual(auth.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                ("Bearer " + config.token()).getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer");
+            json(ctx, 401, error("a valid bearer token is required"));
+            return;
+        }
+        String run = ctx.pathParam("run");
+        String id = ctx.request().getParam("analysis_id", "replay-" + System.currentTimeMillis());
+        io.eoscope.analyzer.AnalyzerConfig analyzer;
+        long from;
+        long to;
+        try {
+            from = longParam(ctx, "from", 0);
+            to = longParam(ctx, "to", Long.MAX_VALUE);
+            int topK = (int) longParam(ctx, "top_k", 1);
+            double tol = Double.parseDouble(ctx.request().getParam("tol", "1e-4"));
+            io.eoscope.curvature.analysis.AnalysisOptions d = io.eoscope.curvature.analysis.AnalysisOptions.defaults();
+            io.eoscope.curvature.analysis.AnalysisOptions options = new io.eoscope.curvature.analysis.AnalysisOptions(topK, tol,
+                    d.solver(), d.spectra(), true, d.chunkSize(), 0, d.layerSpectra(), d.dualGramLimit(), d.maxProducts(), d.seed());
+            analyzer = new io.eoscope.analyzer.AnalyzerConfig(id, options, "float64", "cpu", "eos-gateway-replay", "all");
+        } catch (IllegalArgumentException e) {
+            json(ctx, 400, error(e.getMessage()));
+            return;
+        }
+        if (view.get(run).isEmpty()) {
+            json(ctx, 404, error("no run named '" + run + "'"));
+            return;
+        }
+        replays.executeBlocking(() -> io.eoscope.analyzer.Replay.run(kafka, analyzer, run, from, to, (done, total) -> { }), true);
+        JsonObject o = new JsonObject();
+        o.addProperty("run", run);
+        o.addProperty("analysis_id", id);
+        o.addProperty("status", "started");
+        json(ctx, 202, o);
+    }
+
     private static long longParam(RoutingContext ctx, String name, long fallback) {
         String v = ctx.request().getParam(name);
         return v == null ? fallback : Long.parseLong(v.trim());
@@ -312,6 +361,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         }
         (server == null ? io.vertx.core.Future.<Void>succeededFuture() : server.close()).onComplete(ar -> {
             worker.close();
+            replays.close();
             stopped.complete();
         });
     }

@@ -36,7 +36,8 @@ final class GatewayCommand implements Callable<Integer> {
         if (kafka.bootstrapServers == null) {
             throw new IllegalArgumentException("--bootstrap-servers is required");
         }
-        GatewayConfig config = new GatewayConfig(host, port, grace, maxRuns);
+        // the token that enables POST /api/runs/{run}/replay comes from the environment, never the command line
+        GatewayConfig config = new GatewayConfig(host, port, grace, maxRuns, System.getenv("EOS_GATEWAY_TOKEN"));
         Vertx vertx = Vertx.vertx();
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -46,6 +46,7 @@ class GatewayApiTest {
     static Vertx vertx;
     static KafkaSettings settings;
     static GatewayVerticle gateway;
+    static final String TOKEN = "s3cret-token-for-tests";
     static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     static RunConfig run(String name, int n, long steps) {
@@ -62,7 +63,7 @@ class GatewayApiTest {
             settings.topics().create(a, 2, (short) 1);
         }
         vertx.deployVerticle(new AnalyzerVerticle(settings, StreamingPipelineTest.analyzerConfig("gw"))).await();
-        gateway = new GatewayVerticle(settings, new GatewayConfig("127.0.0.1", 0, 300, 50));
+        gateway = new GatewayVerticle(settings, new GatewayConfig("127.0.0.1", 0, 300, 50, TOKEN));
         vertx.deployVerticle(gateway).await();
         for (int n : new int[] {16, 32, 64}) {
             TrainerVerticle t = new TrainerVerticle(run("n" + n, n, 20), dir.resolve("runs/n" + n), settings, TrainingListener.NONE);
@@ -285,5 +286,32 @@ class GatewayApiTest {
         } catch (Exception e) {
             return new JsonArray();
         }
+    }
+
+    /** Starting a replay needs the bearer token; with it, the metrics of the new analysis id appear. */
+    @Test
+    void replayRequiresTheBearerToken() throws Exception {
+        String url = "http://127.0.0.1:" + gateway.port() + "/api/runs/n16/replay?analysis_id=viagateway";
+        HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(none.statusCode()).isEqualTo(401);
+        HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer nope")
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        HttpResponse<String> ok = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(202);
+        Poll.until(Duration.ofSeconds(120), "the replay's metrics", () -> {
+            try {
+                Map<String, JsonObject> metrics = StreamingPipelineTest.readUntil(settings, settings.topics().metrics(), 1);
+                return metrics.keySet().containsAll(List.of("n16/0/viagateway", "n16/10/viagateway", "n16/20/viagateway"));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create(url + "&tol=abc"))
+                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(bad.statusCode()).isEqualTo(400);
     }
 }
