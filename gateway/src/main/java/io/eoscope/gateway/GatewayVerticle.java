@@ -141,10 +141,13 @@ public final class GatewayVerticle extends AbstractVerticle {
         JsonObject o = new JsonObject();
         o.addProperty("run", r.name());
         o.addProperty("finished", r.finished());
-        for (String key : new String[] {"solver", "dataset", "n", "classes", "architecture", "loss"}) {
+        for (String key : new String[] {"solver", "dataset", "n", "classes", "architecture", "activation"}) {
             if (r.config().has(key)) {
                 o.add(key, r.config().get(key));
             }
+        }
+        if (r.config().has("loss")) {
+            o.add("loss_function", r.config().get("loss")); // "loss" is the training loss value below
         }
         double two = r.twoOverEta();
         if (Double.isFinite(two)) {
