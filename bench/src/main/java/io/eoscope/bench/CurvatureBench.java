@@ -174,14 +174,14 @@ public final class CurvatureBench {
         return new Config(widths, n, reps, warmup, matmul, threads, seed, 1e-4, maxProducts, 0.01, out, quick);
     }
 
-    private static String value(String[] args, int i, String option) {
+    static String value(String[] args, int i, String option) {
         if (i >= args.length) {
             throw new IllegalArgumentException(option + " needs a value");
         }
         return args[i];
     }
 
-    private static int positive(String option, String text) {
+    static int positive(String option, String text) {
         try {
             int v = Integer.parseInt(text);
             if (v > 0) {
@@ -193,7 +193,7 @@ public final class CurvatureBench {
         throw new IllegalArgumentException(option + " must be a positive integer, got '" + text + "'");
     }
 
-    private static void progress(String text) {
+    static void progress(String text) {
         System.err.println("[bench] " + text);
     }
 

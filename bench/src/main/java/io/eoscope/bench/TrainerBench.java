@@ -1,5 +1,9 @@
 package io.eoscope.bench;
 
+import static io.eoscope.bench.CurvatureBench.positive;
+import static io.eoscope.bench.CurvatureBench.progress;
+import static io.eoscope.bench.CurvatureBench.value;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -236,29 +240,6 @@ public final class TrainerBench {
             new SolverSettings(SolverKind.GD, st.gdLearningRate(), lr, 0, 1.0, tol, 1, seed);
         }
         return new Config(setups, w, threads, seed, lr, lr, tol, out, quick);
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int positive(String option, String text) {
-        try {
-            int v = Integer.parseInt(text);
-            if (v > 0) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(option + " must be a positive integer, got '" + text + "'");
-    }
-
-    private static void progress(String text) {
-        System.err.println("[bench] " + text);
     }
 
     static void run(Config cfg) throws IOException {

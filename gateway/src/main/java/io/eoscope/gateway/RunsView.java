@@ -86,32 +86,34 @@ public final class RunsView {
 
     /** Applies a record from the {@code telemetry} topic. */
     public void telemetry(JsonObject t) {
-        String run = t.get("run").getAsString();
-        Run r = runs.computeIfAbsent(run, Run::new);
-        synchronized (r) {
-            r.telemetrySeries.put(t.get("step").getAsLong(), t);
-            thin(r.telemetrySeries);
-            if (r.telemetry == null || t.get("step").getAsLong() >= r.telemetry.get("step").getAsLong()) {
-                r.telemetry = t;
-            }
-        }
-        r.lastUpdateMillis = System.currentTimeMillis();
-        notify(new Update(run, "telemetry", t));
+        record(t, "telemetry");
     }
 
     /** Applies a record from the {@code metrics} topic (the latest analysis of each step wins). */
     public void metrics(JsonObject m) {
-        String run = m.get("run").getAsString();
+        record(m, "metrics");
+    }
+
+    private void record(JsonObject value, String kind) {
+        String run = value.get("run").getAsString();
+        long step = value.get("step").getAsLong();
         Run r = runs.computeIfAbsent(run, Run::new);
+        boolean telemetry = kind.equals("telemetry");
         synchronized (r) {
-            r.metricsSeries.put(m.get("step").getAsLong(), m);
-            thin(r.metricsSeries);
-            if (r.metrics == null || m.get("step").getAsLong() >= r.metrics.get("step").getAsLong()) {
-                r.metrics = m;
+            TreeMap<Long, JsonObject> series = telemetry ? r.telemetrySeries : r.metricsSeries;
+            series.put(step, value);
+            thin(series);
+            JsonObject latest = telemetry ? r.telemetry : r.metrics;
+            if (latest == null || step >= latest.get("step").getAsLong()) {
+                if (telemetry) {
+                    r.telemetry = value;
+                } else {
+                    r.metrics = value;
+                }
             }
         }
         r.lastUpdateMillis = System.currentTimeMillis();
-        notify(new Update(run, "metrics", m));
+        notify(new Update(run, kind, value));
     }
 
     private static void thin(TreeMap<Long, JsonObject> series) {

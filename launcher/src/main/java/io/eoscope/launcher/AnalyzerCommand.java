@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,18 +61,8 @@ final class AnalyzerCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--metrics-port " + metricsPort + ": cannot listen (" + e.getMessage() + ")");
             }
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
         List<AnalyzerVerticle> running = new ArrayList<>();
-        try {
+        try (StopSignal stop = StopSignal.install()) {
             for (int i = 0; i < instances; i++) {
                 AnalyzerVerticle v = new AnalyzerVerticle(settings, config, registry);
                 vertx.deployVerticle(v).await();
@@ -82,7 +70,7 @@ final class AnalyzerCommand implements Callable<Integer> {
             }
             System.err.println("eos analyzer: " + instances + " analyzers in group " + config.group() + " on "
                     + settings.bootstrapServers() + "; Ctrl-C stops");
-            while (!stop.await(30, TimeUnit.SECONDS)) {
+            while (!stop.await(30_000)) {
                 long analysed = running.stream().mapToLong(v -> v.loop().analysed()).sum();
                 long dead = running.stream().mapToLong(v -> v.loop().deadLetters()).sum();
                 long lag = running.stream().mapToLong(v -> v.loop().lag()).sum();
@@ -91,7 +79,6 @@ final class AnalyzerCommand implements Callable<Integer> {
             }
         } finally {
             vertx.close().await();
-            stopped.countDown();
         }
         return 0;
     }

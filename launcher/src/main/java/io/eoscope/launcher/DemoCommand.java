@@ -15,8 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -80,18 +78,7 @@ final class DemoCommand implements Callable<Integer> {
         io.eoscope.analyzer.AnalyzerConfig analyzerConfig = analysis.config();
         Files.createDirectories(dataDir);
         System.err.println("eos demo: starting a Kafka broker in this process (log in " + dataDir.resolve("kafka") + ") ...");
-        CountDownLatch done = new CountDownLatch(1);
-        CountDownLatch cleaned = new CountDownLatch(1);
-        Thread hook = new Thread(() -> { // Ctrl-C: let the main thread stop everything, then exit
-            done.countDown();
-            try {
-                cleaned.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "eos-demo-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"))) {
+        try (StopSignal stop = StopSignal.install(); EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"))) {
             KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), new io.eoscope.streaming.Topics("eos."),
                     java.util.Map.of());
             Properties admin = settings.admin("eos-demo");
@@ -137,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
                 });
                 long expected = steps / snapshotEvery + 1 + (steps % snapshotEvery == 0 ? 0 : 1);
                 boolean reported = false;
-                while (!done.await(500, TimeUnit.MILLISECONDS)) {
+                while (!stop.await(500)) {
                     if (!reported && trainer.finished().isComplete() && view.analysed() >= expected) {
                         reported = true;
                         view.print(true);
@@ -154,18 +141,13 @@ final class DemoCommand implements Callable<Integer> {
                     view.print(true);
                     System.err.println();
                 }
-                System.err.println("eos demo: " + (done.getCount() == 0 ? "stopped" : "finished") + "; " + view.analysed()
+                System.err.println("eos demo: " + (stop.requested() ? "stopped" : "finished") + "; " + view.analysed()
                         + " snapshots analysed. Data kept in " + dataDir);
             } finally {
                 view.close();
                 viewThread.join(5000);
                 view.release();
                 vertx.close().await();
-            }
-        } finally {
-            cleaned.countDown(); // broker closed: a waiting Ctrl-C hook may let the JVM exit
-            if (done.getCount() > 0) {
-                Runtime.getRuntime().removeShutdownHook(hook);
             }
         }
         return 0;

@@ -4,8 +4,6 @@ import io.eoscope.gateway.GatewayConfig;
 import io.eoscope.gateway.GatewayVerticle;
 import io.vertx.core.Vertx;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,17 +37,7 @@ final class GatewayCommand implements Callable<Integer> {
         // the token that enables POST /api/runs/{run}/replay comes from the environment, never the command line
         GatewayConfig config = new GatewayConfig(host, port, grace, maxRuns, System.getenv("EOS_GATEWAY_TOKEN"));
         Vertx vertx = Vertx.vertx();
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
-        try {
+        try (StopSignal stop = StopSignal.install()) {
             GatewayVerticle gateway = new GatewayVerticle(kafka.settings(null), config);
             try {
                 vertx.deployVerticle(gateway).await();
@@ -58,10 +46,11 @@ final class GatewayCommand implements Callable<Integer> {
             }
             System.err.println("eos gateway: http://" + host + ":" + gateway.port() + "/ (metrics at /metrics, API at /api, "
                     + "/openapi.yaml); Ctrl-C stops");
-            stop.await();
+            while (!stop.await(60_000)) {
+                // serve until Ctrl-C
+            }
         } finally {
             vertx.close().await();
-            stopped.countDown();
         }
         return 0;
     }

@@ -18,6 +18,15 @@ import java.util.Random;
  */
 public final class LanczosSolver implements EigenSolver {
     private final int maxBasis;
+    /**
+     * Krylov steps beyond k before the stopping rule may fire. A warm start lies almost in the span of
+     * the previous eigenvectors, where the Ritz values settle at once, so without a few steps into other
+     * directions the solver can stop on eigenvalues that are no longer the top ones (seen when an
+     * eigenvalue overtook the previous top between two steps of a run).
+     */
+    static final int MIN_EXTRA_STEPS = 4;
+    /** Size of the random part of a warm start, relative to the sum of the given vectors. */
+    static final double WARM_NOISE = 0.1;
 
     /** A solver whose basis holds at most 64 vectors before it restarts. */
     public LanczosSolver() {
@@ -80,7 +89,8 @@ public final class LanczosSolver implements EigenSolver {
                     }
                     boolean invariant = beta <= 1e-12 * Math.max(scale, 1e-300) || beta == 0;
                     boolean exhausted = basis.size() >= n; // T is then the whole operator: exact
-                    boolean done = kk == k && (Vectors.converged(values, previous, residuals, options.tolerance())
+                    boolean explored = m >= k + MIN_EXTRA_STEPS; // see MIN_EXTRA_STEPS
+                    boolean done = kk == k && (explored && Vectors.converged(values, previous, residuals, options.tolerance())
                             || exhausted || scale == 0 && invariant);
                     if (done || products >= options.maxProducts()) {
                         next.close();
@@ -122,7 +132,7 @@ public final class LanczosSolver implements EigenSolver {
             NDArray rows = warm.div(warm.norm(new int[] {1}, true));
             NDArray sum = rows.sum(new int[] {0});
             double size = Vectors.scalar(sum.norm());
-            v = sum.add(v.mul(1e-3 * size / Vectors.scalar(v.norm())));
+            v = sum.add(v.mul(WARM_NOISE * size / Vectors.scalar(v.norm())));
         }
         NDArray unit = v.div(Vectors.scalar(v.norm()));
         unit.attach(work);
