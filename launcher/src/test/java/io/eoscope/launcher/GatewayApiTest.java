@@ -62,8 +62,11 @@ class GatewayApiTest {
         try (Admin a = Admin.create(settings.admin("test"))) {
             settings.topics().create(a, 2, (short) 1);
         }
-        vertx.deployVerticle(new AnalyzerVerticle(settings, StreamingPipelineTest.analyzerConfig("gw"))).await();
-        gateway = new GatewayVerticle(settings, new GatewayConfig("127.0.0.1", 0, 300, 50, TOKEN));
+        // one registry, as in eos demo: the analyzer's meters are exposed by the gateway too
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        vertx.deployVerticle(new AnalyzerVerticle(settings, StreamingPipelineTest.analyzerConfig("gw"), registry)).await();
+        gateway = new GatewayVerticle(settings, new GatewayConfig("127.0.0.1", 0, 300, 50, TOKEN), registry);
         vertx.deployVerticle(gateway).await();
         for (int n : new int[] {16, 32, 64}) {
             TrainerVerticle t = new TrainerVerticle(run("n" + n, n, 20), dir.resolve("runs/n" + n), settings, TrainingListener.NONE);
@@ -265,6 +268,13 @@ class GatewayApiTest {
                 assertThat(result).as(name).hasSize(3); // layers 1, 2, 3
                 assertThat(result.get(0).getAsJsonObject().getAsJsonObject("metric").has("layer")).isTrue();
             }
+            for (String name : List.of("eos_analyzer_snapshots_total", "eos_analyzer_lag_records",
+                    "eos_analyzer_analysis_seconds_count", "eos_analyzer_products_total", "eos_analyzer_deadletters_total",
+                    "jvm_memory_used_bytes", "eos_http_server_requests_seconds_count")) {
+                assertThat(query(port, name)).as(name).isNotEmpty();
+            }
+            assertThat(query(port, "eos_analyzer_snapshots_total{group=\"gw\"}").get(0).getAsJsonObject().getAsJsonArray("value")
+                    .get(1).getAsDouble()).isGreaterThanOrEqualTo(9);
             double two = query(port, "eos_run_two_over_eta{run=\"n32\"}").get(0).getAsJsonObject().getAsJsonArray("value")
                     .get(1).getAsDouble();
             assertThat(two).isEqualTo(40.0);
