@@ -245,7 +245,9 @@ class GatewayApiTest {
         assertThat(binary).as("the Debian package prometheus (.ci/run installs it)").exists();
         int port = EmbeddedKafka.freePort();
         Path config = dir.resolve("prometheus.yml");
+        Path rules = Path.of("..", "deploy", "prometheus", "eoscope-rules.yaml").toAbsolutePath().normalize();
         java.nio.file.Files.writeString(config, "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                + "rule_files:\n  - '" + rules + "'\n"
                 + "scrape_configs:\n  - job_name: eoscope\n    static_configs:\n      - targets: ['127.0.0.1:" + gateway.port() + "']\n");
         Process prometheus = new ProcessBuilder(binary.toString(), "--config.file=" + config,
                 "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
@@ -275,6 +277,24 @@ class GatewayApiTest {
             }
             assertThat(query(port, "eos_analyzer_snapshots_total{group=\"gw\"}").get(0).getAsJsonObject().getAsJsonArray("value")
                     .get(1).getAsDouble()).isGreaterThanOrEqualTo(9);
+            // every alerting rule of deploy/prometheus evaluates without error against the real series
+            Poll.until(Duration.ofSeconds(60), "every rule evaluated with health ok", () -> {
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                            + "/api/v1/rules")).build(), HttpResponse.BodyHandlers.ofString());
+                    JsonArray groups = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("data")
+                            .getAsJsonArray("groups");
+                    int ok = 0;
+                    for (var g : groups) {
+                        for (var rule : g.getAsJsonObject().getAsJsonArray("rules")) {
+                            ok += "ok".equals(rule.getAsJsonObject().get("health").getAsString()) ? 1 : 0;
+                        }
+                    }
+                    return ok == 5;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
             double two = query(port, "eos_run_two_over_eta{run=\"n32\"}").get(0).getAsJsonObject().getAsJsonArray("value")
                     .get(1).getAsDouble();
             assertThat(two).isEqualTo(40.0);

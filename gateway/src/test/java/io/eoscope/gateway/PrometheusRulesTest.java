@@ -1,0 +1,33 @@
+package io.eoscope.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** deploy/prometheus: promtool check rules and promtool test rules (Debian package prometheus). */
+class PrometheusRulesTest {
+    static final Path RULES = Path.of("..", "deploy", "prometheus").toAbsolutePath().normalize();
+
+    @Test
+    void rulesAreValidAndTheirUnitTestsPass() throws Exception {
+        assertThat(Path.of("/usr/bin/promtool")).as("promtool, from the Debian package prometheus (.ci/run installs it)").exists();
+        String check = promtool("check", "rules", "eoscope-rules.yaml");
+        assertThat(check).contains("SUCCESS: 5 rules found");
+        String test = promtool("test", "rules", "eoscope-rules-test.yaml");
+        assertThat(test).contains("SUCCESS").doesNotContain("FAILED");
+    }
+
+    private static String promtool(String... args) throws Exception {
+        String[] command = new String[args.length + 1];
+        command[0] = "/usr/bin/promtool";
+        System.arraycopy(args, 0, command, 1, args.length);
+        Process p = new ProcessBuilder(command).directory(RULES.toFile()).redirectErrorStream(true).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
+}
