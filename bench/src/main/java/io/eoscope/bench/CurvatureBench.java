@@ -1,5 +1,7 @@
 package io.eoscope.bench;
 
+import static io.eoscope.bench.BenchCli.positive;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -33,6 +35,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * Benchmark harness for the curvature engine (plain main, not JMH): in one run it measures the cost of
@@ -66,131 +71,65 @@ public final class CurvatureBench {
             double eigenvalue, double residual, double seconds) {
     }
 
-    private static final String USAGE = String.join("\n",
-            "usage: bench/run [curvature] [--reps R] [--quick] [--help] [more options]",
-            "       (bench/run trainer --help: the trainer benchmark, exponential Euler against GD)",
-            "",
-            "Measures, in one run, on an MLP (ELU, cross-entropy) with N random Gaussian inputs, float32, CPU:",
-            "  gradient, HVP (Hessian), G-product and H-product times (median of R after warm-up) and ratios;",
-            "  operator products per top-1 Hessian eigenvalue (tolerance 1e-4), cold and warm-started after",
-            "  one GD step, for the lanczos and power solvers;",
-            "  HVP GFLOP/s as a fraction of a float32 matmul's GFLOP/s.",
-            "",
-            "  --reps R          timed repetitions per operation (default 10)",
-            "  --warmup W        untimed repetitions first (default 3)",
-            "  --quick           smoke run: 784-128-10, N = 200, matmul 1024",
-            "  --arch A          widths, for example 784-512-512-10 (default)",
-            "  --n N             samples (default 1000)",
-            "  --matmul S        matmul size S (S×S @ S×S, default 2048)",
-            "  --threads T       libtorch intra-op threads (default $OMP_NUM_THREADS, else 2)",
-            "  --seed S          seed of model, data and solver starts (default 1)",
-            "  --max-products M  product budget per eigen-solve (default 5000)",
-            "  --out PATH        JSON output (default bench/results/latest.json)",
-            "  --help            this text");
+    /** The command line of {@code bench/run curvature}. */
+    @Command(name = "bench/run curvature", sortOptions = false, usageHelpWidth = 110,
+            description = {"Measures, in one run, on an MLP (ELU, cross-entropy) with N random Gaussian inputs, float32, CPU:",
+                "  gradient, HVP (Hessian), G-product and H-product times (median of R after warm-up) and ratios;",
+                "  operator products per top-1 Hessian eigenvalue (tolerance 1e-4), cold and warm-started after",
+                "  one GD step, for the lanczos and power solvers;",
+                "  HVP GFLOP/s as a fraction of a float32 matmul's GFLOP/s.",
+                "(bench/run trainer --help: the trainer benchmark, exponential Euler against GD)", ""})
+    static final class Options {
+        @Option(names = "--reps", paramLabel = "R", defaultValue = "10",
+                description = "timed repetitions per operation (default: ${DEFAULT-VALUE})")
+        int reps;
+
+        @Option(names = "--warmup", paramLabel = "W", defaultValue = "3",
+                description = "untimed repetitions first (default: ${DEFAULT-VALUE})")
+        int warmup;
+
+        @Option(names = "--quick", description = "smoke run: 784-128-10, N = 200, matmul 1024")
+        boolean quick;
+
+        @Option(names = "--arch", paramLabel = "A", description = "widths (default: 784-512-512-10)")
+        String arch;
+
+        @Option(names = "--n", paramLabel = "N", description = "samples (default: 1000)")
+        Integer n;
+
+        @Option(names = "--matmul", paramLabel = "S", description = "matmul size S (S×S @ S×S, default: 2048)")
+        Integer matmul;
+
+        @Option(names = "--max-products", paramLabel = "M", defaultValue = "5000",
+                description = "product budget per eigen-solve (default: ${DEFAULT-VALUE})")
+        int maxProducts;
+
+        @Option(names = "--out", paramLabel = "PATH", defaultValue = "bench/results/latest.json",
+                description = "JSON output (default: ${DEFAULT-VALUE})")
+        Path out;
+
+        @Mixin
+        BenchCli.Common common;
+
+        Config config() {
+            if (warmup < 0) {
+                throw new IllegalArgumentException("--warmup must be at least 0, got " + warmup);
+            }
+            int[] widths = arch != null ? MlpModel.parseArchitecture(arch)
+                    : quick ? new int[] {784, 128, 10} : new int[] {784, 512, 512, 10};
+            int samples = n != null ? positive("--n", n) : quick ? 200 : 1000;
+            int size = matmul != null ? positive("--matmul", matmul) : quick ? 1024 : 2048;
+            return new Config(widths, samples, positive("--reps", reps), warmup, size, common.threads(), common.seed,
+                    1e-4, positive("--max-products", maxProducts), 0.01, out, quick);
+        }
+    }
 
     public static void main(String[] args) throws IOException {
-        Config cfg;
-        try {
-            cfg = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("CurvatureBench: " + e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
+        Options options = new Options();
+        Config cfg = BenchCli.parse(args, options, options::config);
+        if (cfg != null) {
+            run(cfg);
         }
-        if (cfg == null) {
-            System.out.println(USAGE);
-            return;
-        }
-        run(cfg);
-    }
-
-    static Config parse(String[] args) {
-        int[] widths = {784, 512, 512, 10};
-        int n = 1000;
-        int reps = 10;
-        int warmup = 3;
-        int matmul = 2048;
-        String env = System.getenv("OMP_NUM_THREADS");
-        int threads = env != null && env.matches("\\d+") && Integer.parseInt(env) > 0 ? Integer.parseInt(env) : 2;
-        long seed = 1;
-        long maxProducts = 5000;
-        Path out = Paths.get("bench", "results", "latest.json");
-        boolean quick = false;
-        boolean archGiven = false;
-        boolean nGiven = false;
-        boolean matmulGiven = false;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--help":
-                case "-h":
-                    return null;
-                case "--quick":
-                    quick = true;
-                    break;
-                case "--reps":
-                    reps = positive(a, value(args, ++i, a));
-                    break;
-                case "--warmup":
-                    warmup = Integer.parseInt(value(args, ++i, a));
-                    if (warmup < 0) {
-                        throw new IllegalArgumentException("--warmup must be at least 0");
-                    }
-                    break;
-                case "--arch":
-                    widths = MlpModel.parseArchitecture(value(args, ++i, a));
-                    archGiven = true;
-                    break;
-                case "--n":
-                    n = positive(a, value(args, ++i, a));
-                    nGiven = true;
-                    break;
-                case "--matmul":
-                    matmul = positive(a, value(args, ++i, a));
-                    matmulGiven = true;
-                    break;
-                case "--threads":
-                    threads = positive(a, value(args, ++i, a));
-                    break;
-                case "--seed":
-                    seed = Long.parseLong(value(args, ++i, a));
-                    break;
-                case "--max-products":
-                    maxProducts = positive(a, value(args, ++i, a));
-                    break;
-                case "--out":
-                    out = Paths.get(value(args, ++i, a));
-                    break;
-                default:
-                    throw new IllegalArgumentException("unknown option '" + a + "'");
-            }
-        }
-        if (quick) {
-            widths = archGiven ? widths : new int[] {784, 128, 10};
-            n = nGiven ? n : 200;
-            matmul = matmulGiven ? matmul : 1024;
-        }
-        return new Config(widths, n, reps, warmup, matmul, threads, seed, 1e-4, maxProducts, 0.01, out, quick);
-    }
-
-    static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
-
-    static int positive(String option, String text) {
-        try {
-            int v = Integer.parseInt(text);
-            if (v > 0) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(option + " must be a positive integer, got '" + text + "'");
     }
 
     static void progress(String text) {

@@ -1,8 +1,7 @@
 package io.eoscope.bench;
 
-import static io.eoscope.bench.CurvatureBench.positive;
+import static io.eoscope.bench.BenchCli.positive;
 import static io.eoscope.bench.CurvatureBench.progress;
-import static io.eoscope.bench.CurvatureBench.value;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -28,7 +27,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,6 +35,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * Benchmark harness for the trainer (plain main, not JMH): in one run, on the same setup, it measures
@@ -110,136 +111,93 @@ public final class TrainerBench {
         }
     }
 
-    private static final String USAGE = String.join("\n",
-            "usage: bench/run trainer [--steps-xor S] [--steps-mlp S] [--quick] [--help] [more options]",
-            "",
-            "Measures, in one run, training steps/s and Hessian-vector products (HVPs) per step of exponential",
-            "Euler, of GD without sharpness tracking (--sharpness-every 0) and of GD with it (every step, the",
-            "trainer's default), and the ratio GD steps/s ÷ exp-Euler steps/s, on two setups (ELU, MSE, float32,",
-            "CPU, full batch, exp-Euler η_max = 0.01, eigen tolerance 1e-4):",
-            "  xor  XOR-2D, N = 256, MLP 2-128-128-128-2; GD η = 0.01",
-            "  mlp  256 synthetic 3×32×32 images of 4 classes, MLP 3072-512-512-512-512-512-4; GD η = 4e-5",
-            "The three solvers step in turn (one step each per round): W untimed warm-up steps, then S timed.",
-            "",
-            "  --steps-xor S     timed steps on xor (default 30)",
-            "  --steps-mlp S     timed steps on mlp (default 10)",
-            "  --warmup W        untimed steps first (default 5; the first, cold, step is one of them)",
-            "  --only xor|mlp    run one setup only",
-            "  --quick           smoke run: xor 2-32-32-2 with N = 64, mlp 3072-64-64-4 with N = 32,",
-            "                    5 and 3 timed steps, 2 warm-up steps",
-            "  --lr E            exp-Euler η_max, and GD's η on xor (default 0.01)",
-            "  --gd-lr-xor E     GD's η on xor (default: --lr)",
-            "  --gd-lr-mlp E     GD's η on mlp (default 4e-5 ≈ 1/λ_max(θ₀) = 1/24,621: GD at η = 0.01",
-            "                    diverges at the second step there; it is run as well, as a check)",
-            "  --tol T           relative tolerance of the per-step eigen-solves (default 1e-4)",
-            "  --threads T       libtorch intra-op threads (default $OMP_NUM_THREADS, else 2)",
-            "  --seed S          seed of model (S), data (S + 1) and eigen-solver starts (S + 2) (default 1)",
-            "  --out PATH        JSON output (default bench/results/trainer-latest.json)",
-            "  --help            this text");
+    /** The command line of {@code bench/run trainer}. */
+    @Command(name = "bench/run trainer", sortOptions = false, usageHelpWidth = 110,
+            description = {"Measures, in one run, training steps/s and Hessian-vector products (HVPs) per step of exponential",
+                "Euler, of GD without sharpness tracking (--sharpness-every 0) and of GD with it (every step, the",
+                "trainer's default), and the ratio GD steps/s ÷ exp-Euler steps/s, on two setups (ELU, MSE, float32,",
+                "CPU, full batch, exp-Euler η_max = 0.01, eigen tolerance 1e-4):",
+                "  xor  XOR-2D, N = 256, MLP 2-128-128-128-2; GD η = 0.01",
+                "  mlp  256 synthetic 3×32×32 images of 4 classes, MLP 3072-512-512-512-512-512-4; GD η = 4e-5",
+                "The three solvers step in turn (one step each per round): W untimed warm-up steps, then S timed.", ""})
+    static final class Options {
+        @Option(names = "--steps-xor", paramLabel = "S", description = "timed steps on xor (default: 30; --quick: 5)")
+        Integer stepsXor;
 
-    public static void main(String[] args) throws IOException {
-        Config cfg;
-        try {
-            cfg = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("TrainerBench: " + e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
+        @Option(names = "--steps-mlp", paramLabel = "S", description = "timed steps on mlp (default: 10; --quick: 3)")
+        Integer stepsMlp;
+
+        @Option(names = "--warmup", paramLabel = "W",
+                description = "untimed steps first (default: 5, --quick: 2; the first, cold, step is one of them)")
+        Integer warmup;
+
+        @Option(names = "--only", paramLabel = "xor|mlp", description = "run one setup only")
+        String only;
+
+        @Option(names = "--quick", description = {"smoke run: xor 2-32-32-2 with N = 64, mlp 3072-64-64-4 with N = 32,",
+            "5 and 3 timed steps, 2 warm-up steps"})
+        boolean quick;
+
+        @Option(names = "--lr", paramLabel = "E", defaultValue = "0.01",
+                description = "exp-Euler η_max, and GD's η on xor (default: ${DEFAULT-VALUE})")
+        double lr;
+
+        @Option(names = "--gd-lr-xor", paramLabel = "E", description = "GD's η on xor (default: --lr)")
+        Double gdLrXor;
+
+        @Option(names = "--gd-lr-mlp", paramLabel = "E", defaultValue = "4e-5", description = {
+            "GD's η on mlp (default: ${DEFAULT-VALUE} ≈ 1/λ_max(θ₀) = 1/24,621: GD at η = 0.01",
+            "diverges at the second step there; it is run as well, as a check)"})
+        double gdLrMlp;
+
+        @Option(names = "--tol", paramLabel = "T", defaultValue = "1e-4",
+                description = "relative tolerance of the per-step eigen-solves (default: ${DEFAULT-VALUE})")
+        double tol;
+
+        @Option(names = "--out", paramLabel = "PATH", defaultValue = "bench/results/trainer-latest.json",
+                description = "JSON output (default: ${DEFAULT-VALUE})")
+        Path out;
+
+        @Mixin
+        BenchCli.Common common;
+
+        Config config() {
+            if (only != null && !only.equals("xor") && !only.equals("mlp")) {
+                throw new IllegalArgumentException("--only must be xor or mlp, got '" + only + "'");
+            }
+            int sx = stepsXor != null ? positive("--steps-xor", stepsXor) : quick ? 5 : 30;
+            int sm = stepsMlp != null ? positive("--steps-mlp", stepsMlp) : quick ? 3 : 10;
+            int w = warmup != null ? warmup : quick ? 2 : 5;
+            if (w < 1) {
+                throw new IllegalArgumentException("--warmup must be at least 1 (the cold first step), got " + w);
+            }
+            long seed = common.seed;
+            List<Setup> setups = new ArrayList<>();
+            if (only == null || only.equals("xor")) {
+                int[] widths = quick ? new int[] {2, 32, 32, 2} : new int[] {2, 128, 128, 128, 2};
+                setups.add(new Setup("xor", "XOR-2D", widths, quick ? 64 : 256, 2, sx, "xor2d",
+                        gdLrXor != null ? gdLrXor : lr, quick ? 3 : 20));
+            }
+            if (only == null || only.equals("mlp")) {
+                int[] widths = quick ? new int[] {3072, 64, 64, 4} : new int[] {3072, 512, 512, 512, 512, 512, 4};
+                setups.add(new Setup("mlp", "synthetic images", widths, quick ? 32 : 256, 4, sm, "synthetic_images",
+                        gdLrMlp, quick ? 3 : 5));
+            }
+            // validated here so that a bad value is reported with the usage, before libtorch loads
+            new SolverSettings(SolverKind.EXP_EULER, lr, lr, 0, 1.0, tol, 1, seed);
+            for (Setup st : setups) {
+                new SolverSettings(SolverKind.GD, st.gdLearningRate(), lr, 0, 1.0, tol, 1, seed);
+            }
+            return new Config(setups, w, common.threads(), seed, lr, lr, tol, out, quick);
         }
-        if (cfg == null) {
-            System.out.println(USAGE);
-            return;
-        }
-        run(cfg);
     }
 
-    static Config parse(String[] args) {
-        Integer stepsXor = null;
-        Integer stepsMlp = null;
-        Integer warmup = null;
-        String only = null;
-        String env = System.getenv("OMP_NUM_THREADS");
-        int threads = env != null && env.matches("\\d+") && Integer.parseInt(env) > 0 ? Integer.parseInt(env) : 2;
-        long seed = 1;
-        double lr = 0.01;
-        Double gdLrXor = null;
-        double gdLrMlp = 4e-5;
-        double tol = 1e-4;
-        Path out = Paths.get("bench", "results", "trainer-latest.json");
-        boolean quick = false;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--help":
-                case "-h":
-                    return null;
-                case "--quick":
-                    quick = true;
-                    break;
-                case "--steps-xor":
-                    stepsXor = positive(a, value(args, ++i, a));
-                    break;
-                case "--steps-mlp":
-                    stepsMlp = positive(a, value(args, ++i, a));
-                    break;
-                case "--warmup":
-                    warmup = Integer.parseInt(value(args, ++i, a));
-                    if (warmup < 1) {
-                        throw new IllegalArgumentException("--warmup must be at least 1 (the cold first step)");
-                    }
-                    break;
-                case "--only":
-                    only = value(args, ++i, a);
-                    if (!only.equals("xor") && !only.equals("mlp")) {
-                        throw new IllegalArgumentException("--only must be xor or mlp, got '" + only + "'");
-                    }
-                    break;
-                case "--lr":
-                    lr = Double.parseDouble(value(args, ++i, a));
-                    break;
-                case "--gd-lr-xor":
-                    gdLrXor = Double.parseDouble(value(args, ++i, a));
-                    break;
-                case "--gd-lr-mlp":
-                    gdLrMlp = Double.parseDouble(value(args, ++i, a));
-                    break;
-                case "--tol":
-                    tol = Double.parseDouble(value(args, ++i, a));
-                    break;
-                case "--threads":
-                    threads = positive(a, value(args, ++i, a));
-                    break;
-                case "--seed":
-                    seed = Long.parseLong(value(args, ++i, a));
-                    break;
-                case "--out":
-                    out = Paths.get(value(args, ++i, a));
-                    break;
-                default:
-                    throw new IllegalArgumentException("unknown option '" + a + "'");
-            }
+    public static void main(String[] args) throws IOException {
+        Options options = new Options();
+        Config cfg = BenchCli.parse(args, options, options::config);
+        if (cfg != null) {
+            run(cfg);
         }
-        int sx = stepsXor != null ? stepsXor : quick ? 5 : 30;
-        int sm = stepsMlp != null ? stepsMlp : quick ? 3 : 10;
-        int w = warmup != null ? warmup : quick ? 2 : 5;
-        List<Setup> setups = new ArrayList<>();
-        if (only == null || only.equals("xor")) {
-            int[] widths = quick ? new int[] {2, 32, 32, 2} : new int[] {2, 128, 128, 128, 2};
-            setups.add(new Setup("xor", "XOR-2D", widths, quick ? 64 : 256, 2, sx, "xor2d",
-                    gdLrXor != null ? gdLrXor : lr, quick ? 3 : 20));
-        }
-        if (only == null || only.equals("mlp")) {
-            int[] widths = quick ? new int[] {3072, 64, 64, 4} : new int[] {3072, 512, 512, 512, 512, 512, 4};
-            setups.add(new Setup("mlp", "synthetic images", widths, quick ? 32 : 256, 4, sm, "synthetic_images",
-                    gdLrMlp, quick ? 3 : 5));
-        }
-        // validated here so that a bad value is reported with the usage, before libtorch loads
-        new SolverSettings(SolverKind.EXP_EULER, lr, lr, 0, 1.0, tol, 1, seed);
-        for (Setup st : setups) {
-            new SolverSettings(SolverKind.GD, st.gdLearningRate(), lr, 0, 1.0, tol, 1, seed);
-        }
-        return new Config(setups, w, threads, seed, lr, lr, tol, out, quick);
     }
 
     static void run(Config cfg) throws IOException {
