@@ -39,6 +39,7 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
                 j.add("residuals", array(s.residuals()));
                 j.addProperty("products", s.products());
                 j.addProperty("converged", s.converged());
+                j.addProperty("warm_started", s.warmStarted());
                 o.add(c.id(), j);
             }
         }

@@ -22,12 +22,24 @@ import java.util.Map;
  * One analysis of a model on a dataset: loss, the top-k spectra of 𝓗, G and H, and the layerwise
  * alignment quantities. An instance keeps each spectrum's eigenvectors and warm-starts the next
  * {@link #analyze} call from them (successive snapshots of one run change little), so keep one
- * instance per run. Not thread-safe: one instance per thread.
+ * instance per run. Every {@value #COLD_EVERY}th solve of a spectrum starts cold instead (see
+ * {@link #COLD_EVERY}). Not thread-safe: one instance per thread.
  */
 public final class CurvatureAnalysis implements AutoCloseable {
+    /**
+     * Every this many solves of one spectrum, the solve starts cold rather than from the previous
+     * eigenvectors. A warm start lies almost in the span of the previous top eigenvectors; when another
+     * eigenvalue overtakes them between two snapshots, a Krylov solver can converge on the old one before
+     * its space reaches the new top (no stopping rule can tell). A cold start from a random vector does
+     * not carry that bias, so a stale top eigenvalue lasts at most this many snapshots. It costs about one
+     * cold solve's extra products in ten.
+     */
+    public static final int COLD_EVERY = 10;
+
     private final AnalysisOptions options;
     private final NDManager manager;
     private final Map<Curvature, NDArray> warmStarts = new EnumMap<>(Curvature.class);
+    private final Map<Curvature, Integer> solves = new EnumMap<>(Curvature.class);
 
     /** @param parent the manager (and device) that holds the warm-start vectors */
     public CurvatureAnalysis(AnalysisOptions options, NDManager parent) {
@@ -53,16 +65,20 @@ public final class CurvatureAnalysis implements AutoCloseable {
                     continue;
                 }
                 SymmetricOperator op = reporting(CurvatureOperator.of(products, kind), kind.id(), progress);
+                int solve = solves.merge(kind, 1, Integer::sum);
                 NDArray warm = warmStarts.get(kind);
                 if (warm != null && warm.getShape().get(1) != products.dimension()) {
                     warm = null; // another architecture: start cold
+                }
+                if ((solve - 1) % COLD_EVERY == 0) {
+                    warm = null; // the periodic cold check, see COLD_EVERY
                 }
                 EigenResult r = solver.solve(op, options.eigenOptions(), warm, manager);
                 if (warmStarts.containsKey(kind)) {
                     warmStarts.get(kind).close();
                 }
                 warmStarts.put(kind, r.vectors());
-                spectra.put(kind, Spectrum.of(r));
+                spectra.put(kind, Spectrum.of(r, warm != null));
             }
             if (options.layerwise()) {
                 LayerwiseAlignment.Options alignmentOptions = options.alignmentOptions();
