@@ -37,7 +37,9 @@ import org.apache.kafka.common.TopicPartition;
  * run's newest of a batch), publishes the metrics record and waits for its acknowledgement, and only
  * then commits the offsets it has finished (at-least-once; the metrics keys make re-delivery
  * idempotent). Records that cannot be decoded or analysed go to {@code deadletter} with the reason
- * and are counted; the loop keeps running.
+ * and are counted; the loop keeps running. Besides the {@link AnalyzerMeters}, its consumer's and producer's own
+ * Kafka client meters ({@code kafka.consumer.*}, {@code kafka.producer.*}, tag {@code component=analyzer}) go to the
+ * same registry while the loop is open.
  */
 public final class AnalyzerLoop implements Runnable, AutoCloseable {
     private final KafkaSettings settings;

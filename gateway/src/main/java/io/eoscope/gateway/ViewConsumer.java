@@ -20,7 +20,8 @@ import org.apache.kafka.common.errors.WakeupException;
 /**
  * Feeds the {@link RunsView} from the {@code runs}, {@code telemetry} and {@code metrics} topics, read
  * from their beginning without a consumer group: every gateway replica rebuilds the same view.
- * Records it cannot read are skipped and counted (the analyzer dead-letters bad inputs upstream).
+ * Records it cannot read are skipped and counted (the analyzer dead-letters bad inputs upstream). Its Kafka client
+ * meters ({@code kafka.consumer.*}, tag {@code component=gateway}) go to the gateway's registry until it closes.
  */
 public final class ViewConsumer implements Runnable, AutoCloseable {
     private final KafkaSettings settings;
