@@ -375,6 +375,14 @@ class GatewayApiTest {
             assertThat(r.getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble()).as(r.toString()).isCloseTo(1.0,
                     org.assertj.core.data.Offset.offset(1e-4));
         }
+        // the sharpness panel's second series is 2/η (η = 0.05 here), one per run, named by its legend
+        Dashboards.Target edge = targets.stream().filter(t -> t.panel().equals("Sharpness λmax(𝓗) and 2/η") && t.refId().equals("B"))
+                .findFirst().orElseThrow();
+        JsonArray lines = p.query(Dashboards.substitute(edge.expr(), VARIABLES));
+        assertThat(lines).hasSize(3);
+        for (var line : lines) {
+            assertThat(line.getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble()).isEqualTo(40.0);
+        }
         // the alert rules, as written in deploy/prometheus and as Prometheus loaded them
         long inFile = java.nio.file.Files.readAllLines(RealPrometheus.RULES).stream().filter(l -> l.strip().startsWith("expr:")).count();
         int rules = 0;
