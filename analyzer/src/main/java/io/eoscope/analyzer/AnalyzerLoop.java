@@ -7,6 +7,8 @@ import io.eoscope.streaming.ChunkAssembler;
 import io.eoscope.streaming.KafkaSettings;
 import io.eoscope.streaming.MalformedRecordException;
 import io.eoscope.streaming.Messages;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -34,7 +37,9 @@ import org.apache.kafka.common.TopicPartition;
  * run's newest of a batch), publishes the metrics record and waits for its acknowledgement, and only
  * then commits the offsets it has finished (at-least-once; the metrics keys make re-delivery
  * idempotent). Records that cannot be decoded or analysed go to {@code deadletter} with the reason
- * and are counted; the loop keeps running.
+ * and are counted; the loop keeps running. Besides the {@link AnalyzerMeters}, its consumer's and producer's own
+ * Kafka client meters ({@code kafka.consumer.*}, {@code kafka.producer.*}, tag {@code component=analyzer}) go to the
+ * same registry while the loop is open.
  */
 public final class AnalyzerLoop implements Runnable, AutoCloseable {
     private final KafkaSettings settings;
@@ -51,7 +56,10 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
     private volatile double lastAnalysisSeconds;
     private volatile boolean running = true;
 
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
     private final AnalyzerMeters meters;
+    private final KafkaClientMetrics consumerMetrics;
+    private final KafkaClientMetrics producerMetrics;
 
     /** An analyzer whose meters go to the global Micrometer registry. */
     public AnalyzerLoop(KafkaSettings settings, AnalyzerConfig config) {
@@ -63,8 +71,15 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
         this.settings = settings;
         this.config = config;
         this.meters = new AnalyzerMeters(registry, config.group());
-        this.consumer = new KafkaConsumer<>(settings.consumer("eos-analyzer", config.group()));
-        this.producer = new KafkaProducer<>(settings.producer("eos-analyzer"));
+        // a client id of its own per analyzer: the Kafka client meters are told apart by it (two analyzers share a registry in eos demo)
+        String clientId = "eos-analyzer-" + INSTANCES.incrementAndGet();
+        this.consumer = new KafkaConsumer<>(settings.consumer(clientId, config.group()));
+        this.producer = new KafkaProducer<>(settings.producer(clientId + "-producer"));
+        List<Tag> tags = List.of(Tag.of("component", "analyzer"));
+        this.consumerMetrics = new KafkaClientMetrics(consumer, tags);
+        consumerMetrics.bindTo(registry);
+        this.producerMetrics = new KafkaClientMetrics(producer, tags);
+        producerMetrics.bindTo(registry);
         this.datasets = new DatasetStore(settings);
         this.analysis = new SnapshotAnalysis(config, 8);
     }
@@ -231,6 +246,8 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
 
     @Override
     public void close() {
+        consumerMetrics.close(); // removes its meters from the registry before the client goes
+        producerMetrics.close();
         consumer.close();
         producer.close();
         datasets.close();

@@ -55,7 +55,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
         worker = vertx.createSharedWorkerExecutor("eos-gateway-view-" + deploymentID(), 1, 365, TimeUnit.DAYS);
         replays = vertx.createSharedWorkerExecutor("eos-gateway-replay-" + deploymentID(), 1, 365, TimeUnit.DAYS);
-        worker.executeBlocking(() -> new ViewConsumer(kafka, view), false).compose(c -> {
+        worker.executeBlocking(() -> new ViewConsumer(kafka, view, registry), false).compose(c -> {
             consumer = c;
             worker.executeBlocking(() -> {
                 consumer.run();

@@ -4,9 +4,13 @@ import com.google.gson.JsonObject;
 import io.eoscope.streaming.KafkaSettings;
 import io.eoscope.streaming.MalformedRecordException;
 import io.eoscope.streaming.Messages;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
@@ -16,19 +20,33 @@ import org.apache.kafka.common.errors.WakeupException;
 /**
  * Feeds the {@link RunsView} from the {@code runs}, {@code telemetry} and {@code metrics} topics, read
  * from their beginning without a consumer group: every gateway replica rebuilds the same view.
- * Records it cannot read are skipped and counted (the analyzer dead-letters bad inputs upstream).
+ * Records it cannot read are skipped and counted (the analyzer dead-letters bad inputs upstream). Its Kafka client
+ * meters ({@code kafka.consumer.*}, tag {@code component=gateway}) go to the gateway's registry until it closes.
  */
 public final class ViewConsumer implements Runnable, AutoCloseable {
     private final KafkaSettings settings;
     private final RunsView view;
     private final KafkaConsumer<String, byte[]> consumer;
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+    private final KafkaClientMetrics metrics;
     private volatile boolean running = true;
     private volatile long skipped;
 
+    /** A view consumer whose Kafka client meters are not recorded. */
     public ViewConsumer(KafkaSettings settings, RunsView view) {
+        this(settings, view, null);
+    }
+
+    /** A view consumer whose Kafka client meters (fetch rate, records consumed, lag) go to {@code registry}. */
+    public ViewConsumer(KafkaSettings settings, RunsView view, MeterRegistry registry) {
         this.settings = settings;
         this.view = view;
-        this.consumer = new KafkaConsumer<>(settings.consumer("eos-gateway", null));
+        // a client id of its own: the Kafka client meters are told apart by it when gateways share a process
+        this.consumer = new KafkaConsumer<>(settings.consumer("eos-gateway-" + INSTANCES.incrementAndGet(), null));
+        this.metrics = registry == null ? null : new KafkaClientMetrics(consumer, List.of(Tag.of("component", "gateway")));
+        if (metrics != null) {
+            metrics.bindTo(registry);
+        }
     }
 
     @Override
@@ -61,6 +79,9 @@ public final class ViewConsumer implements Runnable, AutoCloseable {
         } catch (WakeupException e) {
             // close() woke us
         } finally {
+            if (metrics != null) {
+                metrics.close(); // removes its meters before the client goes
+            }
             consumer.close();
         }
     }

@@ -46,6 +46,7 @@ class GatewayApiTest {
     static Vertx vertx;
     static KafkaSettings settings;
     static GatewayVerticle gateway;
+    static RealPrometheus prometheus;
     static final String TOKEN = "s3cret-token-for-tests";
     static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -90,7 +91,10 @@ class GatewayApiTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
+        if (prometheus != null) {
+            prometheus.close();
+        }
         vertx.close().await();
         kafka.close();
     }
@@ -238,84 +242,191 @@ class GatewayApiTest {
         }
     }
 
+    /** The real Prometheus that scrapes the gateway, started by the first test that needs it and shared by the others. */
+    static synchronized RealPrometheus prometheus() throws Exception {
+        if (prometheus == null) {
+            assertThat(RealPrometheus.BINARY).as("the Debian package prometheus (.ci/run installs it)").exists();
+            prometheus = RealPrometheus.start(dir.resolve("prometheus"), gateway.port());
+            Poll.until(Duration.ofSeconds(90), "Prometheus has scraped the gateway", () -> !prometheus.query("eos_run_loss").isEmpty());
+        }
+        return prometheus;
+    }
+
     /** A real Prometheus process scrapes the gateway; every documented series comes back through its query API. */
     @Test
     void realPrometheusScrapesEveryDocumentedSeries() throws Exception {
-        Path binary = Path.of("/usr/bin/prometheus");
-        assertThat(binary).as("the Debian package prometheus (.ci/run installs it)").exists();
-        int port = EmbeddedKafka.freePort();
-        Path config = dir.resolve("prometheus.yml");
-        Path rules = Path.of("..", "deploy", "prometheus", "eoscope-rules.yaml").toAbsolutePath().normalize();
-        java.nio.file.Files.writeString(config, "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-                + "rule_files:\n  - '" + rules + "'\n"
-                + "scrape_configs:\n  - job_name: eoscope\n    static_configs:\n      - targets: ['127.0.0.1:" + gateway.port() + "']\n");
-        Process prometheus = new ProcessBuilder(binary.toString(), "--config.file=" + config,
-                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
-                .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
-        try {
-            Poll.until(Duration.ofSeconds(90), "Prometheus has scraped the gateway", () ->
-                    !query(port, "eos_run_loss").isEmpty());
-            for (String name : List.of("eos_run_loss", "eos_run_accuracy", "eos_run_step", "eos_run_time", "eos_run_sharpness",
-                    "eos_run_gauss_newton_top", "eos_run_residual_top", "eos_run_two_over_eta", "eos_run_stability_ratio",
-                    "eos_run_rho_k", "eos_run_k_max_sq_mean")) {
-                JsonArray result = query(port, name + "{run=\"n16\"}");
-                assertThat(result).as(name).hasSize(1);
-                JsonObject labels = result.get(0).getAsJsonObject().getAsJsonObject("metric");
-                assertThat(labels.get("job").getAsString()).isEqualTo("eoscope");
-                assertThat(labels.has("layer")).isFalse();
-            }
-            for (String name : List.of("eos_layer_gauss_newton_top", "eos_layer_k_max_sq_mean", "eos_layer_pi_chi",
-                    "eos_layer_p_chi_delta", "eos_layer_pi_j", "eos_layer_p_delta_j", "eos_layer_delta_l_max_sq_mean")) {
-                JsonArray result = query(port, name + "{run=\"n16\"}");
-                assertThat(result).as(name).hasSize(3); // layers 1, 2, 3
-                assertThat(result.get(0).getAsJsonObject().getAsJsonObject("metric").has("layer")).isTrue();
-            }
-            for (String name : List.of("eos_analyzer_snapshots_total", "eos_analyzer_lag_records",
-                    "eos_analyzer_analysis_seconds_count", "eos_analyzer_products_total", "eos_analyzer_deadletters_total",
-                    "jvm_memory_used_bytes", "eos_http_server_requests_seconds_count")) {
-                assertThat(query(port, name)).as(name).isNotEmpty();
-            }
-            assertThat(query(port, "eos_analyzer_snapshots_total{group=\"gw\"}").get(0).getAsJsonObject().getAsJsonArray("value")
-                    .get(1).getAsDouble()).isGreaterThanOrEqualTo(9);
-            // every alerting rule of deploy/prometheus evaluates without error against the real series
-            Poll.until(Duration.ofSeconds(60), "every rule evaluated with health ok", () -> {
-                try {
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                            + "/api/v1/rules")).build(), HttpResponse.BodyHandlers.ofString());
-                    JsonArray groups = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("data")
-                            .getAsJsonArray("groups");
-                    int ok = 0;
-                    for (var g : groups) {
-                        for (var rule : g.getAsJsonObject().getAsJsonArray("rules")) {
-                            ok += "ok".equals(rule.getAsJsonObject().get("health").getAsString()) ? 1 : 0;
-                        }
+        RealPrometheus p = prometheus();
+        for (String name : List.of("eos_run_loss", "eos_run_accuracy", "eos_run_step", "eos_run_time", "eos_run_sharpness",
+                "eos_run_gauss_newton_top", "eos_run_residual_top", "eos_run_two_over_eta", "eos_run_stability_ratio",
+                "eos_run_rho_k", "eos_run_k_max_sq_mean")) {
+            JsonArray result = p.query(name + "{run=\"n16\"}");
+            assertThat(result).as(name).hasSize(1);
+            JsonObject labels = result.get(0).getAsJsonObject().getAsJsonObject("metric");
+            assertThat(labels.get("job").getAsString()).isEqualTo("eoscope");
+            assertThat(labels.has("layer")).isFalse();
+        }
+        for (String name : List.of("eos_layer_gauss_newton_top", "eos_layer_k_max_sq_mean", "eos_layer_pi_chi",
+                "eos_layer_p_chi_delta", "eos_layer_pi_j", "eos_layer_p_delta_j", "eos_layer_delta_l_max_sq_mean")) {
+            JsonArray result = p.query(name + "{run=\"n16\"}");
+            assertThat(result).as(name).hasSize(3); // layers 1, 2, 3
+            assertThat(result.get(0).getAsJsonObject().getAsJsonObject("metric").has("layer")).isTrue();
+        }
+        for (String name : List.of("eos_analyzer_snapshots_total", "eos_analyzer_lag_records",
+                "eos_analyzer_analysis_seconds_count", "eos_analyzer_products_total", "eos_analyzer_deadletters_total",
+                "jvm_memory_used_bytes", "eos_http_server_requests_seconds_count")) {
+            assertThat(p.query(name)).as(name).isNotEmpty();
+        }
+        // the analyzer's and the gateway's Kafka clients, bound to the same registry
+        for (String component : List.of("analyzer", "gateway")) {
+            assertThat(p.query("kafka_consumer_fetch_manager_records_consumed_total{component=\"" + component + "\"}"))
+                    .as(component).isNotEmpty();
+        }
+        assertThat(p.query("kafka_producer_record_send_total{component=\"analyzer\"}").get(0).getAsJsonObject()
+                .getAsJsonArray("value").get(1).getAsDouble()).as("metrics records sent").isGreaterThanOrEqualTo(9);
+        assertThat(p.query("eos_analyzer_snapshots_total{group=\"gw\"}").get(0).getAsJsonObject().getAsJsonArray("value")
+                .get(1).getAsDouble()).isGreaterThanOrEqualTo(9);
+        // every alerting rule of deploy/prometheus evaluates without error against the real series
+        Poll.until(Duration.ofSeconds(60), "every rule evaluated with health ok", () -> {
+            try {
+                int ok = 0;
+                for (var g : p.ruleGroups()) {
+                    for (var rule : g.getAsJsonObject().getAsJsonArray("rules")) {
+                        ok += "ok".equals(rule.getAsJsonObject().get("health").getAsString()) ? 1 : 0;
                     }
-                    return ok == 5;
-                } catch (Exception e) {
-                    return false;
                 }
+                return ok == 5;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
+        double two = p.query("eos_run_two_over_eta{run=\"n32\"}").get(0).getAsJsonObject().getAsJsonArray("value")
+                .get(1).getAsDouble();
+        assertThat(two).isEqualTo(40.0);
+    }
+
+    /** Grafana's values for the dashboards' variables during this run: regexes that match real label values, short ranges. */
+    static final Map<String, String> VARIABLES = Map.of("run", "n16|n32|n64", "layer", "1|2|3", "group", "gw",
+            "__rate_interval", "30s", "__interval", "5s", "__range", "5m");
+
+    /**
+     * Panels that must show data during this run, by dashboard and title: every panel of deploy/grafana is in this
+     * list or in {@link #MAY_BE_EMPTY}, so a new panel needs a decision and a renamed metric fails the test.
+     */
+    static final Map<String, List<String>> SHOW_DATA = Map.of(
+            "eoscope-overview", List.of("Runs shown", "Stability ratio η·sharpness/2", "Latest values per run", "Loss L̃(θ)",
+                    "Sharpness λmax(𝓗) and 2/η", "𝓗 against G against H", "Stability ratio η·sharpness/2 over time",
+                    "Share of the sharpness in G: λmax(G)/λmax(𝓗)", "ρ(K) and E‖K‖²max", "Accuracy",
+                    "Progress: step and continuous time t", "Training speed"),
+            "eoscope-layers", List.of("λmax(Gˡ) per layer", "λmax(Gˡ) / ρ(K)", "E‖Kˡ‖²max per layer", "Factorisation check",
+                    "Π_χˡ = E‖χˡ‖²", "P_χΔˡ: input-size / back-propagated-size alignment", "Π_Jˡ = E Π_{k>l} ‖Jᵏ‖²max",
+                    "P_ΔJˡ: layerwise Jacobian alignment", "E‖Δᴸ‖²max = E‖S^½‖²max"),
+            "eoscope-operations", List.of("Analyzer lag", "Analysis time per snapshot", "Operator products per second",
+                    "Snapshots analysed per second", "Snapshots analysed", "Dead letters in range", "Dead letters",
+                    "Consumer lag (records-lag-max)", "Records consumed per second", "Bytes consumed per second",
+                    "Fetch requests per second", "Records sent per second", "Producer request latency",
+                    "HTTP requests per second", "HTTP latency", "JVM heap and CPU"));
+    /** Panels that are empty when all is well: no alert fires for these short runs. */
+    static final Map<String, List<String>> MAY_BE_EMPTY = Map.of("eoscope-overview", List.of("Firing and pending eoscope alerts"));
+
+    /**
+     * Every PromQL expression of every dashboard panel and every alert rule evaluates without error against the real
+     * Prometheus scraping this run (instant and range queries, as Grafana sends them), and the panels of
+     * {@link #SHOW_DATA} return series; the dashboards' variable queries list this run's runs, layers and groups.
+     */
+    @Test
+    void everyDashboardQueryAndRuleEvaluatesAgainstTheRealPrometheus() throws Exception {
+        RealPrometheus p = prometheus();
+        List<Dashboards.Target> targets = Dashboards.targets();
+        java.util.Set<String> panels = new java.util.TreeSet<>();
+        targets.forEach(t -> panels.add(t.dashboard() + " / " + t.panel()));
+        java.util.Set<String> listed = new java.util.TreeSet<>();
+        SHOW_DATA.forEach((d, titles) -> titles.forEach(title -> listed.add(d + " / " + title)));
+        MAY_BE_EMPTY.forEach((d, titles) -> titles.forEach(title -> listed.add(d + " / " + title)));
+        assertThat(panels).as("every panel with a query is listed as showing data or as maybe empty").isEqualTo(listed);
+        // rate() and increase() need two scrapes in their window: poll (bounded) until every panel that should show data does
+        java.util.List<String> empty = new java.util.ArrayList<>();
+        try {
+            Poll.until(Duration.ofSeconds(60), "every panel that should show data has data", () -> {
+                empty.clear();
+                for (Dashboards.Target t : targets) {
+                    if (SHOW_DATA.get(t.dashboard()).contains(t.panel()) && !hasData(p, t)) {
+                        empty.add(t.name());
+                    }
+                }
+                return empty.isEmpty();
             });
-            double two = query(port, "eos_run_two_over_eta{run=\"n32\"}").get(0).getAsJsonObject().getAsJsonArray("value")
-                    .get(1).getAsDouble();
-            assertThat(two).isEqualTo(40.0);
-        } finally {
-            prometheus.destroy();
-            prometheus.waitFor();
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; still empty: " + empty, e);
+        }
+        for (Dashboards.Target t : targets) {
+            String expr = Dashboards.substitute(t.expr(), VARIABLES);
+            JsonObject instant = p.instant(expr);
+            assertThat(instant.get("status").getAsString()).as(t.name() + ": " + expr + " " + instant).isEqualTo("success");
+            JsonObject range = p.range(expr, 60, 5);
+            assertThat(range.get("status").getAsString()).as(t.name() + ": " + expr + " " + range).isEqualTo("success");
+        }
+        // the layers dashboard's check of the factorisation E‖Kˡ‖²max = Π_χˡ·P_χΔˡ·Π_Jˡ·P_ΔJˡ·E‖Δᴸ‖²max (README): the five
+        // factor series are wired to the right fields when it is 1; exact up to float32 rounding of the factors (runs here
+        // are float32, relative 1e-7 per operation over a dozen operations), so 1e-4 leaves a wide margin
+        Dashboards.Target check = targets.stream().filter(t -> t.panel().equals("Factorisation check")).findFirst().orElseThrow();
+        JsonArray ratios = p.query(Dashboards.substitute(check.expr(), VARIABLES));
+        assertThat(ratios).hasSize(9); // three runs, three layers
+        for (var r : ratios) {
+            assertThat(r.getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble()).as(r.toString()).isCloseTo(1.0,
+                    org.assertj.core.data.Offset.offset(1e-4));
+        }
+        // the sharpness panel's second series is 2/η (η = 0.05 here), one per run, named by its legend
+        Dashboards.Target edge = targets.stream().filter(t -> t.panel().equals("Sharpness λmax(𝓗) and 2/η") && t.refId().equals("B"))
+                .findFirst().orElseThrow();
+        JsonArray lines = p.query(Dashboards.substitute(edge.expr(), VARIABLES));
+        assertThat(lines).hasSize(3);
+        for (var line : lines) {
+            assertThat(line.getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble()).isEqualTo(40.0);
+        }
+        // the alert rules, as written in deploy/prometheus and as Prometheus loaded them
+        long inFile = java.nio.file.Files.readAllLines(RealPrometheus.RULES).stream().filter(l -> l.strip().startsWith("expr:")).count();
+        int rules = 0;
+        for (var g : p.ruleGroups()) {
+            for (var rule : g.getAsJsonObject().getAsJsonArray("rules")) {
+                String expr = rule.getAsJsonObject().get("query").getAsString();
+                JsonObject r = p.instant(expr);
+                assertThat(r.get("status").getAsString()).as(expr + " " + r).isEqualTo("success");
+                rules++;
+            }
+        }
+        assertThat(rules).as("every rule of " + RealPrometheus.RULES + " loaded").isEqualTo(inFile).isPositive();
+        // the variables' own queries: label_values(M, L) is the label L of the series M
+        assertThat(labelValues(p, "eos_run_sharpness", "run")).contains("n16", "n32", "n64");
+        assertThat(labelValues(p, "eos_layer_gauss_newton_top{run=~\"n16|n32|n64\"}", "layer")).containsExactlyInAnyOrder("1", "2", "3");
+        assertThat(labelValues(p, "eos_analyzer_snapshots_total", "group")).contains("gw");
+        for (JsonObject d : Dashboards.load()) {
+            for (var v : d.getAsJsonObject("templating").getAsJsonArray("list")) {
+                JsonObject o = v.getAsJsonObject();
+                if (o.get("type").getAsString().equals("query")) {
+                    assertThat(o.get("definition").getAsString()).as(d.get("uid") + " variable " + o.get("name"))
+                            .isIn("label_values(eos_run_sharpness, run)", "label_values(eos_layer_gauss_newton_top{run=~\"$run\"}, layer)",
+                                    "label_values(eos_analyzer_snapshots_total, group)");
+                }
+            }
         }
     }
 
-    static JsonArray query(int port, String promql) {
+    private static boolean hasData(RealPrometheus p, Dashboards.Target t) {
+        String expr = Dashboards.substitute(t.expr(), VARIABLES);
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/query?query="
-                    + URLEncoder.encode(promql, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                return new JsonArray();
-            }
-            return JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("data").getAsJsonArray("result");
-        } catch (Exception e) {
-            return new JsonArray();
+            JsonObject o = t.instant() ? p.instant(expr) : p.range(expr, 60, 5);
+            return "success".equals(o.get("status").getAsString()) && !o.getAsJsonObject("data").getAsJsonArray("result").isEmpty();
+        } catch (RuntimeException e) {
+            return false;
         }
+    }
+
+    private static List<String> labelValues(RealPrometheus p, String series, String label) {
+        List<String> out = new java.util.ArrayList<>();
+        for (var e : p.query("group by (" + label + ") (" + series + ")")) {
+            out.add(e.getAsJsonObject().getAsJsonObject("metric").get(label).getAsString());
+        }
+        return out;
     }
 
     /** Starting a replay needs the bearer token; with it, the metrics of the new analysis id appear. */

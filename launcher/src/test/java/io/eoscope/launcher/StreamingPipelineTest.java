@@ -113,6 +113,11 @@ class StreamingPipelineTest {
         assertThat(registry.get("eos.analyzer.analysis").timer().count()).isEqualTo(5);
         assertThat(registry.get("eos.analyzer.products").counter().count()).isGreaterThan(15);
         assertThat(registry.get("eos.analyzer.lag").gauge().value()).isGreaterThanOrEqualTo(0);
+        // the Kafka clients' own meters: the consumer read the five snapshots' records, the producer sent the five metrics
+        assertThat(registry.get("kafka.consumer.fetch.manager.records.consumed.total").tag("component", "analyzer")
+                .functionCounter().count()).isGreaterThanOrEqualTo(5);
+        assertThat(registry.get("kafka.producer.record.send.total").tag("component", "analyzer").functionCounter().count())
+                .isEqualTo(5);
 
         // the same snapshot file through the real command line gives the same numbers
         Path data = dir.resolve("e2e-data.safetensors");
@@ -139,6 +144,9 @@ class StreamingPipelineTest {
             }
         }
         vertx.undeploy(analyzer.deploymentID()).await();
+        // closed with their clients: no Kafka meter is left behind reading a closed client
+        assertThat(registry.find("kafka.consumer.fetch.manager.records.consumed.total").meters()).isEmpty();
+        assertThat(registry.getMeters().stream().filter(m -> m.getId().getName().startsWith("kafka.")).toList()).isEmpty();
     }
 
     /** Random bytes, a truncated chunk sequence and wrong shapes go to deadletter; good records still pass. */
