@@ -49,7 +49,12 @@ final class Chart {
 
     /** {@code helm template} with these values files (in order) and --set pairs. */
     static Manifests template(List<Path> valuesFiles, Map<String, Object> set) {
-        TemplateCommand command = new Helm(DIR).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION);
+        return template(DIR, valuesFiles, set);
+    }
+
+    /** {@code helm template} of the chart in {@code chart} (a copy). */
+    static Manifests template(Path chart, List<Path> valuesFiles, Map<String, Object> set) {
+        TemplateCommand command = new Helm(chart).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION);
         valuesFiles.forEach(command::withValuesFile);
         set.forEach(command::set);
         return Manifests.parse(command.call());
@@ -70,8 +75,7 @@ final class Chart {
      */
     @SuppressWarnings("unchecked")
     static LintResult lint(Path valuesFile, Path scratch) throws IOException {
-        Path copy = scratch.resolve("eoscope");
-        copyResolvingLinks(DIR, copy);
+        Path copy = copy(scratch);
         Map<String, Object> defaults = yaml().load(Files.readString(DIR.resolve("values.yaml")));
         Map<String, Object> overrides = yaml().load(Files.readString(valuesFile));
         Map<String, Object> merged = coalesce(defaults, overrides == null ? Map.of() : overrides);
@@ -97,6 +101,13 @@ final class Chart {
             }
         });
         return out;
+    }
+
+    /** A copy of the chart under {@code scratch}, its links replaced by what they point to. */
+    static Path copy(Path scratch) throws IOException {
+        Path copy = scratch.resolve("eoscope");
+        copyResolvingLinks(DIR, copy);
+        return copy;
     }
 
     private static void copyResolvingLinks(Path from, Path to) throws IOException {

@@ -324,6 +324,22 @@ class ManifestTest {
         assertThat(Yamls.<Object>list(m.get("NetworkPolicy", GATEWAY), "spec.ingress.0.from")).hasSize(3);
     }
 
+    @Test
+    void oneDashboardConfigMapPerJsonFileWhateverTheirNumber(@org.junit.jupiter.api.io.TempDir Path scratch) throws IOException {
+        Path chart = Chart.copy(scratch);
+        Path dir = chart.resolve("files/dashboards");
+        int before = ChartLintTest.dashboards().size();
+        for (String name : List.of("extra-one", "extra_two")) {
+            Files.writeString(dir.resolve(name + ".json"), "{\"uid\": \"" + name + "\", \"title\": \"{{ $labels.run }}\"}");
+        }
+        Files.writeString(dir.resolve("notes.txt"), "not a dashboard");
+        Manifests m = Chart.template(chart, List.of(), Map.of("monitoring.dashboards.enabled", true));
+        assertThat(m.ofKind("ConfigMap")).hasSize(before + 2);
+        Map<String, Object> two = m.get("ConfigMap", FULLNAME + "-dashboard-extra-two");
+        assertThat(Yamls.map(two, "data")).containsEntry("extra_two.json", "{\"uid\": \"extra_two\", \"title\": \"{{ $labels.run }}\"}");
+        assertThat(Chart.template(chart, List.of(), Map.of()).ofKind("ConfigMap")).isEmpty();
+    }
+
     // ---- GPU ----
 
     @Test
