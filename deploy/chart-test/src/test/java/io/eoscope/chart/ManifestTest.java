@@ -362,6 +362,7 @@ class ManifestTest {
     // ---- training runs ----
 
     @Test
+    @SuppressWarnings("unchecked")
     void eachRunIsAJobWithItsRunJson() throws IOException {
         Manifests m = ci("training-values.yaml");
         assertThat(m.ofKind("Job")).hasSize(2);
@@ -398,6 +399,8 @@ class ManifestTest {
                 .containsEntry("snapshotEvery", 100).containsEntry("dataDir", null).containsEntry("modelFile", null);
         String ee = (String) Yamls.map(m.get("ConfigMap", FULLNAME + "-run-synthetic-ee"), "data").get("run.json");
         assertThat(ee).contains("\"steps\": 1000000").doesNotContain("e+");
+        // as eos train: every 100 steps only when no snapshot rule is given
+        assertThat((Map<String, Object>) Chart.yaml().load(ee)).containsEntry("snapshotEvery", 0).containsEntry("snapshotDt", 0.5);
         assertThat(container(m.get("Job", FULLNAME + "-run-synthetic-ee"), "trainer").get("resources"))
                 .isEqualTo(Map.of("requests", Map.of("cpu", "2", "memory", "4Gi"), "limits", Map.of("memory", "8Gi")));
         // without a claim, the run's files go to an emptyDir
