@@ -403,7 +403,7 @@ class ManifestTest {
         assertThat((Map<String, Object>) Chart.yaml().load(ee)).containsEntry("snapshotEvery", 0).containsEntry("snapshotDt", 0.5);
         assertThat(container(m.get("Job", FULLNAME + "-run-synthetic-ee"), "trainer").get("resources"))
                 .isEqualTo(Map.of("requests", Map.of("cpu", "2", "memory", "4Gi"), "limits", Map.of("memory", "8Gi")));
-        // a run's zero or false overrides the defaults'
+        // a run's zero or false overrides the defaults
         Manifests zero = Chart.template(Map.of("trainer.runDefaults.steps", 500, "trainer.runDefaults.strict", true,
                 "runs[0].name", "a", "runs[0].config.architecture", "2-8-2", "runs[0].config.steps", 0,
                 "runs[0].config.untilTime", 5, "runs[0].config.strict", false));
