@@ -1,0 +1,79 @@
+package io.eoscope.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code --kafka-config}: a properties file of client properties (a mounted Secret), under --kafka-property. */
+class KafkaOptionsTest {
+    @TempDir
+    Path dir;
+
+    private static KafkaOptions parse(String... args) {
+        KafkaOptions options = new KafkaOptions();
+        new CommandLine(options).parseArgs(args);
+        return options;
+    }
+
+    @Test
+    void fileEntriesReachEveryClientAndCommandLineEntriesWin() throws Exception {
+        Path file = dir.resolve("client.properties");
+        Files.writeString(file, """
+                # a SASL/SCRAM client over TLS, as a Secret would hold it
+                security.protocol=SASL_SSL
+                sasl.mechanism=SCRAM-SHA-512
+                sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\
+                    username="eos" password="pässword";
+                ssl.truststore.location=/etc/eoscope/kafka/truststore/ca.p12
+                """, StandardCharsets.UTF_8);
+        KafkaOptions options = parse("--bootstrap-servers", "kafka:9093", "--kafka-config", file.toString(),
+                "--kafka-property", "sasl.mechanism=SCRAM-SHA-256", "--kafka-property", "request.timeout.ms=5000");
+        var settings = options.settings(null);
+        assertThat(settings.clientProperties())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-256")
+                .containsEntry("sasl.jaas.config",
+                        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"eos\" password=\"pässword\";")
+                .containsEntry("request.timeout.ms", "5000");
+        Properties admin = settings.admin("a");
+        assertThat(admin.getProperty("security.protocol")).isEqualTo("SASL_SSL");
+        assertThat(admin.getProperty("ssl.truststore.location")).isEqualTo("/etc/eoscope/kafka/truststore/ca.p12");
+        assertThat(settings.consumer("c", "g").getProperty("sasl.mechanism")).isEqualTo("SCRAM-SHA-256");
+    }
+
+    @Test
+    void withoutTheFileOnlyCommandLineEntries() {
+        assertThat(parse("--kafka-property", "a=b").clientProperties()).containsExactly(java.util.Map.entry("a", "b"));
+    }
+
+    @Test
+    void aMissingOrUnreadableFileNamesTheFile() throws Exception {
+        Path missing = dir.resolve("absent.properties");
+        assertThatThrownBy(() -> parse("--kafka-config", missing.toString()).clientProperties())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--kafka-config " + missing + ": no such file");
+        assertThatThrownBy(() -> parse("--kafka-config", dir.toString()).clientProperties())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--kafka-config " + dir + ": cannot read it as a properties file");
+        Path bad = dir.resolve("bad.properties");
+        Files.writeString(bad, "key=\\u12G4\n", StandardCharsets.UTF_8); // a malformed \\uXXXX escape
+        assertThatThrownBy(() -> parse("--kafka-config", bad.toString()).clientProperties())
+                .hasMessageStartingWith("--kafka-config " + bad + ": cannot read it as a properties file");
+    }
+
+    @Test
+    void theServiceCommandsExitTwoNamingTheFile() throws Exception {
+        Path missing = dir.resolve("client.properties");
+        EosProcess.Result r = EosProcess.run(dir, "analyzer", "--bootstrap-servers", "127.0.0.1:1", "--kafka-config",
+                missing.toString(), "--metrics-port", "-1");
+        assertThat(r.status()).as(r.err()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("eos analyzer: --kafka-config " + missing + ": no such file");
+    }
+}
