@@ -35,13 +35,10 @@ final class AnalyzerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (kafka.bootstrapServers == null) {
-            throw new IllegalArgumentException("--bootstrap-servers is required");
-        }
         if (instances < 1) {
             throw new IllegalArgumentException("--instances must be at least 1");
         }
-        KafkaSettings settings = kafka.settings(null);
+        KafkaSettings settings = kafka.required();
         io.eoscope.analyzer.AnalyzerConfig config = analysis.config();
         try (Admin admin = Admin.create(settings.admin("eos-analyzer-admin"))) {
             settings.topics().create(admin, kafka.partitions, (short) 1);

@@ -31,14 +31,11 @@ final class GatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (kafka.bootstrapServers == null) {
-            throw new IllegalArgumentException("--bootstrap-servers is required");
-        }
         // the token that enables POST /api/runs/{run}/replay comes from the environment, never the command line
         GatewayConfig config = new GatewayConfig(host, port, grace, maxRuns, System.getenv("EOS_GATEWAY_TOKEN"));
         Vertx vertx = Vertx.vertx();
         try (StopSignal stop = StopSignal.install()) {
-            GatewayVerticle gateway = new GatewayVerticle(kafka.settings(null), config);
+            GatewayVerticle gateway = new GatewayVerticle(kafka.required(), config);
             try {
                 vertx.deployVerticle(gateway).await();
             } catch (Exception e) {

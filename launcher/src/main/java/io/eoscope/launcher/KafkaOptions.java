@@ -31,6 +31,14 @@ final class KafkaOptions {
     @Option(names = "--partitions", defaultValue = "4", description = "partitions of new snapshot and metrics topics (default: ${DEFAULT-VALUE})")
     int partitions;
 
+    /** The settings of a command that needs a cluster: --bootstrap-servers is required. */
+    KafkaSettings required() {
+        if (bootstrapServers == null) {
+            throw new IllegalArgumentException("--bootstrap-servers is required (host:port of the Kafka cluster)");
+        }
+        return settings(null);
+    }
+
     /** The settings, with {@code bootstrap} used when --bootstrap-servers was not given. */
     KafkaSettings settings(String bootstrap) {
         String servers = bootstrapServers != null ? bootstrapServers : bootstrap;

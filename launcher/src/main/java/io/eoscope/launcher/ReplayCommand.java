@@ -1,6 +1,7 @@
 package io.eoscope.launcher;
 
 import io.eoscope.analyzer.Replay;
+import io.eoscope.streaming.KafkaSettings;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
@@ -36,9 +37,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (kafka.bootstrapServers == null) {
-            throw new IllegalArgumentException("--bootstrap-servers is required (the cluster that holds the run)");
-        }
+        KafkaSettings settings = kafka.required();
         if (from > to) {
             throw new IllegalArgumentException("--from-step " + from + " is after --to-step " + to);
         }
@@ -48,7 +47,7 @@ final class ReplayCommand implements Callable<Integer> {
         ProgressBar[] bar = new ProgressBar[1];
         Replay.Result r;
         try {
-            r = Replay.run(kafka.settings(null), analysis.config(), run, from, to, (done, total) -> {
+            r = Replay.run(settings, analysis.config(), run, from, to, (done, total) -> {
                 if (bar[0] == null) {
                     bar[0] = new ProgressBarBuilder().setTaskName("replay " + run).setInitialMax(total)
                             .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
@@ -61,7 +60,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
         }
         System.err.println("eos replay: " + r.analysed() + " snapshots of " + run + " analysed as '" + analysis.analysisId
-                + "' into " + kafka.settings(null).topics().metrics()
+                + "' into " + settings.topics().metrics()
                 + (r.skippedBadRecords() > 0 ? " (" + r.skippedBadRecords() + " unreadable records skipped)" : ""));
         return 0;
     }

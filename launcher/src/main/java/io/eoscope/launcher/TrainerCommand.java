@@ -36,9 +36,6 @@ final class TrainerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (kafka.bootstrapServers == null) {
-            throw new IllegalArgumentException("--bootstrap-servers is required");
-        }
         String text;
         try {
             text = Files.readString(config, StandardCharsets.UTF_8);
@@ -46,7 +43,7 @@ final class TrainerCommand implements Callable<Integer> {
             throw new InputException(config + ": no such file");
         }
         RunConfig run = RunConfig.fromJson(text, config.toString());
-        KafkaSettings settings = kafka.settings(null);
+        KafkaSettings settings = kafka.required();
         try (Admin admin = Admin.create(settings.admin("eos-trainer-admin"))) {
             settings.topics().create(admin, kafka.partitions, (short) 1);
         }

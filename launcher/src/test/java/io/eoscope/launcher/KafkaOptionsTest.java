@@ -23,6 +23,13 @@ class KafkaOptionsTest {
     }
 
     @Test
+    void serviceCommandsRequireTheBootstrapServers() {
+        assertThatThrownBy(() -> parse("--topic-prefix", "x.").required())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--bootstrap-servers is required");
+        assertThat(parse("--bootstrap-servers", "kafka:9092").required().bootstrapServers()).isEqualTo("kafka:9092");
+    }
+
+    @Test
     void fileEntriesReachEveryClientAndCommandLineEntriesWin() throws Exception {
         Path file = dir.resolve("client.properties");
         Files.writeString(file, """
