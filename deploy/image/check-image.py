@@ -8,8 +8,9 @@ user (10001), that its entry point is `java ... io.eoscope.launcher.Eos` with DJ
 its environment holds DJL_OFFLINE, OPT_OUT_TRACKING and DJL_CACHE_DIR, that it exposes 8080 and
 9404, and that the layers hold a java binary, the launcher jar and every jar of the class path.
 
-With --run DIR (root only): unpacks the layers into DIR, as a runtime would, and runs the entry
-point there with the image's user, environment and working directory (chroot --userspec):
+With --run DIR (root only): unpacks the layers into DIR/rootfs, as a runtime would, and runs the
+entry point there with the image's user, environment and working directory (chroot --userspec), as
+the Helm chart runs it: the root filesystem mounted read-only, DIR/tmp mounted at /tmp:
 `eos --help`, `eos analyzer --help`, `eos gateway --help` and `eos analyze` on the bundled XOR
 model, whose JSON it checks against the same analysis by the launcher built on the host. That
 loads libtorch from the image, offline, as uid 10001. DIR (about 900 MB once libtorch is unpacked)
@@ -18,6 +19,7 @@ is removed afterwards unless --keep.
 Exit status 0 when every check passes; 1 with one line per failed check otherwise.
 """
 import argparse
+import errno
 import gzip
 import io
 import json
@@ -144,34 +146,60 @@ def static_checks(outer, config, layers):
     return c, env
 
 
-def run_checks(outer, config, layers, c, env, root, keep):
+def run_checks(outer, config, layers, c, env, work, keep):
     if os.geteuid() != 0:
         check(False, "--run needs root (chroot)")
         return
-    if os.path.exists(root):
-        shutil.rmtree(root)
+    if os.path.exists(work):
+        if mounts_left(work):
+            check(False, f"{work} still has mounts under it")
+            return
+        shutil.rmtree(work)
+    root = os.path.join(work, "rootfs")
+    scratch = os.path.join(work, "tmp")  # the emptyDir the Helm chart mounts at /tmp
     os.makedirs(root)
+    os.makedirs(scratch)
+    os.chmod(scratch, 0o1777)
     for name in layers:
-        with outer.extractfile(name) as blob, open(os.path.join(root, ".layer"), "wb") as f:
+        with outer.extractfile(name) as blob, open(os.path.join(work, "layer"), "wb") as f:
             shutil.copyfileobj(blob, f)
-        subprocess.run(["tar", "-xf", os.path.join(root, ".layer"), "-C", root, "--numeric-owner",
+        subprocess.run(["tar", "-xf", os.path.join(work, "layer"), "-C", root, "--numeric-owner",
                         "--same-permissions", "--warning=no-unknown-keyword"], check=True)
-    os.remove(os.path.join(root, ".layer"))
-    examples = os.path.join(root, "tmp", "examples")
+    os.remove(os.path.join(work, "layer"))
+    examples = os.path.join(scratch, "examples")
     os.makedirs(examples)
     for f in ("xor-mlp.safetensors", "xor-data.safetensors"):
         shutil.copy(os.path.join(REPO, "examples", f), examples)
     mounts = []
+
+    def mount(*args):
+        if subprocess.run(["mount", *args], stderr=subprocess.DEVNULL).returncode != 0:
+            return False
+        if "remount" not in args[1]:
+            mounts.append(args[-1])
+        return True
+
     try:
-        # what a runtime provides: /dev and /proc
-        for src, dst, args in (("/dev", "dev", ["--bind"]), ("proc", "proc", ["-t", "proc"])):
-            target = os.path.join(root, dst)
-            os.makedirs(target, exist_ok=True)
-            if subprocess.run(["mount", *args, src, target]).returncode == 0:
-                mounts.append(target)
-            elif dst == "dev":
-                for dev, minor in (("null", 3), ("zero", 5), ("random", 8), ("urandom", 9)):
-                    subprocess.run(["mknod", "-m", "666", os.path.join(target, dev), "c", "1", str(minor)], check=True)
+        # as the chart runs it: the root filesystem read-only, a writable /tmp; /dev and /proc as a
+        # runtime provides them. Where mounts are refused (an unprivileged container), the root stays
+        # writable and /tmp is the image's own, with the few device nodes the JVM opens.
+        read_only = mount("--bind", root, root) and mount("-o", "remount,bind,ro", root, root)
+        if read_only:
+            read_only = mount("--bind", scratch, os.path.join(root, "tmp"))
+            mount("--bind", "/dev", os.path.join(root, "dev"))
+            mount("-t", "proc", "proc", os.path.join(root, "proc"))
+            try:
+                open(os.path.join(root, "probe"), "w").close()
+                check(False, "the root filesystem is read-only")
+            except OSError as e:
+                check(e.errno == errno.EROFS, f"the root filesystem is read-only ({e.strerror})")
+        else:
+            os.rmdir(os.path.join(root, "tmp"))
+            shutil.move(scratch, os.path.join(root, "tmp"))
+            scratch = os.path.join(root, "tmp")
+            for dev, minor in (("null", 3), ("zero", 5), ("random", 8), ("urandom", 9)):
+                subprocess.run(["mknod", "-m", "666", os.path.join(root, "dev", dev), "c", "1", str(minor)], check=True)
+        print(f"      running in {root}: root filesystem {'read-only, /tmp writable' if read_only else 'writable (mounts refused)'}")
         entry = c["Entrypoint"]
         user = c["User"]
         cwd = c.get("WorkingDir") or "/"
@@ -208,14 +236,14 @@ def run_checks(outer, config, layers, c, env, root, keep):
             want = parse_json(h.stdout).get("hessian", {}).get("eigenvalues")
             check(want is not None and len(want) == len(got) and all(abs(a - b) <= 1e-9 * abs(b) for a, b in zip(got, want)),
                   f"the same eigenvalues as the launcher built on the host: {want}")
-        djl = os.path.join(root, env["DJL_CACHE_DIR"].lstrip("/"))
+        djl = os.path.join(scratch, os.path.relpath(env["DJL_CACHE_DIR"], "/tmp"))
         owners = {os.stat(os.path.join(d, n)).st_uid for d, _, ns in os.walk(djl) for n in ns}
         check(owners == {int(user.split(":")[0])}, f"libtorch unpacked into DJL_CACHE_DIR by uid {owners}")
     finally:
         for target in reversed(mounts):
             subprocess.run(["umount", "-l", target])
-        if not keep and not mounts_left(root):
-            shutil.rmtree(root)
+        if not keep and not mounts_left(work):
+            shutil.rmtree(work)
 
 
 def mounts_left(root):
