@@ -11,9 +11,10 @@ its environment holds DJL_OFFLINE, OPT_OUT_TRACKING and DJL_CACHE_DIR, that it e
 With --run DIR (root only): unpacks the layers into DIR/rootfs, as a runtime would, and runs the
 entry point there with the image's user, environment and working directory (chroot --userspec), as
 the Helm chart runs it: the root filesystem mounted read-only, DIR/tmp mounted at /tmp:
-`eos --help`, `eos analyzer --help`, `eos gateway --help` and `eos analyze` on the bundled XOR
-model, whose JSON it checks against the same analysis by the launcher built on the host. That
-loads libtorch from the image, offline, as uid 10001. DIR (about 900 MB once libtorch is unpacked)
+`eos --help`, `eos analyzer|gateway|trainer --help`, `eos analyze` on the bundled XOR model, whose
+JSON it checks against the same analysis by the launcher built on the host (libtorch loads from
+the image, offline, as uid 10001), and a short `eos demo --exit-when-done` (an embedded Kafka broker,
+a trainer, two analyzers and the gateway). DIR (about 900 MB once libtorch is unpacked)
 is removed afterwards unless --keep.
 
 Exit status 0 when every check passes; 1 with one line per failed check otherwise.
@@ -236,6 +237,10 @@ def run_checks(outer, config, layers, c, env, work, keep):
             want = parse_json(h.stdout).get("hessian", {}).get("eigenvalues")
             check(want is not None and len(want) == len(got) and all(abs(a - b) <= 1e-9 * abs(b) for a, b in zip(got, want)),
                   f"the same eigenvalues as the launcher built on the host: {want}")
+        # every service at once: the embedded broker, a trainer, two analyzers and the gateway (port 0)
+        p, s = eos("demo", "--steps", "200", "--snapshot-every", "50", "--exit-when-done", "--port", "0")
+        check(p.returncode == 0 and "snapshots analysed" in p.stderr,
+              f"eos demo --exit-when-done: Kafka broker, trainer, analyzers and gateway in the image ({s:.1f} s)")
         djl = os.path.join(scratch, os.path.relpath(env["DJL_CACHE_DIR"], "/tmp"))
         owners = {os.stat(os.path.join(d, n)).st_uid for d, _, ns in os.walk(djl) for n in ns}
         check(owners == {int(user.split(":")[0])}, f"libtorch unpacked into DJL_CACHE_DIR by uid {owners}")
