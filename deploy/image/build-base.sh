@@ -45,11 +45,12 @@ start=$SECONDS
 debootstrap --variant=minbase --include=openjdk-17-jre-headless "$suite" "$root" "$m" >"$work/debootstrap.log" 2>&1 ||
   { tail -n 30 "$work/debootstrap.log" >&2; echo "build-base.sh: debootstrap failed" >&2; exit 1; }
 
-# what a container never needs: downloaded packages, package lists, docs, logs, device nodes
-# (the runtime mounts /dev, /proc, /sys)
+# what a container never needs: downloaded packages, package lists, docs, logs, device nodes (the
+# runtime mounts /dev, /proc, /sys) and what the maintainer scripts left in /tmp (a JVM's hsperfdata)
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin "$root"/var/lib/apt/lists/* \
   "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/locale/* \
   "$root"/var/log/* "$root"/var/cache/debconf/*-old "$root"/dev/* "$root"/proc/* "$root"/sys/* \
+  "$root"/tmp/* "$root"/tmp/.[!.]* "$root"/var/tmp/* \
   "$root"/etc/machine-id "$root"/etc/hostname "$root"/etc/resolv.conf
 # the service user: home is /tmp, the one writable place when the root filesystem is read-only
 echo "eos:x:$uid:$uid:eoscope:/tmp:/usr/sbin/nologin" >>"$root/etc/passwd"

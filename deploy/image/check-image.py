@@ -8,9 +8,10 @@ user (10001), that its entry point is `java ... io.eoscope.launcher.Eos` with DJ
 its environment holds DJL_OFFLINE, OPT_OUT_TRACKING and DJL_CACHE_DIR, that it exposes 8080 and
 9404, and that the layers hold a java binary, the launcher jar and every jar of the class path.
 
-With --run DIR (root only): unpacks the layers into DIR/rootfs, as a runtime would, and runs the
-entry point there with the image's user, environment and working directory (chroot --userspec), as
-the Helm chart runs it: the root filesystem mounted read-only, DIR/tmp mounted at /tmp:
+With --run DIR (root, allowed to mount): unpacks the layers into DIR/rootfs, as a runtime would,
+and runs the entry point there with the image's user, environment and working directory (chroot
+--userspec), as the Helm chart runs it: the root filesystem mounted read-only, DIR/tmp mounted at
+/tmp, the host's /dev and a new /proc:
 `eos --help`, `eos analyzer|gateway|trainer --help`, `eos analyze` on the bundled XOR model, whose
 JSON it checks against the same analysis by the launcher built on the host (libtorch loads from
 the image, offline, as uid 10001), and a short `eos demo --exit-when-done` (an embedded Kafka broker,
@@ -182,25 +183,20 @@ def run_checks(outer, config, layers, c, env, work, keep):
 
     try:
         # as the chart runs it: the root filesystem read-only, a writable /tmp; /dev and /proc as a
-        # runtime provides them. Where mounts are refused (an unprivileged container), the root stays
-        # writable and /tmp is the image's own, with the few device nodes the JVM opens.
-        read_only = mount("--bind", root, root) and mount("-o", "remount,bind,ro", root, root)
-        if read_only:
-            read_only = mount("--bind", scratch, os.path.join(root, "tmp"))
-            mount("--bind", "/dev", os.path.join(root, "dev"))
-            mount("-t", "proc", "proc", os.path.join(root, "proc"))
-            try:
-                open(os.path.join(root, "probe"), "w").close()
-                check(False, "the root filesystem is read-only")
-            except OSError as e:
-                check(e.errno == errno.EROFS, f"the root filesystem is read-only ({e.strerror})")
-        else:
-            os.rmdir(os.path.join(root, "tmp"))
-            shutil.move(scratch, os.path.join(root, "tmp"))
-            scratch = os.path.join(root, "tmp")
-            for dev, minor in (("null", 3), ("zero", 5), ("random", 8), ("urandom", 9)):
-                subprocess.run(["mknod", "-m", "666", os.path.join(root, "dev", dev), "c", "1", str(minor)], check=True)
-        print(f"      running in {root}: root filesystem {'read-only, /tmp writable' if read_only else 'writable (mounts refused)'}")
+        # runtime provides them (the JVM's launcher finds libjli.so through /proc/self/exe)
+        steps = (("--bind", root, root), ("-o", "remount,bind,ro", root, root),
+                 ("--bind", scratch, os.path.join(root, "tmp")), ("--bind", "/dev", os.path.join(root, "dev")),
+                 ("-t", "proc", "proc", os.path.join(root, "proc")))
+        for args in steps:
+            if not mount(*args):
+                check(False, f"mount {' '.join(args)} (running the image needs root with the right to mount)")
+                return
+        try:
+            open(os.path.join(root, "probe"), "w").close()
+            check(False, "the root filesystem is read-only")
+        except OSError as e:
+            check(e.errno == errno.EROFS, f"the root filesystem is read-only ({e.strerror})")
+        print(f"      running in {root}: the root filesystem read-only, {scratch} at /tmp")
         entry = c["Entrypoint"]
         user = c["User"]
         cwd = c.get("WorkingDir") or "/"
