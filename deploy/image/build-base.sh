@@ -31,7 +31,14 @@ command -v debootstrap >/dev/null || { echo "build-base.sh: needs debootstrap (a
 mkdir -p "$(dirname "$out")"
 out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 work=$(mktemp -d "$(dirname "$out")/base.XXXXXX")
-trap 'umount -R "$work/rootfs/proc" "$work/rootfs/sys" 2>/dev/null || true; rm -rf "$work"' EXIT
+mounted() { awk -v w="$work/" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r; }
+cleanup() {
+  # never delete through a mount that a failed debootstrap might have left (/dev, /proc, /sys)
+  local m
+  for m in $(mounted); do umount -l "$m" || true; done
+  if [ -n "$(mounted)" ]; then echo "build-base.sh: left $work (still mounted)" >&2; else rm -rf --one-file-system "$work"; fi
+}
+trap cleanup EXIT
 root=$work/rootfs
 m=${EOS_DEBIAN_MIRROR:-$(mirror)}
 # debootstrap downloads with wget, which reads http_proxy, not apt's configuration
@@ -47,11 +54,11 @@ debootstrap --variant=minbase --include=openjdk-17-jre-headless "$suite" "$root"
 
 # what a container never needs: downloaded packages, package lists, docs, logs, device nodes (the
 # runtime mounts /dev, /proc, /sys) and what the maintainer scripts left in /tmp (a JVM's hsperfdata)
-rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin "$root"/var/lib/apt/lists/* \
-  "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/locale/* \
-  "$root"/var/log/* "$root"/var/cache/debconf/*-old "$root"/dev/* "$root"/proc/* "$root"/sys/* \
-  "$root"/tmp/* "$root"/tmp/.[!.]* "$root"/var/tmp/* \
-  "$root"/etc/machine-id "$root"/etc/hostname "$root"/etc/resolv.conf
+rm -rf "${root:?}"/var/cache/apt/archives/*.deb "${root:?}"/var/cache/apt/*.bin "${root:?}"/var/lib/apt/lists/* \
+  "${root:?}"/usr/share/doc/* "${root:?}"/usr/share/man/* "${root:?}"/usr/share/info/* "${root:?}"/usr/share/locale/* \
+  "${root:?}"/var/log/* "${root:?}"/var/cache/debconf/*-old "${root:?}"/dev/* "${root:?}"/proc/* "${root:?}"/sys/* \
+  "${root:?}"/tmp/* "${root:?}"/tmp/.[!.]* "${root:?}"/var/tmp/* \
+  "${root:?}"/etc/machine-id "${root:?}"/etc/hostname "${root:?}"/etc/resolv.conf
 # the service user: home is /tmp, the one writable place when the root filesystem is read-only
 echo "eos:x:$uid:$uid:eoscope:/tmp:/usr/sbin/nologin" >>"$root/etc/passwd"
 echo "eos:x:$uid:" >>"$root/etc/group"
