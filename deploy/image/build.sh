@@ -16,7 +16,8 @@ export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 start=$SECONDS
 # (Debian's Maven 3.8 prints colour resets even with -B: strip them)
 if ! mvn -q -B -ntp -Pimage -pl launcher -am package -DskipTests \
-  -Dimage.base="tar://$PWD/$base" -Djib.baseImageCache="$PWD/target/jib-base-cache" "$@" 2>&1 |
+  -Dimage.base="tar://$PWD/$base" -Djib.baseImageCache="$PWD/target/jib-base-cache" \
+  -Djib.disableUpdateChecks=true "$@" 2>&1 |
   sed 's/\x1b\[[0-9;]*m//g'; then
   echo "build.sh: the image build failed (see the Maven output above)" >&2
   exit 1
