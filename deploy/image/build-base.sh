@@ -89,4 +89,4 @@ printf '[{"Config":"%s.json","RepoTags":["eoscope-base:%s-jre17"],"Layers":["%s/
 tar -C "$work/tar" --sort=name --numeric-owner --owner=0 --group=0 --mtime="@$epoch" \
   -cf "$out.part" manifest.json "$config_id.json" "$diff_id"
 mv "$out.part" "$out"
-echo "build-base.sh: wrote $out ($(du -m "$out" | cut -f1) MB, java at $java_home) in $((SECONDS - start)) s" >&2
+echo "build-base.sh: wrote $out ($(du -m "$out" | cut -f1) MiB, java at $java_home) in $((SECONDS - start)) s" >&2

@@ -22,4 +22,4 @@ if ! mvn -q -B -ntp -Pimage -pl launcher -am package -DskipTests \
   echo "build.sh: the image build failed (see the Maven output above)" >&2
   exit 1
 fi
-echo "build.sh: wrote launcher/target/eoscope-image.tar ($(du -m launcher/target/eoscope-image.tar | cut -f1) MB) in $((SECONDS - start)) s" >&2
+echo "build.sh: wrote launcher/target/eoscope-image.tar ($(du -m launcher/target/eoscope-image.tar | cut -f1) MiB) in $((SECONDS - start)) s" >&2

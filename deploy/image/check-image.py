@@ -259,7 +259,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep DIR afterwards (it is removed otherwise)")
     a = ap.parse_args()
     outer, config, layers = read_image(a.image)
-    print(f"image {a.image}: {os.path.getsize(a.image) / 1e6:.0f} MB, {len(layers)} layers")
+    print(f"image {a.image}: {os.path.getsize(a.image) / 2**20:.0f} MiB, {len(layers)} layers")
     c, env = static_checks(outer, config, layers)
     if a.run:
         run_checks(outer, config, layers, c, env, a.run, a.keep)
