@@ -32,6 +32,9 @@ final class FigurePlotter {
   };
 
   private static final BasicStroke SOLID = new BasicStroke(2.0f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
+  /** Lines after the palette's first round repeat its colours, dotted. */
+  private static final BasicStroke DOTTED = new BasicStroke(
+      2.2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 10f, new float[] {0.5f, 5f}, 0f);
   private static final BasicStroke DASHED = new BasicStroke(
       1.8f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {9f, 6f}, 0f);
 
@@ -60,6 +63,7 @@ final class FigurePlotter {
       // lines join the points in file order, so a parametric curve stays one
       double[][] xy = {s.x(), s.y()};
       XYSeries series = chart.addSeries(unique(s.name(), names), xy[0], xy[1]);
+      boolean secondRound = colour >= PALETTE.length;
       Color c = PALETTE[colour++ % PALETTE.length];
       series.setLineColor(c);
       series.setMarkerColor(c);
@@ -68,7 +72,7 @@ final class FigurePlotter {
         series.setMarker(SeriesMarkers.CIRCLE);
       } else {
         series.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-        series.setLineStyle(SOLID);
+        series.setLineStyle(secondRound ? DOTTED : SOLID);
         // a line through one point draws nothing, so a lone point gets a marker
         series.setMarker(xy[0].length == 1 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
       }
@@ -79,11 +83,15 @@ final class FigurePlotter {
         yMax = Math.max(yMax, xy[1][i]);
       }
     }
+    // reference lines span the data's x range, or the axis xchart will draw when that range is a point
+    double[] logXRange = Boolean.TRUE.equals(figure.logX()) ? labelledLogRange(xMin, xMax) : null;
+    double lineFrom = logXRange != null ? logXRange[0] : xMin == xMax ? xMin - 1 : xMin;
+    double lineTo = logXRange != null ? logXRange[1] : xMin == xMax ? xMax + 1 : xMax;
     for (ReportSpec.HLine h : ReportSpecReader.orEmpty(figure.hlines())) {
       if (Boolean.TRUE.equals(figure.logY()) && h.y() <= 0) {
         continue; // cannot be drawn on a logarithmic axis; the caption area says so
       }
-      XYSeries line = chart.addSeries(unique(h.label(), names), new double[] {xMin, xMax}, new double[] {h.y(), h.y()});
+      XYSeries line = chart.addSeries(unique(h.label(), names), new double[] {lineFrom, lineTo}, new double[] {h.y(), h.y()});
       Color c = PALETTE[colour++ % PALETTE.length];
       line.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
       line.setLineColor(c);
@@ -92,11 +100,8 @@ final class FigurePlotter {
       yMin = Math.min(yMin, h.y());
       yMax = Math.max(yMax, h.y());
     }
-    if (Boolean.TRUE.equals(figure.logX())) {
-      double[] range = labelledLogRange(xMin, xMax);
-      if (range != null) {
-        chart.getStyler().setXAxisMin(range[0]).setXAxisMax(range[1]);
-      }
+    if (logXRange != null) {
+      chart.getStyler().setXAxisMin(logXRange[0]).setXAxisMax(logXRange[1]);
     }
     if (Boolean.TRUE.equals(figure.logY())) {
       double[] range = labelledLogRange(yMin, yMax);

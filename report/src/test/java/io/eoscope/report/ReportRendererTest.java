@@ -183,6 +183,28 @@ class ReportRendererTest {
   }
 
   @Test
+  void aSinglePointAndManySeriesStillRender() throws Exception {
+    write("report.json", minimalReport(
+        "{\"id\": \"one\", \"title\": \"one point\", \"csv\": \"one.csv\", \"x\": \"t\", \"y\": \"v\","
+            + " \"logX\": true, \"logY\": true, \"hlines\": [{\"y\": 3.0, \"label\": \"three\"}]},"
+            + "{\"id\": \"many\", \"title\": \"many\", \"csv\": \"many.csv\", \"x\": \"t\", \"y\": \"v\", \"series\": \"s\"}"));
+    write("one.csv", "t,v\n2,2\n");
+    StringBuilder many = new StringBuilder("t,s,v\n");
+    for (int s = 0; s < 15; s++) {
+      for (int t = 0; t < 5; t++) {
+        many.append(t).append(",N=").append(64 << s).append(',').append(s + Math.sqrt(t)).append('\n');
+      }
+    }
+    write("many.csv", many.toString());
+
+    String page = Files.readString(ReportRenderer.render(dir));
+
+    assertThat(count(page, IMG_PREFIX)).isEqualTo(2);
+    assertThat(ImageIO.read(dir.resolve("figures/one.png").toFile()).getHeight()).isEqualTo(FigurePlotter.HEIGHT);
+    assertThat(ImageIO.read(dir.resolve("figures/many.png").toFile()).getHeight()).isEqualTo(FigurePlotter.HEIGHT);
+  }
+
+  @Test
   void missingRequiredKeyNamesFileAndKey() throws Exception {
     write("report.json", minimalReport("""
         {"id": "f", "title": "no csv", "x": "t", "y": "v"}
