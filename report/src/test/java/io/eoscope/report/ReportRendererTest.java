@@ -205,6 +205,23 @@ class ReportRendererTest {
   }
 
   @Test
+  void reportSpecRecordsWrittenWithGsonRender() throws Exception {
+    var configuration = new com.google.gson.JsonObject();
+    configuration.addProperty("eta", 0.1);
+    ReportSpec spec = new ReportSpec("from records", null,
+        List.of(new ReportSpec.Claim("c", "p", "m", "partly")),
+        List.of(new ReportSpec.Section("s", "S", "text", List.of(new ReportSpec.Figure("fig", "F", null, "d.csv", "t",
+            "v", null, null, null, null, Boolean.TRUE, List.of(new ReportSpec.HLine(2.0, "two")), null)), null, null)),
+        configuration, java.util.Map.of("java", "17"));
+    write("report.json", new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(spec));
+    write("d.csv", "t,v\n0,1\n1,3\n");
+
+    String page = Files.readString(ReportRenderer.render(dir));
+
+    assertThat(page).contains("<h1>from records</h1>", "verdict-partly", "\"eta\": 0.1", IMG_PREFIX);
+  }
+
+  @Test
   void missingRequiredKeyNamesFileAndKey() throws Exception {
     write("report.json", minimalReport("""
         {"id": "f", "title": "no csv", "x": "t", "y": "v"}
