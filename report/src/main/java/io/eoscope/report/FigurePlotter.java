@@ -49,7 +49,7 @@ final class FigurePlotter {
         .xAxisTitle(figure.xLabel() != null ? figure.xLabel() : figure.x())
         .yAxisTitle(figure.yLabel() != null ? figure.yLabel() : figure.y())
         .build();
-    style(chart, figure);
+    style(chart, figure, data);
 
     Set<String> scatter = new HashSet<>(ReportSpecReader.orEmpty(figure.scatter()));
     Set<String> names = new HashSet<>();
@@ -100,6 +100,9 @@ final class FigurePlotter {
       yMin = Math.min(yMin, h.y());
       yMax = Math.max(yMax, h.y());
     }
+    if (!Boolean.TRUE.equals(figure.logX())) {
+      chart.getStyler().setXAxisDecimalPattern(decimalPattern(xMax - xMin, Math.max(Math.abs(xMin), Math.abs(xMax))));
+    }
     if (logXRange != null) {
       chart.getStyler().setXAxisMin(logXRange[0]).setXAxisMax(logXRange[1]);
     }
@@ -120,7 +123,7 @@ final class FigurePlotter {
     return ReportSpecReader.orEmpty(figure.hlines()).stream().filter(h -> h.y() <= 0).toList();
   }
 
-  private static void style(XYChart chart, ReportSpec.Figure figure) {
+  private static void style(XYChart chart, ReportSpec.Figure figure, FigureData data) {
     var st = chart.getStyler();
     st.setTheme(new org.knowm.xchart.style.theme.MatlabTheme());
     st.setChartBackgroundColor(Color.WHITE);
@@ -132,6 +135,15 @@ final class FigurePlotter {
     st.setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
     st.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
     st.setLegendPosition(Styler.LegendPosition.OutsideE);
+    int longest = data.series().stream().mapToInt(x -> x.name().length()).max().orElse(0);
+    for (ReportSpec.HLine h : ReportSpecReader.orEmpty(figure.hlines())) {
+      longest = Math.max(longest, h.label().length());
+    }
+    int entries = data.series().size() + ReportSpecReader.orEmpty(figure.hlines()).size();
+    if (longest > 30 && entries <= 5) { // a wide legend at the side would squeeze the plot; a tall one below too
+      st.setLegendPosition(Styler.LegendPosition.OutsideS);
+      st.setLegendLayout(Styler.LegendLayout.Vertical);
+    }
     st.setLegendBorderColor(new Color(0xCCCCCC));
     st.setLegendSeriesLineLength(28);
     st.setPlotGridLinesColor(new Color(0xE5E5E5));
@@ -145,22 +157,39 @@ final class FigurePlotter {
 
   /**
    * xchart labels a logarithmic axis only at powers of ten, so a range holding fewer than two of
-   * them would show one tick label or none: widen it to the enclosing powers of ten, the lower end
-   * first. A range that already holds two keeps xchart's own bounds ({@code null}).
+   * them would show one tick label or none: widen it to the enclosing power of ten on whichever
+   * side costs less, until it holds two. A range that already holds two keeps xchart's own bounds
+   * ({@code null}).
    */
   static double[] labelledLogRange(double min, double max) {
     double lo = min;
     double hi = max;
-    if (powersOfTenWithin(lo, hi) < 2) {
-      lo = Math.pow(10, Math.floor(Math.log10(lo)));
-    }
-    if (powersOfTenWithin(lo, hi) < 2) {
-      hi = Math.pow(10, Math.ceil(Math.log10(hi)));
-    }
-    if (powersOfTenWithin(lo, hi) < 2) {
-      hi = lo * 10; // min and max were one and the same power of ten
+    while (powersOfTenWithin(lo, hi) < 2) {
+      double down = Math.pow(10, Math.floor(Math.log10(lo) + 1e-9));
+      double up = Math.pow(10, Math.ceil(Math.log10(hi) - 1e-9));
+      if (down == lo && up == hi) { // one and the same power of ten
+        hi = lo * 10;
+      } else if (down == lo || up != hi && Math.log10(up / hi) < Math.log10(lo / down)) {
+        hi = up;
+      } else {
+        lo = down;
+      }
     }
     return lo == min && hi == max ? null : new double[] {lo, hi};
+  }
+
+  /**
+   * A tick label pattern for a linear axis spanning {@code span} with values up to {@code magnitude}.
+   * xchart takes the data's own x values as ticks when they are equally spaced, and would print
+   * them with every digit (2.0000000000000001); a few decimals below the span's order suffice.
+   */
+  static String decimalPattern(double span, double magnitude) {
+    double scale = span > 0 ? span : magnitude > 0 ? magnitude : 1;
+    if (scale < 1e-4 || magnitude >= 1e7) {
+      return "0.###E0";
+    }
+    int decimals = (int) Math.max(0, Math.min(8, 2 - Math.floor(Math.log10(scale))));
+    return decimals == 0 ? "0" : "0." + "#".repeat(decimals);
   }
 
   private static int powersOfTenWithin(double lo, double hi) {

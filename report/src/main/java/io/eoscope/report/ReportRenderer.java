@@ -131,7 +131,7 @@ public final class ReportRenderer {
         .subtitle{color:#555;margin-top:0}
         table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #bbb;padding:.35em .6em;vertical-align:top;text-align:left}
         th{background:#f0f0f0}caption{font-weight:bold;text-align:left;padding-bottom:.3em}
-        td.verdict{font-weight:bold;white-space:nowrap}
+        td.verdict{font-weight:bold;white-space:nowrap}td.criterion{font-size:.85em;color:#555}
         .verdict-agrees{background:#d4edda;color:#155724}.verdict-partly{background:#fff3cd;color:#7a5a00}
         .verdict-disagrees{background:#f8d7da;color:#721c24}.verdict-not-measured{background:#e2e3e5;color:#383d41}
         figure{margin:1.5em 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}
@@ -159,12 +159,18 @@ public final class ReportRenderer {
     }
 
     void claims(List<ReportSpec.Claim> claims) {
+      boolean criteria = claims.stream().anyMatch(c -> c.criterion() != null);
       sb.append("<section id=\"claims\">\n<h2>Claims</h2>\n<table class=\"claims\">\n<thead><tr>")
-          .append("<th>Claim</th><th>Paper</th><th>This run</th><th>Verdict</th></tr></thead>\n<tbody>\n");
+          .append("<th>Claim</th><th>Paper</th><th>This run</th><th>Verdict</th>")
+          .append(criteria ? "<th>Criterion</th>" : "").append("</tr></thead>\n<tbody>\n");
       for (ReportSpec.Claim c : claims) {
         sb.append("<tr><td>").append(esc(c.claim())).append("</td><td>").append(esc(c.paper()))
             .append("</td><td>").append(esc(c.measured())).append("</td><td class=\"verdict verdict-")
-            .append(c.verdict().replace(' ', '-')).append("\">").append(esc(c.verdict())).append("</td></tr>\n");
+            .append(c.verdict().replace(' ', '-')).append("\">").append(esc(c.verdict())).append("</td>");
+        if (criteria) {
+          sb.append("<td class=\"criterion\">").append(esc(c.criterion() == null ? "" : c.criterion())).append("</td>");
+        }
+        sb.append("</tr>\n");
       }
       sb.append("</tbody>\n</table>\n</section>\n");
     }

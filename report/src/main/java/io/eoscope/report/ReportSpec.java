@@ -31,14 +31,16 @@ public record ReportSpec(
   public static final List<String> VERDICTS = List.of("agrees", "partly", "disagrees", "not measured");
 
   /**
-   * One row of the claims table; every key is required.
+   * One row of the claims table. Required: {@code claim}, {@code paper}, {@code measured},
+   * {@code verdict}; optional: {@code criterion} (the table gains a column when any claim has one).
    *
    * @param claim the claim, as the paper states it
    * @param paper what the paper reports
    * @param measured what this run measured
    * @param verdict one of {@link #VERDICTS}
+   * @param criterion how the verdict was decided
    */
-  public record Claim(String claim, String paper, String measured, String verdict) {}
+  public record Claim(String claim, String paper, String measured, String verdict, String criterion) {}
 
   /**
    * One section of the report. Required: {@code id}, {@code title}; optional: {@code text},

@@ -119,7 +119,8 @@ class ReportRendererTest {
         .contains("<td class=\"verdict verdict-partly\">partly</td>")
         .contains("<td class=\"verdict verdict-disagrees\">disagrees</td>")
         .contains("<td class=\"verdict verdict-not-measured\">not measured</td>")
-        .contains("<td>λmax(𝓗) → 2/η</td>");
+        .contains("<td>λmax(𝓗) → 2/η</td>")
+        .doesNotContain("Criterion");
     // text is escaped and split into paragraphs
     assertThat(page)
         .contains("<h1>eoscope: reproduction of Lowell &amp; Kastner (2024), quick preset</h1>")
@@ -209,7 +210,7 @@ class ReportRendererTest {
     var configuration = new com.google.gson.JsonObject();
     configuration.addProperty("eta", 0.1);
     ReportSpec spec = new ReportSpec("from records", null,
-        List.of(new ReportSpec.Claim("c", "p", "m", "partly")),
+        List.of(new ReportSpec.Claim("c", "p", "m", "partly", "agrees when x > 1")),
         List.of(new ReportSpec.Section("s", "S", "text", List.of(new ReportSpec.Figure("fig", "F", null, "d.csv", "t",
             "v", null, null, null, null, Boolean.TRUE, List.of(new ReportSpec.HLine(2.0, "two")), null)), null, null)),
         configuration, java.util.Map.of("java", "17"));
@@ -218,7 +219,8 @@ class ReportRendererTest {
 
     String page = Files.readString(ReportRenderer.render(dir));
 
-    assertThat(page).contains("<h1>from records</h1>", "verdict-partly", "\"eta\": 0.1", IMG_PREFIX);
+    assertThat(page).contains("<h1>from records</h1>", "verdict-partly", "\"eta\": 0.1", IMG_PREFIX)
+        .contains("<th>Criterion</th>", "<td class=\"criterion\">agrees when x &gt; 1</td>");
   }
 
   @Test
@@ -352,9 +354,33 @@ class ReportRendererTest {
   void logAxisRangeIsWidenedToShowTwoLabelledPowersOfTen() {
     assertThat(FigurePlotter.labelledLogRange(64, 2048)).isNull();
     assertThat(FigurePlotter.labelledLogRange(0.15, 0.35)).containsExactly(0.1, 1.0);
-    assertThat(FigurePlotter.labelledLogRange(0.05, 0.5)).containsExactly(0.01, 0.5);
+    assertThat(FigurePlotter.labelledLogRange(0.05, 0.5)).containsExactly(0.05, 1.0);
+    assertThat(FigurePlotter.labelledLogRange(6, 35)).containsExactly(6.0, 100.0);
+    assertThat(FigurePlotter.labelledLogRange(2, 30)).containsExactly(1.0, 30.0);
     assertThat(FigurePlotter.labelledLogRange(0.1, 0.5)).containsExactly(0.1, 1.0);
     assertThat(FigurePlotter.labelledLogRange(10, 10)).containsExactly(10.0, 100.0);
+  }
+
+  @Test
+  void writtenFilesAreReadableByOthersWhereTheUmaskAllows() throws Exception {
+    writeFullReport();
+    Path probe = dir.resolve("probe");
+    Files.createFile(probe); // what a plain new file gets here
+    ReportRenderer.render(dir);
+    var usual = Files.getPosixFilePermissions(probe);
+    assertThat(Files.getPosixFilePermissions(dir.resolve("report.html"))).isEqualTo(usual);
+    assertThat(Files.getPosixFilePermissions(dir.resolve("figures/eos-sharpness.png"))).isEqualTo(usual);
+  }
+
+  @Test
+  void tickLabelPatternsFollowTheSpan() {
+    assertThat(FigurePlotter.decimalPattern(4, 4)).isEqualTo("0.##");
+    assertThat(new java.text.DecimalFormat(FigurePlotter.decimalPattern(4, 4)).format(2.0000000000000001)).isEqualTo("2");
+    assertThat(FigurePlotter.decimalPattern(1500, 1500)).isEqualTo("0");
+    assertThat(FigurePlotter.decimalPattern(0.02, 1)).isEqualTo("0.####");
+    assertThat(FigurePlotter.decimalPattern(0, 0)).isEqualTo("0.##");
+    assertThat(FigurePlotter.decimalPattern(1e-6, 1e-6)).isEqualTo("0.###E0");
+    assertThat(FigurePlotter.decimalPattern(1e8, 1e8)).isEqualTo("0.###E0");
   }
 
   private static String minimalReport(String figures) {
