@@ -17,9 +17,12 @@ import io.eoscope.curvature.net.Network;
  *
  * <p>Each interval between consecutive requested times is split into the fewest equal substeps of
  * length at most {@code maxSubstep}, so every requested time is hit exactly. RK4 is stable on the
- * flow's linearisation while h·λ_max(𝓗) ≲ 2.78 and its error per unit time shrinks like h⁴; a
- * substep of about 1/(20·λ_max) gives a relative loss error far below 1e-6 on the networks of this
- * project. Each substep costs four full-batch gradients.
+ * flow's linearisation while h·λ_max(𝓗) ≲ 2.78 and its error shrinks like h⁴, where λ_max is the
+ * largest sharpness met along the flow (it grows as the flow sharpens). On XOR-2D (2-16-16-2 ELU,
+ * MSE, N = 48, initial sharpness above 33) h = 0.0015 and h = 0.00075 give losses that agree to
+ * better than 1e-8 relative up to t = 0.3 (the test asserts 1e-7). A diverging integration (h too
+ * large) ends in an {@link IllegalStateException}, not in NaNs. Each substep costs four full-batch
+ * gradients.
  *
  * <p>Memory stays bounded: only θ survives a substep; every intermediate array of a substep is
  * freed by its own {@link NDScope}. Plain Java and DJL: no I/O, no io.vertx.
