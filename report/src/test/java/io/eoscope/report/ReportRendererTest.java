@@ -52,7 +52,7 @@ class ReportRendererTest {
              "figures": [
                {"id": "power-law-fit", "title": "Alignment against N", "caption": "Least-squares fit in log-log.",
                 "csv": "power/points.csv", "x": "N", "y": "value", "series": "kind",
-                "xLabel": "dataset size N", "yLabel": "P_{Δ,J}¹", "logX": true, "logY": true,
+                "xLabel": "dataset size N", "yLabel": "P_{Δ,J}ˡ (l = 1), R² of the fit", "logX": true, "logY": true,
                 "scatter": ["measured"]}
              ],
              "tables": [{"title": "Power-law fit", "columns": ["loss", "a", "β", "R²"], "rows": [["mse", "1.2", "-0.31", "0.91"]]}]
