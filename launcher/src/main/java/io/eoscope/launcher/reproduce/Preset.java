@@ -68,12 +68,12 @@ public record Preset(String name, String eosDataset, String sizeDataset, String 
         }
         switch (name.toLowerCase(Locale.ROOT)) {
             case "mini":
-                return new Preset("mini", "xor", or(dataset, "synthetic"), dataDir, 2, 32, List.of(8, 8, 8), "elu", "mse",
+                return new Preset("mini", "xor", or(dataset, "synthetic"), dataDir, 2, 32, List.of(8, 8), "elu", "mse",
                         List.of(0.05, 0.04), 0.05, 4.0, 1.0, 2, 0.005, 3, List.of(8, 8), List.of(6, 9, 12, 18, 24, 36), 10,
                         0.001, 0.0001, 0);
             case "quick":
-                return new Preset("quick", "xor", or(dataset, "synthetic"), dataDir, 2, 64, List.of(32, 32, 32), "elu",
-                        "mse", List.of(0.05, 0.04), 0.05, 60.0, 2.0, 2, 0.002, 4, List.of(32, 32),
+                return new Preset("quick", "xor", or(dataset, "synthetic"), dataDir, 2, 64, List.of(32, 32), "elu",
+                        "mse", List.of(0.05, 0.04), 0.05, 80.0, 2.0, 2, 0.008, 4, List.of(32, 32),
                         List.of(16, 24, 32, 48, 64, 96, 128), 150, 0.001, 0.0001, 0);
             case "paper":
                 String d = or(dataset, "fashion-mnist");
