@@ -153,6 +153,40 @@ class ReproduceMiniTest {
     }
 
     @Test
+    void anInterruptedRunIsTrainedAgainThroughAClusterAndTheOthersAreKept() throws Exception {
+        // a copy of the finished directory, with one run as an interruption leaves it: files, no done.json
+        Path copy = scratch.resolve("resumed");
+        try (Stream<Path> all = Files.walk(out)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Path target = copy.resolve(out.relativize(p).toString());
+                if (out.relativize(p).startsWith("kafka")) {
+                    continue; // the embedded broker's log stays behind
+                }
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+        Files.delete(copy.resolve("runs/size-mse-36/done.json"));
+        Files.writeString(copy.resolve("runs/size-mse-36/metrics.csv"), "step,time\n0,0.0\n"); // stale, half-written
+        FileTime kept = Files.getLastModifiedTime(copy.resolve("runs/eos-exp-euler/done.json"));
+        try (io.eoscope.launcher.embedded.EmbeddedKafka cluster =
+                io.eoscope.launcher.embedded.EmbeddedKafka.start(scratch.resolve("cluster"))) {
+            EosProcess.Result again = EosProcess.run(scratch, "reproduce", "--preset", "mini", "--out", copy.toString(),
+                    "--bootstrap-servers", cluster.bootstrapServers(), "--analyzers", "1");
+            assertEquals(0, again.status(), again.err());
+            assertTrue(again.err().contains("11 of 12 runs were complete"), again.err());
+            assertTrue(again.err().contains("Kafka at " + cluster.bootstrapServers()), again.err());
+        }
+        assertEquals(kept, Files.getLastModifiedTime(copy.resolve("runs/eos-exp-euler/done.json")));
+        assertTrue(Files.exists(copy.resolve("runs/size-mse-36/done.json")));
+        assertTrue(Files.readAllLines(copy.resolve("runs/size-mse-36/metrics.csv")).get(0).contains("layer1.p_delta_J"));
+        assertFalse(Files.exists(copy.resolve("kafka")), "no embedded broker when --bootstrap-servers is given");
+    }
+
+    @Test
     void badOptionsNameTheOption() throws Exception {
         EosProcess.Result preset = EosProcess.run(scratch, "reproduce", "--preset", "huge", "--out",
                 scratch.resolve("x").toString());
