@@ -196,6 +196,13 @@ class ReproduceMiniTest {
                 scratch.resolve("y").toString());
         assertEquals(2, analyzers.status());
         assertTrue(analyzers.err().contains("--analyzers"), analyzers.err());
+        EosProcess.Result cifar = EosProcess.run(scratch, "reproduce", "--preset", "paper", "--dataset", "cifar10", "--out",
+                scratch.resolve("z").toString());
+        assertEquals(2, cifar.status());
+        assertTrue(cifar.err().contains("--data-dir"), cifar.err());
+        EosProcess.Result help = EosProcess.run(scratch, "reproduce", "--help");
+        assertEquals(0, help.status());
+        assertTrue(help.out().contains("--bootstrap-servers") && help.out().contains("--preset"), help.out());
         EosProcess.Result report = EosProcess.run(scratch, "report", "--dir", scratch.resolve("nothing").toString());
         assertEquals(2, report.status());
         assertTrue(report.err().contains("--dir"), report.err());

@@ -26,14 +26,20 @@ import picocli.CommandLine.Option;
  * complete in DIR are not trained again.
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Runs the experiments of Lowell & Kastner (2024) through the streaming pipeline and writes a",
-            "self-contained report (DIR/report.html, figures as PNG, every plotted series as CSV):",
-            "  1. edge of stability: GD at two step sizes against exponential Euler and a fine RK4 gradient flow;",
-            "  2. λmax of 𝓗, G and H over training;  3. λmax(Gˡ) and E‖Kˡ‖²_max per layer;",
+        description = {"Runs the experiments of Lowell & Kastner (2024) through the streaming pipeline",
+            "(Kafka, trainer and analyzer verticles) and writes a self-contained report:",
+            "DIR/report.html, its figures as PNG and every plotted series as CSV.",
+            "  1. edge of stability: GD at two step sizes against exponential Euler",
+            "     and a fine RK4 gradient flow, over continuous time;",
+            "  2. λmax of 𝓗, G and H over training;",
+            "  3. λmax(Gˡ) and E‖Kˡ‖²_max per layer;",
             "  4. ρ(K), E‖K‖²_max and the five factors of E‖K¹‖²_max;",
-            "  5. the alignment P_ΔJ¹ against the dataset size N (cross-entropy and MSE) with its power-law fit.",
-            "The report opens with one row per claim: what the paper reports, what this run measured, the verdict.",
-            "Interrupted? Run the same command again: finished runs are kept, the rest is trained again."})
+            "  5. the alignment P_ΔJ¹ against the dataset size N (cross-entropy, MSE)",
+            "     with its power-law fit, β and R².",
+            "The report opens with one row per claim: what the paper reports, what",
+            "this run measured, and whether it agrees (criteria stated in the report).",
+            "Interrupted? Run the same command again: finished runs are kept.",
+            ""})
 public final class ReproduceCommand implements Callable<Integer> {
 
     @Option(names = "--preset", defaultValue = "quick", description = "mini (a CI miniature), quick (15 minutes on 2 cores),"
