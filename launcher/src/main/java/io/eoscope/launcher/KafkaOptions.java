@@ -14,7 +14,7 @@ import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /** The Kafka options every service command shares. */
-final class KafkaOptions {
+public final class KafkaOptions {
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "the Kafka cluster (host:port[,host:port…])")
     String bootstrapServers;
 
@@ -39,8 +39,18 @@ final class KafkaOptions {
         return settings(null);
     }
 
+    /** --bootstrap-servers, or null when not given. */
+    public String bootstrapServersGiven() {
+        return bootstrapServers;
+    }
+
+    /** --partitions. */
+    public int partitions() {
+        return partitions;
+    }
+
     /** The settings, with {@code bootstrap} used when --bootstrap-servers was not given. */
-    KafkaSettings settings(String bootstrap) {
+    public KafkaSettings settings(String bootstrap) {
         String servers = bootstrapServers != null ? bootstrapServers : bootstrap;
         return new KafkaSettings(servers, new Topics(topicPrefix), clientProperties());
     }

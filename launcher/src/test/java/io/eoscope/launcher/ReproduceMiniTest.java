@@ -1,0 +1,210 @@
+package io.eoscope.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.eoscope.gateway.PowerLaw;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code eos reproduce --preset mini} end to end in its own JVM, through the embedded Kafka broker, the
+ * trainer and analyzer verticles: every figure, CSV and claims row of the report exists with finite
+ * numbers, the power law is the fit of the points shown, and a rerun trains nothing.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ReproduceMiniTest {
+    Path scratch;
+    Path out;
+    EosProcess.Result first;
+    JsonObject report;
+
+    @BeforeAll
+    void reproduce(@TempDir Path dir) throws Exception {
+        scratch = dir;
+        out = scratch.resolve("mini");
+        first = EosProcess.run(scratch, "reproduce", "--preset", "mini", "--out", out.toString());
+        assertEquals(0, first.status(), first.err());
+        report = JsonParser.parseString(Files.readString(out.resolve("report.json"), StandardCharsets.UTF_8)).getAsJsonObject();
+    }
+
+    @Test
+    void writesTheReportWithOneRowPerClaim() throws Exception {
+        assertEquals(out.resolve("report.html").toAbsolutePath().toString(), first.out().trim());
+        String html = Files.readString(out.resolve("report.html"), StandardCharsets.UTF_8);
+        JsonArray claims = report.getAsJsonArray("claims");
+        List<String> numbers = new ArrayList<>();
+        for (JsonElement e : claims) {
+            JsonObject c = e.getAsJsonObject();
+            numbers.add(c.get("claim").getAsString().split(" ")[0]);
+            assertTrue(Set.of("agrees", "partly", "disagrees", "not measured").contains(c.get("verdict").getAsString()), c.toString());
+            assertFalse(c.get("paper").getAsString().isBlank());
+            assertFalse(c.get("measured").getAsString().isBlank());
+            assertFalse(c.get("measured").getAsString().contains("NaN"), c.toString());
+            assertTrue(html.contains(c.get("verdict").getAsString()));
+        }
+        // SCIENCE.md claims 1–4, claim 3 split into its three parts
+        assertEquals(List.of("1.", "2.", "3a.", "3b.", "3c.", "4."), numbers);
+        assertTrue(report.getAsJsonObject("versions").has("libtorch"));
+        assertTrue(report.getAsJsonObject("configuration").getAsJsonArray("runs").size() >= 15);
+        assertTrue(Files.size(out.resolve("data/examples.png")) > 100);
+    }
+
+    @Test
+    void everyFigureHasItsPngAndAFiniteCsv() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (JsonElement s : report.getAsJsonArray("sections")) {
+            for (JsonElement f : s.getAsJsonObject().getAsJsonArray("figures")) {
+                JsonObject fig = f.getAsJsonObject();
+                ids.add(fig.get("id").getAsString());
+                Path png = out.resolve("figures").resolve(fig.get("id").getAsString() + ".png");
+                byte[] head = Files.readAllBytes(png);
+                assertTrue(head.length > 1000 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G', png.toString());
+                List<String> lines = Files.readAllLines(out.resolve(fig.get("csv").getAsString()));
+                List<String> header = List.of(lines.get(0).split(","));
+                int x = header.indexOf(fig.get("x").getAsString());
+                int y = header.indexOf(fig.get("y").getAsString());
+                int series = header.indexOf(fig.get("series").getAsString());
+                assertTrue(x >= 0 && y >= 0 && series >= 0, fig + " " + header);
+                assertTrue(lines.size() > 3, fig.toString());
+                for (String line : lines.subList(1, lines.size())) {
+                    String[] v = line.split(",", -1);
+                    assertEquals(header.size(), v.length, line);
+                    for (int i = 0; i < v.length; i++) {
+                        if (i != series) {
+                            assertTrue(Double.isFinite(Double.parseDouble(v[i])), fig.get("csv") + ": " + line);
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(List.of("eos-sharpness", "eos-loss", "sharpness-split", "layers-gauss-newton", "layers-k-max",
+                "alignment-rho", "alignment-factors", "powerlaw-cross-entropy", "powerlaw-mse"), ids);
+    }
+
+    @Test
+    void thePowerLawIsTheFitOfThePointsShown() throws Exception {
+        JsonObject section = null;
+        for (JsonElement s : report.getAsJsonArray("sections")) {
+            if (s.getAsJsonObject().get("id").getAsString().equals("powerlaw")) {
+                section = s.getAsJsonObject();
+            }
+        }
+        Map<String, double[]> reported = new HashMap<>();
+        for (JsonElement r : section.getAsJsonArray("tables").get(0).getAsJsonObject().getAsJsonArray("rows")) {
+            JsonArray row = r.getAsJsonArray();
+            reported.put(row.get(0).getAsString(), new double[] {row.get(1).getAsDouble(), row.get(2).getAsDouble(),
+                row.get(3).getAsDouble()});
+        }
+        for (String loss : List.of("cross_entropy", "mse")) {
+            List<double[]> points = new ArrayList<>();
+            List<double[]> line = new ArrayList<>();
+            try (Stream<String> lines = Files.lines(out.resolve("powerlaw/" + loss + ".csv"))) {
+                lines.skip(1).map(l -> l.split(",")).forEach(v -> (v[2].equals("measured") ? points : line)
+                        .add(new double[] {Double.parseDouble(v[0]), Double.parseDouble(v[1])}));
+            }
+            assertTrue(points.size() >= 6, loss + ": " + points.size() + " sizes");
+            PowerLaw fit = PowerLaw.fit(points.stream().mapToDouble(p -> p[0]).toArray(),
+                    points.stream().mapToDouble(p -> p[1]).toArray());
+            double[] r = reported.get(loss);
+            assertEquals(fit.a(), r[0], 1e-9 * Math.abs(fit.a()));
+            assertEquals(fit.beta(), r[1], 1e-9);
+            assertEquals(fit.r2(), r[2], 1e-9);
+            for (double[] p : line) { // the drawn line is a·N^β
+                assertEquals(fit.a() * Math.pow(p[0], fit.beta()), p[1], 1e-9 * p[1]);
+            }
+        }
+    }
+
+    @Test
+    void aRerunTrainsNothingAndAnotherPresetIsRefused() throws Exception {
+        Path done = out.resolve("runs/eos-gd-0.05/done.json");
+        FileTime before = Files.getLastModifiedTime(done);
+        EosProcess.Result again = EosProcess.run(scratch, "reproduce", "--preset", "mini", "--out", out.toString());
+        assertEquals(0, again.status(), again.err());
+        assertTrue(again.err().contains("every run is complete"), again.err());
+        assertFalse(again.err().contains("starting a Kafka broker"), again.err());
+        assertEquals(before, Files.getLastModifiedTime(done));
+
+        EosProcess.Result other = EosProcess.run(scratch, "reproduce", "--preset", "quick", "--out", out.toString());
+        assertEquals(2, other.status(), other.err());
+        assertEquals(1, other.err().strip().lines().count(), other.err());
+        assertTrue(other.err().contains("--out"), other.err());
+
+        EosProcess.Result render = EosProcess.run(scratch, "report", "--dir", out.toString());
+        assertEquals(0, render.status(), render.err());
+    }
+
+    @Test
+    void anInterruptedRunIsTrainedAgainThroughAClusterAndTheOthersAreKept() throws Exception {
+        // a copy of the finished directory, with one run as an interruption leaves it: files, no done.json
+        Path copy = scratch.resolve("resumed");
+        try (Stream<Path> all = Files.walk(out)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Path target = copy.resolve(out.relativize(p).toString());
+                if (out.relativize(p).startsWith("kafka")) {
+                    continue; // the embedded broker's log stays behind
+                }
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+        Files.delete(copy.resolve("runs/size-mse-36/done.json"));
+        Files.writeString(copy.resolve("runs/size-mse-36/metrics.csv"), "step,time\n0,0.0\n"); // stale, half-written
+        FileTime kept = Files.getLastModifiedTime(copy.resolve("runs/eos-exp-euler/done.json"));
+        try (io.eoscope.launcher.embedded.EmbeddedKafka cluster =
+                io.eoscope.launcher.embedded.EmbeddedKafka.start(scratch.resolve("cluster"))) {
+            EosProcess.Result again = EosProcess.run(scratch, "reproduce", "--preset", "mini", "--out", copy.toString(),
+                    "--bootstrap-servers", cluster.bootstrapServers(), "--analyzers", "1");
+            assertEquals(0, again.status(), again.err());
+            assertTrue(again.err().contains("11 of 12 runs were complete"), again.err());
+            assertTrue(again.err().contains("Kafka at " + cluster.bootstrapServers()), again.err());
+        }
+        assertEquals(kept, Files.getLastModifiedTime(copy.resolve("runs/eos-exp-euler/done.json")));
+        assertTrue(Files.exists(copy.resolve("runs/size-mse-36/done.json")));
+        assertTrue(Files.readAllLines(copy.resolve("runs/size-mse-36/metrics.csv")).get(0).contains("layer1.p_delta_J"));
+        assertFalse(Files.exists(copy.resolve("kafka")), "no embedded broker when --bootstrap-servers is given");
+    }
+
+    @Test
+    void badOptionsNameTheOption() throws Exception {
+        EosProcess.Result preset = EosProcess.run(scratch, "reproduce", "--preset", "huge", "--out",
+                scratch.resolve("x").toString());
+        assertEquals(2, preset.status());
+        assertTrue(preset.err().contains("--preset"), preset.err());
+        EosProcess.Result analyzers = EosProcess.run(scratch, "reproduce", "--analyzers", "0", "--out",
+                scratch.resolve("y").toString());
+        assertEquals(2, analyzers.status());
+        assertTrue(analyzers.err().contains("--analyzers"), analyzers.err());
+        EosProcess.Result cifar = EosProcess.run(scratch, "reproduce", "--preset", "paper", "--dataset", "cifar10", "--out",
+                scratch.resolve("z").toString());
+        assertEquals(2, cifar.status());
+        assertTrue(cifar.err().contains("--data-dir"), cifar.err());
+        EosProcess.Result help = EosProcess.run(scratch, "reproduce", "--help");
+        assertEquals(0, help.status());
+        assertTrue(help.out().contains("--bootstrap-servers") && help.out().contains("--preset"), help.out());
+        EosProcess.Result report = EosProcess.run(scratch, "report", "--dir", scratch.resolve("nothing").toString());
+        assertEquals(2, report.status());
+        assertTrue(report.err().contains("--dir"), report.err());
+    }
+}
