@@ -18,152 +18,152 @@ import java.util.Map;
  * dropped and counted, as are points at or below zero on a logarithmic axis.
  */
 final class FigureData {
-  /** One series: its name and its points in file order. */
-  record Series(String name, double[] x, double[] y) {}
+    /** One series: its name and its points in file order. */
+    record Series(String name, double[] x, double[] y) {}
 
-  private final List<Series> series;
-  private final int nonFinite;
-  private final int nonPositive;
+    private final List<Series> series;
+    private final int nonFinite;
+    private final int nonPositive;
 
-  private FigureData(List<Series> series, int nonFinite, int nonPositive) {
-    this.series = series;
-    this.nonFinite = nonFinite;
-    this.nonPositive = nonPositive;
-  }
-
-  /** The series with at least one point, in order of first appearance in the file. */
-  List<Series> series() {
-    return series;
-  }
-
-  /** How many points were dropped for an empty, NaN or infinite coordinate. */
-  int nonFinite() {
-    return nonFinite;
-  }
-
-  /** How many points were dropped for a coordinate at or below zero on a logarithmic axis. */
-  int nonPositive() {
-    return nonPositive;
-  }
-
-  /** A sentence for the caption saying which points were omitted, or "" when none were. */
-  String omissionNote() {
-    List<String> parts = new ArrayList<>();
-    if (nonFinite > 0) {
-      parts.add(nonFinite + " non-finite " + (nonFinite == 1 ? "point" : "points") + " omitted");
+    private FigureData(List<Series> series, int nonFinite, int nonPositive) {
+        this.series = series;
+        this.nonFinite = nonFinite;
+        this.nonPositive = nonPositive;
     }
-    if (nonPositive > 0) {
-      parts.add(nonPositive + " non-positive " + (nonPositive == 1 ? "point" : "points")
-          + " omitted from the logarithmic axis");
-    }
-    return parts.isEmpty() ? "" : String.join("; ", parts) + ".";
-  }
 
-  /**
-   * Reads the points of {@code figure} from {@code csvFile}.
-   *
-   * @param figureKey the figure's key in report.json, for error messages
-   */
-  static FigureData read(Path csvFile, ReportSpec.Figure figure, String figureKey)
-      throws IOException, ReportException {
-    boolean logX = Boolean.TRUE.equals(figure.logX());
-    boolean logY = Boolean.TRUE.equals(figure.logY());
-    Map<String, List<double[]>> points = new LinkedHashMap<>();
-    int nonFinite = 0;
-    int nonPositive = 0;
-    try (BufferedReader in = Files.newBufferedReader(csvFile, StandardCharsets.UTF_8)) {
-      String headerLine = in.readLine();
-      if (headerLine == null) {
-        throw new ReportException(csvFile + " (" + figureKey + ".csv): empty file, expected a header row");
-      }
-      if (headerLine.startsWith("\uFEFF")) {
-        headerLine = headerLine.substring(1);
-      }
-      List<String> header = split(headerLine);
-      int xi = column(header, figure.x(), csvFile, figureKey + ".x");
-      int yi = column(header, figure.y(), csvFile, figureKey + ".y");
-      int si = figure.series() == null ? -1 : column(header, figure.series(), csvFile, figureKey + ".series");
-      String line;
-      int lineNo = 1;
-      while ((line = in.readLine()) != null) {
-        lineNo++;
-        if (line.isBlank()) {
-          continue;
+    /** The series with at least one point, in order of first appearance in the file. */
+    List<Series> series() {
+        return series;
+    }
+
+    /** How many points were dropped for an empty, NaN or infinite coordinate. */
+    int nonFinite() {
+        return nonFinite;
+    }
+
+    /** How many points were dropped for a coordinate at or below zero on a logarithmic axis. */
+    int nonPositive() {
+        return nonPositive;
+    }
+
+    /** A sentence for the caption saying which points were omitted, or "" when none were. */
+    String omissionNote() {
+        List<String> parts = new ArrayList<>();
+        if (nonFinite > 0) {
+            parts.add(nonFinite + " non-finite " + (nonFinite == 1 ? "point" : "points") + " omitted");
         }
-        List<String> cells = split(line);
-        if (cells.size() != header.size()) {
-          throw new ReportException(csvFile + ":" + lineNo + ": " + cells.size()
-              + " fields but the header has " + header.size() + " (" + figureKey + ")");
+        if (nonPositive > 0) {
+            parts.add(nonPositive + " non-positive " + (nonPositive == 1 ? "point" : "points")
+                    + " omitted from the logarithmic axis");
         }
-        double x = number(cells.get(xi), csvFile, lineNo, figure.x());
-        double y = number(cells.get(yi), csvFile, lineNo, figure.y());
-        String name = si < 0 ? figure.y() : cells.get(si);
-        if (!Double.isFinite(x) || !Double.isFinite(y)) {
-          nonFinite++;
-        } else if ((logX && x <= 0) || (logY && y <= 0)) {
-          nonPositive++;
-        } else {
-          points.computeIfAbsent(name.isEmpty() ? "(unnamed)" : name, k -> new ArrayList<>())
-              .add(new double[] {x, y});
+        return parts.isEmpty() ? "" : String.join("; ", parts) + ".";
+    }
+
+    /**
+     * Reads the points of {@code figure} from {@code csvFile}.
+     *
+     * @param figureKey the figure's key in report.json, for error messages
+     */
+    static FigureData read(Path csvFile, ReportSpec.Figure figure, String figureKey)
+            throws IOException, ReportException {
+        boolean logX = Boolean.TRUE.equals(figure.logX());
+        boolean logY = Boolean.TRUE.equals(figure.logY());
+        Map<String, List<double[]>> points = new LinkedHashMap<>();
+        int nonFinite = 0;
+        int nonPositive = 0;
+        try (BufferedReader in = Files.newBufferedReader(csvFile, StandardCharsets.UTF_8)) {
+            String headerLine = in.readLine();
+            if (headerLine == null) {
+                throw new ReportException(csvFile + " (" + figureKey + ".csv): empty file, expected a header row");
+            }
+            if (headerLine.startsWith("\uFEFF")) {
+                headerLine = headerLine.substring(1);
+            }
+            List<String> header = split(headerLine);
+            int xi = column(header, figure.x(), csvFile, figureKey + ".x");
+            int yi = column(header, figure.y(), csvFile, figureKey + ".y");
+            int si = figure.series() == null ? -1 : column(header, figure.series(), csvFile, figureKey + ".series");
+            String line;
+            int lineNo = 1;
+            while ((line = in.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                List<String> cells = split(line);
+                if (cells.size() != header.size()) {
+                    throw new ReportException(csvFile + ":" + lineNo + ": " + cells.size()
+                            + " fields but the header has " + header.size() + " (" + figureKey + ")");
+                }
+                double x = number(cells.get(xi), csvFile, lineNo, figure.x());
+                double y = number(cells.get(yi), csvFile, lineNo, figure.y());
+                String name = si < 0 ? figure.y() : cells.get(si);
+                if (!Double.isFinite(x) || !Double.isFinite(y)) {
+                    nonFinite++;
+                } else if ((logX && x <= 0) || (logY && y <= 0)) {
+                    nonPositive++;
+                } else {
+                    points.computeIfAbsent(name.isEmpty() ? "(unnamed)" : name, k -> new ArrayList<>())
+                            .add(new double[] {x, y});
+                }
+            }
+        } catch (NoSuchFileException e) {
+            throw new ReportException(csvFile + " (" + figureKey + ".csv): no such file");
         }
-      }
-    } catch (NoSuchFileException e) {
-      throw new ReportException(csvFile + " (" + figureKey + ".csv): no such file");
+        if (points.isEmpty()) {
+            throw new ReportException(csvFile + " (" + figureKey + ".csv): no plottable point in columns '"
+                    + figure.x() + "', '" + figure.y() + "' (" + nonFinite + " non-finite, " + nonPositive
+                    + " non-positive on a logarithmic axis)");
+        }
+        List<Series> series = new ArrayList<>();
+        for (Map.Entry<String, List<double[]>> e : points.entrySet()) {
+            double[] xs = new double[e.getValue().size()];
+            double[] ys = new double[xs.length];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = e.getValue().get(i)[0];
+                ys[i] = e.getValue().get(i)[1];
+            }
+            series.add(new Series(e.getKey(), xs, ys));
+        }
+        return new FigureData(List.copyOf(series), nonFinite, nonPositive);
     }
-    if (points.isEmpty()) {
-      throw new ReportException(csvFile + " (" + figureKey + ".csv): no plottable point in columns '"
-          + figure.x() + "', '" + figure.y() + "' (" + nonFinite + " non-finite, " + nonPositive
-          + " non-positive on a logarithmic axis)");
-    }
-    List<Series> series = new ArrayList<>();
-    for (Map.Entry<String, List<double[]>> e : points.entrySet()) {
-      double[] xs = new double[e.getValue().size()];
-      double[] ys = new double[xs.length];
-      for (int i = 0; i < xs.length; i++) {
-        xs[i] = e.getValue().get(i)[0];
-        ys[i] = e.getValue().get(i)[1];
-      }
-      series.add(new Series(e.getKey(), xs, ys));
-    }
-    return new FigureData(List.copyOf(series), nonFinite, nonPositive);
-  }
 
-  private static List<String> split(String line) {
-    List<String> cells = new ArrayList<>();
-    for (String cell : line.split(",", -1)) {
-      cells.add(cell.strip());
+    private static List<String> split(String line) {
+        List<String> cells = new ArrayList<>();
+        for (String cell : line.split(",", -1)) {
+            cells.add(cell.strip());
+        }
+        return cells;
     }
-    return cells;
-  }
 
-  private static int column(List<String> header, String name, Path csvFile, String key)
-      throws ReportException {
-    int i = header.indexOf(name);
-    if (i < 0) {
-      throw new ReportException(csvFile + ": no column '" + name + "' (" + key + "); the header has " + header);
+    private static int column(List<String> header, String name, Path csvFile, String key)
+            throws ReportException {
+        int i = header.indexOf(name);
+        if (i < 0) {
+            throw new ReportException(csvFile + ": no column '" + name + "' (" + key + "); the header has " + header);
+        }
+        return i;
     }
-    return i;
-  }
 
-  /** Parses a coordinate; empty, NaN and infinities (also Python's "nan", "inf") become NaN or ±∞. */
-  private static double number(String cell, Path csvFile, int lineNo, String column) throws ReportException {
-    if (cell.isEmpty()) {
-      return Double.NaN;
-    }
-    switch (cell.toLowerCase(Locale.ROOT)) {
-      case "nan", "-nan", "+nan":
-        return Double.NaN;
-      case "inf", "+inf", "infinity", "+infinity":
-        return Double.POSITIVE_INFINITY;
-      case "-inf", "-infinity":
-        return Double.NEGATIVE_INFINITY;
-      default:
-        try {
-          return Double.parseDouble(cell);
-        } catch (NumberFormatException e) {
-          throw new ReportException(csvFile + ":" + lineNo + ": column '" + column + "' holds '" + cell
-              + "', not a number");
+    /** Parses a coordinate; empty, NaN and infinities (also Python's "nan", "inf") become NaN or ±∞. */
+    private static double number(String cell, Path csvFile, int lineNo, String column) throws ReportException {
+        if (cell.isEmpty()) {
+            return Double.NaN;
+        }
+        switch (cell.toLowerCase(Locale.ROOT)) {
+            case "nan", "-nan", "+nan":
+                return Double.NaN;
+            case "inf", "+inf", "infinity", "+infinity":
+                return Double.POSITIVE_INFINITY;
+            case "-inf", "-infinity":
+                return Double.NEGATIVE_INFINITY;
+            default:
+                try {
+                    return Double.parseDouble(cell);
+                } catch (NumberFormatException e) {
+                    throw new ReportException(csvFile + ":" + lineNo + ": column '" + column + "' holds '" + cell
+                            + "', not a number");
+                }
         }
     }
-  }
 }

@@ -6,18 +6,18 @@ package io.eoscope.report;
  * message names the offending file and key.
  */
 public final class ReportException extends Exception {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  /** @param message what is wrong, naming the file and the key */
-  public ReportException(String message) {
-    super(message);
-  }
+    /** @param message what is wrong, naming the file and the key */
+    public ReportException(String message) {
+        super(message);
+    }
 
-  /**
-   * @param message what is wrong, naming the file and the key
-   * @param cause the underlying parse or I/O failure
-   */
-  public ReportException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    /**
+     * @param message what is wrong, naming the file and the key
+     * @param cause the underlying parse or I/O failure
+     */
+    public ReportException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -20,103 +20,103 @@ import java.util.Map;
  * @param versions name to version, shown as a table at the end
  */
 public record ReportSpec(
-    String title,
-    String subtitle,
-    List<Claim> claims,
-    List<Section> sections,
-    JsonElement configuration,
-    Map<String, String> versions) {
+        String title,
+        String subtitle,
+        List<Claim> claims,
+        List<Section> sections,
+        JsonElement configuration,
+        Map<String, String> versions) {
 
-  /** The verdicts a claim may carry, as written in {@code report.json}. */
-  public static final List<String> VERDICTS = List.of("agrees", "partly", "disagrees", "not measured");
+    /** The verdicts a claim may carry, as written in {@code report.json}. */
+    public static final List<String> VERDICTS = List.of("agrees", "partly", "disagrees", "not measured");
 
-  /**
-   * One row of the claims table. Required: {@code claim}, {@code paper}, {@code measured},
-   * {@code verdict}; optional: {@code criterion} (the table gains a column when any claim has one).
-   *
-   * @param claim the claim, as the paper states it
-   * @param paper what the paper reports
-   * @param measured what this run measured
-   * @param verdict one of {@link #VERDICTS}
-   * @param criterion how the verdict was decided
-   */
-  public record Claim(String claim, String paper, String measured, String verdict, String criterion) {}
+    /**
+     * One row of the claims table. Required: {@code claim}, {@code paper}, {@code measured},
+     * {@code verdict}; optional: {@code criterion} (the table gains a column when any claim has one).
+     *
+     * @param claim the claim, as the paper states it
+     * @param paper what the paper reports
+     * @param measured what this run measured
+     * @param verdict one of {@link #VERDICTS}
+     * @param criterion how the verdict was decided
+     */
+    public record Claim(String claim, String paper, String measured, String verdict, String criterion) {}
 
-  /**
-   * One section of the report. Required: {@code id}, {@code title}; optional: {@code text},
-   * {@code figures}, {@code tables}, {@code images}.
-   *
-   * @param id a short identifier, used as the HTML anchor
-   * @param title the heading
-   * @param text plain text; a blank line starts a new paragraph
-   * @param figures line and scatter plots drawn from CSV files
-   * @param tables literal tables
-   * @param images pictures inlined into the page
-   */
-  public record Section(
-      String id, String title, String text, List<Figure> figures, List<Table> tables, List<Image> images) {}
+    /**
+     * One section of the report. Required: {@code id}, {@code title}; optional: {@code text},
+     * {@code figures}, {@code tables}, {@code images}.
+     *
+     * @param id a short identifier, used as the HTML anchor
+     * @param title the heading
+     * @param text plain text; a blank line starts a new paragraph
+     * @param figures line and scatter plots drawn from CSV files
+     * @param tables literal tables
+     * @param images pictures inlined into the page
+     */
+    public record Section(
+            String id, String title, String text, List<Figure> figures, List<Table> tables, List<Image> images) {}
 
-  /**
-   * A plot of one long-format CSV file: one line per distinct value of the {@code series} column.
-   * Required: {@code id} (letters, digits, {@code . _ -}; names {@code figures/<id>.png}),
-   * {@code title}, {@code csv}, {@code x}, {@code y}. Optional: {@code series} (absent: one series
-   * named after {@code y}), {@code caption}, {@code xLabel}, {@code yLabel} (default: the column
-   * names), {@code logX}, {@code logY} (default false), {@code hlines}, {@code scatter} (series
-   * drawn as markers only).
-   *
-   * @param id the figure identifier
-   * @param title the title drawn on the plot
-   * @param caption text under the figure
-   * @param csv the CSV file, relative to the report directory
-   * @param x the x column
-   * @param y the y column
-   * @param series the column whose values name the series
-   * @param xLabel the x axis title
-   * @param yLabel the y axis title
-   * @param logX logarithmic x axis
-   * @param logY logarithmic y axis
-   * @param hlines dashed horizontal reference lines
-   * @param scatter the series drawn as markers without lines
-   */
-  public record Figure(
-      String id,
-      String title,
-      String caption,
-      String csv,
-      String x,
-      String y,
-      String series,
-      String xLabel,
-      String yLabel,
-      Boolean logX,
-      Boolean logY,
-      List<HLine> hlines,
-      List<String> scatter) {}
+    /**
+     * A plot of one long-format CSV file: one line per distinct value of the {@code series} column.
+     * Required: {@code id} (letters, digits, {@code . _ -}; names {@code figures/<id>.png}),
+     * {@code title}, {@code csv}, {@code x}, {@code y}. Optional: {@code series} (absent: one series
+     * named after {@code y}), {@code caption}, {@code xLabel}, {@code yLabel} (default: the column
+     * names), {@code logX}, {@code logY} (default false), {@code hlines}, {@code scatter} (series
+     * drawn as markers only).
+     *
+     * @param id the figure identifier
+     * @param title the title drawn on the plot
+     * @param caption text under the figure
+     * @param csv the CSV file, relative to the report directory
+     * @param x the x column
+     * @param y the y column
+     * @param series the column whose values name the series
+     * @param xLabel the x axis title
+     * @param yLabel the y axis title
+     * @param logX logarithmic x axis
+     * @param logY logarithmic y axis
+     * @param hlines dashed horizontal reference lines
+     * @param scatter the series drawn as markers without lines
+     */
+    public record Figure(
+            String id,
+            String title,
+            String caption,
+            String csv,
+            String x,
+            String y,
+            String series,
+            String xLabel,
+            String yLabel,
+            Boolean logX,
+            Boolean logY,
+            List<HLine> hlines,
+            List<String> scatter) {}
 
-  /**
-   * A dashed horizontal reference line; both keys are required.
-   *
-   * @param y its height, finite
-   * @param label its legend label
-   */
-  public record HLine(Double y, String label) {}
+    /**
+     * A dashed horizontal reference line; both keys are required.
+     *
+     * @param y its height, finite
+     * @param label its legend label
+     */
+    public record HLine(Double y, String label) {}
 
-  /**
-   * A literal table. Required: {@code columns}, {@code rows} (each as long as {@code columns});
-   * optional: {@code title}.
-   *
-   * @param title the caption
-   * @param columns the column headings
-   * @param rows the cells, as text
-   */
-  public record Table(String title, List<String> columns, List<List<String>> rows) {}
+    /**
+     * A literal table. Required: {@code columns}, {@code rows} (each as long as {@code columns});
+     * optional: {@code title}.
+     *
+     * @param title the caption
+     * @param columns the column headings
+     * @param rows the cells, as text
+     */
+    public record Table(String title, List<String> columns, List<List<String>> rows) {}
 
-  /**
-   * A picture (PNG, JPEG, GIF, SVG or WebP) inlined into the page. Required: {@code file}, relative
-   * to the report directory; optional: {@code caption}.
-   *
-   * @param file the image file
-   * @param caption text under the picture
-   */
-  public record Image(String file, String caption) {}
+    /**
+     * A picture (PNG, JPEG, GIF, SVG or WebP) inlined into the page. Required: {@code file}, relative
+     * to the report directory; optional: {@code caption}.
+     *
+     * @param file the image file
+     * @param caption text under the picture
+     */
+    public record Image(String file, String caption) {}
 }

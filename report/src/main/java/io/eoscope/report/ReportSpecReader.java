@@ -16,140 +16,140 @@ import java.util.regex.Pattern;
 
 /** Reads {@code report.json} and checks every required key, so rendering never meets a null. */
 final class ReportSpecReader {
-  static final String FILE_NAME = "report.json";
-  private static final Pattern FIGURE_ID = Pattern.compile("[A-Za-z0-9._-]+");
+    static final String FILE_NAME = "report.json";
+    private static final Pattern FIGURE_ID = Pattern.compile("[A-Za-z0-9._-]+");
 
-  private final Path file;
+    private final Path file;
 
-  private ReportSpecReader(Path file) {
-    this.file = file;
-  }
-
-  /** Reads and validates {@code dir/report.json}. */
-  static ReportSpec read(Path dir) throws IOException, ReportException {
-    return new ReportSpecReader(dir.resolve(FILE_NAME)).read();
-  }
-
-  private ReportSpec read() throws IOException, ReportException {
-    ReportSpec spec;
-    try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      spec = new Gson().fromJson(in, ReportSpec.class);
-    } catch (NoSuchFileException e) {
-      throw new ReportException(file + ": no such file");
-    } catch (JsonParseException e) {
-      throw new ReportException(file + ": not a valid report description: " + e.getMessage(), e);
+    private ReportSpecReader(Path file) {
+        this.file = file;
     }
-    if (spec == null) {
-      throw new ReportException(file + ": empty");
-    }
-    validate(spec);
-    return spec;
-  }
 
-  private void validate(ReportSpec spec) throws ReportException {
-    require(spec.title(), "title");
-    require(spec.claims(), "claims");
-    require(spec.sections(), "sections");
-    require(spec.configuration(), "configuration");
-    require(spec.versions(), "versions");
-    for (Map.Entry<String, String> e : spec.versions().entrySet()) {
-      require(e.getValue(), "versions." + e.getKey());
+    /** Reads and validates {@code dir/report.json}. */
+    static ReportSpec read(Path dir) throws IOException, ReportException {
+        return new ReportSpecReader(dir.resolve(FILE_NAME)).read();
     }
-    for (int i = 0; i < spec.claims().size(); i++) {
-      ReportSpec.Claim c = spec.claims().get(i);
-      String key = "claims[" + i + "]";
-      require(c, key);
-      require(c.claim(), key + ".claim");
-      require(c.paper(), key + ".paper");
-      require(c.measured(), key + ".measured");
-      require(c.verdict(), key + ".verdict");
-      if (!ReportSpec.VERDICTS.contains(c.verdict())) {
-        throw fail(key + ".verdict", "is \"" + c.verdict() + "\", expected one of " + ReportSpec.VERDICTS);
-      }
-    }
-    Set<String> sectionIds = new HashSet<>();
-    Set<String> figureIds = new HashSet<>();
-    for (int i = 0; i < spec.sections().size(); i++) {
-      ReportSpec.Section s = spec.sections().get(i);
-      String key = "sections[" + i + "]";
-      require(s, key);
-      require(s.id(), key + ".id");
-      require(s.title(), key + ".title");
-      if (!sectionIds.add(s.id())) {
-        throw fail(key + ".id", "\"" + s.id() + "\" is used by an earlier section");
-      }
-      validateFigures(s.figures(), key, figureIds);
-      validateTables(s.tables(), key);
-      List<ReportSpec.Image> images = orEmpty(s.images());
-      for (int j = 0; j < images.size(); j++) {
-        String ik = key + ".images[" + j + "]";
-        require(images.get(j), ik);
-        require(images.get(j).file(), ik + ".file");
-      }
-    }
-  }
 
-  private void validateFigures(List<ReportSpec.Figure> figures, String sectionKey, Set<String> ids)
-      throws ReportException {
-    List<ReportSpec.Figure> list = orEmpty(figures);
-    for (int j = 0; j < list.size(); j++) {
-      ReportSpec.Figure f = list.get(j);
-      String key = sectionKey + ".figures[" + j + "]";
-      require(f, key);
-      require(f.id(), key + ".id");
-      if (!FIGURE_ID.matcher(f.id()).matches()) {
-        throw fail(key + ".id", "\"" + f.id() + "\" may hold only letters, digits, '.', '_' and '-'");
-      }
-      if (!ids.add(f.id())) {
-        throw fail(key + ".id", "\"" + f.id() + "\" is used by an earlier figure");
-      }
-      require(f.title(), key + ".title");
-      require(f.csv(), key + ".csv");
-      require(f.x(), key + ".x");
-      require(f.y(), key + ".y");
-      List<ReportSpec.HLine> hlines = orEmpty(f.hlines());
-      for (int k = 0; k < hlines.size(); k++) {
-        String hk = key + ".hlines[" + k + "]";
-        require(hlines.get(k), hk);
-        require(hlines.get(k).y(), hk + ".y");
-        require(hlines.get(k).label(), hk + ".label");
-        if (!Double.isFinite(hlines.get(k).y())) {
-          throw fail(hk + ".y", "is not finite");
+    private ReportSpec read() throws IOException, ReportException {
+        ReportSpec spec;
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            spec = new Gson().fromJson(in, ReportSpec.class);
+        } catch (NoSuchFileException e) {
+            throw new ReportException(file + ": no such file");
+        } catch (JsonParseException e) {
+            throw new ReportException(file + ": not a valid report description: " + e.getMessage(), e);
         }
-      }
-    }
-  }
-
-  private void validateTables(List<ReportSpec.Table> tables, String sectionKey) throws ReportException {
-    List<ReportSpec.Table> list = orEmpty(tables);
-    for (int j = 0; j < list.size(); j++) {
-      ReportSpec.Table t = list.get(j);
-      String key = sectionKey + ".tables[" + j + "]";
-      require(t, key);
-      require(t.columns(), key + ".columns");
-      require(t.rows(), key + ".rows");
-      for (int r = 0; r < t.rows().size(); r++) {
-        List<String> row = t.rows().get(r);
-        require(row, key + ".rows[" + r + "]");
-        if (row.size() != t.columns().size()) {
-          throw fail(key + ".rows[" + r + "]",
-              "has " + row.size() + " cells but the table has " + t.columns().size() + " columns");
+        if (spec == null) {
+            throw new ReportException(file + ": empty");
         }
-      }
+        validate(spec);
+        return spec;
     }
-  }
 
-  static <T> List<T> orEmpty(List<T> list) {
-    return list == null ? List.of() : list;
-  }
-
-  private void require(Object value, String key) throws ReportException {
-    if (value == null) {
-      throw fail(key, "missing required key");
+    private void validate(ReportSpec spec) throws ReportException {
+        require(spec.title(), "title");
+        require(spec.claims(), "claims");
+        require(spec.sections(), "sections");
+        require(spec.configuration(), "configuration");
+        require(spec.versions(), "versions");
+        for (Map.Entry<String, String> e : spec.versions().entrySet()) {
+            require(e.getValue(), "versions." + e.getKey());
+        }
+        for (int i = 0; i < spec.claims().size(); i++) {
+            ReportSpec.Claim c = spec.claims().get(i);
+            String key = "claims[" + i + "]";
+            require(c, key);
+            require(c.claim(), key + ".claim");
+            require(c.paper(), key + ".paper");
+            require(c.measured(), key + ".measured");
+            require(c.verdict(), key + ".verdict");
+            if (!ReportSpec.VERDICTS.contains(c.verdict())) {
+                throw fail(key + ".verdict", "is \"" + c.verdict() + "\", expected one of " + ReportSpec.VERDICTS);
+            }
+        }
+        Set<String> sectionIds = new HashSet<>();
+        Set<String> figureIds = new HashSet<>();
+        for (int i = 0; i < spec.sections().size(); i++) {
+            ReportSpec.Section s = spec.sections().get(i);
+            String key = "sections[" + i + "]";
+            require(s, key);
+            require(s.id(), key + ".id");
+            require(s.title(), key + ".title");
+            if (!sectionIds.add(s.id())) {
+                throw fail(key + ".id", "\"" + s.id() + "\" is used by an earlier section");
+            }
+            validateFigures(s.figures(), key, figureIds);
+            validateTables(s.tables(), key);
+            List<ReportSpec.Image> images = orEmpty(s.images());
+            for (int j = 0; j < images.size(); j++) {
+                String ik = key + ".images[" + j + "]";
+                require(images.get(j), ik);
+                require(images.get(j).file(), ik + ".file");
+            }
+        }
     }
-  }
 
-  private ReportException fail(String key, String problem) {
-    return new ReportException(file + ": " + key + ": " + problem);
-  }
+    private void validateFigures(List<ReportSpec.Figure> figures, String sectionKey, Set<String> ids)
+            throws ReportException {
+        List<ReportSpec.Figure> list = orEmpty(figures);
+        for (int j = 0; j < list.size(); j++) {
+            ReportSpec.Figure f = list.get(j);
+            String key = sectionKey + ".figures[" + j + "]";
+            require(f, key);
+            require(f.id(), key + ".id");
+            if (!FIGURE_ID.matcher(f.id()).matches()) {
+                throw fail(key + ".id", "\"" + f.id() + "\" may hold only letters, digits, '.', '_' and '-'");
+            }
+            if (!ids.add(f.id())) {
+                throw fail(key + ".id", "\"" + f.id() + "\" is used by an earlier figure");
+            }
+            require(f.title(), key + ".title");
+            require(f.csv(), key + ".csv");
+            require(f.x(), key + ".x");
+            require(f.y(), key + ".y");
+            List<ReportSpec.HLine> hlines = orEmpty(f.hlines());
+            for (int k = 0; k < hlines.size(); k++) {
+                String hk = key + ".hlines[" + k + "]";
+                require(hlines.get(k), hk);
+                require(hlines.get(k).y(), hk + ".y");
+                require(hlines.get(k).label(), hk + ".label");
+                if (!Double.isFinite(hlines.get(k).y())) {
+                    throw fail(hk + ".y", "is not finite");
+                }
+            }
+        }
+    }
+
+    private void validateTables(List<ReportSpec.Table> tables, String sectionKey) throws ReportException {
+        List<ReportSpec.Table> list = orEmpty(tables);
+        for (int j = 0; j < list.size(); j++) {
+            ReportSpec.Table t = list.get(j);
+            String key = sectionKey + ".tables[" + j + "]";
+            require(t, key);
+            require(t.columns(), key + ".columns");
+            require(t.rows(), key + ".rows");
+            for (int r = 0; r < t.rows().size(); r++) {
+                List<String> row = t.rows().get(r);
+                require(row, key + ".rows[" + r + "]");
+                if (row.size() != t.columns().size()) {
+                    throw fail(key + ".rows[" + r + "]",
+                            "has " + row.size() + " cells but the table has " + t.columns().size() + " columns");
+                }
+            }
+        }
+    }
+
+    static <T> List<T> orEmpty(List<T> list) {
+        return list == null ? List.of() : list;
+    }
+
+    private void require(Object value, String key) throws ReportException {
+        if (value == null) {
+            throw fail(key, "missing required key");
+        }
+    }
+
+    private ReportException fail(String key, String problem) {
+        return new ReportException(file + ": " + key + ": " + problem);
+    }
 }
