@@ -57,6 +57,9 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
     private volatile boolean running = true;
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();
+    /** Extra looks for a snapshot's dataset before the snapshot is dead-lettered, {@link #DATASET_RETRY} apart. */
+    public static final int DATASET_ATTEMPTS = 5;
+    public static final Duration DATASET_RETRY = Duration.ofSeconds(1);
     private final AnalyzerMeters meters;
     private final KafkaClientMetrics consumerMetrics;
     private final KafkaClientMetrics producerMetrics;
@@ -134,7 +137,9 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
         for (Complete c : complete) {
             analyseAndPublish(c);
         }
-        commit(done);
+        if (running) { // stopped during an analysis: its snapshot may not be published, so do not move past it
+            commit(done);
+        }
     }
 
     private record Complete(MlpModel model, ConsumerRecord<String, byte[]> last) {}
@@ -144,6 +149,11 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
         long step = Long.parseLong(c.model.metadata().get("step"));
         try {
             Optional<LabeledData> data = datasets.get(c.model.metadata().get("dataset"));
+            for (int attempt = 1; data.isEmpty() && attempt <= DATASET_ATTEMPTS && running; attempt++) {
+                // a producer that does not wait for its dataset's acknowledgement may still be writing it
+                Thread.sleep(DATASET_RETRY.toMillis());
+                data = datasets.get(c.model.metadata().get("dataset"));
+            }
             if (data.isEmpty()) {
                 deadLetter(c.last, "snapshot " + run + "@" + step + ": its dataset " + c.model.metadata().get("dataset")
                         + " is not in the datasets topic");

@@ -138,8 +138,9 @@ class ReproduceQuickTest {
         assertTrue(first >= 0.8 * late.get(0).size(), "layer 1 leads in " + first + " of " + late.get(0).size() + " snapshots");
     }
 
+    /** SCIENCE.md claim 4: R² of the log-log fit in the paper's range (0.74 to 0.98), for both losses. */
     @Test
-    void thePowerLawIsFittedAndJudgedByItsStatedCriterion() {
+    void theAlignmentFollowsAPowerLawInNForBothLosses() {
         JsonArray fits = section("powerlaw").getAsJsonArray("tables").get(0).getAsJsonObject().getAsJsonArray("rows");
         double[] r2 = new double[fits.size()];
         for (int i = 0; i < r2.length; i++) {
@@ -150,6 +151,8 @@ class ReproduceQuickTest {
         String verdict = report.getAsJsonArray("claims").get(5).getAsJsonObject().get("verdict").getAsString();
         assertEquals(good == 2 ? "agrees" : good == 1 ? "partly" : "disagrees", verdict, Arrays.toString(r2));
         System.err.println("ReproduceQuickTest: power-law R² (cross-entropy, MSE) = " + Arrays.toString(r2));
+        // measured on 2 cores (2026-11-27): 0.923 and 0.925
+        assertEquals(2, good, "R² of the power law (cross-entropy, MSE) = " + Arrays.toString(r2));
     }
 
     private JsonObject section(String id) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.eoscope.analyzer.AnalyzerConfig;
+import io.eoscope.analyzer.AnalyzerLoop;
 import io.eoscope.analyzer.AnalyzerVerticle;
 import io.eoscope.curvature.alignment.LayerSpectraRoute;
 import io.eoscope.curvature.analysis.AnalysisOptions;
@@ -184,6 +185,35 @@ class StreamingPipelineTest {
         assertThat(reasons).anySatisfy(x -> assertThat(x).contains("out of sequence"));
         assertThat(reasons).anySatisfy(x -> assertThat(x).contains("layer1 outputs 4"));
         assertThat(analyzer.loop().deadLetters()).isEqualTo(3);
+        vertx.undeploy(analyzer.deploymentID()).await();
+    }
+
+    /**
+     * A snapshot that overtakes its dataset (another topic, so no ordering between them) is analysed once
+     * the dataset arrives, not dead-lettered: the analyzer looks for a missing dataset again for a few
+     * seconds. (The trainer itself waits for its dataset's acknowledgement before any snapshot.)
+     */
+    @Test
+    void aSnapshotThatOvertakesItsDatasetIsAnalysedWhenTheDatasetArrives() throws Exception {
+        KafkaSettings s = settings("late.");
+        AnalyzerVerticle analyzer = new AnalyzerVerticle(s, analyzerConfig("late"));
+        vertx.deployVerticle(analyzer).await();
+        io.eoscope.curvature.net.LabeledData data = io.eoscope.trainer.data.Xor2d.generate(3, 32);
+        Messages.EncodedDataset encoded = Messages.dataset(data, DType.F32);
+        MlpModel model = MlpModel.initialise(new int[] {2, 8, 2}, Activation.ELU, Loss.MSE, 4)
+                .withMetadata(Map.of("run", "late", "step", "0", "time", "0", "dataset", encoded.hash()));
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("test-late"))) {
+            for (ProducerRecord<String, byte[]> r : Messages.snapshot(s.topics(), "late", 0, ModelFile.encode(model, DType.F32))) {
+                producer.send(r).get();
+            }
+            Thread.sleep(AnalyzerLoop.DATASET_RETRY.toMillis() * 2);
+            for (ProducerRecord<String, byte[]> r : Messages.dataset(s.topics(), encoded)) {
+                producer.send(r).get();
+            }
+        }
+        Map<String, JsonObject> metrics = readUntil(s, s.topics().metrics(), 1);
+        assertThat(metrics.keySet()).containsExactly("late/0/test");
+        assertThat(analyzer.loop().deadLetters()).isZero();
         vertx.undeploy(analyzer.deploymentID()).await();
     }
 

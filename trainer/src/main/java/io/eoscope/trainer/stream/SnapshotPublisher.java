@@ -63,6 +63,10 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
         Messages.EncodedDataset encoded = Messages.dataset(data, config.dtype().equals("float64")
                 ? io.eoscope.curvature.io.DType.F64 : io.eoscope.curvature.io.DType.F32);
         Messages.dataset(settings.topics(), encoded).forEach(this::send);
+        // Every snapshot names this dataset, and an analyzer that cannot find it dead-letters the snapshot.
+        // The snapshot topic is another partition, so a small snapshot can overtake a large dataset still in
+        // the producer's buffer: wait until the dataset is acknowledged (acks=all) before the first snapshot.
+        producer.flush();
         next.started(config, data, datasetHash);
     }
 

@@ -1,0 +1,35 @@
+package io.eoscope.trainer.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.eoscope.curvature.net.LabeledData;
+import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.streaming.Topics;
+import io.eoscope.trainer.data.Xor2d;
+import io.eoscope.trainer.run.RunConfig;
+import io.eoscope.trainer.run.TrainingListener;
+import java.util.Map;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/** Unit test with Kafka's MockProducer: what the publisher sends, and when it waits. */
+class SnapshotPublisherTest {
+
+    @Test
+    void theDatasetIsAcknowledgedBeforeTrainingGoesOn() {
+        // autoComplete false: a send stays pending until completed (or flushed)
+        MockProducer<String, byte[]> producer = new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
+        KafkaSettings settings = new KafkaSettings("unused:9092", new Topics("t."), Map.of());
+        RunConfig config = new RunConfig("r", "xor", null, 64, 2, 1, "2-8-2", "elu", "mse", 2, null, "gd",
+                0.01, 0.01, 0, 0.1, 1e-4, 1, 10, 0, 0, 5, 0, "float32", "cpu", 1000, false);
+        LabeledData data = Xor2d.generate(1, 64);
+        SnapshotPublisher publisher = new SnapshotPublisher(settings, producer, TrainingListener.NONE);
+        publisher.started(config, data, "hash");
+        assertThat(producer.history()).extracting(ProducerRecord::topic).contains("t.runs", "t.datasets");
+        // nothing is left pending: a snapshot sent next cannot overtake the dataset
+        assertThat(producer.completeNext()).isFalse();
+    }
+}
