@@ -110,6 +110,10 @@ final class Pipeline implements AutoCloseable {
                     if (collector.poll(Duration.ofMillis(300))) {
                         lastChange = System.nanoTime();
                     }
+                    if (!collector.deadLetters().isEmpty()) {
+                        throw new IllegalStateException("run " + spec.id() + ": the analyzers dead-lettered a snapshot ("
+                                + collector.deadLetters().get(0) + "), so its metrics will never arrive");
+                    }
                     Future<TrainingRun.Outcome> finished = trainer.finished();
                     if (finished.failed()) {
                         Throwable cause = finished.cause();

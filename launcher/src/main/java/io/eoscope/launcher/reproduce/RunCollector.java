@@ -34,6 +34,7 @@ final class RunCollector implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final TreeMap<Long, double[]> telemetry = new TreeMap<>();
     private final TreeMap<Long, double[]> metrics = new TreeMap<>();
+    private final List<String> deadLetters = new ArrayList<>();
 
     RunCollector(KafkaSettings settings, String run, String analysisId, int layers) {
         this.settings = settings;
@@ -55,10 +56,10 @@ final class RunCollector implements AutoCloseable {
         return c.toArray(String[]::new);
     }
 
-    /** Positions at the current ends of the telemetry and metrics topics: call before the run starts. */
+    /** Positions at the current ends of the telemetry, metrics and dead-letter topics: call before the run starts. */
     void begin() {
         List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(settings.topics().telemetry(), settings.topics().metrics())) {
+        for (String topic : List.of(settings.topics().telemetry(), settings.topics().metrics(), settings.topics().deadletter())) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(60));
             if (infos == null || infos.isEmpty()) {
                 throw new IllegalStateException("the topic " + topic + " does not exist");
@@ -72,6 +73,11 @@ final class RunCollector implements AutoCloseable {
         partitions.forEach(consumer::position); // resolve the lazy seek now, before the run's first record
     }
 
+    /** The reasons the analyzers gave for dead-lettering this run's snapshots (empty when none was). */
+    List<String> deadLetters() {
+        return List.copyOf(deadLetters);
+    }
+
     /** Polls once; true when something of this run arrived. */
     boolean poll(Duration wait) {
         boolean any = false;
@@ -81,6 +87,15 @@ final class RunCollector implements AutoCloseable {
                 o = Messages.json(r);
             } catch (MalformedRecordException e) {
                 continue; // not ours to judge: the analyzers dead-letter bad records
+            }
+            if (r.topic().equals(settings.topics().deadletter())) {
+                // an analyzer refused one of this run's snapshots (keyed by the run): its metrics will never come
+                if (o.has("key") && run.equals(o.get("key").getAsString()) && o.has("topic")
+                        && settings.topics().snapshots().equals(o.get("topic").getAsString())) {
+                    deadLetters.add(o.has("reason") ? o.get("reason").getAsString() : "no reason given");
+                    any = true;
+                }
+                continue;
             }
             if (!o.has("run") || !run.equals(o.get("run").getAsString())) {
                 continue;
