@@ -42,7 +42,7 @@ import picocli.CommandLine.Option;
             ""})
 public final class ReproduceCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", defaultValue = "quick", description = "mini (a CI miniature), quick (15 minutes on 2 cores),"
+    @Option(names = "--preset", defaultValue = "quick", description = "mini (a CI miniature), quick (about 4 minutes on 2 cores),"
             + " paper (6 Linear layers of width 512, ELU, η_max 0.01; for a GPU or a long run) (default: ${DEFAULT-VALUE})")
     String preset;
 
