@@ -52,6 +52,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
     private final AtomicLong analysed = new AtomicLong();
     private final AtomicLong deadLetters = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
+    private final AtomicLong datasetWaits = new AtomicLong();
     private final AtomicLong lag = new AtomicLong();
     private volatile double lastAnalysisSeconds;
     private volatile boolean running = true;
@@ -151,6 +152,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
             Optional<LabeledData> data = datasets.get(c.model.metadata().get("dataset"));
             for (int attempt = 1; data.isEmpty() && attempt <= DATASET_ATTEMPTS && running; attempt++) {
                 // a producer that does not wait for its dataset's acknowledgement may still be writing it
+                datasetWaits.incrementAndGet();
                 Thread.sleep(DATASET_RETRY.toMillis());
                 data = datasets.get(c.model.metadata().get("dataset"));
             }
@@ -226,6 +228,11 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
     /** Snapshots analysed and published. */
     public long analysed() {
         return analysed.get();
+    }
+
+    /** Times a snapshot's dataset was not in the datasets topic yet and the analyzer waited to look again. */
+    public long datasetWaits() {
+        return datasetWaits.get();
     }
 
     /** Records sent to the dead-letter topic. */

@@ -206,7 +206,8 @@ class StreamingPipelineTest {
             for (ProducerRecord<String, byte[]> r : Messages.snapshot(s.topics(), "late", 0, ModelFile.encode(model, DType.F32))) {
                 producer.send(r).get();
             }
-            Thread.sleep(AnalyzerLoop.DATASET_RETRY.toMillis() * 2);
+            // the analyzer has the snapshot and found no dataset: now it arrives
+            Poll.until(Duration.ofSeconds(30), "the analyzer waiting for the dataset", () -> analyzer.loop().datasetWaits() >= 1);
             for (ProducerRecord<String, byte[]> r : Messages.dataset(s.topics(), encoded)) {
                 producer.send(r).get();
             }
@@ -214,6 +215,7 @@ class StreamingPipelineTest {
         Map<String, JsonObject> metrics = readUntil(s, s.topics().metrics(), 1);
         assertThat(metrics.keySet()).containsExactly("late/0/test");
         assertThat(analyzer.loop().deadLetters()).isZero();
+        assertThat(analyzer.loop().datasetWaits()).isBetween(1L, (long) AnalyzerLoop.DATASET_ATTEMPTS);
         vertx.undeploy(analyzer.deploymentID()).await();
     }
 
