@@ -4,7 +4,6 @@ import com.google.gson.JsonObject;
 import io.eoscope.analyzer.AnalyzerConfig;
 import io.eoscope.analyzer.AnalyzerVerticle;
 import io.eoscope.curvature.io.AtomicFiles;
-import io.eoscope.curvature.io.InputException;
 import io.eoscope.launcher.embedded.EmbeddedKafka;
 import io.eoscope.streaming.KafkaSettings;
 import io.eoscope.trainer.run.TrainingListener;
@@ -188,9 +187,5 @@ final class Pipeline implements AutoCloseable {
                 kafka.close();
             }
         }
-    }
-
-    static InputException bad(String m) {
-        return new InputException(m);
     }
 }
