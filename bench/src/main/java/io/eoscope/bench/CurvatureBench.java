@@ -21,6 +21,7 @@ import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.curvature.net.Network;
+import io.eoscope.launcher.reproduce.Versions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,6 +64,16 @@ public final class CurvatureBench {
             int n = s.length;
             double median = n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
             return new Stats(median, s[0], s[n - 1], ms.clone());
+        }
+
+        /** median, min, max and the samples, for the JSON output. */
+        Map<String, Object> toJson() {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("median", median);
+            row.put("min", min);
+            row.put("max", max);
+            row.put("samples", samples);
+            return row;
         }
     }
 
@@ -217,14 +228,14 @@ public final class CurvatureBench {
                 for (Map.Entry<String, Stats> e : times.entrySet()) {
                     Stats st = e.getValue();
                     double gflops = nominal.get(e.getKey()) / (st.median() * 1e6);
-                    Map<String, Object> row = statsJson(st);
+                    Map<String, Object> row = st.toJson();
                     row.put("nominal_gflop", nominal.get(e.getKey()) / 1e9);
                     row.put("gflops", gflops);
                     row.put("fraction_of_matmul", gflops / matmulGflops);
                     row.put("ratio_to_gradient", st.median() / grad);
                     timing.put(e.getKey(), row);
                 }
-                Map<String, Object> mmRow = statsJson(matmul);
+                Map<String, Object> mmRow = matmul.toJson();
                 mmRow.put("size", s);
                 mmRow.put("nominal_gflop", matmulFlops / 1e9);
                 mmRow.put("gflops", matmulGflops);
@@ -370,15 +381,6 @@ public final class CurvatureBench {
         return out;
     }
 
-    private static Map<String, Object> statsJson(Stats st) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("median", st.median());
-        row.put("min", st.min());
-        row.put("max", st.max());
-        row.put("samples", st.samples());
-        return row;
-    }
-
     private static LabeledData gaussianData(int n, int d, int classes, long seed) {
         Random random = new Random(seed);
         double[] x = new double[n * d];
@@ -420,7 +422,7 @@ public final class CurvatureBench {
 
     private static Map<String, Object> machine(Engine engine, Config cfg) {
         Map<String, Object> mc = new LinkedHashMap<>();
-        mc.put("cpu", cpuModel());
+        mc.put("cpu", Versions.cpuModel());
         mc.put("available_processors", Runtime.getRuntime().availableProcessors());
         mc.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));
@@ -443,19 +445,6 @@ public final class CurvatureBench {
         } catch (IOException | RuntimeException e) {
             return "n/a";
         }
-    }
-
-    static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Paths.get("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux, or not readable
-        }
-        return System.getProperty("os.arch");
     }
 
     private static void printReport(Config cfg, MlpModel model, long p, double forwardFlops, Map<String, Stats> times,

@@ -16,6 +16,7 @@ import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.curvature.net.Network;
+import io.eoscope.launcher.reproduce.Versions;
 import io.eoscope.trainer.data.SyntheticImages;
 import io.eoscope.trainer.data.Xor2d;
 import io.eoscope.trainer.solve.DivergedException;
@@ -352,8 +353,8 @@ public final class TrainerBench {
         Map<String, Object> ref = new LinkedHashMap<>();
         ref.put("what", "CurvatureProducts.gradient() and apply(HESSIAN, v) at θ₀, one random unit v, each in its own"
                 + " NDScope; 2 warm-up rounds, then the timed ones, interleaved");
-        ref.put("gradient", statsJson(reference.get("gradient")));
-        ref.put("hvp", statsJson(reference.get("hvp")));
+        ref.put("gradient", reference.get("gradient").toJson());
+        ref.put("hvp", reference.get("hvp").toJson());
         out.put("reference_ms", ref);
         double hvpMs = reference.get("hvp").median();
         Map<String, Object> variants = new LinkedHashMap<>();
@@ -439,15 +440,6 @@ public final class TrainerBench {
         return out;
     }
 
-    private static Map<String, Object> statsJson(CurvatureBench.Stats st) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("median", st.median());
-        row.put("min", st.min());
-        row.put("max", st.max());
-        row.put("samples", st.samples());
-        return row;
-    }
-
     private static void putRatio(Map<String, Object> ratios, String key, Map<String, Double> values, String num,
             String den) {
         if (values.containsKey(num) && values.containsKey(den)) {
@@ -457,7 +449,7 @@ public final class TrainerBench {
 
     private static Map<String, Object> machine(Engine engine, Config cfg) {
         Map<String, Object> mc = new LinkedHashMap<>();
-        mc.put("cpu", CurvatureBench.cpuModel());
+        mc.put("cpu", Versions.cpuModel());
         mc.put("available_processors", Runtime.getRuntime().availableProcessors());
         mc.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));

@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The software versions and the machine a report was made with. */
-final class Versions {
+public final class Versions {
     private Versions() {}
 
     static JsonObject collect() {
@@ -22,7 +22,7 @@ final class Versions {
         v.addProperty("vertx", safe(() -> resource("/META-INF/vertx/vertx-version.txt", false)));
         v.addProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));
-        v.addProperty("cpu", cpu() + ", " + Runtime.getRuntime().availableProcessors() + " cores available");
+        v.addProperty("cpu", cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores available");
         return v;
     }
 
@@ -42,7 +42,8 @@ final class Versions {
         }
     }
 
-    private static String cpu() {
+    /** The CPU model from /proc/cpuinfo, or the architecture where there is none. */
+    public static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (line.startsWith("model name")) {
