@@ -1,6 +1,7 @@
 package io.eoscope.analyzer;
 
 import com.google.gson.JsonObject;
+import io.eoscope.curvature.eigen.EigenSolveException;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.streaming.ChunkAssembler;
@@ -178,6 +179,8 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
             running = false;
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot publish metrics: " + e.getCause().getMessage(), e.getCause());
+        } catch (EigenSolveException e) { // a number that could not be computed is an error, never a value
+            deadLetter(c.last, "snapshot " + run + "@" + step + ": eigen-solve failed: " + e.getMessage());
         } catch (RuntimeException e) {
             deadLetter(c.last, "snapshot " + run + "@" + step + ": analysis failed: " + e);
         }

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import io.eoscope.curvature.analysis.AnalysisProgress;
 import io.eoscope.curvature.analysis.AnalysisReport;
 import io.eoscope.curvature.analysis.CurvatureAnalysis;
+import io.eoscope.curvature.eigen.EigenSolveException;
 import io.eoscope.curvature.net.DeviceData;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.MlpModel;
@@ -70,6 +71,9 @@ public final class SnapshotAnalysis implements AutoCloseable {
         AnalysisReport report;
         try (Network network = Network.upload(snapshot, manager, type)) {
             report = state.analysis.analyze(network, state.data, AnalysisProgress.NONE);
+        }
+        if (report.failure() != null) { // dead-lettered with the reason by the loop, never published as numbers
+            throw new EigenSolveException(report.failure());
         }
         JsonObject o = report.toJson();
         o.addProperty("run", run);

@@ -7,6 +7,7 @@ import io.eoscope.curvature.alignment.LayerSpectraRoute;
 import io.eoscope.curvature.analysis.AnalysisOptions;
 import io.eoscope.curvature.analysis.AnalysisReport;
 import io.eoscope.curvature.analysis.CurvatureAnalysis;
+import io.eoscope.curvature.eigen.EigenSolveException;
 import io.eoscope.curvature.hessian.Curvature;
 import io.eoscope.curvature.io.DatasetFile;
 import io.eoscope.curvature.io.InputException;
@@ -100,6 +101,9 @@ final class AnalyzeCommand implements Callable<Integer> {
             progress.close();
             System.out.println(report.toJsonText());
             System.out.flush();
+            if (report.failure() != null) { // the JSON says which spectrum and why; exit 1 with one line
+                throw new EigenSolveException(report.failure());
+            }
         }
         return 0;
     }

@@ -51,7 +51,8 @@ public final class Eos implements Runnable {
                 err.flush();
                 return BAD_INPUT;
             }
-            if (ex instanceof io.eoscope.trainer.solve.TrainingStopped) {
+            if (ex instanceof io.eoscope.trainer.solve.TrainingStopped
+                    || ex instanceof io.eoscope.curvature.eigen.EigenSolveException) {
                 err.println(line.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
                 err.flush();
                 return INTERNAL;

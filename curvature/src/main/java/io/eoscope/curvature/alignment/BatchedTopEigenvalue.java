@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.eoscope.curvature.net.HostArrays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -39,7 +40,7 @@ final class BatchedTopEigenvalue {
             for (int i = 0; i < start.length; i++) {
                 start[i] = random.nextGaussian();
             }
-            NDArray q = manager.create(start, new Shape(batch, dimension)).toType(type, false);
+            NDArray q = HostArrays.upload(manager, start, new Shape(batch, dimension), type);
             q = q.div(q.norm(new int[] {1}, true));
             List<NDArray> basis = new ArrayList<>();
             List<double[]> alphas = new ArrayList<>();
@@ -55,7 +56,7 @@ final class BatchedTopEigenvalue {
                     }
                 }
                 NDArray norms = w.norm(new int[] {1}, true);
-                double[] beta = norms.toType(DataType.FLOAT64, false).toDoubleArray();
+                double[] beta = HostArrays.download(norms);
                 // rows that found an invariant subspace continue as zero vectors: they add only zero
                 // Ritz values, harmless for λ_max of a positive semi-definite operator
                 NDArray safe = norms.add(norms.eq(0).toType(type, false));
@@ -86,7 +87,7 @@ final class BatchedTopEigenvalue {
     }
 
     private static double[] rowDots(NDArray a, NDArray b) {
-        return a.mul(b).sum(new int[] {1}).toType(DataType.FLOAT64, false).toDoubleArray();
+        return HostArrays.download(a.mul(b).sum(new int[] {1}));
     }
 
     /** λ_max of each sample's tridiagonal (alphas[j][i], betas[j][i] for sample i). */

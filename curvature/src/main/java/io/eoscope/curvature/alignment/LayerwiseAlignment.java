@@ -196,14 +196,16 @@ public final class LayerwiseAlignment {
                 }
             };
             EigenSolver solver = new LanczosSolver();
-            return solver.solve(op, new EigenOptions(1, Math.min(tolerance, 1e-8), 100_000, seed), null, manager).top();
+            return solver.solve(op, new EigenOptions(1, Math.min(tolerance, 1e-8), 100_000, seed), null, manager)
+                    .orThrow("λ_max(G^" + (layerIndex + 1) + ") from the dual Gram matrix").top();
         }
     }
 
     private static double operatorTop(CurvatureProducts products, int layer, double tolerance, long seed,
             NDManager manager) {
         CurvatureOperator op = CurvatureOperator.layerBlock(products, Curvature.GAUSS_NEWTON, layer);
-        return new LanczosSolver().solve(op, new EigenOptions(1, tolerance, 100_000, seed), null, manager).top();
+        return new LanczosSolver().solve(op, new EigenOptions(1, tolerance, 100_000, seed), null, manager)
+                .orThrow("λ_max(G^" + layer + ") of the layer block").top();
     }
 
     /** A seeded sample of m distinct indices out of n, in increasing order. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import io.eoscope.curvature.net.Activation;
+import io.eoscope.curvature.net.HostArrays;
 import io.eoscope.curvature.net.Network;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +67,7 @@ final class PerSampleFactors {
                 }
                 NDArray chi = inputs.get(l - 1);
                 NDArray chiSq = chi.mul(chi).sum(new int[] {1}).add(1); // [B]
-                out.chiSq[l - 1] = chiSq.toType(DataType.FLOAT64, false).toDoubleArray();
+                out.chiSq[l - 1] = HostArrays.download(chiSq);
                 NDArray gram = delta.batchMatMul(delta.transpose(0, 2, 1)); // [B, C, C]
                 out.deltaMaxSq[l - 1] = top(gram, type, batch, classes, tolerance, seed + l);
                 NDArray weighted = gram.mul(chiSq.reshape(batch, 1, 1));

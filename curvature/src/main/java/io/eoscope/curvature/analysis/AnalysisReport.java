@@ -37,9 +37,13 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
                 JsonObject j = new JsonObject();
                 j.add("eigenvalues", array(s.eigenvalues()));
                 j.add("residuals", array(s.residuals()));
+                j.add("verified_residuals", array(s.verifiedResiduals()));
                 j.addProperty("products", s.products());
                 j.addProperty("converged", s.converged());
                 j.addProperty("warm_started", s.warmStarted());
+                if (s.failure() != null) {
+                    j.addProperty("failure", s.failure());
+                }
                 o.add(c.id(), j);
             }
         }
@@ -72,6 +76,20 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
             o.add(e.getKey(), v instanceof Number ? number(((Number) v).doubleValue()) : new JsonPrimitive(String.valueOf(v)));
         }
         return o;
+    }
+
+    /**
+     * Why this report holds no trustworthy numbers for some spectrum ("hessian: …", the first failed
+     * spectrum), or null when every spectrum was computed.
+     */
+    public String failure() {
+        for (Curvature c : Curvature.values()) {
+            Spectrum s = spectra.get(c);
+            if (s != null && s.failure() != null) {
+                return c.id() + " spectrum: " + s.failure();
+            }
+        }
+        return null;
     }
 
     /** Pretty JSON text. */

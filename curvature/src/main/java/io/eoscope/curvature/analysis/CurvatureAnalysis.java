@@ -13,6 +13,7 @@ import io.eoscope.curvature.hessian.Curvature;
 import io.eoscope.curvature.hessian.CurvatureOperator;
 import io.eoscope.curvature.hessian.CurvatureProducts;
 import io.eoscope.curvature.net.DeviceData;
+import io.eoscope.curvature.net.HostArrays;
 import io.eoscope.curvature.net.Network;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -74,13 +75,19 @@ public final class CurvatureAnalysis implements AutoCloseable {
                     warm = null; // the periodic cold check, see COLD_EVERY
                 }
                 EigenResult r = solver.solve(op, options.eigenOptions(), warm, manager);
+                spectra.put(kind, Spectrum.of(r, warm != null));
+                if (r.failed()) { // keep the last good warm start; the next solve of this spectrum starts cold
+                    r.vectors().close();
+                    solves.put(kind, 0);
+                    continue;
+                }
                 if (warmStarts.containsKey(kind)) {
                     warmStarts.get(kind).close();
                 }
                 warmStarts.put(kind, r.vectors());
-                spectra.put(kind, Spectrum.of(r, warm != null));
             }
-            if (options.layerwise()) {
+            boolean failed = spectra.values().stream().anyMatch(s -> s.failure() != null);
+            if (options.layerwise() && !failed) { // a failed spectrum makes the report an error: stop here
                 LayerwiseAlignment.Options alignmentOptions = options.alignmentOptions();
                 int total = LayerwiseAlignment.progressSteps(data, network.model().classes(), network.model().layers(),
                         alignmentOptions);
@@ -100,7 +107,7 @@ public final class CurvatureAnalysis implements AutoCloseable {
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 NDArray perSample = network.model().loss().perSample(network.logits(data.inputs(c)), data.targets(c));
-                sum += perSample.sum().toType(DataType.FLOAT64, false).getDouble();
+                sum += HostArrays.scalar(perSample.sum());
             }
         }
         return sum / data.size();

@@ -29,7 +29,12 @@ public final class BlockPowerSolver implements EigenSolver {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     NDArray w = operator.apply(v);
+                    String problem = EigenCheck.productProblem(w, products + 1, products > 0);
                     products += k;
+                    if (problem != null) {
+                        return EigenCheck.failed(problem, Vectors.nans(k), Vectors.nans(k), Vectors.nans(k), products,
+                                Vectors.keep(v, manager));
+                    }
                     DenseSymmetricEigen ritz = DenseSymmetricEigen.of(Vectors.toMatrix(v.matMul(w.transpose())));
                     NDArray y = Vectors.fromMatrix(work, ritz.vectors(), v.getDataType()); // rows = Ritz coefficients
                     NDArray u = y.matMul(v);
@@ -42,9 +47,10 @@ public final class BlockPowerSolver implements EigenSolver {
                         residuals[i] = Vectors.relativeResidual(residualNorms[i], values[i], scale);
                     }
                     boolean done = Vectors.converged(values, previous, residuals, options.tolerance());
-                    if (done || products + k > options.maxProducts() || scale == 0) {
+                    if (done || products + k > options.maxProducts()) {
                         NDArray vectors = Vectors.keep(u, manager);
-                        return new EigenResult(values, residuals, products, done || scale == 0, vectors);
+                        return EigenCheck.verified(operator, values, residuals, products, done, vectors,
+                                options.tolerance());
                     }
                     previous = values;
                     NDArray next = Vectors.orthonormalRows(au, List.of(), work, random);

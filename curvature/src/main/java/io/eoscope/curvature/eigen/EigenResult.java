@@ -3,17 +3,42 @@ package io.eoscope.curvature.eigen;
 import ai.djl.ndarray.NDArray;
 
 /**
- * The top-k eigenpairs of a symmetric operator by magnitude, largest first, signs as computed.
+ * The top-k eigenpairs of a symmetric operator by magnitude, largest first, signs as computed, or the
+ * reason why they could not be computed.
  *
  * @param eigenvalues λ₁ … λ_k, ranked by |λ|
- * @param residuals ‖Av − λv‖/|λ| of each pair
- * @param products single-vector operator products used
- * @param converged whether the tolerance was met within the product budget
+ * @param residuals ‖Av − λv‖/|λ| of each pair as the solver saw it at its last iteration
+ * @param verifiedResiduals ‖Av − λv‖/|λ| of each pair from one fresh operator product on the returned
+ *     vectors after the solve (NaN when the solve failed before it could be checked)
+ * @param products single-vector operator products the solver used (the k verification products are
+ *     not counted here)
+ * @param converged whether the tolerance was met within the product budget and the check passed;
+ *     always false when {@code failure} is set
+ * @param failure null, or why no eigenvalue can be reported: the operator gave a non-finite or zero
+ *     product, or a returned pair failed the fresh-product check (see {@link EigenCheck})
  * @param vectors the eigenvectors as rows [k, n], owned by the manager the solver was given (usable
  *     as a warm start for the next solve)
  */
-public record EigenResult(double[] eigenvalues, double[] residuals, long products, boolean converged,
-        NDArray vectors) {
+public record EigenResult(double[] eigenvalues, double[] residuals, double[] verifiedResiduals, long products,
+        boolean converged, String failure, NDArray vectors) {
+
+    /** Whether the solve failed: its eigenvalues must not be reported as numbers. */
+    public boolean failed() {
+        return failure != null;
+    }
+
+    /**
+     * This result when it did not fail.
+     *
+     * @param what names the operator in the message, for example "the Hessian"
+     * @throws EigenSolveException with {@code what} and the reason when it failed
+     */
+    public EigenResult orThrow(String what) {
+        if (failure != null) {
+            throw new EigenSolveException(what + ": " + failure);
+        }
+        return this;
+    }
 
     /** λ₁, the eigenvalue of largest magnitude. */
     public double top() {

@@ -65,8 +65,14 @@ public final class LanczosSolver implements EigenSolver {
                     try (NDScope scope = new NDScope()) {
                         scope.suppressNotUsedWarning();
                         NDArray q = basis.get(basis.size() - 1);
-                        NDArray w = operator.apply(q.expandDims(0)).get(0);
+                        NDArray product = operator.apply(q.expandDims(0));
+                        String problem = EigenCheck.productProblem(product, products + 1, products > 0);
                         products++;
+                        if (problem != null) {
+                            return EigenCheck.failed(problem, Vectors.nans(k), Vectors.nans(k), Vectors.nans(k),
+                                    products, Vectors.keep(q.expandDims(0).duplicate(), manager));
+                        }
+                        NDArray w = product.get(0);
                         double alpha = Vectors.scalar(q.dot(w));
                         alphas.add(alpha);
                         for (int pass = 0; pass < 2; pass++) { // full reorthogonalisation, twice
@@ -91,11 +97,12 @@ public final class LanczosSolver implements EigenSolver {
                     boolean exhausted = basis.size() >= n; // T is then the whole operator: exact
                     boolean explored = m >= k + MIN_EXTRA_STEPS; // see MIN_EXTRA_STEPS
                     boolean done = kk == k && (explored && Vectors.converged(values, previous, residuals, options.tolerance())
-                            || exhausted || scale == 0 && invariant);
+                            || exhausted);
                     if (done || products >= options.maxProducts()) {
                         next.close();
                         NDArray vectors = ritzVectors(ritz, basis, kk, manager);
-                        return new EigenResult(values, residuals, products, done, vectors);
+                        return EigenCheck.verified(operator, values, residuals, products, done, vectors,
+                                options.tolerance());
                     }
                     previous = kk == k ? values : null;
                     if (invariant) { // an invariant subspace: continue with a fresh direction

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.eoscope.curvature.net.HostArrays;
 import java.util.List;
 import java.util.Random;
 
@@ -14,13 +15,13 @@ final class Vectors {
 
     /** A value of a one-element array as a double, whatever its precision. */
     static double scalar(NDArray a) {
-        return a.toType(DataType.FLOAT64, false).getDouble();
+        return HostArrays.scalar(a);
     }
 
     /** A [rows, n] block of the given precision as a Java matrix. */
     static double[][] toMatrix(NDArray a) {
         long[] s = a.getShape().getShape();
-        double[] flat = a.toType(DataType.FLOAT64, false).toDoubleArray();
+        double[] flat = HostArrays.download(a);
         double[][] out = new double[(int) s[0]][(int) s[1]];
         for (int i = 0; i < out.length; i++) {
             System.arraycopy(flat, i * out[i].length, out[i], 0, out[i].length);
@@ -34,7 +35,7 @@ final class Vectors {
         for (int i = 0; i < m.length; i++) {
             System.arraycopy(m[i], 0, flat, i * m[0].length, m[0].length);
         }
-        return manager.create(flat, new Shape(m.length, m[0].length)).toType(type, false);
+        return HostArrays.upload(manager, flat, new Shape(m.length, m[0].length), type);
     }
 
     /** Gaussian rows [k, n] from {@code random}. */
@@ -43,7 +44,7 @@ final class Vectors {
         for (int i = 0; i < v.length; i++) {
             v[i] = random.nextGaussian();
         }
-        return manager.create(v, new Shape(k, n)).toType(type, false);
+        return HostArrays.upload(manager, v, new Shape(k, n), type);
     }
 
     /**
@@ -97,7 +98,8 @@ final class Vectors {
     /**
      * The convergence rule of {@link EigenOptions}: every Ritz value moved by at most tol·|λ| since
      * the previous iteration and its relative residual is at most √tol. Magnitudes below 1e-12 of the
-     * largest count as zero (an operator that vanishes, such as H of a ReLU network, converges).
+     * largest count as zero. Never true for a non-finite value or residual, nor when every Ritz value is
+     * zero (an operator that looks zero has no top eigenvalue to report: see {@link EigenCheck}).
      */
     static boolean converged(double[] values, double[] previous, double[] residuals, double tolerance) {
         if (previous == null) {
@@ -107,21 +109,31 @@ final class Vectors {
         for (double v : values) {
             scale = Math.max(scale, Math.abs(v));
         }
+        if (!(scale > 0) || !Double.isFinite(scale)) {
+            return false;
+        }
         for (int i = 0; i < values.length; i++) {
             double size = Math.max(Math.abs(values[i]), 1e-12 * scale);
-            if (size == 0) {
-                continue;
-            }
-            if (Math.abs(values[i] - previous[i]) > tolerance * size || residuals[i] > Math.sqrt(tolerance)) {
+            if (!(Math.abs(values[i] - previous[i]) <= tolerance * size) || !(residuals[i] <= Math.sqrt(tolerance))) {
                 return false;
             }
         }
         return true;
     }
 
-    /** ‖a − λb‖ / |λ| with the zero convention of {@link #converged}. */
+    /** k NaNs: the numbers of a failed solve, which must not be read as values. */
+    static double[] nans(int k) {
+        double[] a = new double[k];
+        java.util.Arrays.fill(a, Double.NaN);
+        return a;
+    }
+
+    /**
+     * ‖a − λb‖ / |λ|, with magnitudes below 1e-12 of the largest counted as that; NaN (undefined, never
+     * 0) when every value is zero.
+     */
     static double relativeResidual(double residualNorm, double value, double scale) {
         double size = Math.max(Math.abs(value), 1e-12 * scale);
-        return size == 0 ? 0 : residualNorm / size;
+        return size == 0 ? Double.NaN : residualNorm / size;
     }
 }

@@ -30,12 +30,14 @@ public final class DeviceData implements AutoCloseable {
             throw new IllegalArgumentException("chunk size must be positive");
         }
         NDManager manager = parent.newSubManager();
-        NDArray x = manager.create(data.x(), new Shape(data.n(), data.inputWidth())).toType(dataType, false);
+        NDArray x = HostArrays.upload(manager, data.x(), new Shape(data.n(), data.inputWidth()), dataType);
         double[] hot = new double[data.n() * classes];
         for (int i = 0; i < data.n(); i++) {
             hot[i * classes + data.y()[i]] = 1;
         }
-        NDArray oneHot = manager.create(hot, new Shape(data.n(), classes)).toType(dataType, false);
+        NDArray oneHot = HostArrays.upload(manager, hot, new Shape(data.n(), classes), dataType);
+        ai.djl.ndarray.NDScope.unregister(x);
+        ai.djl.ndarray.NDScope.unregister(oneHot); // owned by this object, not by the caller's scope
         return new DeviceData(manager, x, oneHot, chunkSize);
     }
 

@@ -42,23 +42,31 @@ public final class Network implements AutoCloseable {
         List<NDArray> params = new ArrayList<>();
         int[] w = model.widths();
         for (int l = 0; l < model.layers(); l++) {
-            params.add(manager.create(model.weights().get(l), new Shape(w[l + 1], w[l])).toType(dataType, false));
-            params.add(manager.create(model.biases().get(l), new Shape(w[l + 1])).toType(dataType, false));
+            params.add(HostArrays.upload(manager, model.weights().get(l), new Shape(w[l + 1], w[l]), dataType));
+            params.add(HostArrays.upload(manager, model.biases().get(l), new Shape(w[l + 1]), dataType));
         }
         params.forEach(NDScope::unregister); // owned by the network, not by the caller's scope
         return new Network(model, manager, dataType, params);
     }
 
-    /** A network with the same architecture and the parameters in {@code flat} (a length-P vector). */
+    /**
+     * A network with the same architecture and a copy of the parameters in {@code flat} (a length-P
+     * vector): the new network owns its arrays and does not depend on {@code flat} afterwards, which the
+     * caller may change or close.
+     */
     public Network withParameters(NDArray flat) {
         NDManager sub = manager.getParentManager().newSubManager();
         List<NDArray> params = new ArrayList<>();
-        for (int i = 0; i < parameters.size(); i++) {
-            NDArray p = flat.get(offsets[i] + ":" + offsets[i + 1]).reshape(parameters.get(i).getShape())
-                    .toType(dataType, true);
-            p.attach(sub);
-            NDScope.unregister(p); // owned by the new network, not by the caller's scope
-            params.add(p);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            for (int i = 0; i < parameters.size(); i++) {
+                NDArray view = flat.get(offsets[i] + ":" + offsets[i + 1]).reshape(parameters.get(i).getShape());
+                // a copy, never a view: toType(sameType, true) would alias flat (libtorch's to(copy=false))
+                NDArray p = view.getDataType() == dataType ? view.duplicate() : view.toType(dataType, false);
+                NDScope.unregister(p); // owned by the new network, not by any scope
+                p.attach(sub);
+                params.add(p);
+            }
         }
         return new Network(model, sub, dataType, params);
     }
@@ -68,7 +76,7 @@ public final class Network implements AutoCloseable {
         List<double[]> ws = new ArrayList<>();
         List<double[]> bs = new ArrayList<>();
         for (int i = 0; i < parameters.size(); i++) {
-            double[] values = parameters.get(i).toType(DataType.FLOAT64, false).toDoubleArray();
+            double[] values = HostArrays.download(parameters.get(i));
             (i % 2 == 0 ? ws : bs).add(values);
         }
         return new MlpModel(model.widths(), model.activation(), model.loss(), ws, bs, model.metadata());

@@ -1,7 +1,6 @@
 package io.eoscope.trainer.run;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import io.eoscope.curvature.io.AtomicFiles;
 import io.eoscope.curvature.io.DType;
 import io.eoscope.curvature.io.InputException;
@@ -9,6 +8,7 @@ import io.eoscope.curvature.io.ModelFile;
 import io.eoscope.curvature.io.Safetensors;
 import io.eoscope.curvature.io.SafetensorsFile;
 import io.eoscope.curvature.io.Tensor;
+import io.eoscope.curvature.net.HostArrays;
 import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.trainer.solve.StepRecord;
 import java.io.BufferedWriter;
@@ -138,7 +138,7 @@ public final class RunDirectory implements AutoCloseable {
         Path p = dir.resolve("snapshots").resolve(String.format(Locale.ROOT, "step-%08d.safetensors", step));
         if (eigenvectors != null) {
             long[] shape = eigenvectors.getShape().getShape();
-            double[] values = eigenvectors.toType(DataType.FLOAT64, false).toDoubleArray();
+            double[] values = HostArrays.download(eigenvectors);
             Safetensors.write(eigenFile(p), new SafetensorsFile(Map.of("vectors", Tensor.ofDoubles(precision, shape, values)),
                     Map.of("run", run, "step", Long.toString(step))));
         }

@@ -12,6 +12,7 @@ import io.eoscope.curvature.io.Safetensors;
 import io.eoscope.curvature.io.Tensor;
 import io.eoscope.curvature.net.DeviceChoice;
 import io.eoscope.curvature.net.DeviceData;
+import io.eoscope.curvature.net.HostArrays;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.trainer.solve.SolverKind;
@@ -84,7 +85,7 @@ public final class TrainingRun {
         try (NDManager manager = NDManager.newBaseManager(device);
                 DeviceData deviceData = DeviceData.upload(data, model.classes(), manager, type, config.chunkSize())) {
             NDArray warm = warmVectors == null ? null
-                    : manager.create(warmVectors.toDoubles(), new Shape(warmVectors.shape())).toType(type, false);
+                    : HostArrays.upload(manager, warmVectors.toDoubles(), new Shape(warmVectors.shape()), type);
             try (Trainer trainer = new Trainer(model, deviceData, manager, type, config.solverSettings(), startStep,
                     startTime, warm)) {
                 if (startStep == 0) {

@@ -2,8 +2,8 @@ package io.eoscope.trainer.solve;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import io.eoscope.curvature.net.DeviceData;
+import io.eoscope.curvature.net.HostArrays;
 import io.eoscope.curvature.net.Network;
 
 /** Loss and accuracy of a network over a whole dataset, in chunks. */
@@ -19,8 +19,8 @@ public final class Evaluation {
                 scope.suppressNotUsedWarning();
                 NDArray logits = network.logits(data.inputs(c));
                 NDArray targets = data.targets(c);
-                loss += network.model().loss().perSample(logits, targets).sum().toType(DataType.FLOAT64, false).getDouble();
-                correct += logits.argMax(1).eq(targets.argMax(1)).sum().toType(DataType.FLOAT64, false).getDouble();
+                loss += HostArrays.scalar(network.model().loss().perSample(logits, targets).sum());
+                correct += HostArrays.scalar(logits.argMax(1).eq(targets.argMax(1)).sum());
             }
         }
         return new double[] {loss / data.size(), correct / data.size()};

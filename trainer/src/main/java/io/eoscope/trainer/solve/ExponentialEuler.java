@@ -17,7 +17,7 @@ final class ExponentialEuler {
         NDArray stiff = gradient.zerosLike();
         for (int m = 0; m < k; m++) {
             NDArray v = eigen.vectors().get(m);
-            double c = v.dot(gradient).toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+            double c = io.eoscope.curvature.net.HostArrays.scalar(v.dot(gradient));
             rest = rest.sub(v.mul(c));
             stiff = stiff.add(v.mul(c * weight(eigen.eigenvalues()[m], dt)));
         }

@@ -52,6 +52,7 @@ public final class Trainer implements AutoCloseable {
         this.time = time;
         if (warmStart != null) {
             this.eigenvectors = warmStart.duplicate();
+            NDScope.unregister(this.eigenvectors); // owned by this trainer
             this.eigenvectors.attach(manager);
         }
     }
@@ -82,6 +83,10 @@ public final class Trainer implements AutoCloseable {
                 eigen = new LanczosSolver().solve(CurvatureOperator.of(products, Curvature.HESSIAN),
                         new EigenOptions(eigenCount, settings.tolerance(), 20_000, settings.seed() + step), eigenvectors,
                         manager);
+                if (eigen.failed()) {
+                    eigen.vectors().close();
+                    eigen.orThrow("the Hessian eigen-solve at step " + step); // never step on a failed solve
+                }
                 if (eigenvectors != null) {
                     eigenvectors.close();
                 }
