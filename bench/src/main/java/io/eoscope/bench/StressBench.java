@@ -44,7 +44,8 @@ import picocli.CommandLine.Option;
  *   <li><b>In one JVM</b>, R repetitions of: for float32 and float64, the gradient, one HVP, and
  *       top-1 solves of 𝓗 with Lanczos and block power, cold at θ, warm at θ' = θ − η∇L(θ) from the
  *       cold vectors, and cold at θ'; with {@code System.gc()} and a burst of allocate-and-free
- *       between every solve (so freed native memory and collected Java buffers get reused).</li>
+ *       between every solve, and a thread that collects and refills freed direct memory with 42.0 all
+ *       the time (so freed native memory and collected Java buffers get reused under a computation).</li>
  *   <li><b>In fresh JVMs</b>: J child processes, each with a small heap and its own
  *       {@code MALLOC_PERTURB_} (glibc fills freed and new heap memory with that byte, so a read of
  *       memory nobody owns shows up as a different number), each running the same repetition.</li>
@@ -120,6 +121,7 @@ public final class StressBench {
         }
         Engine.getEngine("PyTorch");
         JniUtils.setNumThreads(cfg.threads());
+        startChurn();
         if (cfg.child()) {
             for (int r = 0; r < cfg.reps(); r++) {
                 for (String line : fingerprint(cfg)) {
@@ -242,6 +244,33 @@ public final class StressBench {
             h = 31 * h + Double.doubleToRawLongBits(v);
         }
         return String.format(Locale.ROOT, "%016x", h);
+    }
+
+    /**
+     * A daemon thread that, all the time, collects garbage (which frees unreachable direct buffers) and
+     * allocates small direct buffers filled with 42.0, so that memory freed under a computation is reused
+     * with other values at any moment, not only between solves.
+     */
+    private static void startChurn() {
+        Thread churn = new Thread(() -> {
+            while (true) {
+                System.gc();
+                List<java.nio.ByteBuffer> buffers = new ArrayList<>();
+                for (int i = 0; i < 500; i++) {
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(8 + 8 * (i % 4))
+                            .order(java.nio.ByteOrder.nativeOrder());
+                    b.putDouble(0, 42.0);
+                    buffers.add(b);
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "stress-churn");
+        churn.setDaemon(true);
+        churn.start();
     }
 
     /** Garbage on both heaps: native arrays and direct buffers allocated and freed, then a collection. */

@@ -140,7 +140,7 @@ final class TrainCommand implements Callable<Integer> {
                     return 1;
                 }
                 try (io.eoscope.trainer.stream.SnapshotPublisher publisher = new io.eoscope.trainer.stream.SnapshotPublisher(settings, progress)) {
-                    outcome = TrainingRun.start(config, target.out, publisher);
+                    outcome = publisher.publish(() -> TrainingRun.start(config, target.out, publisher));
                 }
             } else {
                 RunConfig config = config();

@@ -59,7 +59,7 @@ final class TrainerCommand implements Callable<Integer> {
                 }
             }
         })) {
-            outcome = TrainingRun.start(run, out, publisher);
+            outcome = publisher.publish(() -> TrainingRun.start(run, out, publisher));
         }
         System.err.printf(Locale.ROOT, "eos trainer: %s finished: %d steps, loss %.6g%n", run.run(), outcome.steps(), outcome.loss());
         return 0;

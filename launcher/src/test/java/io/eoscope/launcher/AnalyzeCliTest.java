@@ -68,6 +68,31 @@ class AnalyzeCliTest {
         assertThat(r.err()).doesNotContain("Exception").doesNotContain("reference cycle");
     }
 
+    /**
+     * A single affine layer has H = 0 exactly: the residual spectrum has no top eigenvalue, so the
+     * analysis is an error (exit 1, one line naming the spectrum and the reason) and the JSON says
+     * {@code "converged": false} with the failure, and no eigenvalue, while the other spectra are verified.
+     */
+    @Test
+    void aSpectrumThatCannotBeComputedIsAnErrorNotANumber() throws Exception {
+        Path affine = dir.resolve("affine.safetensors");
+        ModelFile.write(affine, MlpModel.initialise(new int[] {3, 2}, Activation.ELU, Loss.MSE, 3), DType.F64);
+        EosProcess.Result r = run("analyze", "--model", affine.toString(), "--data", data.toString(), "--quiet");
+        assertThat(r.status()).as(r.err()).isEqualTo(1);
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(r.err()).startsWith("eos analyze: residual spectrum: the operator is exactly zero on every vector tried")
+                .doesNotContain("Exception");
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        JsonObject residual = o.getAsJsonObject("residual");
+        assertThat(residual.get("converged").getAsBoolean()).isFalse();
+        assertThat(residual.get("failure").getAsString()).contains("exactly zero");
+        assertThat(residual.getAsJsonArray("eigenvalues").get(0).isJsonNull()).isTrue();
+        JsonObject hessian = o.getAsJsonObject("hessian");
+        assertThat(hessian.get("converged").getAsBoolean()).isTrue();
+        assertThat(hessian.has("failure")).isFalse();
+        assertThat(hessian.getAsJsonArray("verified_residuals").get(0).getAsDouble()).isLessThan(2e-2);
+    }
+
     @Test
     void everyBadInputExitsTwoWithOneLineNamingTheProblem() throws Exception {
         byte[] good = Files.readAllBytes(model);

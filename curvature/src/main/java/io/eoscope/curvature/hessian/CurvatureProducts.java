@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.eoscope.curvature.net.DeviceData;
+import io.eoscope.curvature.net.HostArrays;
 import io.eoscope.curvature.net.Network;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * pass of ⟨∇θ, vⱼ⟩ per vector of the block. Sums run over the dataset in chunks.
  *
  * <p>An instance owns its own differentiable copies of the parameters, so instances on different
- * threads never share autograd state; one instance must not be used by two threads at once.
+ * threads never share autograd state; one instance must not be used by two threads at once. Every
+ * array in the differentiated graph owns its memory and lives until the backward passes are done:
+ * in particular no Java number enters the graph through DJL's {@code mul(Number)} (see
+ * {@link HostArrays#constant}).
  */
 public final class CurvatureProducts implements AutoCloseable {
     private final Network network;
@@ -63,6 +67,12 @@ public final class CurvatureProducts implements AutoCloseable {
     public NDArray apply(Curvature kind, NDArray block) {
         int k = Math.toIntExact(block.getShape().get(0));
         NDArray result = manager.zeros(block.getShape(), block.getDataType(), block.getDevice());
+        if (kind == Curvature.RESIDUAL && network.model().layers() == 1) {
+            // f is affine in θ, so H = E[Σ_q ∂l/∂z_q ∇²f_q] = 0 exactly, and the surrogate's gradient has no
+            // graph to differentiate again: the product is 0 (which the solvers then report as an error)
+            products.addAndGet(k);
+            return result;
+        }
         double scale = 1.0 / data.size();
         JniUtils.setGradMode(true);
         try {
@@ -70,7 +80,8 @@ public final class CurvatureProducts implements AutoCloseable {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     NDArray logits = network.logits(leaves, data.inputs(c));
-                    NDArray objective = kind.objective(network.model().loss(), logits, data.targets(c)).mul(scale);
+                    NDArray objective = kind.objective(network.model().loss(), logits, data.targets(c))
+                            .mul(HostArrays.constant(manager, scale)); // never mul(double): see HostArrays.constant
                     backward(objective, true, true);
                     NDList grads = gradients();
                     NDArray directional = block.matMul(flatten(grads)); // [k], each ⟨∇θ, vⱼ⟩ with its graph
@@ -106,7 +117,7 @@ public final class CurvatureProducts implements AutoCloseable {
                     scope.suppressNotUsedWarning();
                     NDArray logits = network.logits(leaves, data.inputs(c));
                     NDArray objective = network.model().loss().perSample(logits, data.targets(c)).sum()
-                            .mul(1.0 / data.size());
+                            .mul(HostArrays.constant(manager, 1.0 / data.size())); // see HostArrays.constant
                     backward(objective, false, false);
                     result.addi(flatten(gradients()));
                     zeroGradients();

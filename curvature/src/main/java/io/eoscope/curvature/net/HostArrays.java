@@ -37,6 +37,20 @@ public final class HostArrays {
     }
 
     /**
+     * A float64 scalar that owns its memory, for arithmetic inside a differentiated graph.
+     *
+     * <p>Why: DJL's {@code mul(Number)} (and add, sub, div) wraps the number in a temporary array over a
+     * direct buffer and closes it as soon as the operation returns; autograd keeps that array in the
+     * graph (the backward of x·c needs c) and reads it at backward time, by then possibly freed by the
+     * garbage collector and reused: a gradient scaled by whatever the memory holds (0 after a new direct
+     * buffer is zero-filled there). So a number never enters a graph except through this method; the
+     * result is registered with the caller's {@link NDScope}, which must outlive the backward pass.
+     */
+    public static NDArray constant(NDManager manager, double value) {
+        return upload(manager, new double[] {value}, new Shape(), DataType.FLOAT64);
+    }
+
+    /**
      * The values of {@code a} as doubles, row-major. The bytes are copied into the Java heap in one
      * native call (no direct buffer over native memory escapes, and nothing is left in {@code a}'s
      * manager); a float64 copy made on the way for another precision is freed at once.

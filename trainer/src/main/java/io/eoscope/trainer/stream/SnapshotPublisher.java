@@ -2,6 +2,7 @@ package io.eoscope.trainer.stream;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.eoscope.curvature.io.InputException;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.streaming.KafkaSettings;
 import io.eoscope.streaming.Messages;
@@ -139,16 +140,44 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
         });
     }
 
+    /** A training run that may stop with bad input. */
+    public interface Training<T> {
+        T run() throws InputException;
+    }
+
+    /**
+     * Runs {@code training}, which publishes through this publisher, and closes it: the run is marked
+     * {@code finished} when training returns and {@code failed}, with the reason, when it throws (the
+     * exception is rethrown), so that a run that stopped on an error is never shown as finished.
+     */
+    public <T> T publish(Training<T> training) throws InputException {
+        try {
+            T result = training.run();
+            close();
+            return result;
+        } catch (InputException | RuntimeException | Error e) {
+            finish("failed", e.getMessage() != null ? e.getMessage() : e.toString());
+            throw e;
+        }
+    }
+
     /** Marks the run finished in the runs topic, flushes every record still buffered, closes the producer. */
     @Override
-    public synchronized void close() {
+    public void close() {
+        finish("finished", null);
+    }
+
+    private synchronized void finish(String status, String failure) {
         if (closed) {
             return;
         }
         closed = true;
         if (runRecord != null) {
             JsonObject done = runRecord.deepCopy();
-            done.addProperty("status", "finished");
+            done.addProperty("status", status);
+            if (failure != null) {
+                done.addProperty("failure", failure);
+            }
             send(Messages.json(settings.topics().runs(), run, done));
         }
         producer.flush();

@@ -40,13 +40,9 @@ public final class TrainerVerticle extends AbstractVerticle {
     public void start(Promise<Void> started) {
         worker = vertx.createSharedWorkerExecutor("eos-trainer-" + config.run(), 1, 365, TimeUnit.DAYS);
         publisher = new SnapshotPublisher(kafka, progress);
-        done = worker.executeBlocking(() -> {
-            try {
-                return TrainingRun.start(config, directory, publisher);
-            } finally {
-                publisher.close(); // the run is over: mark it finished and flush what is buffered
-            }
-        }, false);
+        // the run is over when this returns: marked finished, or failed with the reason, and flushed
+        done = worker.executeBlocking(() -> publisher.publish(() -> TrainingRun.start(config, directory, publisher)),
+                false);
         started.complete();
     }
 

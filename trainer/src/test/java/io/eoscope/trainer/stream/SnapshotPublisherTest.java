@@ -32,4 +32,26 @@ class SnapshotPublisherTest {
         // nothing is left pending: a snapshot sent next cannot overtake the dataset
         assertThat(producer.completeNext()).isFalse();
     }
+
+    @Test
+    void aRunThatStopsOnAnErrorIsPublishedAsFailedWithTheReasonNeverAsFinished() {
+        MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+        KafkaSettings settings = new KafkaSettings("unused:9092", new Topics("t."), Map.of());
+        RunConfig config = new RunConfig("r", "xor", null, 64, 2, 1, "2-8-2", "elu", "mse", 2, null, "gd",
+                0.01, 0.01, 0, 0.1, 1e-4, 1, 10, 0, 0, 5, 0, "float32", "cpu", 1000, false);
+        SnapshotPublisher publisher = new SnapshotPublisher(settings, producer, TrainingListener.NONE);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> publisher.publish(() -> {
+            publisher.started(config, Xor2d.generate(1, 64), "hash");
+            throw new io.eoscope.curvature.eigen.EigenSolveException("the Hessian eigen-solve at step 3: zero");
+        })).isInstanceOf(io.eoscope.curvature.eigen.EigenSolveException.class);
+        ProducerRecord<String, byte[]> last = producer.history().get(producer.history().size() - 1);
+        assertThat(last.topic()).isEqualTo("t.runs");
+        com.google.gson.JsonObject status = com.google.gson.JsonParser.parseString(
+                new String(last.value(), java.nio.charset.StandardCharsets.UTF_8)).getAsJsonObject();
+        assertThat(status.get("status").getAsString()).isEqualTo("failed");
+        assertThat(status.get("failure").getAsString()).isEqualTo("the Hessian eigen-solve at step 3: zero");
+        assertThat(producer.closed()).isTrue();
+        publisher.close(); // closing again publishes nothing more
+        assertThat(producer.history().get(producer.history().size() - 1)).isSameAs(last);
+    }
 }
