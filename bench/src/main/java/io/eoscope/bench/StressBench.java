@@ -44,8 +44,9 @@ import picocli.CommandLine.Option;
  *   <li><b>In one JVM</b>, R repetitions of: for float32 and float64, the gradient, one HVP, and
  *       top-1 solves of 𝓗 with Lanczos and block power, cold at θ, warm at θ' = θ − η∇L(θ) from the
  *       cold vectors, and cold at θ'; with {@code System.gc()} and a burst of allocate-and-free
- *       between every solve, and a thread that collects and refills freed direct memory with 42.0 all
- *       the time (so freed native memory and collected Java buffers get reused under a computation).</li>
+ *       between every solve, and a thread that makes garbage (young collections every few milliseconds)
+ *       and refills freed direct memory with 42.0 all the time (so freed native memory and collected
+ *       Java buffers get reused under a computation).</li>
  *   <li><b>In fresh JVMs</b>: J child processes, each with a small heap and its own
  *       {@code MALLOC_PERTURB_} (glibc fills freed and new heap memory with that byte, so a read of
  *       memory nobody owns shows up as a different number), each running the same repetition.</li>
@@ -247,23 +248,29 @@ public final class StressBench {
     }
 
     /**
-     * A daemon thread that, all the time, collects garbage (which frees unreachable direct buffers) and
-     * allocates small direct buffers filled with 42.0, so that memory freed under a computation is reused
-     * with other values at any moment, not only between solves.
+     * A daemon thread that, all the time, makes garbage (so that young collections run every few
+     * milliseconds and free unreachable direct buffers) and allocates small direct buffers filled with
+     * 42.0, so that memory freed under a computation is reused with other values at any moment, not only
+     * between solves; a full collection every 100 rounds.
      */
     private static void startChurn() {
         Thread churn = new Thread(() -> {
-            while (true) {
-                System.gc();
-                List<java.nio.ByteBuffer> buffers = new ArrayList<>();
-                for (int i = 0; i < 500; i++) {
+            for (long round = 0; ; round++) {
+                if (round % 100 == 0) {
+                    System.gc();
+                }
+                List<Object> garbage = new ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    garbage.add(new byte[64 * 1024]);
+                }
+                for (int i = 0; i < 100; i++) {
                     java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(8 + 8 * (i % 4))
                             .order(java.nio.ByteOrder.nativeOrder());
                     b.putDouble(0, 42.0);
-                    buffers.add(b);
+                    garbage.add(b);
                 }
                 try {
-                    Thread.sleep(10);
+                    Thread.sleep(1);
                 } catch (InterruptedException e) {
                     return;
                 }
