@@ -72,7 +72,7 @@ public final class MemoryBench {
         Engine.getEngine("PyTorch");
         JniUtils.setNumThreads(o.common.threads());
         Path dir = Files.createTempDirectory("eos-memory");
-        List<String> csv = new ArrayList<>(List.of("phase,count,rss_mib"));
+        List<String> csv = new ArrayList<>(List.of("phase,count,rss_mib,java_heap_committed_mib"));
         RunConfig config = new RunConfig("memory", "xor", null, 64, 2, 1, o.arch, "elu", "mse", o.common.seed, null,
                 "exp-euler", 0.01, 0.05, 0, 0.1, 1e-4, 1, o.steps, 0, 0, 10, 0, "float32", "cpu", 1000, false);
         say("trainer: " + o.steps + " exponential-Euler steps of MLP " + o.arch + " on XOR-2D (N = 64), float32, "
@@ -115,8 +115,10 @@ public final class MemoryBench {
 
     private static void sample(List<String> csv, String phase, long count) {
         double rss = rssMib();
-        csv.add(String.format(Locale.ROOT, "%s,%d,%.1f", phase, count, rss));
-        say(String.format(Locale.ROOT, "%-8s %6d  RSS %8.1f MiB", phase, count, rss));
+        double heap = Runtime.getRuntime().totalMemory() / (1024.0 * 1024.0);
+        csv.add(String.format(Locale.ROOT, "%s,%d,%.1f,%.1f", phase, count, rss, heap));
+        say(String.format(Locale.ROOT, "%-8s %6d  RSS %8.1f MiB  (Java heap committed %6.1f MiB)", phase, count, rss,
+                heap));
     }
 
     /** VmRSS of this process in MiB. */

@@ -21,7 +21,11 @@ public final class BlockPowerSolver implements EigenSolver {
             throw new IllegalArgumentException("top-k " + k + " exceeds the dimension " + n);
         }
         Random random = new Random(options.seed());
-        try (NDManager work = manager.newSubManager()) {
+        // every temporary of the solve is freed when it returns (those made from a warm start would
+        // otherwise belong to the warm start's long-lived manager); only the result is kept
+        try (NDScope solveScope = new NDScope();
+                NDManager work = manager.newSubManager()) {
+            solveScope.suppressNotUsedWarning();
             NDArray v = startBlock(warmStart, k, operator, work, random);
             double[] previous = null;
             long products = 0;

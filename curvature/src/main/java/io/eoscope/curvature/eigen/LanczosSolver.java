@@ -51,7 +51,11 @@ public final class LanczosSolver implements EigenSolver {
         int limit = (int) Math.min(n, Math.max(maxBasis, k + 2));
         Random random = new Random(options.seed());
         long products = 0;
-        try (NDManager work = manager.newSubManager()) {
+        // every temporary of the solve is freed when it returns (those made from a warm start would
+        // otherwise belong to the warm start's long-lived manager); only the result is kept
+        try (NDScope solveScope = new NDScope();
+                NDManager work = manager.newSubManager()) {
+            solveScope.suppressNotUsedWarning();
             NDArray start = startVector(operator, warmStart, work, random);
             while (true) { // one pass per restart
                 List<NDArray> basis = new ArrayList<>();
