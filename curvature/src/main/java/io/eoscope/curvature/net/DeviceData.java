@@ -2,6 +2,7 @@ package io.eoscope.curvature.net;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -36,8 +37,8 @@ public final class DeviceData implements AutoCloseable {
             hot[i * classes + data.y()[i]] = 1;
         }
         NDArray oneHot = HostArrays.upload(manager, hot, new Shape(data.n(), classes), dataType);
-        ai.djl.ndarray.NDScope.unregister(x);
-        ai.djl.ndarray.NDScope.unregister(oneHot); // owned by this object, not by the caller's scope
+        NDScope.unregister(x);
+        NDScope.unregister(oneHot); // owned by this object, not by the caller's scope
         return new DeviceData(manager, x, oneHot, chunkSize);
     }
 
