@@ -219,6 +219,42 @@ class StreamingPipelineTest {
         vertx.undeploy(analyzer.deploymentID()).await();
     }
 
+    /**
+     * A snapshot whose spectrum cannot be computed (a single affine layer: H is exactly 0) is
+     * dead-lettered with the solver's reason, never published as a number, and the analyzer goes on to
+     * analyse the next snapshot.
+     */
+    @Test
+    void aSnapshotWithoutATrustworthySpectrumIsDeadLetteredWithTheReason() throws Exception {
+        KafkaSettings s = settings("nospec.");
+        io.eoscope.curvature.net.LabeledData data = io.eoscope.trainer.data.Xor2d.generate(5, 32);
+        Messages.EncodedDataset encoded = Messages.dataset(data, DType.F32);
+        Map<String, String> meta = Map.of("run", "affine", "step", "0", "time", "0", "dataset", encoded.hash());
+        MlpModel affine = MlpModel.initialise(new int[] {2, 2}, Activation.ELU, Loss.MSE, 4).withMetadata(meta);
+        MlpModel deep = MlpModel.initialise(new int[] {2, 8, 2}, Activation.ELU, Loss.MSE, 4)
+                .withMetadata(Map.of("run", "deep", "step", "0", "time", "0", "dataset", encoded.hash()));
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("test-nospec"))) {
+            for (ProducerRecord<String, byte[]> r : Messages.dataset(s.topics(), encoded)) {
+                producer.send(r).get();
+            }
+            for (MlpModel m : List.of(affine, deep)) {
+                String run = m.metadata().get("run");
+                for (ProducerRecord<String, byte[]> r : Messages.snapshot(s.topics(), run, 0, ModelFile.encode(m, DType.F32))) {
+                    producer.send(r).get();
+                }
+            }
+        }
+        AnalyzerVerticle analyzer = new AnalyzerVerticle(s, analyzerConfig("nospec"));
+        vertx.deployVerticle(analyzer).await();
+        Map<String, JsonObject> metrics = readUntil(s, s.topics().metrics(), 1);
+        assertThat(metrics.keySet()).containsExactly("deep/0/test");
+        Map<String, JsonObject> dead = readUntil(s, s.topics().deadletter(), 1);
+        assertThat(dead.values()).singleElement().satisfies(o -> assertThat(o.get("reason").getAsString())
+                .startsWith("snapshot affine@0: eigen-solve failed: residual spectrum: the operator is exactly zero"));
+        assertThat(analyzer.loop().deadLetters()).isEqualTo(1);
+        vertx.undeploy(analyzer.deploymentID()).await();
+    }
+
     /** A 20 MB snapshot crosses a broker with the default 1 MB record limit, bit for bit. */
     @Test
     void twentyMegabyteModelPassesDefaultRecordLimits() throws Exception {
