@@ -385,7 +385,8 @@ public final class CurvatureBench {
         return out;
     }
 
-    private static LabeledData gaussianData(int n, int d, int classes, long seed) {
+    /** N i.i.d. N(0, 1) inputs of width d with uniform labels 0..C−1 (also StressBench's problem). */
+    static LabeledData gaussianData(int n, int d, int classes, long seed) {
         Random random = new Random(seed);
         double[] x = new double[n * d];
         for (int i = 0; i < x.length; i++) {

@@ -186,7 +186,7 @@ public final class StressBench {
         int[] w = cfg.widths();
         int classes = w[w.length - 1];
         MlpModel model = MlpModel.initialise(w, Activation.ELU, Loss.CROSS_ENTROPY, cfg.seed());
-        LabeledData host = gaussianData(cfg.n(), w[0], classes, cfg.seed() + 1);
+        LabeledData host = CurvatureBench.gaussianData(cfg.n(), w[0], classes, cfg.seed() + 1);
         for (DataType type : List.of(DataType.FLOAT32, DataType.FLOAT64)) {
             String t = type == DataType.FLOAT32 ? "f32" : "f64";
             try (NDManager m = NDManager.newBaseManager();
@@ -419,19 +419,6 @@ public final class StressBench {
         int count() {
             return lines.size();
         }
-    }
-
-    private static LabeledData gaussianData(int n, int d, int classes, long seed) {
-        Random random = new Random(seed);
-        double[] x = new double[n * d];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = random.nextGaussian();
-        }
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = random.nextInt(classes);
-        }
-        return new LabeledData(n, d, x, y);
     }
 
     private static double[] unit(long p, long seed) {

@@ -17,14 +17,14 @@ import org.junit.jupiter.api.Test;
 
 /** Unit test with Kafka's MockProducer: what the publisher sends, and when it waits. */
 class SnapshotPublisherTest {
+    private final KafkaSettings settings = new KafkaSettings("unused:9092", new Topics("t."), Map.of());
+    private final RunConfig config = new RunConfig("r", "xor", null, 64, 2, 1, "2-8-2", "elu", "mse", 2, null, "gd",
+            0.01, 0.01, 0, 0.1, 1e-4, 1, 10, 0, 0, 5, 0, "float32", "cpu", 1000, false);
 
     @Test
     void theDatasetIsAcknowledgedBeforeTrainingGoesOn() {
         // autoComplete false: a send stays pending until completed (or flushed)
         MockProducer<String, byte[]> producer = new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
-        KafkaSettings settings = new KafkaSettings("unused:9092", new Topics("t."), Map.of());
-        RunConfig config = new RunConfig("r", "xor", null, 64, 2, 1, "2-8-2", "elu", "mse", 2, null, "gd",
-                0.01, 0.01, 0, 0.1, 1e-4, 1, 10, 0, 0, 5, 0, "float32", "cpu", 1000, false);
         LabeledData data = Xor2d.generate(1, 64);
         SnapshotPublisher publisher = new SnapshotPublisher(settings, producer, TrainingListener.NONE);
         publisher.started(config, data, "hash");
@@ -36,9 +36,6 @@ class SnapshotPublisherTest {
     @Test
     void aRunThatStopsOnAnErrorIsPublishedAsFailedWithTheReasonNeverAsFinished() {
         MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
-        KafkaSettings settings = new KafkaSettings("unused:9092", new Topics("t."), Map.of());
-        RunConfig config = new RunConfig("r", "xor", null, 64, 2, 1, "2-8-2", "elu", "mse", 2, null, "gd",
-                0.01, 0.01, 0, 0.1, 1e-4, 1, 10, 0, 0, 5, 0, "float32", "cpu", 1000, false);
         SnapshotPublisher publisher = new SnapshotPublisher(settings, producer, TrainingListener.NONE);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> publisher.publish(() -> {
             publisher.started(config, Xor2d.generate(1, 64), "hash");
