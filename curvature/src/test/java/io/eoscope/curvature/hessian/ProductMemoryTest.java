@@ -64,9 +64,20 @@ class ProductMemoryTest {
         }
     }
 
-    /** RSS after a collection, so that Java garbage not yet collected is not counted as a leak. */
+    /** glibc's {@code malloc_trim}: gives free heap pages back to the system. */
+    private interface LibC extends com.sun.jna.Library {
+        int malloc_trim(long pad);
+    }
+
+    /**
+     * RSS after a collection (Java garbage not yet collected is not a leak) and after glibc has given
+     * its free pages back: memory that was freed but kept by the allocator is not a leak either (one
+     * clean-clone run measured 125 MB of such growth with only 6 MB of heap growth), while a leaked
+     * graph is live memory that no trim returns.
+     */
     private static long settledResidentKilobytes() throws IOException {
         System.gc();
+        com.sun.jna.Native.load("c", LibC.class).malloc_trim(0);
         return residentKilobytes();
     }
 
