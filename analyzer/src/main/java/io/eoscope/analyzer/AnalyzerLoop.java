@@ -4,9 +4,9 @@ import com.google.gson.JsonObject;
 import io.eoscope.curvature.eigen.EigenSolveException;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.MlpModel;
-import io.eoscope.streaming.ChunkAssembler;
-import io.eoscope.streaming.KafkaSettings;
-import io.eoscope.streaming.MalformedRecordException;
+import io.eoscope.wire.ChunkAssembler;
+import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.MalformedRecordException;
 import io.eoscope.streaming.Messages;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -170,7 +170,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
             long started = System.nanoTime();
             JsonObject metrics = analysis.analyse(c.model, data.get());
             lastAnalysisSeconds = (System.nanoTime() - started) / 1e9;
-            producer.send(Messages.json(settings.topics().metrics(), Messages.metricsKey(run, step, config.analysisId()),
+            producer.send(io.eoscope.wire.Records.json(settings.topics().metrics(), io.eoscope.wire.Records.metricsKey(run, step, config.analysisId()),
                     metrics)).get(); // acknowledged before the offsets move on
             analysed.incrementAndGet();
             meters.analysed(lastAnalysisSeconds, productsOf(metrics));
@@ -197,7 +197,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
 
     private void deadLetter(ConsumerRecord<String, byte[]> r, String reason) {
         try {
-            producer.send(Messages.deadLetter(settings.topics(), r, reason)).get();
+            producer.send(io.eoscope.wire.Records.deadLetter(settings.topics(), r, reason)).get();
             deadLetters.incrementAndGet();
             meters.deadLetters.increment();
         } catch (InterruptedException e) {

@@ -1,11 +1,11 @@
 package io.eoscope.analyzer;
 
 import io.eoscope.curvature.net.LabeledData;
-import io.eoscope.streaming.ChunkAssembler;
-import io.eoscope.streaming.KafkaSettings;
-import io.eoscope.streaming.MalformedRecordException;
+import io.eoscope.wire.ChunkAssembler;
+import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.MalformedRecordException;
 import io.eoscope.streaming.Messages;
-import io.eoscope.streaming.TopicScan;
+import io.eoscope.wire.TopicScan;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -3,11 +3,11 @@ package io.eoscope.analyzer;
 import com.google.gson.JsonObject;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.MlpModel;
-import io.eoscope.streaming.ChunkAssembler;
-import io.eoscope.streaming.KafkaSettings;
-import io.eoscope.streaming.MalformedRecordException;
+import io.eoscope.wire.ChunkAssembler;
+import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.MalformedRecordException;
 import io.eoscope.streaming.Messages;
-import io.eoscope.streaming.TopicScan;
+import io.eoscope.wire.TopicScan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,7 +76,7 @@ public final class Replay {
                         "--run " + run + ": its dataset " + hash + " is not in " + settings.topics().datasets()));
                 JsonObject metrics = analysis.analyse(m, data);
                 long step = Long.parseLong(m.metadata().get("step"));
-                producer.send(Messages.json(settings.topics().metrics(), Messages.metricsKey(run, step, config.analysisId()),
+                producer.send(io.eoscope.wire.Records.json(settings.topics().metrics(), io.eoscope.wire.Records.metricsKey(run, step, config.analysisId()),
                         metrics)).get();
                 progress.accept(++done, snapshots.size());
             }

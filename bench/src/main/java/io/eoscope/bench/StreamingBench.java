@@ -14,9 +14,9 @@ import io.eoscope.curvature.net.Activation;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.launcher.embedded.EmbeddedKafka;
-import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.wire.KafkaSettings;
 import io.eoscope.streaming.Messages;
-import io.eoscope.streaming.Topics;
+import io.eoscope.wire.Topics;
 import io.eoscope.trainer.run.RunConfig;
 import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.run.TrainingRun;
@@ -117,7 +117,7 @@ public final class StreamingBench {
 
     private static List<ProducerRecord<String, byte[]>> plainRecords(byte[] bytes) {
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
-        int chunk = io.eoscope.streaming.ChunkCodec.CHUNK_BYTES;
+        int chunk = io.eoscope.wire.ChunkCodec.CHUNK_BYTES;
         for (int from = 0; from < bytes.length; from += chunk) {
             out.add(new ProducerRecord<>("bench.plain", "b", Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + chunk))));
         }

@@ -2,7 +2,7 @@ package io.eoscope.gateway;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.wire.KafkaSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.AbstractVerticle;

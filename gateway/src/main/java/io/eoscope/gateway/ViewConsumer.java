@@ -1,8 +1,8 @@
 package io.eoscope.gateway;
 
 import com.google.gson.JsonObject;
-import io.eoscope.streaming.KafkaSettings;
-import io.eoscope.streaming.MalformedRecordException;
+import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.MalformedRecordException;
 import io.eoscope.streaming.Messages;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -63,7 +63,7 @@ public final class ViewConsumer implements Runnable, AutoCloseable {
             while (running) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     try {
-                        JsonObject o = Messages.json(r);
+                        JsonObject o = io.eoscope.wire.Records.json(r);
                         if (r.topic().equals(settings.topics().runs())) {
                             view.run(r.key(), o);
                         } else if (r.topic().equals(settings.topics().telemetry())) {

@@ -1,7 +1,7 @@
 package io.eoscope.launcher;
 
 import io.eoscope.analyzer.AnalyzerVerticle;
-import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.wire.KafkaSettings;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;

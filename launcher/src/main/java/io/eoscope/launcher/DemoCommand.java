@@ -2,7 +2,7 @@ package io.eoscope.launcher;
 
 import io.eoscope.analyzer.AnalyzerVerticle;
 import io.eoscope.launcher.embedded.EmbeddedKafka;
-import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.wire.KafkaSettings;
 import io.eoscope.trainer.run.RunConfig;
 import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.stream.TrainerVerticle;
@@ -79,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
         Files.createDirectories(dataDir);
         System.err.println("eos demo: starting a Kafka broker in this process (log in " + dataDir.resolve("kafka") + ") ...");
         try (StopSignal stop = StopSignal.install(); EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"))) {
-            KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), new io.eoscope.streaming.Topics("eos."),
+            KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), new io.eoscope.wire.Topics("eos."),
                     java.util.Map.of());
             Properties admin = settings.admin("eos-demo");
             try (Admin a = Admin.create(admin)) {

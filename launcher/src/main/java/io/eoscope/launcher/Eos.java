@@ -31,6 +31,9 @@ public final class Eos implements Runnable {
     }
 
     public static void main(String[] args) {
+        if ("json".equals(System.getenv("EOS_LOG_FORMAT")) && System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "logback-json.xml"); // before the first logger exists
+        }
         System.exit(execute(args));
     }
 

@@ -1,7 +1,7 @@
 package io.eoscope.launcher;
 
-import io.eoscope.streaming.KafkaSettings;
-import io.eoscope.streaming.Topics;
+import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.Topics;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

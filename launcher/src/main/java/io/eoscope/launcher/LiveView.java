@@ -1,8 +1,8 @@
 package io.eoscope.launcher;
 
 import com.google.gson.JsonObject;
-import io.eoscope.streaming.KafkaSettings;
-import io.eoscope.streaming.MalformedRecordException;
+import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.MalformedRecordException;
 import io.eoscope.streaming.Messages;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -53,7 +53,7 @@ final class LiveView implements Runnable, AutoCloseable {
             while (running) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) {
                     try {
-                        JsonObject o = Messages.json(r);
+                        JsonObject o = io.eoscope.wire.Records.json(r);
                         if (!o.has("run") || !run.equals(o.get("run").getAsString())) {
                             continue;
                         }

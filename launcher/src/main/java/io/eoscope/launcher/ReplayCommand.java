@@ -1,7 +1,7 @@
 package io.eoscope.launcher;
 
 import io.eoscope.analyzer.Replay;
-import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.wire.KafkaSettings;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;

@@ -132,7 +132,7 @@ final class TrainCommand implements Callable<Integer> {
             } else if (kafka.bootstrapServers != null) { // stream the run to Kafka as it trains
                 RunConfig config = config();
                 progress.begin(config);
-                io.eoscope.streaming.KafkaSettings settings = kafka.settings(null);
+                io.eoscope.wire.KafkaSettings settings = kafka.settings(null);
                 try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(settings.admin("eos-train"))) {
                     settings.topics().create(admin, kafka.partitions, (short) 1);
                 } catch (InterruptedException e) {

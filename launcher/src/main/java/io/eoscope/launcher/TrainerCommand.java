@@ -1,7 +1,7 @@
 package io.eoscope.launcher;
 
 import io.eoscope.curvature.io.InputException;
-import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.wire.KafkaSettings;
 import io.eoscope.trainer.run.RunConfig;
 import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.run.TrainingRun;

@@ -1,7 +1,5 @@
 package io.eoscope.streaming;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.eoscope.curvature.io.DType;
 import io.eoscope.curvature.io.DatasetFile;
 import io.eoscope.curvature.io.InputException;
@@ -9,17 +7,16 @@ import io.eoscope.curvature.io.ModelFile;
 import io.eoscope.curvature.io.Safetensors;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.MlpModel;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
-import java.util.HexFormat;
+import io.eoscope.wire.ChunkAssembler;
+import io.eoscope.wire.ChunkCodec;
+import io.eoscope.wire.MalformedRecordException;
+import io.eoscope.wire.Records;
+import io.eoscope.wire.Topics;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-/** The records of each topic: how they are keyed, encoded and decoded. */
+/** The snapshot and dataset payloads: safetensors bytes in {@link ChunkCodec} chunks, decoded and validated with DJL-free readers. */
 public final class Messages {
     private Messages() {}
 
@@ -75,44 +72,7 @@ public final class Messages {
         }
     }
 
-    /** A JSON record. */
-    public static ProducerRecord<String, byte[]> json(String topic, String key, JsonObject value) {
-        return new ProducerRecord<>(topic, key, value.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** The JSON object of a record's value. */
-    public static JsonObject json(ConsumerRecord<String, byte[]> record) throws MalformedRecordException {
-        try {
-            return JsonParser.parseString(new String(record.value(), StandardCharsets.UTF_8)).getAsJsonObject();
-        } catch (RuntimeException e) {
-            throw new MalformedRecordException("value is not a JSON object");
-        }
-    }
-
-    /** The idempotent key of a metrics record. */
-    public static String metricsKey(String run, long step, String analysisId) {
-        return run + "/" + step + "/" + analysisId;
-    }
-
-    /** A dead letter: where the record came from and why it could not be used. */
-    public static ProducerRecord<String, byte[]> deadLetter(Topics topics, ConsumerRecord<String, byte[]> record, String reason) {
-        JsonObject o = new JsonObject();
-        o.addProperty("topic", record.topic());
-        o.addProperty("partition", record.partition());
-        o.addProperty("offset", record.offset());
-        o.addProperty("key", record.key());
-        o.addProperty("reason", reason);
-        o.addProperty("bytes", record.value() == null ? 0 : record.value().length);
-        o.addProperty("at", Instant.now().toString());
-        return json(topics.deadletter(), record.topic() + "/" + record.partition() + "/" + record.offset(), o);
-    }
-
-    /** SHA-256 in hex. */
-    public static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    private static String sha256(byte[] bytes) {
+        return Records.sha256(bytes);
     }
 }

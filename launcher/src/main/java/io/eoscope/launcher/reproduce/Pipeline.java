@@ -5,7 +5,7 @@ import io.eoscope.analyzer.AnalyzerConfig;
 import io.eoscope.analyzer.AnalyzerVerticle;
 import io.eoscope.curvature.io.AtomicFiles;
 import io.eoscope.launcher.embedded.EmbeddedKafka;
-import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.wire.KafkaSettings;
 import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.run.TrainingRun;
 import io.eoscope.trainer.stream.TrainerVerticle;

@@ -3,8 +3,8 @@ package io.eoscope.launcher.reproduce;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import io.eoscope.streaming.KafkaSettings;
-import io.eoscope.streaming.MalformedRecordException;
+import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.MalformedRecordException;
 import io.eoscope.streaming.Messages;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,7 +84,7 @@ final class RunCollector implements AutoCloseable {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(wait)) {
             JsonObject o;
             try {
-                o = Messages.json(r);
+                o = io.eoscope.wire.Records.json(r);
             } catch (MalformedRecordException e) {
                 continue; // not ours to judge: the analyzers dead-letter bad records
             }

@@ -3,9 +3,9 @@ package io.eoscope.launcher.reproduce;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eoscope.launcher.embedded.EmbeddedKafka;
-import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.wire.KafkaSettings;
 import io.eoscope.streaming.Messages;
-import io.eoscope.streaming.Topics;
+import io.eoscope.wire.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,9 +31,9 @@ class RunCollectorTest {
             try (RunCollector collector = new RunCollector(s, "mine", "reproduce", 2);
                     KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("rc"))) {
                 collector.begin();
-                producer.send(Messages.deadLetter(s.topics(), new ConsumerRecord<>(s.topics().snapshots(), 0, 3L, "other",
+                producer.send(io.eoscope.wire.Records.deadLetter(s.topics(), new ConsumerRecord<>(s.topics().snapshots(), 0, 3L, "other",
                         new byte[4]), "another run's trouble")).get();
-                producer.send(Messages.deadLetter(s.topics(), new ConsumerRecord<>(s.topics().snapshots(), 0, 4L, "mine",
+                producer.send(io.eoscope.wire.Records.deadLetter(s.topics(), new ConsumerRecord<>(s.topics().snapshots(), 0, 4L, "mine",
                         new byte[4]), "snapshot mine@0: its dataset abc is not in the datasets topic")).get();
                 Instant deadline = Instant.now().plusSeconds(30);
                 while (collector.deadLetters().isEmpty() && Instant.now().isBefore(deadline)) {

@@ -4,7 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.eoscope.curvature.io.InputException;
 import io.eoscope.curvature.net.LabeledData;
-import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.wire.KafkaSettings;
 import io.eoscope.streaming.Messages;
 import io.eoscope.trainer.run.RunConfig;
 import io.eoscope.trainer.run.TrainingListener;
@@ -60,7 +60,7 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
         o.addProperty("dataset_hash", datasetHash);
         o.addProperty("status", "running");
         runRecord = o;
-        send(Messages.json(settings.topics().runs(), run, o));
+        send(io.eoscope.wire.Records.json(settings.topics().runs(), run, o));
         Messages.EncodedDataset encoded = Messages.dataset(data, config.dtype().equals("float64")
                 ? io.eoscope.curvature.io.DType.F64 : io.eoscope.curvature.io.DType.F32);
         Messages.dataset(settings.topics(), encoded).forEach(this::send);
@@ -84,7 +84,7 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
             o.addProperty("sharpness", r.sharpness());
         }
         o.addProperty("products", r.products());
-        send(Messages.json(settings.topics().telemetry(), run, o));
+        send(io.eoscope.wire.Records.json(settings.topics().telemetry(), run, o));
         next.stepped(r);
     }
 
@@ -178,7 +178,7 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
             if (failure != null) {
                 done.addProperty("failure", failure);
             }
-            send(Messages.json(settings.topics().runs(), run, done));
+            send(io.eoscope.wire.Records.json(settings.topics().runs(), run, done));
         }
         producer.flush();
         producer.close();

@@ -3,7 +3,7 @@ package io.eoscope.trainer.stream;
 import io.eoscope.trainer.run.RunConfig;
 import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.run.TrainingRun;
-import io.eoscope.streaming.KafkaSettings;
+import io.eoscope.wire.KafkaSettings;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

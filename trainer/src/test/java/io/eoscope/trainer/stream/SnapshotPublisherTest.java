@@ -3,8 +3,8 @@ package io.eoscope.trainer.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eoscope.curvature.net.LabeledData;
-import io.eoscope.streaming.KafkaSettings;
-import io.eoscope.streaming.Topics;
+import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.Topics;
 import io.eoscope.trainer.data.Xor2d;
 import io.eoscope.trainer.run.RunConfig;
 import io.eoscope.trainer.run.TrainingListener;

@@ -1,4 +1,4 @@
-package io.eoscope.streaming;
+package io.eoscope.wire;
 
 /** A record that cannot be decoded: it goes to the dead-letter topic with this message as the reason. */
 public final class MalformedRecordException extends Exception {

@@ -1,4 +1,4 @@
-package io.eoscope.streaming;
+package io.eoscope.wire;
 
 import java.util.HashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.eoscope.streaming;
+package io.eoscope.wire;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
