@@ -49,6 +49,11 @@ async function getJson(url) {
   return body;
 }
 
+// running, finished, failed or stale (a gateway older than the status field only said finished or not)
+function runStatus(r) {
+  return r.status || (r.finished ? "finished" : "running");
+}
+
 function fmt(v) {
   if (v === undefined || v === null || Number.isNaN(Number(v))) return "–";
   const x = Number(v);
@@ -71,9 +76,11 @@ function live(state) {
 }
 
 // Joins series ([[step, time, value], ...]) on one x column (0 = step, 1 = time): uPlot wants one ascending
-// x array and y arrays aligned with it, null where a series has no value.
+// x array and y arrays aligned with it, null where a series has no value. A point whose x is unknown (time is
+// null when the trainer could not say it) is left out.
 function align(list, xIndex) {
   const xs = new Set();
+  list = list.map(pts => pts.filter(p => p[xIndex] !== null && p[xIndex] !== undefined));
   list.forEach(pts => pts.forEach(p => xs.add(p[xIndex])));
   const x = Array.from(xs).sort((a, b) => a - b);
   const at = new Map(x.map((v, i) => [v, i]));
@@ -186,7 +193,7 @@ function renderSummary() {
   if (t.sharpness !== undefined) parts.push(`sharpness ${fmt(t.sharpness)}`);
   if (d.two_over_eta !== undefined) parts.push(`2/η = ${fmt(d.two_over_eta)}`);
   parts.push(m.step !== undefined ? `analysed up to step ${m.step}` : "no analysed snapshot yet");
-  parts.push(d.finished ? "finished" : "running");
+  parts.push(runStatus(d) + (d.failure ? ` (${d.failure})` : ""));
   $("run-summary").textContent = parts.join(" · ");
 }
 
@@ -337,8 +344,10 @@ function runItem(r) {
   const name = document.createElement("b");
   name.textContent = r.run;
   const badge = document.createElement("span");
-  badge.className = "badge " + (r.finished ? "done" : "running");
-  badge.textContent = r.finished ? "finished" : "running";
+  const st = runStatus(r);
+  badge.className = "badge " + (st === "finished" ? "done" : st);
+  badge.textContent = st;
+  if (r.failure) badge.title = r.failure;
   const a = document.createElement("small");
   a.textContent = `${r.solver || "?"} · ${r.dataset || "?"} · N = ${r.n ?? "?"}`;
   const b = document.createElement("small");

@@ -4,10 +4,10 @@ import com.google.gson.JsonObject;
 import io.eoscope.curvature.eigen.EigenSolveException;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.streaming.Messages;
 import io.eoscope.wire.ChunkAssembler;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.MalformedRecordException;
-import io.eoscope.streaming.Messages;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
@@ -18,7 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +31,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The analyzer's consumer loop, plain Java: a member of a consumer group on {@code snapshots};
@@ -40,7 +42,10 @@ import org.apache.kafka.common.TopicPartition;
  * idempotent). Records that cannot be decoded or analysed go to {@code deadletter} with the reason
  * and are counted; the loop keeps running. Besides the {@link AnalyzerMeters}, its consumer's and producer's own
  * Kafka client meters ({@code kafka.consumer.*}, {@code kafka.producer.*}, tag {@code component=analyzer}) go to the
- * same registry while the loop is open.
+ * same registry while the loop is open. Chunk assembly is bounded ({@link AnalyzerLimits}): a payload over the
+ * bytes bound, or one whose next chunk never comes, is dead-lettered with the reason and the committed offset moves
+ * past it. An error the loop cannot survive (the broker refusing a dead letter or a metrics record for good)
+ * ends {@link #run} with that exception; {@link #failure()} keeps it for health checks.
  */
 public final class AnalyzerLoop implements Runnable, AutoCloseable {
     private final KafkaSettings settings;
@@ -49,7 +54,14 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
     private final Producer<String, byte[]> producer;
     private final DatasetStore datasets;
     private final SnapshotAnalysis analysis;
-    private final ChunkAssembler assembler = new ChunkAssembler(64);
+    private static final Logger LOG = LoggerFactory.getLogger(AnalyzerLoop.class);
+    private final AnalyzerLimits limits;
+    private final ChunkAssembler assembler;
+    private final String clientId;
+    private final Map<String, Long> missingDatasets = new LinkedHashMap<>(16, 0.75f, true);
+    private volatile long brokerContactMillis;
+    private volatile Throwable failure;
+    private long lastCheckMillis;
     private final AtomicLong analysed = new AtomicLong();
     private final AtomicLong deadLetters = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
@@ -59,25 +71,29 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
     private volatile boolean running = true;
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();
-    /** Extra looks for a snapshot's dataset before the snapshot is dead-lettered, {@link #DATASET_RETRY} apart. */
-    public static final int DATASET_ATTEMPTS = 5;
-    public static final Duration DATASET_RETRY = Duration.ofSeconds(1);
+    /** How often a waiting snapshot looks for its dataset again. */
+    public static final Duration DATASET_RETRY = Duration.ofMillis(250);
+    /** How often a busy loop asks the broker for the end offsets (an idle one: every second), and how long it waits for the answer. */
+    private static final Duration BROKER_CHECK = Duration.ofSeconds(5);
     private final AnalyzerMeters meters;
     private final KafkaClientMetrics consumerMetrics;
     private final KafkaClientMetrics producerMetrics;
 
-    /** An analyzer whose meters go to the global Micrometer registry. */
+    /** An analyzer with the default limits whose meters go to the global Micrometer registry. */
     public AnalyzerLoop(KafkaSettings settings, AnalyzerConfig config) {
-        this(settings, config, io.micrometer.core.instrument.Metrics.globalRegistry);
+        this(settings, config, AnalyzerLimits.defaults(), io.micrometer.core.instrument.Metrics.globalRegistry);
     }
 
     /** An analyzer whose meters go to {@code registry}. */
-    public AnalyzerLoop(KafkaSettings settings, AnalyzerConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
+    public AnalyzerLoop(KafkaSettings settings, AnalyzerConfig config, AnalyzerLimits limits,
+            io.micrometer.core.instrument.MeterRegistry registry) {
         this.settings = settings;
         this.config = config;
-        this.meters = new AnalyzerMeters(registry, config.group());
+        this.limits = limits;
+        this.assembler = new ChunkAssembler(64, limits.maxPendingBytes(), limits.maxPayloadAge().toMillis());
         // a client id of its own per analyzer: the Kafka client meters are told apart by it (two analyzers share a registry in eos demo)
-        String clientId = "eos-analyzer-" + INSTANCES.incrementAndGet();
+        this.clientId = "eos-analyzer-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet();
+        this.meters = new AnalyzerMeters(registry, config.group(), clientId);
         this.consumer = new KafkaConsumer<>(settings.consumer(clientId, config.group()));
         this.producer = new KafkaProducer<>(settings.producer(clientId + "-producer"));
         List<Tag> tags = List.of(Tag.of("component", "analyzer"));
@@ -85,30 +101,51 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
         consumerMetrics.bindTo(registry);
         this.producerMetrics = new KafkaClientMetrics(producer, tags);
         producerMetrics.bindTo(registry);
-        this.datasets = new DatasetStore(settings);
+        this.datasets = new DatasetStore(settings, limits.maxPendingBytes());
         this.analysis = new SnapshotAnalysis(config, 8);
     }
 
     @Override
     public void run() {
+        try {
+            loop();
+        } catch (org.apache.kafka.common.errors.WakeupException e) {
+            if (running) {
+                failure = e;
+                throw e;
+            }
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            LOG.error("analyzer {} in group {} stopped: {}", clientId, config.group(), e.toString(), e);
+            throw e;
+        }
+    }
+
+    private void loop() {
         consumer.subscribe(List.of(settings.topics().snapshots()), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 assembler.clear(); // the next owner starts from our last commit, which never passes a pending payload
+                LOG.info("analyzer {} in group {} gave up partitions {}", clientId, config.group(), partitions);
             }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                brokerContactMillis = System.currentTimeMillis();
+                LOG.info("analyzer {} in group {} was assigned partitions {}", clientId, config.group(), partitions);
             }
         });
+        LOG.info("analyzer {} joined group {} on {} (analysis id {})", clientId, config.group(), settings.bootstrapServers(),
+                config.analysisId());
         while (running) {
             ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
-            if (records.isEmpty()) {
-                updateLag();
-                continue;
+            if (!records.isEmpty()) {
+                brokerContactMillis = System.currentTimeMillis();
+                process(records);
             }
-            process(records);
-            updateLag();
+            if (System.currentTimeMillis() - lastCheckMillis > (records.isEmpty() ? 1000 : BROKER_CHECK.toMillis())) {
+                checkBroker();
+            }
         }
     }
 
@@ -125,6 +162,8 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
             } catch (MalformedRecordException e) {
                 deadLetter(r, e.getMessage());
             }
+            assembler.expire(r.partition(), r.timestamp());
+            deadLetterAbandoned();
             done.put(tp, r.offset() + 1);
         }
         if (config.lagPolicy().equals("latest")) {
@@ -146,20 +185,47 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
 
     private record Complete(MlpModel model, ConsumerRecord<String, byte[]> last) {}
 
+    /** Dead-letters what the assembler gave up (the committed offset may then move past it); whether there was any. */
+    private boolean deadLetterAbandoned() {
+        List<ChunkAssembler.Abandoned> gone = assembler.drainAbandoned();
+        for (ChunkAssembler.Abandoned a : gone) {
+            meters.abandoned.increment();
+            deadLetter(a.first(), a.reason());
+        }
+        meters.pendingBytes.set(assembler.pendingBytes());
+        return !gone.isEmpty();
+    }
+
+    /** A dataset, waiting for it once if it is not there yet: a producer that does not wait for its acknowledgement may still be writing it. */
+    private Optional<LabeledData> dataset(String hash) throws InterruptedException {
+        Optional<LabeledData> data = datasets.get(hash);
+        Long missingAt = missingDatasets.get(hash);
+        if (data.isPresent() || (missingAt != null && missingAt == datasets.indexed())) {
+            return data; // found, or known missing with nothing new written since
+        }
+        long deadline = System.nanoTime() + limits.datasetWait().toNanos();
+        while (data.isEmpty() && running && System.nanoTime() < deadline) {
+            datasetWaits.incrementAndGet();
+            Thread.sleep(DATASET_RETRY.toMillis());
+            data = datasets.get(hash);
+        }
+        if (data.isEmpty()) {
+            missingDatasets.put(hash, datasets.indexed());
+            if (missingDatasets.size() > 1000) {
+                missingDatasets.remove(missingDatasets.keySet().iterator().next());
+            }
+        }
+        return data;
+    }
+
     private void analyseAndPublish(Complete c) {
         String run = c.model.metadata().get("run");
         long step = Long.parseLong(c.model.metadata().get("step"));
         try {
-            Optional<LabeledData> data = datasets.get(c.model.metadata().get("dataset"));
-            for (int attempt = 1; data.isEmpty() && attempt <= DATASET_ATTEMPTS && running; attempt++) {
-                // a producer that does not wait for its dataset's acknowledgement may still be writing it
-                datasetWaits.incrementAndGet();
-                Thread.sleep(DATASET_RETRY.toMillis());
-                data = datasets.get(c.model.metadata().get("dataset"));
-            }
+            Optional<LabeledData> data = dataset(c.model.metadata().get("dataset"));
             if (data.isEmpty()) {
                 deadLetter(c.last, "snapshot " + run + "@" + step + ": its dataset " + c.model.metadata().get("dataset")
-                        + " is not in the datasets topic");
+                        + " is not in the datasets topic (waited " + limits.datasetWait().toSeconds() + " s)");
                 return;
             }
             if (data.get().inputWidth() != c.model.inputWidth() || data.get().labelBound() > c.model.classes()) {
@@ -174,6 +240,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
                     metrics)).get(); // acknowledged before the offsets move on
             analysed.incrementAndGet();
             meters.analysed(lastAnalysisSeconds, productsOf(metrics));
+            LOG.debug("analysed {}@{} in {} s", run, step, lastAnalysisSeconds);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
@@ -192,10 +259,16 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
             long pending = assembler.oldestPendingOffset(e.getKey().partition());
             offsets.put(e.getKey(), new OffsetAndMetadata(pending >= 0 ? pending : e.getValue()));
         }
-        consumer.commitSync(offsets);
+        try {
+            consumer.commitSync(offsets);
+        } catch (org.apache.kafka.common.errors.TimeoutException | org.apache.kafka.clients.consumer.RetriableCommitFailedException e) {
+            // nothing is lost: the next commit carries these offsets too, and until then a successor re-analyses (at-least-once)
+            LOG.warn("analyzer {}: offsets not committed ({}); they will be with the next batch", clientId, e.toString());
+        }
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> r, String reason) {
+        LOG.warn("dead letter {}/{}@{}: {}", r.topic(), r.partition(), r.offset(), reason);
         try {
             producer.send(io.eoscope.wire.Records.deadLetter(settings.topics(), r, reason)).get();
             deadLetters.incrementAndGet();
@@ -208,14 +281,55 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
         }
     }
 
-    private void updateLag() {
-        long total = 0;
-        for (TopicPartition tp : consumer.assignment()) {
-            OptionalLong end = consumer.currentLag(tp);
-            total += end.isPresent() ? end.getAsLong() : 0;
+    /**
+     * Asks the broker for the end offsets of the assigned partitions (or, with none, for the topics): a round
+     * trip that proves the broker reachable ({@link #brokerContactMillis}) and gives the lag. A partition read
+     * to its end is also where a payload waiting for a chunk is judged by the wall clock.
+     */
+    private void checkBroker() {
+        lastCheckMillis = System.currentTimeMillis();
+        try {
+            Set<TopicPartition> assigned = consumer.assignment();
+            long total = 0;
+            if (assigned.isEmpty()) {
+                consumer.listTopics(BROKER_CHECK);
+            } else {
+                Map<TopicPartition, Long> end = consumer.endOffsets(assigned, BROKER_CHECK);
+                Map<TopicPartition, Long> caughtUp = new HashMap<>();
+                for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+                    long position = consumer.position(e.getKey(), BROKER_CHECK);
+                    long behind = Math.max(0, e.getValue() - position);
+                    total += behind;
+                    if (behind == 0) {
+                        caughtUp.put(e.getKey(), position);
+                        assembler.expire(e.getKey().partition(), System.currentTimeMillis());
+                    }
+                }
+                lag.set(total);
+                meters.lag.set(total);
+                if (deadLetterAbandoned()) {
+                    commit(caughtUp); // the offset moves past what was given up
+                }
+            }
+            brokerContactMillis = System.currentTimeMillis();
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            LOG.warn("analyzer {}: the broker did not answer in {} s", clientId, BROKER_CHECK.toSeconds());
         }
-        lag.set(total);
-        meters.lag.set(total);
+    }
+
+    /** When this analyzer last heard from the broker (epoch ms; 0: never). */
+    public long brokerContactMillis() {
+        return brokerContactMillis;
+    }
+
+    /** Why the loop stopped on its own, or null while it runs (or after a requested stop). */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** This analyzer's Kafka client id (its {@code member} tag). */
+    public String clientId() {
+        return clientId;
     }
 
     private static long productsOf(JsonObject metrics) {
@@ -266,6 +380,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
 
     @Override
     public void close() {
+        meters.close();
         consumerMetrics.close(); // removes its meters from the registry before the client goes
         producerMetrics.close();
         consumer.close();

@@ -2,29 +2,44 @@ package io.eoscope.analyzer;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The analyzer's own meters (Micrometer names in base units, described; no per-snapshot tags):
- * {@code eos.analyzer.lag} (records behind), {@code eos.analyzer.analysis} (seconds per snapshot),
- * {@code eos.analyzer.products} (operator products; its rate is products per second),
- * {@code eos.analyzer.snapshots} (analysed), {@code eos.analyzer.deadletters} and
- * {@code eos.analyzer.skipped} (by the {@code latest} lag policy).
+ * {@code eos.analyzer.lag} (records behind) and {@code eos.analyzer.pending} (bytes of chunks in
+ * assembly), one series per member ({@code member} tag: each analyzer's client id, so two analyzers of
+ * one group in one process are both exported; sum by group for the group's lag);
+ * {@code eos.analyzer.analysis} (seconds per snapshot), {@code eos.analyzer.products} (operator products;
+ * its rate is products per second), {@code eos.analyzer.snapshots} (analysed),
+ * {@code eos.analyzer.deadletters}, {@code eos.analyzer.abandoned} (payloads given up: over the
+ * pending-bytes bound or waiting too long for a chunk) and {@code eos.analyzer.skipped} (by the
+ * {@code latest} lag policy). Per-member gauges are removed by {@link #close}.
  */
-final class AnalyzerMeters {
+final class AnalyzerMeters implements AutoCloseable {
     final AtomicLong lag = new AtomicLong();
+    final AtomicLong pendingBytes = new AtomicLong();
     final Timer analysis;
     final Counter products;
     final Counter snapshots;
     final Counter deadLetters;
+    final Counter abandoned;
     final Counter skipped;
+    private final MeterRegistry registry;
+    private final List<Meter> own = new ArrayList<>();
 
-    AnalyzerMeters(MeterRegistry registry, String group) {
-        Gauge.builder("eos.analyzer.lag", lag, AtomicLong::get).description("Snapshot records not yet consumed")
-                .baseUnit("records").tag("group", group).register(registry);
+    AnalyzerMeters(MeterRegistry registry, String group, String member) {
+        this.registry = registry;
+        own.add(Gauge.builder("eos.analyzer.lag", lag, AtomicLong::get).description("Snapshot records not yet consumed")
+                .baseUnit("records").tag("group", group).tag("member", member).register(registry));
+        own.add(Gauge.builder("eos.analyzer.pending", pendingBytes, AtomicLong::get)
+                .description("Bytes of snapshot chunks held while their payloads are assembled")
+                .baseUnit("bytes").tag("group", group).tag("member", member).register(registry));
         analysis = Timer.builder("eos.analyzer.analysis").description("Time to analyse one snapshot")
                 .tag("group", group).register(registry);
         products = Counter.builder("eos.analyzer.products").description("Curvature operator products computed")
@@ -32,6 +47,9 @@ final class AnalyzerMeters {
         snapshots = Counter.builder("eos.analyzer.snapshots").description("Snapshots analysed and published")
                 .tag("group", group).register(registry);
         deadLetters = Counter.builder("eos.analyzer.deadletters").description("Records sent to the dead-letter topic")
+                .tag("group", group).register(registry);
+        abandoned = Counter.builder("eos.analyzer.abandoned")
+                .description("Chunked payloads given up (over the pending-bytes bound, or a chunk that never came)")
                 .tag("group", group).register(registry);
         skipped = Counter.builder("eos.analyzer.skipped").description("Snapshots skipped by the latest lag policy")
                 .tag("group", group).register(registry);
@@ -41,5 +59,10 @@ final class AnalyzerMeters {
         analysis.record(Duration.ofNanos((long) (seconds * 1e9)));
         products.increment(productCount);
         snapshots.increment();
+    }
+
+    @Override
+    public void close() {
+        own.forEach(registry::remove);
     }
 }

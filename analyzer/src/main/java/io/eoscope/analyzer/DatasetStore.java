@@ -1,65 +1,216 @@
 package io.eoscope.analyzer;
 
 import io.eoscope.curvature.net.LabeledData;
-import io.eoscope.wire.ChunkAssembler;
+import io.eoscope.streaming.Messages;
+import io.eoscope.wire.ChunkCodec;
+import io.eoscope.wire.ChunkHeader;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.MalformedRecordException;
-import io.eoscope.streaming.Messages;
 import io.eoscope.wire.TopicScan;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.zip.CRC32;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Datasets by content hash, read from the compacted {@code datasets} topic on demand and cached
- * (a few, least recently used first out), so that analysis needs nothing outside Kafka.
+ * Datasets by content hash, from the compacted {@code datasets} topic, so that analysis needs nothing
+ * outside Kafka. The topic is read once, incrementally: an index remembers where the newest copy of each
+ * chunk of each dataset is (not its bytes); a lookup reads only what was written since the last one, then
+ * fetches the chunks it needs. Chunks are assembled by index, so the copies that compaction leaves, in any
+ * order, still make a whole. A few decoded datasets are cached (at most four, and at most {@code maxBytes} of
+ * them unless one alone is larger; least recently used out).
  */
 public final class DatasetStore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DatasetStore.class);
     private static final int CACHE = 4;
+    private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(60);
     private final KafkaSettings settings;
+    private final long maxBytes;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, LabeledData> cache = new LinkedHashMap<>(8, 0.75f, true);
+    private final Map<String, Entry> index = new HashMap<>();
+    private Map<TopicPartition, Long> position;
+    private long scans;
+    private long indexed;
 
-    public DatasetStore(KafkaSettings settings) {
+    /** Where the chunks of one dataset are: offset of the newest copy of each chunk, or -1. */
+    private static final class Entry {
+        final int count;
+        final String crc;
+        final int partition;
+        final long[] offsets;
+        long bytes;
+
+        Entry(ChunkHeader h, int partition) {
+            this.count = h.count();
+            this.crc = h.crc();
+            this.partition = partition;
+            this.offsets = new long[h.count()];
+            java.util.Arrays.fill(offsets, -1);
+        }
+
+        boolean whole() {
+            for (long o : offsets) {
+                if (o < 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** @param maxBytes the largest dataset it assembles (a bound on memory) */
+    public DatasetStore(KafkaSettings settings, long maxBytes) {
         this.settings = settings;
+        this.maxBytes = maxBytes;
         this.consumer = new KafkaConsumer<>(settings.consumer("eos-datasets", null));
     }
 
-    /** The dataset with this hash, reading the topic from its start if it is not cached. */
+    /** The dataset with this hash, if the topic holds all of it. */
     public Optional<LabeledData> get(String hash) {
         LabeledData hit = cache.get(hash);
         if (hit != null) {
             return Optional.of(hit);
         }
-        Map<TopicPartition, Long> end = TopicScan.fromStart(consumer, settings.topics().datasets());
-        ChunkAssembler assembler = new ChunkAssembler(4);
-        LabeledData found = null;
-        while (!TopicScan.reached(consumer, end)) {
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                if (!hash.equals(r.key())) {
-                    continue;
-                }
-                try {
-                    Optional<ChunkAssembler.Payload> payload = assembler.accept(r);
-                    if (payload.isPresent()) {
-                        found = Messages.dataset(payload.get());
-                    }
-                } catch (MalformedRecordException e) {
-                    // a damaged copy: a later complete one may still follow
-                }
-            }
+        catchUp();
+        Entry e = index.get(hash);
+        if (e == null || !e.whole()) {
+            return Optional.empty();
         }
-        if (found != null) {
-            cache.put(hash, found);
-            if (cache.size() > CACHE) {
+        try {
+            LabeledData data = Messages.dataset(hash, fetch(hash, e));
+            cache.put(hash, data);
+            while (cache.size() > CACHE || (cache.size() > 1 && cachedBytes() > maxBytes)) {
                 cache.remove(cache.keySet().iterator().next());
             }
+            return Optional.of(data);
+        } catch (MalformedRecordException ex) {
+            LOG.warn("dataset {} in {} cannot be used: {}", hash, settings.topics().datasets(), ex.getMessage());
+            index.remove(hash); // a later complete copy re-indexes it
+            return Optional.empty();
         }
-        return Optional.ofNullable(found);
+    }
+
+    private long cachedBytes() {
+        long n = 0;
+        for (LabeledData d : cache.values()) {
+            n += 8L * d.x().length + 4L * d.y().length;
+        }
+        return n;
+    }
+
+    /** How many times the topic was read (each reads only what is new). */
+    public long scans() {
+        return scans;
+    }
+
+    /** Records read from the topic so far: unchanged between two lookups when nothing new was written. */
+    public long indexed() {
+        return indexed;
+    }
+
+    /** Reads the records written since the last call into the index. */
+    private void catchUp() {
+        scans++;
+        if (position == null) {
+            Map<TopicPartition, Long> end = TopicScan.fromStart(consumer, settings.topics().datasets());
+            position = new HashMap<>();
+            end.keySet().forEach(tp -> position.put(tp, 0L));
+        }
+        for (Map.Entry<TopicPartition, Long> p : position.entrySet()) {
+            consumer.seek(p.getKey(), p.getValue());
+        }
+        Map<TopicPartition, Long> end = consumer.endOffsets(position.keySet(), Duration.ofSeconds(30));
+        while (!TopicScan.reached(consumer, end)) {
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                indexRecord(r);
+            }
+        }
+        for (TopicPartition tp : position.keySet()) {
+            position.put(tp, consumer.position(tp));
+        }
+    }
+
+    private void indexRecord(ConsumerRecord<String, byte[]> r) {
+        indexed++;
+        ChunkHeader h;
+        try {
+            h = ChunkHeader.of(r);
+        } catch (MalformedRecordException e) {
+            LOG.warn("{}/{}@{} is not a dataset chunk: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+            return;
+        }
+        String hash = ChunkCodec.payloadKey(r.key());
+        Entry e = index.get(hash);
+        if (e == null || e.count != h.count() || !e.crc.equals(h.crc()) || e.partition != r.partition()) {
+            e = new Entry(h, r.partition());
+            index.put(hash, e);
+        }
+        if (e.offsets[h.index()] < 0) {
+            e.bytes += r.value().length;
+        }
+        e.offsets[h.index()] = r.offset();
+    }
+
+    private byte[] fetch(String hash, Entry e) throws MalformedRecordException {
+        if (e.bytes > maxBytes) {
+            throw new MalformedRecordException("dataset " + hash + " has " + e.bytes + " bytes, over the bound of " + maxBytes
+                    + " (--max-pending-bytes)");
+        }
+        TopicPartition tp = new TopicPartition(settings.topics().datasets(), e.partition);
+        Map<Long, Integer> wanted = new HashMap<>();
+        long first = Long.MAX_VALUE;
+        long last = -1;
+        for (int i = 0; i < e.count; i++) {
+            wanted.put(e.offsets[i], i);
+            first = Math.min(first, e.offsets[i]);
+            last = Math.max(last, e.offsets[i]);
+        }
+        byte[][] parts = new byte[e.count][];
+        int found = 0;
+        consumer.seek(tp, first);
+        long deadline = System.nanoTime() + FETCH_TIMEOUT.toNanos();
+        while (consumer.position(tp) <= last) {
+            if (System.nanoTime() > deadline) {
+                throw new org.apache.kafka.common.errors.TimeoutException("reading dataset " + hash + " from "
+                        + settings.topics().datasets() + " took over " + FETCH_TIMEOUT.toSeconds() + " s");
+            }
+            List<ConsumerRecord<String, byte[]>> batch = consumer.poll(Duration.ofMillis(500)).records(tp);
+            for (ConsumerRecord<String, byte[]> r : batch) {
+                Integer i = wanted.get(r.offset());
+                if (i != null && parts[i] == null) {
+                    parts[i] = r.value();
+                    found++;
+                }
+            }
+        }
+        for (Map.Entry<TopicPartition, Long> p : position.entrySet()) {
+            consumer.seek(p.getKey(), p.getValue());
+        }
+        if (found != e.count) {
+            throw new MalformedRecordException("dataset " + hash + ": " + (e.count - found) + " of its " + e.count
+                    + " chunks were no longer in the topic");
+        }
+        byte[] bytes = new byte[Math.toIntExact(e.bytes)];
+        int at = 0;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, bytes, at, part.length);
+            at += part.length;
+        }
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        if (!Long.toHexString(crc.getValue()).equals(e.crc)) {
+            throw new MalformedRecordException("dataset " + hash + " fails its CRC check (a chunk is corrupt or truncated)");
+        }
+        return bytes;
     }
 
     @Override

@@ -1,12 +1,15 @@
 package io.eoscope.analyzer;
 
 import com.google.gson.JsonObject;
+import io.eoscope.curvature.eigen.EigenSolveException;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.streaming.Messages;
 import io.eoscope.wire.ChunkAssembler;
+import io.eoscope.wire.ChunkHeader;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.MalformedRecordException;
-import io.eoscope.streaming.Messages;
+import io.eoscope.wire.Records;
 import io.eoscope.wire.TopicScan;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,70 +22,159 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Re-analyses a stored run: reads its snapshots (steps in [from, to]) and its dataset back from Kafka,
  * in the order they were written, analyses each under a new analysis id and publishes the metrics.
- * With the same options on the CPU the numbers are bit-identical from one replay to the next.
+ * With the same options on the CPU the numbers are bit-identical from one replay to the next. A
+ * snapshot that cannot be read or analysed is dead-lettered with the reason and the replay goes on;
+ * the {@link Result} counts them. Memory is bounded: snapshots are analysed as they are read.
  */
 public final class Replay {
+    private static final Logger LOG = LoggerFactory.getLogger(Replay.class);
+
     private Replay() {}
 
-    /** What a replay did. */
-    public record Result(int analysed, int skippedBadRecords) {}
+    /**
+     * What a replay did.
+     *
+     * @param analysed snapshots analysed and published
+     * @param failed snapshots (or records) that could not be read or analysed, each dead-lettered
+     * @param failures their reasons (the first few)
+     */
+    public record Result(int analysed, int failed, List<String> failures) {}
 
     /**
      * @param progress told (done, total) after each snapshot
-     * @throws IllegalArgumentException when the run has no snapshot in the range
+     * @throws IllegalArgumentException when the range is empty or the run has no snapshot in it
      */
-    public static Result run(KafkaSettings settings, AnalyzerConfig config, String run, long fromStep, long toStep,
-            BiConsumer<Integer, Integer> progress) throws InterruptedException {
-        List<MlpModel> snapshots = new ArrayList<>();
-        int bad = 0;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.consumer("eos-replay", null))) {
+    public static Result run(KafkaSettings settings, AnalyzerConfig config, AnalyzerLimits limits, String run, long fromStep,
+            long toStep, BiConsumer<Integer, Integer> progress) throws InterruptedException {
+        if (fromStep < 0 || fromStep > toStep) {
+            throw new IllegalArgumentException("need 0 ≤ --from-step ≤ --to-step, got " + fromStep + " and " + toStep);
+        }
+        int total = count(settings, run, fromStep, toStep);
+        if (total == 0) {
+            throw new IllegalArgumentException("--run " + run + ": no snapshot with step in [" + fromStep + ", " + toStep
+                    + "] in " + settings.topics().snapshots());
+        }
+        LOG.info("replay of {} (steps {}..{}, {} snapshots) as analysis '{}'", run, fromStep, toStep, total, config.analysisId());
+        int done = 0;
+        int failed = 0;
+        List<String> failures = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.consumer("eos-replay", null));
+                DatasetStore datasets = new DatasetStore(settings, limits.maxPendingBytes());
+                SnapshotAnalysis analysis = new SnapshotAnalysis(config, 1);
+                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.producer("eos-replay"))) {
             Map<TopicPartition, Long> end = TopicScan.fromStart(consumer, settings.topics().snapshots());
-            ChunkAssembler assembler = new ChunkAssembler(8);
+            ChunkAssembler assembler = new ChunkAssembler(8, limits.maxPendingBytes(), limits.maxPayloadAge().toMillis());
             while (!TopicScan.reached(consumer, end)) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (!run.equals(r.key())) {
+                    if (!run.equals(r.key()) || r.offset() >= end.getOrDefault(new TopicPartition(r.topic(), r.partition()), 0L)) {
                         continue;
                     }
+                    String reason = null;
                     try {
                         Optional<ChunkAssembler.Payload> payload = assembler.accept(r);
                         if (payload.isPresent()) {
                             MlpModel m = Messages.snapshot(payload.get());
                             long step = Long.parseLong(m.metadata().get("step"));
                             if (step >= fromStep && step <= toStep) {
-                                snapshots.add(m);
+                                reason = analyse(settings, config, datasets, analysis, producer, m);
+                                if (reason == null) {
+                                    done++;
+                                }
+                                progress.accept(done + failed + (reason == null ? 0 : 1), total);
                             }
                         }
                     } catch (MalformedRecordException e) {
-                        bad++;
+                        reason = e.getMessage();
+                    }
+                    for (ChunkAssembler.Abandoned a : assembler.drainAbandoned()) {
+                        failed++;
+                        note(failures, a.reason());
+                        deadLetter(settings, producer, a.first(), "replay " + config.analysisId() + ": " + a.reason());
+                    }
+                    if (reason != null) {
+                        failed++;
+                        note(failures, reason);
+                        deadLetter(settings, producer, r, "replay " + config.analysisId() + ": " + reason);
                     }
                 }
             }
         }
-        if (snapshots.isEmpty()) {
-            throw new IllegalArgumentException("--run " + run + ": no snapshot with step in [" + fromStep + ", " + toStep
-                    + "] in " + settings.topics().snapshots());
-        }
-        int done = 0;
-        try (DatasetStore datasets = new DatasetStore(settings);
-                SnapshotAnalysis analysis = new SnapshotAnalysis(config, 1);
-                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.producer("eos-replay"))) {
-            for (MlpModel m : snapshots) {
-                String hash = m.metadata().get("dataset");
-                LabeledData data = datasets.get(hash).orElseThrow(() -> new IllegalArgumentException(
-                        "--run " + run + ": its dataset " + hash + " is not in " + settings.topics().datasets()));
-                JsonObject metrics = analysis.analyse(m, data);
-                long step = Long.parseLong(m.metadata().get("step"));
-                producer.send(io.eoscope.wire.Records.json(settings.topics().metrics(), io.eoscope.wire.Records.metricsKey(run, step, config.analysisId()),
-                        metrics)).get();
-                progress.accept(++done, snapshots.size());
+        LOG.info("replay of {} as '{}': {} analysed, {} failed", run, config.analysisId(), done, failed);
+        return new Result(done, failed, failures);
+    }
+
+    /** Analyses one snapshot and publishes its metrics; the reason it could not, or null. */
+    private static String analyse(KafkaSettings settings, AnalyzerConfig config, DatasetStore datasets, SnapshotAnalysis analysis,
+            KafkaProducer<String, byte[]> producer, MlpModel m) throws InterruptedException {
+        String run = m.metadata().get("run");
+        long step = Long.parseLong(m.metadata().get("step"));
+        String hash = m.metadata().get("dataset");
+        try {
+            Optional<LabeledData> data = datasets.get(hash);
+            if (data.isEmpty()) {
+                return "snapshot " + run + "@" + step + ": its dataset " + hash + " is not in " + settings.topics().datasets();
             }
+            if (data.get().inputWidth() != m.inputWidth() || data.get().labelBound() > m.classes()) {
+                return "snapshot " + run + "@" + step + ": the model (" + m.architecture() + ") does not fit its dataset (width "
+                        + data.get().inputWidth() + ")";
+            }
+            JsonObject metrics = analysis.analyse(m, data.get());
+            producer.send(Records.json(settings.topics().metrics(), Records.metricsKey(run, step, config.analysisId()), metrics)).get();
+            return null;
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot publish metrics: " + e.getCause().getMessage(), e.getCause());
+        } catch (EigenSolveException e) {
+            return "snapshot " + run + "@" + step + ": eigen-solve failed: " + e.getMessage();
+        } catch (RuntimeException e) {
+            return "snapshot " + run + "@" + step + ": analysis failed: " + e;
         }
-        return new Result(done, bad);
+    }
+
+    /** Snapshots of {@code run} with a step in range, counted from their first chunks' headers (nothing is decoded). */
+    private static int count(KafkaSettings settings, String run, long fromStep, long toStep) {
+        int n = 0;
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.consumer("eos-replay-count", null))) {
+            Map<TopicPartition, Long> end = TopicScan.fromStart(consumer, settings.topics().snapshots());
+            while (!TopicScan.reached(consumer, end)) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (!run.equals(r.key())) {
+                        continue;
+                    }
+                    try {
+                        ChunkHeader h = ChunkHeader.of(r);
+                        int at = h.payloadId().lastIndexOf('@');
+                        long step = Long.parseLong(h.payloadId().substring(at + 1));
+                        if (h.index() == 0 && step >= fromStep && step <= toStep) {
+                            n++;
+                        }
+                    } catch (MalformedRecordException | RuntimeException e) {
+                        // not counted here: the replay reads it again, dead-letters it and counts it as failed
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    private static void note(List<String> failures, String reason) {
+        LOG.warn("replay: {}", reason);
+        if (failures.size() < 10) {
+            failures.add(reason);
+        }
+    }
+
+    private static void deadLetter(KafkaSettings settings, KafkaProducer<String, byte[]> producer, ConsumerRecord<String, byte[]> r,
+            String reason) throws InterruptedException {
+        try {
+            producer.send(Records.deadLetter(settings.topics(), r, reason)).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot publish a dead letter: " + e.getCause().getMessage(), e.getCause());
+        }
     }
 }

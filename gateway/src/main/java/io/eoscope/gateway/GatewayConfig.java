@@ -8,12 +8,25 @@ package io.eoscope.gateway;
  * @param graceSeconds how long a finished run's Prometheus series stay
  * @param maxRuns most runs with Prometheus series at once
  * @param token bearer token required by the endpoints that start work (replays); null disables them
+ * @param staleSeconds how long a running run may be silent (no record, no heartbeat) before it is stale
+ * @param maxViewRuns most runs kept in memory by the view
+ * @param analysisId the live analysis id: the one summaries, Prometheus and the live stream show
  */
-public record GatewayConfig(String host, int port, long graceSeconds, int maxRuns, String token) {
+public record GatewayConfig(String host, int port, long graceSeconds, int maxRuns, String token, long staleSeconds,
+        int maxViewRuns, String analysisId) {
+    /** Default of {@code --stale-seconds}. */
+    public static final long DEFAULT_STALE_SECONDS = 60;
+    /** Default of {@code --max-view-runs}. */
+    public static final int DEFAULT_MAX_VIEW_RUNS = 1000;
 
     /** A gateway whose work-starting endpoints are disabled. */
     public GatewayConfig(String host, int port, long graceSeconds, int maxRuns) {
         this(host, port, graceSeconds, maxRuns, null);
+    }
+
+    /** A gateway with the default stale period, view size and live analysis id. */
+    public GatewayConfig(String host, int port, long graceSeconds, int maxRuns, String token) {
+        this(host, port, graceSeconds, maxRuns, token, DEFAULT_STALE_SECONDS, DEFAULT_MAX_VIEW_RUNS, RunsView.DEFAULT_ANALYSIS);
     }
 
     /** Validates. */
@@ -30,8 +43,19 @@ public record GatewayConfig(String host, int port, long graceSeconds, int maxRun
         if (maxRuns < 1) {
             throw new IllegalArgumentException("--max-runs must be at least 1, got " + maxRuns);
         }
-        if (token != null && token.length() < 16) {
-            throw new IllegalArgumentException("the gateway token (EOS_GATEWAY_TOKEN) must be at least 16 characters");
+        if (token != null && (token.codePoints().anyMatch(Character::isWhitespace) || token.codePoints().count() < 16)) {
+            throw new IllegalArgumentException("EOS_GATEWAY_TOKEN must be at least 16 characters with no whitespace "
+                    + "(got " + token.codePoints().count() + " characters" + (token.codePoints().anyMatch(Character::isWhitespace)
+                    ? ", some of them whitespace" : "") + "); unset it to disable replays");
+        }
+        if (staleSeconds < 1 || staleSeconds > 30L * 24 * 3600) {
+            throw new IllegalArgumentException("--stale-seconds must be in 1.." + 30L * 24 * 3600 + ", got " + staleSeconds);
+        }
+        if (maxViewRuns < 1 || maxViewRuns > 1_000_000) {
+            throw new IllegalArgumentException("--max-view-runs must be in 1..1000000, got " + maxViewRuns);
+        }
+        if (analysisId == null || !analysisId.matches("[A-Za-z0-9._-]{1,100}")) {
+            throw new IllegalArgumentException("--analysis-id must be 1-100 letters, digits, '.', '_' or '-', got '" + analysisId + "'");
         }
     }
 }

@@ -2,7 +2,13 @@ package io.eoscope.gateway;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonNull;
 import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.MetricsRecord;
+import io.eoscope.wire.ReplayRequest;
+import io.eoscope.wire.TelemetryRecord;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.AbstractVerticle;
@@ -13,23 +19,36 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway: Prometheus {@code /metrics}, the REST and Server-Sent-Events API under {@code /api}
  * (documented by {@code /openapi.yaml}) and the live web page, all from a {@link RunsView} that a
  * {@link ViewConsumer} rebuilds from Kafka on a worker of its own. Thin wiring: no computation here.
+ * {@code /health} says whether the view consumer is alive, {@code /ready} whether the view is complete
+ * and current; {@link #deathReason()} lets the process exit when the consumer died.
  */
 public final class GatewayVerticle extends AbstractVerticle {
+    /** Run names the API accepts: the producers' own rule, safe in URLs, keys and SSE lines. */
+    static final Pattern RUN_NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+    private static final Pattern ANALYSIS_ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
     private final KafkaSettings kafka;
     private final GatewayConfig config;
     private final PrometheusMeterRegistry registry;
-    private final RunsView view = new RunsView();
+    private final RunsView view;
     private GatewayMeters meters;
-    private ViewConsumer consumer;
+    private volatile ViewConsumer consumer;
+    private Producer<String, byte[]> producer;
     private WorkerExecutor worker;
     private WorkerExecutor replays;
     private HttpServer server;
@@ -39,6 +58,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         this.kafka = kafka;
         this.config = config;
         this.registry = registry;
+        this.view = new RunsView(config.analysisId(), config.staleSeconds() * 1000, config.maxViewRuns(), System::currentTimeMillis);
     }
 
     /** A gateway with a registry of its own. */
@@ -55,7 +75,17 @@ public final class GatewayVerticle extends AbstractVerticle {
         new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
         worker = vertx.createSharedWorkerExecutor("eos-gateway-view-" + deploymentID(), 1, 365, TimeUnit.DAYS);
         replays = vertx.createSharedWorkerExecutor("eos-gateway-replay-" + deploymentID(), 1, 365, TimeUnit.DAYS);
-        worker.executeBlocking(() -> new ViewConsumer(kafka, view, registry), false).compose(c -> {
+        FunctionCounter.builder("eos.gateway.runs.evicted", view, RunsView::evictions)
+                .description("Runs evicted from the gateway's view to stay within --max-view-runs").register(registry);
+        Gauge.builder("eos.gateway.view.runs", view, RunsView::size).description("Runs held by the gateway's view").register(registry);
+        Gauge.builder("eos.gateway.ready", this, g -> g.consumer != null && g.consumer.readiness().ready() ? 1 : 0)
+                .description("1 when the gateway's view is assigned to all its topics and the broker answers (as /ready)")
+                .register(registry);
+        worker.executeBlocking(() -> {
+            // the gateway's own producer: dead letters and replay requests; fails within 30 s rather than waiting forever
+            producer = new KafkaProducer<>(kafka.producer("eos-gateway", Duration.ofSeconds(30)));
+            return new ViewConsumer(kafka, view, registry, producer);
+        }, false).compose(c -> {
             consumer = c;
             worker.executeBlocking(() -> {
                 consumer.run();
@@ -78,10 +108,17 @@ public final class GatewayVerticle extends AbstractVerticle {
         return view;
     }
 
+    /** Why the view consumer died (the process should then exit non-zero), or null while it is alive. */
+    public String deathReason() {
+        ViewConsumer c = consumer;
+        return c == null ? null : c.deathReason();
+    }
+
     private Router router() {
         Router router = Router.router(vertx);
         router.route().handler(this::timed);
-        router.get("/health").handler(ctx -> json(ctx, 200, status("ok")));
+        router.get("/health").handler(this::health);
+        router.get("/ready").handler(this::ready);
         router.get("/metrics").handler(ctx -> {
             meters.refresh();
             ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
@@ -107,8 +144,10 @@ public final class GatewayVerticle extends AbstractVerticle {
             String route = ctx.currentRoute() == null || ctx.currentRoute().getPath() == null ? "other" : ctx.currentRoute().getPath();
             if (ctx.normalizedPath().startsWith("/api/runs/")) {
                 route = ctx.normalizedPath().endsWith("/series") ? "/api/runs/:run/series"
-                        : ctx.normalizedPath().endsWith("/stream") ? "/api/runs/:run/stream" : "/api/runs/:run";
-            } else if (!List.of("/metrics", "/api/runs", "/api/powerlaw", "/health", "/openapi.yaml").contains(ctx.normalizedPath())) {
+                        : ctx.normalizedPath().endsWith("/stream") ? "/api/runs/:run/stream"
+                        : ctx.normalizedPath().endsWith("/replay") ? "/api/runs/:run/replay" : "/api/runs/:run";
+            } else if (!List.of("/metrics", "/api/runs", "/api/powerlaw", "/health", "/ready", "/openapi.yaml")
+                    .contains(ctx.normalizedPath())) {
                 route = "static";
             }
             io.micrometer.core.instrument.Timer.builder("eos.http.server.requests").description("HTTP requests served")
@@ -127,93 +166,180 @@ public final class GatewayVerticle extends AbstractVerticle {
         }
     }
 
+    /** Alive: 200 while the view consumer's loop runs; 503 with the reason once it died. */
+    private void health(RoutingContext ctx) {
+        String dead = deathReason();
+        if (dead == null) {
+            json(ctx, 200, status("ok"));
+        } else {
+            JsonObject o = status("dead");
+            o.addProperty("reason", dead);
+            json(ctx, 503, o);
+        }
+    }
+
+    /** Ready: 200 when the view is assigned to all its topics and the broker answered recently; else 503 with the reason. */
+    private void ready(RoutingContext ctx) {
+        ViewConsumer c = consumer;
+        ViewConsumer.Readiness r = c == null ? new ViewConsumer.Readiness(false, "starting") : c.readiness();
+        JsonObject o = status(r.ready() ? "ready" : "not ready");
+        o.addProperty("reason", r.reason());
+        json(ctx, r.ready() ? 200 : 503, o);
+    }
+
     private void runs(RoutingContext ctx) {
         JsonArray out = new JsonArray();
         List<RunsView.Run> all = new ArrayList<>(view.all());
         all.sort((a, b) -> a.name().compareTo(b.name()));
+        long now = view.now();
         for (RunsView.Run r : all) {
-            out.add(summary(r));
+            out.add(summary(r, view.liveAnalysis(), now));
         }
         json(ctx, 200, out);
     }
 
-    private JsonObject summary(RunsView.Run r) {
+    private JsonObject summary(RunsView.Run r, String analysisId, long now) {
         JsonObject o = new JsonObject();
         o.addProperty("run", r.name());
         o.addProperty("finished", r.finished());
+        o.addProperty("status", r.status(now));
+        if (r.failure() != null) {
+            o.addProperty("failure", r.failure());
+        }
+        o.addProperty("last_heard_ms", r.lastHeardMillis());
+        JsonObject config = r.config();
         for (String key : new String[] {"solver", "dataset", "n", "classes", "architecture", "activation"}) {
-            if (r.config().has(key)) {
-                o.add(key, r.config().get(key));
+            if (config.has(key)) {
+                o.add(key, config.get(key));
             }
         }
-        if (r.config().has("loss")) {
-            o.add("loss_function", r.config().get("loss")); // "loss" is the training loss value below
+        if (config.has("loss")) {
+            o.add("loss_function", config.get("loss")); // "loss" is the training loss value below
         }
         double two = r.twoOverEta();
         if (Double.isFinite(two)) {
             o.addProperty("two_over_eta", two);
         }
         r.telemetry().ifPresent(t -> {
-            for (String key : new String[] {"step", "time", "loss", "accuracy", "sharpness"}) {
-                if (t.has(key)) {
-                    o.add(key, t.get(key));
-                }
+            o.addProperty("step", t.step());
+            number(o, "time", t.time());
+            number(o, "loss", t.loss());
+            number(o, "accuracy", t.accuracy());
+            if (Double.isFinite(t.sharpness())) {
+                o.addProperty("sharpness", t.sharpness());
             }
         });
-        r.metrics().ifPresent(m -> {
-            o.addProperty("analysed_step", m.get("step").getAsLong());
-            Double rho = RunsView.value(m, "rho_K");
-            if (rho != null) {
-                o.addProperty("rho_K", rho);
-            }
+        r.metrics(analysisId).ifPresent(m -> {
+            o.addProperty("analysis_id", m.analysisId());
+            o.addProperty("analysed_step", m.step());
+            number(o, "rho_K", m.value(MetricsRecord.Quantity.RHO_K));
         });
         return o;
     }
 
-    private void run(RoutingContext ctx) {
-        RunsView.Run r = view.get(ctx.pathParam("run")).orElse(null);
+    /** A number, or JSON null when it is not finite: NaN and Infinity are not JSON. */
+    private static void number(JsonObject o, String key, double v) {
+        if (Double.isFinite(v)) {
+            o.addProperty(key, v);
+        } else {
+            o.add(key, JsonNull.INSTANCE);
+        }
+    }
+
+    /** The path's run name, or null after answering 400 when it is not a valid run name. */
+    private static String runName(RoutingContext ctx) {
+        String run = ctx.pathParam("run");
+        if (run == null || !RUN_NAME.matcher(run).matches()) {
+            json(ctx, 400, error("run names are 1-200 letters, digits, '.', '_' or '-'"));
+            return null;
+        }
+        return run;
+    }
+
+    /** The run of the path, or null after answering 400 or 404. */
+    private RunsView.Run knownRun(RoutingContext ctx) {
+        String name = runName(ctx);
+        if (name == null) {
+            return null;
+        }
+        RunsView.Run r = view.get(name).orElse(null);
         if (r == null) {
-            json(ctx, 404, error("no run named '" + ctx.pathParam("run") + "'"));
+            json(ctx, 404, error("no run named '" + name + "'"));
+        }
+        return r;
+    }
+
+    /** ?analysis_id=ID (default: the live analysis), or null after answering 400 or 404. */
+    private String analysisId(RoutingContext ctx, RunsView.Run r) {
+        String id = ctx.request().getParam("analysis_id");
+        if (id == null) {
+            return view.liveAnalysis();
+        }
+        if (!ANALYSIS_ID.matcher(id).matches()) {
+            json(ctx, 400, error("analysis_id must be 1-100 letters, digits, '.', '_' or '-'"));
+            return null;
+        }
+        if (!id.equals(view.liveAnalysis()) && r.metrics(id).isEmpty()) {
+            json(ctx, 404, error("run '" + r.name() + "' has no analysis '" + id + "' (it has " + r.analysisIds() + ")"));
+            return null;
+        }
+        return id;
+    }
+
+    private void run(RoutingContext ctx) {
+        RunsView.Run r = knownRun(ctx);
+        String id = r == null ? null : analysisId(ctx, r);
+        if (id == null) {
             return;
         }
-        JsonObject o = summary(r);
+        JsonObject o = summary(r, id, view.now());
         o.add("config", r.config());
-        r.telemetry().ifPresent(t -> o.add("telemetry", t));
-        r.metrics().ifPresent(m -> o.add("metrics", m));
+        r.telemetry().ifPresent(t -> o.add("telemetry", t.toJson()));
+        r.metrics(id).ifPresent(m -> o.add("metrics", m.toJson()));
+        JsonArray ids = new JsonArray();
+        r.analysisIds().stream().sorted().forEach(ids::add);
+        o.add("analyses", ids);
         json(ctx, 200, o);
     }
 
     private void series(RoutingContext ctx) {
-        RunsView.Run r = view.get(ctx.pathParam("run")).orElse(null);
-        if (r == null) {
-            json(ctx, 404, error("no run named '" + ctx.pathParam("run") + "'"));
+        RunsView.Run r = knownRun(ctx);
+        String id = r == null ? null : analysisId(ctx, r);
+        if (id == null) {
             return;
         }
-        String metric = ctx.request().getParam("metric");
-        if (metric == null || !metric.matches("[A-Za-z0-9_.]{1,64}")) {
-            json(ctx, 400, error("give ?metric=NAME, for example loss, sharpness, gauss_newton, rho_K or layer1.p_delta_J"));
+        String name = ctx.request().getParam("metric");
+        SeriesMetric metric;
+        try {
+            metric = SeriesMetric.of(name);
+        } catch (IllegalArgumentException e) {
+            json(ctx, 400, error(e.getMessage()));
             return;
         }
         long from;
         long to;
-        int max;
+        long max;
         try {
             from = longParam(ctx, "from", 0);
             to = longParam(ctx, "to", Long.MAX_VALUE);
-            max = (int) longParam(ctx, "max_points", 2000);
+            max = longParam(ctx, "max_points", 2000);
         } catch (NumberFormatException e) {
             json(ctx, 400, error("from, to and max_points must be whole numbers"));
             return;
         }
+        // range-checked as a long before any narrowing: 4294967298 is refused, never read as 2
         if (from < 0 || to < from || max < 2 || max > 100_000) {
             json(ctx, 400, error("need 0 ≤ from ≤ to and 2 ≤ max_points ≤ 100000"));
             return;
         }
         JsonObject o = new JsonObject();
         o.addProperty("run", r.name());
-        o.addProperty("metric", metric);
+        o.addProperty("metric", metric.name());
+        if (!metric.fromTelemetry()) {
+            o.addProperty("analysis_id", id);
+        }
         o.add("columns", columns());
-        o.add("points", view.series(r, metric, from, to, max));
+        o.add("points", view.series(r, metric, id, from, to, (int) max));
         json(ctx, 200, o);
     }
 
@@ -226,15 +352,19 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
 
     private void stream(RoutingContext ctx) {
-        String run = ctx.pathParam("run");
+        String run = runName(ctx);
+        if (run == null) {
+            return;
+        }
         HttpServerResponse response = ctx.response();
         response.setChunked(true).putHeader("content-type", "text/event-stream").putHeader("cache-control", "no-cache");
         response.write(": eoscope stream of run " + run + "\n\n");
         Consumer<RunsView.Update> listener = u -> {
             if (u.run().equals(run)) {
+                String event = sseEvent(u.kind(), u.value().toString());
                 vertx.runOnContext(v -> {
                     if (!response.closed() && !response.ended()) {
-                        response.write("event: " + u.kind() + "\ndata: " + u.value() + "\n\n");
+                        response.write(event);
                     }
                 });
             }
@@ -243,35 +373,60 @@ public final class GatewayVerticle extends AbstractVerticle {
         response.closeHandler(v -> view.unlisten(listener));
     }
 
+    /**
+     * One Server-Sent Event. A line break inside the data would end the data line and let what follows
+     * pose as a field of the stream, so each line of the data gets its own {@code data:} prefix (JSON from
+     * gson has none: strings escape their line breaks).
+     */
+    static String sseEvent(String kind, String data) {
+        StringBuilder b = new StringBuilder("event: ").append(kind.replaceAll("[\\r\\n]", "")).append('\n');
+        for (String line : data.split("\\r\\n|\\r|\\n", -1)) {
+            b.append("data: ").append(line).append('\n');
+        }
+        return b.append('\n').toString();
+    }
+
     private void powerLaw(RoutingContext ctx) {
         String runs = ctx.request().getParam("runs");
-        String metric = ctx.request().getParam("metric", "layer1.p_delta_J");
-        if (runs == null || runs.isBlank() || !metric.matches("[A-Za-z0-9_.]{1,64}")) {
+        String name = ctx.request().getParam("metric", "layer1.p_delta_J");
+        if (runs == null || runs.isBlank()) {
             json(ctx, 400, error("give ?runs=a,b,c (at least two runs with different N) and optionally &metric=NAME"));
             return;
         }
+        SeriesMetric metric;
+        try {
+            metric = SeriesMetric.of(name);
+        } catch (IllegalArgumentException e) {
+            json(ctx, 400, error(e.getMessage()));
+            return;
+        }
         List<String> names = List.of(runs.split(","));
+        if (names.size() > 1000) {
+            json(ctx, 400, error("at most 1000 runs"));
+            return;
+        }
         double[] n = new double[names.size()];
         double[] y = new double[names.size()];
         JsonArray points = new JsonArray();
         for (int i = 0; i < names.size(); i++) {
             RunsView.Run r = view.get(names.get(i).trim()).orElse(null);
-            if (r == null || !r.config().has("n") || r.metrics().isEmpty()) {
+            if (r == null || !r.record().isPresent() || !Double.isFinite(r.record().get().n()) || r.metrics().isEmpty()) {
                 json(ctx, 400, error("run '" + names.get(i).trim() + "' is unknown or has no analysed snapshot yet"));
                 return;
             }
-            Double v = RunsView.value(r.metrics().get(), metric);
-            if (v == null) {
-                json(ctx, 400, error("run '" + r.name() + "' has no value of '" + metric + "'"));
+            MetricsRecord m = r.metrics().get();
+            double v = metric.onAnalysis().applyAsDouble(m);
+            if (!Double.isFinite(v)) {
+                json(ctx, 400, error("run '" + r.name() + "' has no value of '" + metric.name() + "'"));
                 return;
             }
-            n[i] = r.config().get("n").getAsDouble();
+            n[i] = r.record().get().n();
             y[i] = v;
             JsonObject p = new JsonObject();
             p.addProperty("run", r.name());
             p.addProperty("n", n[i]);
             p.addProperty("value", v);
-            p.addProperty("step", r.metrics().get().get("step").getAsLong());
+            p.addProperty("step", m.step());
             points.add(p);
         }
         PowerLaw fit;
@@ -282,17 +437,18 @@ public final class GatewayVerticle extends AbstractVerticle {
             return;
         }
         JsonObject o = new JsonObject();
-        o.addProperty("metric", metric);
-        o.addProperty("a", fit.a());
-        o.addProperty("beta", fit.beta());
-        o.addProperty("r2", fit.r2());
+        o.addProperty("metric", metric.name());
+        number(o, "a", fit.a());
+        number(o, "beta", fit.beta());
+        number(o, "r2", fit.r2());
         o.add("points", points);
         json(ctx, 200, o);
     }
 
     /**
-     * POST /api/runs/{run}/replay?analysis_id=ID[&top_k=K&tol=T&from=A&to=B]: re-analyses a stored run on
-     * a worker (202 Accepted); requires {@code Authorization: Bearer TOKEN}.
+     * POST /api/runs/{run}/replay?analysis_id=ID[&top_k=K&tol=T&from=A&to=B]: validates the request and
+     * publishes it on the replays topic, where analyzers serve it (202 Accepted once the broker has it);
+     * requires {@code Authorization: Bearer TOKEN}.
      */
     private void replay(RoutingContext ctx) {
         if (config.token() == null) {
@@ -306,20 +462,24 @@ public final class GatewayVerticle extends AbstractVerticle {
             json(ctx, 401, error("a valid bearer token is required"));
             return;
         }
-        String run = ctx.pathParam("run");
-        String id = ctx.request().getParam("analysis_id", "replay-" + System.currentTimeMillis());
-        io.eoscope.analyzer.AnalyzerConfig analyzer;
-        long from;
-        long to;
+        String run = runName(ctx);
+        if (run == null) {
+            return;
+        }
+        ReplayRequest request;
         try {
-            from = longParam(ctx, "from", 0);
-            to = longParam(ctx, "to", Long.MAX_VALUE);
-            int topK = (int) longParam(ctx, "top_k", 1);
+            long from = longParam(ctx, "from", 0);
+            long to = longParam(ctx, "to", Long.MAX_VALUE);
+            long topK = longParam(ctx, "top_k", 1);
+            if (topK < 1 || topK > ReplayRequest.MAX_TOP_K) { // checked as a long: 4294967298 is not 2
+                throw new IllegalArgumentException("top_k must be in 1.." + ReplayRequest.MAX_TOP_K + ", got " + topK);
+            }
             double tol = Double.parseDouble(ctx.request().getParam("tol", "1e-4"));
-            io.eoscope.curvature.analysis.AnalysisOptions d = io.eoscope.curvature.analysis.AnalysisOptions.defaults();
-            io.eoscope.curvature.analysis.AnalysisOptions options = new io.eoscope.curvature.analysis.AnalysisOptions(topK, tol,
-                    d.solver(), d.spectra(), true, d.chunkSize(), 0, d.layerSpectra(), d.dualGramLimit(), d.maxProducts(), d.seed());
-            analyzer = new io.eoscope.analyzer.AnalyzerConfig(id, options, "float64", "cpu", "eos-gateway-replay", "all");
+            String id = ctx.request().getParam("analysis_id", "replay-" + System.currentTimeMillis());
+            request = new ReplayRequest(run, id, from, to, (int) topK, tol, System.currentTimeMillis());
+        } catch (NumberFormatException e) {
+            json(ctx, 400, error("from, to and top_k must be whole numbers and tol a number"));
+            return;
         } catch (IllegalArgumentException e) {
             json(ctx, 400, error(e.getMessage()));
             return;
@@ -328,12 +488,21 @@ public final class GatewayVerticle extends AbstractVerticle {
             json(ctx, 404, error("no run named '" + run + "'"));
             return;
         }
-        replays.executeBlocking(() -> io.eoscope.analyzer.Replay.run(kafka, analyzer, run, from, to, (done, total) -> { }), true);
-        JsonObject o = new JsonObject();
-        o.addProperty("run", run);
-        o.addProperty("analysis_id", id);
-        o.addProperty("status", "started");
-        json(ctx, 202, o);
+        replays.executeBlocking(() -> producer.send(request.toRecord(kafka.topics())).get(60, TimeUnit.SECONDS), false)
+                .onSuccess(meta -> {
+                    LOG.info("replay of run {} requested as analysis {} (steps {}..{}, top_k {}, tol {})", run, request.analysisId(),
+                            request.from(), request.to(), request.topK(), request.tol());
+                    JsonObject o = new JsonObject();
+                    o.addProperty("run", run);
+                    o.addProperty("analysis_id", request.analysisId());
+                    o.addProperty("status", "requested");
+                    o.add("request", request.toJson());
+                    json(ctx, 202, o);
+                })
+                .onFailure(e -> {
+                    LOG.warn("could not publish the replay request of run {}: {}", run, e.toString());
+                    json(ctx, 503, error("could not publish the replay request: " + e.getMessage()));
+                });
     }
 
     private static long longParam(RoutingContext ctx, String name, long fallback) {
@@ -362,10 +531,17 @@ public final class GatewayVerticle extends AbstractVerticle {
         if (consumer != null) {
             consumer.close();
         }
-        (server == null ? io.vertx.core.Future.<Void>succeededFuture() : server.close()).onComplete(ar -> {
-            worker.close();
-            replays.close();
-            stopped.complete();
-        });
+        (server == null ? io.vertx.core.Future.<Void>succeededFuture() : server.close())
+                .compose(v -> replays.executeBlocking(() -> {
+                    if (producer != null) {
+                        producer.close(Duration.ofSeconds(5));
+                    }
+                    return null;
+                }, false))
+                .onComplete(ar -> {
+                    worker.close();
+                    replays.close();
+                    stopped.complete();
+                });
     }
 }

@@ -1,41 +1,99 @@
 package io.eoscope.gateway;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import io.eoscope.wire.MetricsRecord;
+import io.eoscope.wire.RunRecord;
+import io.eoscope.wire.TelemetryRecord;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's view of every run, rebuilt from the {@code runs}, {@code telemetry} and {@code metrics}
- * topics (the gateway keeps no state of its own). Series are kept per step and thinned to at most
- * {@link #MAX_POINTS} points per run by dropping every other older point, so memory stays bounded.
- * Thread-safe: one writer (the consumer), many readers (HTTP handlers).
+ * topics (the gateway keeps no state of its own), holding only validated, typed records.
+ *
+ * <p>Bounds: series are kept per step and thinned to at most {@link #MAX_POINTS} points per run and source
+ * by dropping every other older point; at most {@code maxRuns} runs are kept (finished, failed and stale
+ * runs are evicted first, oldest first; evictions are counted and logged once per burst); at most
+ * {@link #MAX_ANALYSES} analysis ids per run (the live one is never dropped).
+ *
+ * <p>Status: a run is {@code finished} or {@code failed} when its trainer said so; {@code stale} when its
+ * trainer says it is running but the view has heard nothing of it (any record, heartbeats included) for
+ * longer than the stale period, measured from the Kafka record timestamps, so a gateway reading old history
+ * sees long-dead runs as stale at once; else {@code running}.
+ *
+ * <p>Thread-safe: one writer (the consumer), many readers (HTTP handlers, meters).
  */
 public final class RunsView {
     /** Most points kept per run and source. */
     public static final int MAX_POINTS = 20_000;
+    /** Most analysis ids kept per run (the live one and the most recently updated others). */
+    public static final int MAX_ANALYSES = 16;
+    /** The analyzer's default analysis id. */
+    public static final String DEFAULT_ANALYSIS = "default";
+    private static final Logger LOG = LoggerFactory.getLogger(RunsView.class);
+
+    private final String liveAnalysis;
+    private final long staleMillis;
+    private final int maxRuns;
+    private final LongSupplier clock;
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
-    private final List<Consumer<Update>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Consumer<Update>> listeners = new CopyOnWriteArrayList<>();
+    private volatile long evictions;
+    private long burst;
+    private String burstLast;
 
     /** One new record for a run: {@code kind} is {@code telemetry}, {@code metrics} or {@code run}. */
     public record Update(String run, String kind, JsonObject value) {}
 
+    /** A view with the defaults: live analysis {@code default}, stale after 60 s, 1000 runs, the system clock. */
+    public RunsView() {
+        this(DEFAULT_ANALYSIS, 60_000, 1000, System::currentTimeMillis);
+    }
+
+    /**
+     * @param liveAnalysis the analysis id shown by default (summaries, Prometheus, the live stream)
+     * @param staleMillis how long a running run may be silent before it is stale
+     * @param maxRuns most runs kept
+     * @param clock epoch milliseconds now
+     */
+    public RunsView(String liveAnalysis, long staleMillis, int maxRuns, LongSupplier clock) {
+        if (maxRuns < 1 || staleMillis < 1) {
+            throw new IllegalArgumentException("maxRuns and staleMillis must be positive");
+        }
+        this.liveAnalysis = liveAnalysis;
+        this.staleMillis = staleMillis;
+        this.maxRuns = maxRuns;
+        this.clock = clock;
+    }
+
+    /** One analysis id's metrics of a run: the latest and the series by step. */
+    static final class Analysis {
+        volatile MetricsRecord latest;
+        volatile long lastHeard;
+        final TreeMap<Long, MetricsRecord> series = new TreeMap<>();
+    }
+
     /** A run's state. */
-    public static final class Run {
+    public final class Run {
         final String name;
-        volatile JsonObject config = new JsonObject();
-        volatile JsonObject telemetry;
-        volatile JsonObject metrics;
-        volatile long lastUpdateMillis = System.currentTimeMillis();
-        final TreeMap<Long, JsonObject> telemetrySeries = new TreeMap<>();
-        final TreeMap<Long, JsonObject> metricsSeries = new TreeMap<>();
+        volatile RunRecord record;
+        volatile TelemetryRecord.Step telemetry;
+        volatile long lastHeard = Long.MIN_VALUE;
+        final TreeMap<Long, TelemetryRecord.Step> telemetrySeries = new TreeMap<>();
+        final Map<String, Analysis> analyses = new ConcurrentHashMap<>();
 
         Run(String name) {
             this.name = name;
@@ -45,78 +103,246 @@ public final class RunsView {
             return name;
         }
 
-        public JsonObject config() {
-            return config;
+        /** The runs topic's record, if one has arrived. */
+        public Optional<RunRecord> record() {
+            return Optional.ofNullable(record);
         }
 
-        public Optional<JsonObject> telemetry() {
+        /** The configuration (empty until the runs record arrives). */
+        public JsonObject config() {
+            RunRecord r = record;
+            return r == null ? new JsonObject() : r.config();
+        }
+
+        /** The latest training step. */
+        public Optional<TelemetryRecord.Step> telemetry() {
             return Optional.ofNullable(telemetry);
         }
 
-        public Optional<JsonObject> metrics() {
-            return Optional.ofNullable(metrics);
+        /** The latest analysis of the live analysis id. */
+        public Optional<MetricsRecord> metrics() {
+            return metrics(liveAnalysis);
         }
 
-        /** Whether the trainer has said the run is over. */
+        /** The latest analysis of {@code analysisId}. */
+        public Optional<MetricsRecord> metrics(String analysisId) {
+            Analysis a = analyses.get(analysisId);
+            return a == null ? Optional.empty() : Optional.ofNullable(a.latest);
+        }
+
+        /** The analysis ids with metrics. */
+        public Set<String> analysisIds() {
+            return Set.copyOf(analyses.keySet());
+        }
+
+        /** Whether the trainer has said the run finished. */
         public boolean finished() {
-            return config.has("status") && "finished".equals(config.get("status").getAsString());
+            RunRecord r = record;
+            return r != null && r.status() == RunRecord.Status.FINISHED;
         }
 
-        public long lastUpdateMillis() {
-            return lastUpdateMillis;
+        /** Whether the trainer has said the run is over (finished or failed). */
+        public boolean ended() {
+            RunRecord r = record;
+            return r != null && r.status() != RunRecord.Status.RUNNING;
         }
 
-        /** 2/η of a GD run (from its configuration), or NaN. */
-        public double twoOverEta() {
-            if (config.has("solver") && config.get("solver").getAsString().equals("gd") && config.has("learningRate")) {
-                return 2 / config.get("learningRate").getAsDouble();
+        /** {@code running}, {@code finished}, {@code failed} or {@code stale} (at {@code now}, epoch ms). */
+        public String status(long now) {
+            RunRecord r = record;
+            if (r != null && r.status() != RunRecord.Status.RUNNING) {
+                return r.status().wire();
             }
-            JsonObject t = telemetry;
-            return t != null && t.has("step_size") ? 2 / t.get("step_size").getAsDouble() : Double.NaN;
+            return now - lastHeard > staleMillis ? "stale" : "running";
+        }
+
+        /** {@link #status(long)} now. */
+        public String status() {
+            return status(clock.getAsLong());
+        }
+
+        /** Why the run failed, or null. */
+        public String failure() {
+            RunRecord r = record;
+            return r == null ? null : r.failure();
+        }
+
+        /** When the view last heard of the run: the newest Kafka record timestamp of any of its records (epoch ms). */
+        public long lastHeardMillis() {
+            return lastHeard;
+        }
+
+        /** Kept for callers of the old name: {@link #lastHeardMillis()}. */
+        public long lastUpdateMillis() {
+            return lastHeard;
+        }
+
+        /** 2/η of a GD run (from its configuration), else from the latest step size, or NaN. */
+        public double twoOverEta() {
+            RunRecord r = record;
+            double fromConfig = r == null ? Double.NaN : r.twoOverEta();
+            if (!Double.isNaN(fromConfig)) {
+                return fromConfig;
+            }
+            TelemetryRecord.Step t = telemetry;
+            return t != null && t.stepSize() > 0 ? 2 / t.stepSize() : Double.NaN;
+        }
+
+        void heard(long timestamp) {
+            if (timestamp > lastHeard) {
+                lastHeard = timestamp;
+            }
         }
     }
 
-    /** Applies a record from the {@code runs} topic. */
-    public void run(String run, JsonObject config) {
-        Run r = runs.computeIfAbsent(run, Run::new);
-        r.config = config;
-        r.lastUpdateMillis = System.currentTimeMillis();
-        notify(new Update(run, "run", config));
+    /** Applies a runs record at the system clock's time (tests). */
+    public void run(RunRecord record) {
+        run(record, clock.getAsLong());
     }
 
-    /** Applies a record from the {@code telemetry} topic. */
-    public void telemetry(JsonObject t) {
-        record(t, "telemetry");
+    /** Applies a runs record whose Kafka timestamp is {@code timestamp} (epoch ms). */
+    public synchronized void run(RunRecord record, long timestamp) {
+        Run r = runFor(record.run(), timestamp);
+        r.record = record;
+        if (!listeners.isEmpty()) {
+            notify(new Update(record.run(), "run", record.toJson()));
+        }
     }
 
-    /** Applies a record from the {@code metrics} topic (the latest analysis of each step wins). */
-    public void metrics(JsonObject m) {
-        record(m, "metrics");
+    /** Applies a telemetry record at the system clock's time (tests). */
+    public void telemetry(TelemetryRecord t) {
+        telemetry(t, clock.getAsLong());
     }
 
-    private void record(JsonObject value, String kind) {
-        String run = value.get("run").getAsString();
-        long step = value.get("step").getAsLong();
-        Run r = runs.computeIfAbsent(run, Run::new);
-        boolean telemetry = kind.equals("telemetry");
+    /** Applies a telemetry record: a step adds a point; a heartbeat only says the run is alive. */
+    public synchronized void telemetry(TelemetryRecord t, long timestamp) {
+        Run r = runFor(t.run(), timestamp);
+        if (t instanceof TelemetryRecord.Step s) {
+            synchronized (r) {
+                r.telemetrySeries.put(s.step(), s);
+                thin(r.telemetrySeries);
+                TelemetryRecord.Step latest = r.telemetry;
+                if (latest == null || s.step() >= latest.step()) {
+                    r.telemetry = s;
+                }
+            }
+            if (!listeners.isEmpty()) {
+                notify(new Update(s.run(), "telemetry", s.toJson()));
+            }
+        }
+    }
+
+    /** Applies a metrics record at the system clock's time (tests). */
+    public void metrics(MetricsRecord m) {
+        metrics(m, clock.getAsLong());
+    }
+
+    /** Applies a metrics record under its analysis id (the latest analysis of each step wins). */
+    public synchronized void metrics(MetricsRecord m, long timestamp) {
+        Run r = runFor(m.run(), timestamp);
+        Analysis a = r.analyses.computeIfAbsent(m.analysisId(), id -> new Analysis());
+        a.lastHeard = Math.max(a.lastHeard, timestamp);
         synchronized (r) {
-            TreeMap<Long, JsonObject> series = telemetry ? r.telemetrySeries : r.metricsSeries;
-            series.put(step, value);
-            thin(series);
-            JsonObject latest = telemetry ? r.telemetry : r.metrics;
-            if (latest == null || step >= latest.get("step").getAsLong()) {
-                if (telemetry) {
-                    r.telemetry = value;
-                } else {
-                    r.metrics = value;
+            a.series.put(m.step(), m);
+            thin(a.series);
+            if (a.latest == null || m.step() >= a.latest.step()) {
+                a.latest = m;
+            }
+            if (r.analyses.size() > MAX_ANALYSES) {
+                String oldest = null;
+                for (Map.Entry<String, Analysis> e : r.analyses.entrySet()) {
+                    if (!e.getKey().equals(liveAnalysis) && !e.getKey().equals(m.analysisId())
+                            && (oldest == null || e.getValue().lastHeard < r.analyses.get(oldest).lastHeard)) {
+                        oldest = e.getKey();
+                    }
+                }
+                if (oldest != null) {
+                    r.analyses.remove(oldest);
                 }
             }
         }
-        r.lastUpdateMillis = System.currentTimeMillis();
-        notify(new Update(run, kind, value));
+        if (m.analysisId().equals(liveAnalysis) && !listeners.isEmpty()) {
+            notify(new Update(m.run(), "metrics", m.toJson()));
+        }
     }
 
-    private static void thin(TreeMap<Long, JsonObject> series) {
+    private Run runFor(String name, long recordTimestamp) {
+        // a producer whose clock runs ahead must not keep a dead run from going stale: never later than now
+        long timestamp = Math.min(recordTimestamp, clock.getAsLong());
+        Run r = runs.get(name);
+        if (r == null) {
+            r = new Run(name);
+            runs.put(name, r);
+            r.heard(timestamp);
+            while (runs.size() > maxRuns) {
+                evictOne(name);
+            }
+        } else {
+            r.heard(timestamp);
+        }
+        return r;
+    }
+
+    /** Evicts the oldest over run (finished, failed, stale), else the oldest running one; never {@code keep}. */
+    private void evictOne(String keep) {
+        long now = clock.getAsLong();
+        Run victim = null;
+        boolean victimOver = false;
+        for (Run r : runs.values()) {
+            if (r.name.equals(keep)) {
+                continue;
+            }
+            boolean over = !r.status(now).equals("running");
+            if (victim == null || over && !victimOver || over == victimOver && r.lastHeard < victim.lastHeard) {
+                victim = r;
+                victimOver = over;
+            }
+        }
+        if (victim == null) {
+            return;
+        }
+        runs.remove(victim.name);
+        evictions++;
+        burst++;
+        burstLast = victim.name + " (" + victim.status(now) + ")";
+    }
+
+    /**
+     * Logs the evictions since the last call in one INFO line (the consumer calls it after each batch of
+     * records, so a burst of evictions is one line); returns how many there were.
+     */
+    public synchronized long reportEvictions() {
+        long n = burst;
+        if (n > 0) {
+            LOG.info("evicted {} run(s) from the view to stay within --max-view-runs={} (finished, failed and stale first, "
+                    + "oldest first; last evicted: {}); {} evicted since start", n, maxRuns, burstLast, evictions);
+            burst = 0;
+            burstLast = null;
+        }
+        return n;
+    }
+
+    /** Runs evicted since start. */
+    public long evictions() {
+        return evictions;
+    }
+
+    /** The most runs kept. */
+    public int maxRuns() {
+        return maxRuns;
+    }
+
+    /** The live analysis id. */
+    public String liveAnalysis() {
+        return liveAnalysis;
+    }
+
+    /** Epoch milliseconds now, by the view's clock. */
+    public long now() {
+        return clock.getAsLong();
+    }
+
+    private static <T> void thin(TreeMap<Long, T> series) {
         if (series.size() <= MAX_POINTS) {
             return;
         }
@@ -138,12 +364,17 @@ public final class RunsView {
         return runs.values();
     }
 
-    /** Forgets a run (its series and meters go). */
-    public void remove(String run) {
+    /** How many runs the view holds. */
+    public synchronized int size() { // never the transient cap + 1 between a new run and its eviction
+        return runs.size();
+    }
+
+    /** Forgets a run (its series and meters go): a tombstone on the runs topic. */
+    public synchronized void remove(String run) {
         runs.remove(run);
     }
 
-    /** Registers a listener of every update (SSE streams, meters). */
+    /** Registers a listener of every update (SSE streams). */
     public void listen(Consumer<Update> listener) {
         listeners.add(listener);
     }
@@ -154,30 +385,34 @@ public final class RunsView {
 
     private void notify(Update u) {
         for (Consumer<Update> l : listeners) {
-            l.accept(u);
+            try {
+                l.accept(u);
+            } catch (RuntimeException e) {
+                // a listener's bug (an SSE client) must not stop the view
+                LOG.warn("a view listener failed on an update of run {}: {}", u.run(), e.toString());
+            }
         }
     }
 
     /**
      * The series of {@code metric} for a run over steps [from, to], thinned to at most {@code maxPoints}:
-     * rows [step, time, value]. Metric names: telemetry fields ({@code loss}, {@code accuracy},
-     * {@code step_size}, {@code sharpness}); analysis fields ({@code rho_K}, {@code K_max_sq_mean},
-     * {@code hessian}, {@code gauss_newton}, {@code residual} for the top eigenvalue); layer fields as
-     * {@code layerL.FIELD} (for example {@code layer1.p_delta_J}).
+     * rows [step, time, value] (time null when unknown); points whose value is not finite are left out.
+     *
+     * @param analysisId the analysis whose metrics are read (ignored for telemetry metrics)
      */
-    public JsonArray series(Run r, String metric, long from, long to, int maxPoints) {
-        boolean telemetryMetric = List.of("loss", "accuracy", "step_size", "sharpness").contains(metric);
+    public JsonArray series(Run r, SeriesMetric metric, String analysisId, long from, long to, int maxPoints) {
         List<JsonArray> rows = new ArrayList<>();
         synchronized (r) {
-            Map<Long, JsonObject> source = (telemetryMetric ? r.telemetrySeries : r.metricsSeries).subMap(from, true, to, true);
-            for (Map.Entry<Long, JsonObject> e : source.entrySet()) {
-                Double v = value(e.getValue(), metric);
-                if (v != null && Double.isFinite(v)) {
-                    JsonArray row = new JsonArray();
-                    row.add(e.getKey());
-                    row.add(e.getValue().has("time") ? e.getValue().get("time").getAsDouble() : Double.NaN);
-                    row.add(v);
-                    rows.add(row);
+            if (metric.fromTelemetry()) {
+                for (TelemetryRecord.Step s : r.telemetrySeries.subMap(from, true, to, true).values()) {
+                    row(rows, s.step(), s.time(), metric.onTelemetry().applyAsDouble(s));
+                }
+            } else {
+                Analysis a = r.analyses.get(analysisId);
+                if (a != null) {
+                    for (MetricsRecord m : a.series.subMap(from, true, to, true).values()) {
+                        row(rows, m.step(), m.time(), metric.onAnalysis().applyAsDouble(m));
+                    }
                 }
             }
         }
@@ -195,34 +430,23 @@ public final class RunsView {
         return out;
     }
 
-    /** A named value of a telemetry or metrics record, or null. */
-    public static Double value(JsonObject record, String metric) {
-        if (metric.startsWith("layer")) {
-            int dot = metric.indexOf('.');
-            if (dot < 0 || !record.has("layers")) {
-                return null;
-            }
-            int layer;
-            try {
-                layer = Integer.parseInt(metric.substring(5, dot));
-            } catch (NumberFormatException e) {
-                return null;
-            }
-            JsonArray layers = record.getAsJsonArray("layers");
-            if (layer < 1 || layer > layers.size()) {
-                return null;
-            }
-            return number(layers.get(layer - 1).getAsJsonObject().get(metric.substring(dot + 1)));
-        }
-        JsonElement e = record.get(metric);
-        if (e != null && e.isJsonObject() && e.getAsJsonObject().has("eigenvalues")) {
-            JsonArray ev = e.getAsJsonObject().getAsJsonArray("eigenvalues");
-            return ev.isEmpty() ? null : number(ev.get(0));
-        }
-        return number(e);
+    /** The live analysis' series (see {@link #series(Run, SeriesMetric, String, long, long, int)}). */
+    public JsonArray series(Run r, String metric, long from, long to, int maxPoints) {
+        return series(r, SeriesMetric.of(metric), liveAnalysis, from, to, maxPoints);
     }
 
-    private static Double number(JsonElement e) {
-        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() ? e.getAsDouble() : null;
+    private static void row(List<JsonArray> rows, long step, double time, double value) {
+        if (!Double.isFinite(value)) {
+            return;
+        }
+        JsonArray row = new JsonArray();
+        row.add(step);
+        if (Double.isFinite(time)) {
+            row.add(time);
+        } else {
+            row.add(JsonNull.INSTANCE);
+        }
+        row.add(value);
+        rows.add(row);
     }
 }

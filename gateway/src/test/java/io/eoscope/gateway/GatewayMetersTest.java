@@ -3,6 +3,9 @@ package io.eoscope.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonParser;
+import io.eoscope.wire.MetricsRecord;
+import io.eoscope.wire.RunRecord;
+import io.eoscope.wire.TelemetryRecord;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -10,22 +13,23 @@ import org.junit.jupiter.api.Test;
 /** Prometheus series per run and layer; bounded cardinality: finished runs go after the grace period, a cap holds. */
 class GatewayMetersTest {
 
-    static void feed(RunsView view, String run, boolean finished) {
-        view.run(run, JsonParser.parseString("{\"solver\":\"gd\",\"learningRate\":0.04,\"n\":64,\"status\":\""
-                + (finished ? "finished" : "running") + "\"}").getAsJsonObject());
-        view.telemetry(JsonParser.parseString("{\"run\":\"" + run + "\",\"step\":10,\"time\":0.4,\"loss\":0.5,"
-                + "\"accuracy\":0.75,\"step_size\":0.04,\"sharpness\":45.0}").getAsJsonObject());
-        view.metrics(JsonParser.parseString("{\"run\":\"" + run + "\",\"step\":10,\"time\":0.4,\"loss\":0.5,"
+    static void feed(RunsView view, String run, boolean finished) throws Exception {
+        view.run(RunRecord.parse(run, JsonParser.parseString("{\"solver\":\"gd\",\"learningRate\":0.04,\"n\":64,\"status\":\""
+                + (finished ? "finished" : "running") + "\"}").getAsJsonObject()));
+        view.telemetry(TelemetryRecord.parse(JsonParser.parseString("{\"run\":\"" + run + "\",\"step\":10,\"time\":0.4,\"loss\":0.5,"
+                + "\"accuracy\":0.75,\"step_size\":0.04,\"sharpness\":45.0,\"products\":3}").getAsJsonObject()));
+        view.metrics(MetricsRecord.parse(JsonParser.parseString("{\"run\":\"" + run + "\",\"step\":10,\"time\":0.4,\"loss\":0.5,"
+                + "\"analysis_id\":\"default\","
                 + "\"hessian\":{\"eigenvalues\":[45.0]},\"gauss_newton\":{\"eigenvalues\":[44.0]},"
                 + "\"residual\":{\"eigenvalues\":[-2.0]},\"rho_K\":44.0,\"K_max_sq_mean\":60.0,\"layers\":["
                 + "{\"layer\":1,\"gauss_newton_top\":30,\"K_max_sq_mean\":40,\"pi_chi\":1.5,\"p_chi_delta\":0.9,\"pi_J\":20,"
                 + "\"p_delta_J\":0.4,\"delta_L_max_sq_mean\":2},"
                 + "{\"layer\":2,\"gauss_newton_top\":10,\"K_max_sq_mean\":12,\"pi_chi\":3,\"p_chi_delta\":1,\"pi_J\":1,"
-                + "\"p_delta_J\":1,\"delta_L_max_sq_mean\":2}]}").getAsJsonObject());
+                + "\"p_delta_J\":1,\"delta_L_max_sq_mean\":2}]}").getAsJsonObject()));
     }
 
     @Test
-    void everyRunAndLayerHasItsSeriesWithRunAndLayerLabelsOnly() {
+    void everyRunAndLayerHasItsSeriesWithRunAndLayerLabelsOnly() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RunsView view = new RunsView();
         GatewayMeters meters = new GatewayMeters(registry, view, 60_000, 10);
@@ -44,7 +48,7 @@ class GatewayMetersTest {
     }
 
     @Test
-    void finishedRunsLeaveAfterTheGracePeriodAndTheCapHolds() {
+    void finishedRunsLeaveAfterTheGracePeriodAndTheCapHolds() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RunsView view = new RunsView();
         GatewayMeters meters = new GatewayMeters(registry, view, 0, 2);
@@ -63,12 +67,12 @@ class GatewayMetersTest {
     }
 
     @Test
-    void seriesAreDownSampledAndBounded() {
+    void seriesAreDownSampledAndBounded() throws Exception {
         RunsView view = new RunsView();
-        view.run("s", new com.google.gson.JsonObject());
+        view.run(RunRecord.parse("s", JsonParser.parseString("{\"status\":\"running\"}").getAsJsonObject()));
         for (int step = 0; step < RunsView.MAX_POINTS + 5000; step++) {
-            view.telemetry(JsonParser.parseString("{\"run\":\"s\",\"step\":" + step + ",\"time\":" + step * 0.1
-                    + ",\"loss\":" + (1.0 / (1 + step)) + ",\"step_size\":0.1}").getAsJsonObject());
+            view.telemetry(TelemetryRecord.parse(JsonParser.parseString("{\"run\":\"s\",\"step\":" + step + ",\"time\":" + step * 0.1
+                    + ",\"loss\":" + (1.0 / (1 + step)) + ",\"accuracy\":0.5,\"step_size\":0.1,\"products\":0}").getAsJsonObject()));
         }
         RunsView.Run run = view.get("s").orElseThrow();
         var all = view.series(run, "loss", 0, Long.MAX_VALUE, 100_000);

@@ -1,6 +1,7 @@
 package io.eoscope.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -13,9 +14,12 @@ class PrometheusRulesTest {
 
     @Test
     void rulesAreValidAndTheirUnitTestsPass() throws Exception {
+        // without the package the test is skipped with this reason; .ci/run sets EOS_REQUIRE_TOOLS, so there it fails instead
+        assumeTrue(java.nio.file.Files.exists(Path.of("/usr/bin/promtool")) || System.getenv("EOS_REQUIRE_TOOLS") != null,
+                "skipped: promtool is not installed (apt-get install prometheus; .ci/run installs it)");
         assertThat(Path.of("/usr/bin/promtool")).as("promtool, from the Debian package prometheus (.ci/run installs it)").exists();
         String check = promtool("check", "rules", "eoscope-rules.yaml");
-        assertThat(check).contains("SUCCESS: 5 rules found");
+        assertThat(check).contains("SUCCESS: 6 rules found");
         String test = promtool("test", "rules", "eoscope-rules-test.yaml");
         assertThat(test).contains("SUCCESS").doesNotContain("FAILED");
     }

@@ -47,7 +47,9 @@ final class DatasetCommand implements Callable<Integer> {
         if (out == null && png == null) {
             throw new IllegalArgumentException("give --out FILE, --png FILE or both");
         }
-        LabeledData data = new DatasetSource(dataset, dataDir, n, classes, seed).load();
+        DatasetSource source = new DatasetSource(dataset, dataDir, n, classes, seed);
+        io.eoscope.trainer.run.MemoryEstimate.checkDataset(source); // before anything large is allocated
+        LabeledData data = source.load();
         if (out != null) {
             DatasetFile.write(out, data, DType.F32);
             System.err.println("eos dataset: wrote " + data.n() + " samples of width " + data.inputWidth() + " to " + out);

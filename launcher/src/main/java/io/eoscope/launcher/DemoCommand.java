@@ -7,7 +7,6 @@ import io.eoscope.trainer.run.RunConfig;
 import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.stream.TrainerVerticle;
 import io.vertx.core.Vertx;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -76,7 +75,8 @@ final class DemoCommand implements Callable<Integer> {
         RunConfig config = new RunConfig(run, dataset, null, n, classes, 0, arch, "elu", "mse", 0, null, "gd", lr, 0.01, 0,
                 0.1, 1e-4, 1, steps, 0, 0, snapshotEvery, 0, "float32", "auto", 1000, false);
         io.eoscope.analyzer.AnalyzerConfig analyzerConfig = analysis.config();
-        Files.createDirectories(dataDir);
+        // the user's directory is checked before any work: exit 2 with the path and the system's reason
+        io.eoscope.trainer.run.WritableDirectory.require("--data-dir", dataDir);
         System.err.println("eos demo: starting a Kafka broker in this process (log in " + dataDir.resolve("kafka") + ") ...");
         try (StopSignal stop = StopSignal.install(); EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"))) {
             KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), new io.eoscope.wire.Topics("eos."),
@@ -95,9 +95,10 @@ final class DemoCommand implements Callable<Integer> {
             // one registry for the process: the gateway's /metrics shows the analyzers' meters too
             io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
                     new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-            LiveView view = new LiveView(settings, run, steps, System.err);
+            LiveView view = new LiveView(settings, run, steps, System.err, analyzerConfig.analysisId());
             Thread viewThread = new Thread(view, "eos-demo-view");
             List<AnalyzerVerticle> deployed = new ArrayList<>();
+            boolean failed = false;
             try {
                 for (int i = 0; i < analyzers; i++) {
                     AnalyzerVerticle v = new AnalyzerVerticle(settings, analyzerConfig, registry);
@@ -105,7 +106,9 @@ final class DemoCommand implements Callable<Integer> {
                     deployed.add(v);
                 }
                 io.eoscope.gateway.GatewayVerticle gateway = new io.eoscope.gateway.GatewayVerticle(settings,
-                        new io.eoscope.gateway.GatewayConfig("127.0.0.1", port, 3600, 50), registry);
+                        new io.eoscope.gateway.GatewayConfig("127.0.0.1", port, 3600, 50, null,
+                                io.eoscope.gateway.GatewayConfig.DEFAULT_STALE_SECONDS, io.eoscope.gateway.GatewayConfig.DEFAULT_MAX_VIEW_RUNS,
+                                analyzerConfig.analysisId()), registry);
                 try {
                     vertx.deployVerticle(gateway).await();
                 } catch (Exception e) {
@@ -117,14 +120,25 @@ final class DemoCommand implements Callable<Integer> {
                 TrainerVerticle trainer = new TrainerVerticle(config, runDir, settings, TrainingListener.NONE);
                 vertx.deployVerticle(trainer).await();
                 viewThread.start();
-                trainer.finished().onComplete(ar -> {
-                    if (ar.failed()) {
-                        System.err.println("\neos demo: training stopped: " + ar.cause().getMessage());
-                    }
-                });
                 long expected = steps / snapshotEvery + 1 + (steps % snapshotEvery == 0 ? 0 : 1);
                 boolean reported = false;
                 while (!stop.await(500)) {
+                    String dead = gateway.deathReason() != null ? "the gateway's view stopped: " + gateway.deathReason()
+                            : AnalyzerCommand.failure(deployed).orElse(null);
+                    if (dead != null) { // a part of the demo died: say so and end, rather than serve a frozen page
+                        view.print(true);
+                        System.err.println();
+                        System.err.println("eos demo: " + dead);
+                        failed = true;
+                        break;
+                    }
+                    if (trainer.finished().failed()) { // published as failed with the reason; the demo ends loudly
+                        view.print(true);
+                        System.err.println();
+                        System.err.println("eos demo: training failed: " + trainer.finished().cause().getMessage());
+                        failed = true;
+                        break;
+                    }
                     if (!reported && trainer.finished().isComplete() && view.analysed() >= expected) {
                         reported = true;
                         view.print(true);
@@ -137,19 +151,19 @@ final class DemoCommand implements Callable<Integer> {
                         }
                     }
                 }
-                if (!reported) {
+                if (!reported && !failed) {
                     view.print(true);
                     System.err.println();
                 }
-                System.err.println("eos demo: " + (stop.requested() ? "stopped" : "finished") + "; " + view.analysed()
-                        + " snapshots analysed. Data kept in " + dataDir);
+                System.err.println("eos demo: " + (failed ? "failed" : stop.requested() ? "stopped" : "finished") + "; "
+                        + view.analysed() + " snapshots analysed. Data kept in " + dataDir);
             } finally {
                 view.close();
                 viewThread.join(5000);
                 view.release();
                 vertx.close().await();
             }
+            return failed ? 1 : 0;
         }
-        return 0;
     }
 }

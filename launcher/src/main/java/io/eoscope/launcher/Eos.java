@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "eos", mixinStandardHelpOptions = true, versionProvider = Eos.Version.class,
         description = "eoscope: watch the curvature of neural-network training (edge of stability).",
-        subcommands = {DemoCommand.class, AnalyzeCommand.class, TrainCommand.class, DatasetCommand.class,
+        subcommands = {DemoCommand.class, BrokerCommand.class, AnalyzeCommand.class, TrainCommand.class, DatasetCommand.class,
             TrainerCommand.class, AnalyzerCommand.class, GatewayCommand.class, ReplayCommand.class,
             io.eoscope.launcher.reproduce.ReproduceCommand.class, io.eoscope.launcher.reproduce.ReportCommand.class,
             CommandLine.HelpCommand.class})

@@ -4,15 +4,22 @@ import io.eoscope.gateway.GatewayConfig;
 import io.eoscope.gateway.GatewayVerticle;
 import io.vertx.core.Vertx;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code eos gateway}: Prometheus metrics, the REST/SSE API and the live page, from a Kafka cluster. */
+/**
+ * {@code eos gateway}: Prometheus metrics, the REST/SSE API and the live page, from a Kafka cluster. Exits
+ * with status 1, and the reason logged, when the gateway's view consumer dies (its {@code /health} then
+ * answers 503): the orchestrator restarts it rather than keeping a gateway that serves a frozen view.
+ */
 @Command(name = "gateway", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serves /metrics (Prometheus), /api (REST and Server-Sent Events, see /openapi.yaml) and the",
-            "live web page at /, rebuilt from the runs, telemetry and metrics topics. Keeps no state: run many."})
+        description = {"Serves /metrics (Prometheus), /api (REST and Server-Sent Events, see /openapi.yaml), /health, /ready",
+            "and the live web page at /, rebuilt from the runs, telemetry and metrics topics. Keeps no state: run many."})
 final class GatewayCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayCommand.class);
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind; 0.0.0.0 in a cluster (default: ${DEFAULT-VALUE})")
     String host;
@@ -26,13 +33,26 @@ final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--max-runs", defaultValue = "50", description = "most runs with Prometheus series (default: ${DEFAULT-VALUE})")
     int maxRuns;
 
+    @Option(names = "--stale-seconds", defaultValue = "60",
+            description = "a running run silent (no record, no heartbeat) for longer is shown as stale (default: ${DEFAULT-VALUE})")
+    long staleSeconds;
+
+    @Option(names = "--max-view-runs", defaultValue = "1000",
+            description = "most runs kept in memory; finished, failed and stale ones are evicted first, oldest first (default: ${DEFAULT-VALUE})")
+    int maxViewRuns;
+
+    @Option(names = "--analysis-id", defaultValue = "default",
+            description = "the live analysis shown by summaries, Prometheus and the live page; others via ?analysis_id= (default: ${DEFAULT-VALUE})")
+    String analysisId;
+
     @Mixin
     KafkaOptions kafka;
 
     @Override
     public Integer call() throws Exception {
         // the token that enables POST /api/runs/{run}/replay comes from the environment, never the command line
-        GatewayConfig config = new GatewayConfig(host, port, grace, maxRuns, System.getenv("EOS_GATEWAY_TOKEN"));
+        GatewayConfig config = new GatewayConfig(host, port, grace, maxRuns, System.getenv("EOS_GATEWAY_TOKEN"), staleSeconds,
+                maxViewRuns, analysisId);
         Vertx vertx = Vertx.vertx();
         try (StopSignal stop = StopSignal.install()) {
             GatewayVerticle gateway = new GatewayVerticle(kafka.required(), config);
@@ -41,11 +61,16 @@ final class GatewayCommand implements Callable<Integer> {
             } catch (Exception e) {
                 throw new IllegalArgumentException("cannot serve on " + host + ":" + port + " (" + e.getMessage() + ")");
             }
-            System.err.println("eos gateway: http://" + host + ":" + gateway.port() + "/ (metrics at /metrics, API at /api, "
-                    + "/openapi.yaml); Ctrl-C stops");
-            while (!stop.await(60_000)) {
-                // serve until Ctrl-C
+            LOG.info("eos gateway: http://{}:{}/ (metrics at /metrics, API at /api, /health, /ready, /openapi.yaml); Ctrl-C stops",
+                    host, gateway.port());
+            while (!stop.await(1_000)) {
+                String dead = gateway.deathReason();
+                if (dead != null) {
+                    LOG.error("exiting: {}", dead);
+                    return Eos.INTERNAL;
+                }
             }
+            LOG.info("stopping");
         } finally {
             vertx.close().await();
         }

@@ -1,9 +1,9 @@
 package io.eoscope.launcher;
 
-import com.google.gson.JsonObject;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.MalformedRecordException;
-import io.eoscope.streaming.Messages;
+import io.eoscope.wire.MetricsRecord;
+import io.eoscope.wire.TelemetryRecord;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +17,8 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * The demo's live progress line (until the gateway's web page exists): reads one run's telemetry and
  * metrics back from Kafka and prints step, t, loss, sharpness against 2/η, and the analysed snapshots.
+ * Reads the typed records of the wire module; heartbeats, other runs, other analyses and records it cannot
+ * read are skipped (the gateway counts and dead-letters bad records).
  */
 final class LiveView implements Runnable, AutoCloseable {
     private final KafkaSettings settings;
@@ -26,12 +28,19 @@ final class LiveView implements Runnable, AutoCloseable {
     private final boolean terminal = System.console() != null;
     private final KafkaConsumer<String, byte[]> consumer;
     private volatile boolean running = true;
-    private JsonObject telemetry;
-    private JsonObject metrics;
+    private final String analysisId;
+    private TelemetryRecord.Step telemetry;
+    private MetricsRecord metrics;
     private volatile long analysed;
     private long lastPrint;
 
     LiveView(KafkaSettings settings, String run, long totalSteps, PrintStream out) {
+        this(settings, run, totalSteps, out, "default");
+    }
+
+    /** @param analysisId the analysis whose metrics are shown */
+    LiveView(KafkaSettings settings, String run, long totalSteps, PrintStream out, String analysisId) {
+        this.analysisId = analysisId;
         this.settings = settings;
         this.run = run;
         this.totalSteps = totalSteps;
@@ -52,19 +61,23 @@ final class LiveView implements Runnable, AutoCloseable {
         try {
             while (running) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) {
+                    if (r.key() != null && !r.key().equals(run) && !r.key().startsWith(run + "/")) {
+                        continue; // telemetry is keyed by run, metrics by run/step/analysis_id
+                    }
                     try {
-                        JsonObject o = io.eoscope.wire.Records.json(r);
-                        if (!o.has("run") || !run.equals(o.get("run").getAsString())) {
-                            continue;
-                        }
                         if (r.topic().equals(settings.topics().telemetry())) {
-                            telemetry = o;
+                            if (TelemetryRecord.parse(r.value()) instanceof TelemetryRecord.Step s && s.run().equals(run)) {
+                                telemetry = s;
+                            }
                         } else {
-                            metrics = o;
-                            analysed++;
+                            MetricsRecord m = MetricsRecord.parse(r.value());
+                            if (m.run().equals(run) && m.analysisId().equals(analysisId)) {
+                                metrics = m;
+                                analysed++;
+                            }
                         }
                     } catch (MalformedRecordException e) {
-                        // not ours to judge: the analyzer dead-letters bad records
+                        // not ours to judge: the gateway counts and dead-letters bad records
                     }
                 }
                 print(false);
@@ -85,16 +98,17 @@ final class LiveView implements Runnable, AutoCloseable {
             return;
         }
         lastPrint = now;
-        double eta = telemetry.get("step_size").getAsDouble();
-        String sharp = telemetry.has("sharpness") ? String.format(Locale.ROOT, "%.4g", telemetry.get("sharpness").getAsDouble()) : "-";
+        TelemetryRecord.Step t = telemetry;
+        String sharp = Double.isFinite(t.sharpness()) ? String.format(Locale.ROOT, "%.4g", t.sharpness()) : "-";
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                "step %d/%d  t=%.4g  loss=%.5g  sharpness=%s  2/η=%.4g", telemetry.get("step").getAsLong() + 1, totalSteps,
-                telemetry.get("time").getAsDouble(), telemetry.get("loss").getAsDouble(), sharp, 2 / eta));
-        if (metrics != null) {
+                "step %d/%d  t=%.4g  loss=%.5g  sharpness=%s  2/η=%.4g", t.step() + 1, totalSteps,
+                t.time(), t.loss(), sharp, 2 / t.stepSize()));
+        MetricsRecord m = metrics;
+        if (m != null) {
+            double pDeltaJ = m.layer(1, MetricsRecord.LayerField.P_DELTA_J);
             line.append(String.format(Locale.ROOT, "  | analysed %d snapshots, at step %d: λmax(G)=%.4g  P_ΔJ¹=%s", analysed,
-                    metrics.get("step").getAsLong(), metrics.has("rho_K") ? metrics.get("rho_K").getAsDouble() : Double.NaN,
-                    metrics.has("layers") ? String.format(Locale.ROOT, "%.3g", metrics.getAsJsonArray("layers").get(0)
-                            .getAsJsonObject().get("p_delta_J").getAsDouble()) : "-"));
+                    m.step(), m.value(MetricsRecord.Quantity.RHO_K),
+                    Double.isNaN(pDeltaJ) ? "-" : String.format(Locale.ROOT, "%.3g", pDeltaJ)));
         }
         if (terminal) {
             out.print("\r" + line + "   ");

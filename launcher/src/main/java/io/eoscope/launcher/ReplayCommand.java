@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 @Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Reads a run's snapshots and dataset back from Kafka and re-analyses them (any analysis",
             "options) under a new analysis id, publishing to the metrics topic. Same options on the CPU give",
-            "bit-identical numbers."})
+            "bit-identical numbers. A snapshot that cannot be read or analysed is dead-lettered with the reason",
+            "and the replay goes on; the exit status is then 1."})
 final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--run", required = true, description = "the run to re-analyse")
@@ -35,11 +36,14 @@ final class ReplayCommand implements Callable<Integer> {
     @Mixin
     ServiceOptions analysis;
 
+    @Mixin
+    LimitsOptions limits;
+
     @Override
     public Integer call() throws Exception {
         KafkaSettings settings = kafka.required();
-        if (from > to) {
-            throw new IllegalArgumentException("--from-step " + from + " is after --to-step " + to);
+        if (from < 0 || from > to) {
+            throw new IllegalArgumentException("need 0 ≤ --from-step ≤ --to-step, got " + from + " and " + to);
         }
         if (analysis.analysisId.equals("default")) {
             analysis.analysisId = "replay-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
@@ -47,7 +51,7 @@ final class ReplayCommand implements Callable<Integer> {
         ProgressBar[] bar = new ProgressBar[1];
         Replay.Result r;
         try {
-            r = Replay.run(settings, analysis.config(), run, from, to, (done, total) -> {
+            r = Replay.run(settings, analysis.config(), limits.limits(), run, from, to, (done, total) -> {
                 if (bar[0] == null) {
                     bar[0] = new ProgressBarBuilder().setTaskName("replay " + run).setInitialMax(total)
                             .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
@@ -60,8 +64,12 @@ final class ReplayCommand implements Callable<Integer> {
             }
         }
         System.err.println("eos replay: " + r.analysed() + " snapshots of " + run + " analysed as '" + analysis.analysisId
-                + "' into " + settings.topics().metrics()
-                + (r.skippedBadRecords() > 0 ? " (" + r.skippedBadRecords() + " unreadable records skipped)" : ""));
+                + "' into " + settings.topics().metrics());
+        if (r.failed() > 0) {
+            System.err.println("eos replay: " + r.failed() + " could not be analysed and went to " + settings.topics().deadletter()
+                    + ", for example: " + r.failures().get(0));
+            return Eos.INTERNAL;
+        }
         return 0;
     }
 }

@@ -2,6 +2,11 @@ package io.eoscope.launcher;
 
 import io.eoscope.curvature.io.InputException;
 import io.eoscope.trainer.run.RunConfig;
+import io.eoscope.trainer.run.RunDirectory;
+import io.eoscope.trainer.solve.TrainingStopped;
+import io.eoscope.trainer.stream.SnapshotPublisher;
+import io.eoscope.trainer.stream.StreamOptions;
+import io.eoscope.wire.KafkaSettings;
 import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.run.TrainingRun;
 import io.eoscope.trainer.solve.StepRecord;
@@ -20,7 +25,10 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains one MLP by full-batch GD, adaptive GD or exponential Euler (SCIENCE.md section 4)",
             "and writes run.json, trajectory.csv, snapshots/ and final.safetensors to --out.",
-            "--resume DIR continues a run from its newest snapshot, giving the same trajectory."})
+            "--resume DIR continues a run from its newest snapshot, giving the same trajectory.",
+            "With --bootstrap-servers the run is streamed to Kafka as it trains (wire schema 1); with --resume too,",
+            "the stream continues from where it got. A record the broker does not acknowledge within",
+            "--delivery-timeout-seconds stops the run (exit 1): a run never ends quietly with a hole in its stream."})
 final class TrainCommand implements Callable<Integer> {
 
     @ArgGroup(multiplicity = "1")
@@ -118,33 +126,36 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress bar")
     boolean quiet;
 
+    @Option(names = "--delivery-timeout-seconds", defaultValue = "120", paramLabel = "S",
+            description = "with --bootstrap-servers: a record not acknowledged by the broker within S seconds is lost,"
+                    + " and a lost record stops the run with exit status 1 (default: ${DEFAULT-VALUE})")
+    long deliveryTimeoutSeconds;
+
+    @Option(names = "--heartbeat-seconds", defaultValue = "10", paramLabel = "S",
+            description = "with --bootstrap-servers: a heartbeat on the telemetry topic every S seconds, 1 to 30, so that"
+                    + " a long step is not taken for a dead trainer (default: ${DEFAULT-VALUE})")
+    long heartbeatSeconds;
+
     @picocli.CommandLine.Mixin
     KafkaOptions kafka;
 
     @Override
     public Integer call() throws InputException {
+        StreamOptions stream = StreamOptions.ofSeconds(deliveryTimeoutSeconds, heartbeatSeconds); // validated first
         try (Progress progress = new Progress(quiet)) {
             TrainingRun.Outcome outcome;
-            if (target.resume != null) {
-                RunConfig config = io.eoscope.trainer.run.RunDirectory.config(target.resume);
-                progress.begin(config);
+            RunConfig config = target.resume != null ? RunDirectory.config(target.resume) : config();
+            progress.begin(config);
+            if (kafka.bootstrapServers != null) { // stream the run to Kafka as it trains
+                KafkaSettings settings = kafka.settings(null);
+                createTopics(settings, stream, kafka.partitions);
+                try (SnapshotPublisher publisher = new SnapshotPublisher(settings, stream, progress)) {
+                    outcome = publisher.publish(() -> target.resume != null ? TrainingRun.resume(target.resume, publisher)
+                            : TrainingRun.start(config, target.out, publisher));
+                }
+            } else if (target.resume != null) {
                 outcome = TrainingRun.resume(target.resume, progress);
-            } else if (kafka.bootstrapServers != null) { // stream the run to Kafka as it trains
-                RunConfig config = config();
-                progress.begin(config);
-                io.eoscope.wire.KafkaSettings settings = kafka.settings(null);
-                try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(settings.admin("eos-train"))) {
-                    settings.topics().create(admin, kafka.partitions, (short) 1);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return 1;
-                }
-                try (io.eoscope.trainer.stream.SnapshotPublisher publisher = new io.eoscope.trainer.stream.SnapshotPublisher(settings, progress)) {
-                    outcome = publisher.publish(() -> TrainingRun.start(config, target.out, publisher));
-                }
             } else {
-                RunConfig config = config();
-                progress.begin(config);
                 outcome = TrainingRun.start(config, target.out, progress);
             }
             progress.close();
@@ -152,6 +163,22 @@ final class TrainCommand implements Callable<Integer> {
                     outcome.steps(), outcome.time(), outcome.loss(), outcome.accuracy(), outcome.directory());
         }
         return 0;
+    }
+
+    /** Creates the topics (if missing) within the delivery timeout; an unreachable broker stops here, before training. */
+    static void createTopics(KafkaSettings settings, StreamOptions stream, int partitions) {
+        java.util.Properties admin = settings.admin("eos-train");
+        int ms = (int) Math.min(Integer.MAX_VALUE, stream.deliveryTimeout().toMillis());
+        admin.putIfAbsent("default.api.timeout.ms", Integer.toString(ms));
+        admin.putIfAbsent("request.timeout.ms", Integer.toString(Math.min(ms, 30_000)));
+        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
+            settings.topics().create(a, partitions, (short) 1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TrainingStopped("interrupted while creating the topics");
+        } catch (IllegalStateException | org.apache.kafka.common.KafkaException e) {
+            throw new TrainingStopped("cannot create the topics on " + settings.bootstrapServers() + ": " + e.getMessage());
+        }
     }
 
     RunConfig config() {

@@ -67,7 +67,8 @@ class GatewayApiTest {
         io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
                 new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
         vertx.deployVerticle(new AnalyzerVerticle(settings, StreamingPipelineTest.analyzerConfig("gw"), registry)).await();
-        gateway = new GatewayVerticle(settings, new GatewayConfig("127.0.0.1", 0, 300, 50, TOKEN), registry);
+        gateway = new GatewayVerticle(settings, new GatewayConfig("127.0.0.1", 0, 300, 50, TOKEN, GatewayConfig.DEFAULT_STALE_SECONDS,
+                GatewayConfig.DEFAULT_MAX_VIEW_RUNS, "test"), registry);
         vertx.deployVerticle(gateway).await();
         for (int n : new int[] {16, 32, 64}) {
             TrainerVerticle t = new TrainerVerticle(run("n" + n, n, 20), dir.resolve("runs/n" + n), settings, TrainingListener.NONE);
@@ -286,6 +287,8 @@ class GatewayApiTest {
         assertThat(p.query("eos_analyzer_snapshots_total{group=\"gw\"}").get(0).getAsJsonObject().getAsJsonArray("value")
                 .get(1).getAsDouble()).isGreaterThanOrEqualTo(9);
         // every alerting rule of deploy/prometheus evaluates without error against the real series
+        long rules = java.nio.file.Files.readAllLines(RealPrometheus.RULES).stream().filter(l -> l.trim().startsWith("- alert:")).count();
+        assertThat(rules).isEqualTo(6);
         Poll.until(Duration.ofSeconds(60), "every rule evaluated with health ok", () -> {
             try {
                 int ok = 0;
@@ -294,7 +297,7 @@ class GatewayApiTest {
                         ok += "ok".equals(rule.getAsJsonObject().get("health").getAsString()) ? 1 : 0;
                     }
                 }
-                return ok == 5;
+                return ok == rules;
             } catch (RuntimeException e) {
                 return false;
             }

@@ -215,7 +215,8 @@ class StreamingPipelineTest {
         Map<String, JsonObject> metrics = readUntil(s, s.topics().metrics(), 1);
         assertThat(metrics.keySet()).containsExactly("late/0/test");
         assertThat(analyzer.loop().deadLetters()).isZero();
-        assertThat(analyzer.loop().datasetWaits()).isBetween(1L, (long) AnalyzerLoop.DATASET_ATTEMPTS);
+        long most = io.eoscope.analyzer.AnalyzerLimits.defaults().datasetWait().toMillis() / AnalyzerLoop.DATASET_RETRY.toMillis() + 1;
+        assertThat(analyzer.loop().datasetWaits()).isBetween(1L, most);
         vertx.undeploy(analyzer.deploymentID()).await();
     }
 
@@ -307,8 +308,10 @@ class StreamingPipelineTest {
         for (String id : new String[] {"first", "second"}) {
             AnalyzerConfig c = analyzerConfig("unused");
             AnalyzerConfig config = new AnalyzerConfig(id, c.options(), c.dtype(), c.device(), c.group(), c.lagPolicy());
-            io.eoscope.analyzer.Replay.Result r = io.eoscope.analyzer.Replay.run(s, config, "rp", 0, 20, (d, t) -> { });
+            io.eoscope.analyzer.Replay.Result r = io.eoscope.analyzer.Replay.run(s, config, io.eoscope.analyzer.AnalyzerLimits.defaults(),
+                    "rp", 0, 20, (d, t) -> { });
             assertThat(r.analysed()).isEqualTo(3);
+            assertThat(r.failed()).isZero();
         }
         Map<String, JsonObject> metrics = readUntil(s, s.topics().metrics(), 6);
         for (long step : new long[] {0, 10, 20}) {
@@ -321,8 +324,46 @@ class StreamingPipelineTest {
             }
             assertThat(a.toString()).isEqualTo(b.toString());
         }
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.eoscope.analyzer.Replay.run(s, analyzerConfig("x"), "nope",
-                0, 10, (d, t) -> { })).hasMessageContaining("no snapshot");
+        // one unreadable record among the run's snapshots: dead-lettered with the reason, the others still analysed
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("test-replay-bad"))) {
+            producer.send(new ProducerRecord<>(s.topics().snapshots(), "rp", new byte[] {1, 2, 3})).get();
+        }
+        AnalyzerConfig c = analyzerConfig("unused");
+        io.eoscope.analyzer.Replay.Result third = io.eoscope.analyzer.Replay.run(s,
+                new AnalyzerConfig("third", c.options(), c.dtype(), c.device(), c.group(), c.lagPolicy()),
+                io.eoscope.analyzer.AnalyzerLimits.defaults(), "rp", 0, 20, (d, t) -> { });
+        assertThat(third.analysed()).isEqualTo(3);
+        assertThat(third.failed()).isEqualTo(1);
+        assertThat(third.failures()).singleElement().asString().contains("not an eoscope chunk");
+        assertThat(readUntil(s, s.topics().deadletter(), 1).values()).anySatisfy(o ->
+                assertThat(o.get("reason").getAsString()).startsWith("replay third: not an eoscope chunk"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.eoscope.analyzer.Replay.run(s, analyzerConfig("x"),
+                io.eoscope.analyzer.AnalyzerLimits.defaults(), "nope", 0, 10, (d, t) -> { })).hasMessageContaining("no snapshot");
+    }
+
+    /** A replay request on the replays topic (what the gateway publishes) is served by an analyzer; a malformed one is dead-lettered. */
+    @Test
+    void replayRequestsAreServedByAnAnalyzer() throws Exception {
+        KafkaSettings s = settings("replayreq.");
+        TrainerVerticle trainer = new TrainerVerticle(run("rq", 20, 10), dir.resolve("runs/rq"), s, TrainingListener.NONE);
+        vertx.deployVerticle(trainer).await();
+        trainer.finished().await();
+        vertx.undeploy(trainer.deploymentID()).await();
+        AnalyzerVerticle analyzer = new AnalyzerVerticle(s, analyzerConfig("replayreq"));
+        vertx.deployVerticle(analyzer).await();
+        readUntil(s, s.topics().metrics(), 3); // the live analysis
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("test-replay-request"))) {
+            producer.send(new io.eoscope.wire.ReplayRequest("rq", "served", 10, 20, 2, 1e-6, System.currentTimeMillis())
+                    .toRecord(s.topics())).get();
+            producer.send(new ProducerRecord<>(s.topics().replays(), "rq", "{\"run\":\"rq\"}".getBytes(StandardCharsets.UTF_8))).get();
+        }
+        Map<String, JsonObject> metrics = readUntil(s, s.topics().metrics(), 5);
+        assertThat(metrics.keySet()).contains("rq/10/served", "rq/20/served").doesNotContain("rq/0/served");
+        assertThat(metrics.get("rq/20/served").getAsJsonObject("hessian").getAsJsonArray("eigenvalues")).hasSize(2);
+        Poll.until(Duration.ofSeconds(60), "the malformed request dead-lettered", () -> analyzer.replays().served() == 1);
+        assertThat(readUntil(s, s.topics().deadletter(), 1).values()).anySatisfy(o ->
+                assertThat(o.get("reason").getAsString()).startsWith("replay request:"));
+        vertx.undeploy(analyzer.deploymentID()).await();
     }
 
     /** An analyzer stopped in the middle of a run and a new one started: every snapshot gets its metrics. */

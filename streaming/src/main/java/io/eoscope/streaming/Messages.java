@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-/** The snapshot and dataset payloads: safetensors bytes in {@link ChunkCodec} chunks, decoded and validated with DJL-free readers. */
+/** The snapshot and dataset payloads: safetensors bytes in {@link ChunkCodec} chunks, decoded and validated like files. */
 public final class Messages {
     private Messages() {}
 
@@ -54,19 +54,23 @@ public final class Messages {
         return new EncodedDataset(sha256(bytes), bytes);
     }
 
-    /** The records of an encoded dataset. */
+    /** The records of an encoded dataset: one key per chunk, since the datasets topic is compacted. */
     public static List<ProducerRecord<String, byte[]>> dataset(Topics topics, EncodedDataset d) {
-        return ChunkCodec.encode(topics.datasets(), d.hash(), d.hash(), d.bytes());
+        return ChunkCodec.encodeCompacted(topics.datasets(), d.hash(), d.hash(), d.bytes());
     }
 
     /** A reassembled dataset, checked against its hash. */
     public static LabeledData dataset(ChunkAssembler.Payload payload) throws MalformedRecordException {
-        if (!sha256(payload.bytes()).equals(payload.key())) {
-            throw new MalformedRecordException("dataset " + payload.key() + ": content does not match its hash");
+        return dataset(payload.key(), payload.bytes());
+    }
+
+    /** A dataset's bytes, checked against its hash. */
+    public static LabeledData dataset(String hash, byte[] bytes) throws MalformedRecordException {
+        if (!sha256(bytes).equals(hash)) {
+            throw new MalformedRecordException("dataset " + hash + ": content does not match its hash");
         }
         try {
-            return DatasetFile.fromSafetensors(Safetensors.decode(payload.bytes(), "dataset " + payload.key()),
-                    "dataset " + payload.key());
+            return DatasetFile.fromSafetensors(Safetensors.decode(bytes, "dataset " + hash), "dataset " + hash);
         } catch (InputException e) {
             throw new MalformedRecordException(e.getMessage());
         }

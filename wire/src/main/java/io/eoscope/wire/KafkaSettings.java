@@ -1,5 +1,6 @@
 package io.eoscope.wire;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -14,7 +15,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * How a service reaches Kafka: bootstrap servers, topic prefix and client properties passed through
  * untouched (TLS, SASL, …: {@code --kafka-property security.protocol=SASL_SSL}). Producers are
  * idempotent with {@code acks=all}; their send buffer is bounded ({@code buffer.memory}), so a slow or
- * absent broker blocks the sender ({@code max.block.ms}) instead of growing memory.
+ * absent broker blocks the sender ({@code max.block.ms}) instead of growing memory. {@link #producer(String)}
+ * retries a record forever; {@link #producer(String, Duration)} gives up on it after a bounded delivery
+ * time (the trainer's {@code --delivery-timeout-seconds}), so that a long broker outage is reported.
  *
  * @param bootstrapServers host:port list
  * @param topics topic names
@@ -32,8 +35,42 @@ public record KafkaSettings(String bootstrapServers, Topics topics, Map<String, 
         clientProperties = Map.copyOf(clientProperties);
     }
 
-    /** Properties of an idempotent producer of string keys and byte values. */
+    /** The shortest delivery timeout {@link #producer(String, Duration)} accepts. */
+    public static final Duration MIN_DELIVERY_TIMEOUT = Duration.ofSeconds(1);
+    private static final long LINGER_MS = 20;
+    private static final long REQUEST_TIMEOUT_MS = 30_000;
+
+    /**
+     * Properties of an idempotent producer whose records fail for good (their callback gets a
+     * {@code TimeoutException}) when not acknowledged within {@code deliveryTimeout} of being sent, and
+     * whose {@code send()} blocks at most as long for metadata or buffer space (then throws). The request
+     * timeout is Kafka's default 30 s, shortened to fit inside the delivery timeout (Kafka requires
+     * delivery.timeout.ms ≥ linger.ms + request.timeout.ms). Client properties still win.
+     *
+     * @throws IllegalArgumentException when the timeout is shorter than {@link #MIN_DELIVERY_TIMEOUT}
+     */
+    public Properties producer(String clientId, Duration deliveryTimeout) {
+        if (deliveryTimeout == null || deliveryTimeout.compareTo(MIN_DELIVERY_TIMEOUT) < 0) {
+            throw new IllegalArgumentException("--delivery-timeout-seconds must be at least "
+                    + MIN_DELIVERY_TIMEOUT.toSeconds() + ", got " + (deliveryTimeout == null ? null : deliveryTimeout.toSeconds()));
+        }
+        long ms = deliveryTimeout.toMillis();
+        Properties p = producerDefaults(clientId);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(Math.min(ms, Integer.MAX_VALUE)));
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(ms));
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(Math.min(REQUEST_TIMEOUT_MS, ms - LINGER_MS)));
+        p.putAll(clientProperties);
+        return p;
+    }
+
+    /** Properties of an idempotent producer of string keys and byte values (delivery retried without end). */
     public Properties producer(String clientId) {
+        Properties p = producerDefaults(clientId);
+        p.putAll(clientProperties);
+        return p;
+    }
+
+    private Properties producerDefaults(String clientId) {
         Properties p = common(clientId);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -43,8 +80,7 @@ public record KafkaSettings(String bootstrapServers, Topics topics, Map<String, 
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.toString(Integer.MAX_VALUE));
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"); // snapshots and datasets travel compressed
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "20"); // batch per-step telemetry: fewer requests, less CPU beside training
-        p.putAll(clientProperties);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, Long.toString(LINGER_MS)); // batch per-step telemetry: fewer requests, less CPU beside training
         return p;
     }
 

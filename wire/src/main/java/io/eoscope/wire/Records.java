@@ -24,7 +24,7 @@ public final class Records {
         try {
             return JsonParser.parseString(new String(record.value(), StandardCharsets.UTF_8)).getAsJsonObject();
         } catch (RuntimeException e) {
-            throw new MalformedRecordException("value is not a JSON object");
+            throw new MalformedRecordException(record.value() == null ? "value is empty (null)" : "value is not a JSON object");
         }
     }
 
@@ -33,17 +33,10 @@ public final class Records {
         return run + "/" + step + "/" + analysisId;
     }
 
-    /** A dead letter: where the record came from and why it could not be used. */
+    /** A dead letter: where the record came from and why it could not be used (see {@link DeadLetter}). */
     public static ProducerRecord<String, byte[]> deadLetter(Topics topics, ConsumerRecord<String, byte[]> record, String reason) {
-        JsonObject o = new JsonObject();
-        o.addProperty("topic", record.topic());
-        o.addProperty("partition", record.partition());
-        o.addProperty("offset", record.offset());
-        o.addProperty("key", record.key());
-        o.addProperty("reason", reason);
-        o.addProperty("bytes", record.value() == null ? 0 : record.value().length);
-        o.addProperty("at", Instant.now().toString());
-        return json(topics.deadletter(), record.topic() + "/" + record.partition() + "/" + record.offset(), o);
+        DeadLetter d = DeadLetter.of(record, reason, Instant.now());
+        return json(topics.deadletter(), d.recordKey(), d.toJson());
     }
 
     /** SHA-256 in hex. */

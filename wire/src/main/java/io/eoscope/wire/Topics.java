@@ -23,6 +23,8 @@ public record Topics(String prefix) {
     public static final String METRICS = "metrics";
     /** Per-step training loss, accuracy, step size and t, keyed by run. */
     public static final String TELEMETRY = "telemetry";
+    /** Requests to re-analyse a stored run ({@link ReplayRequest}), keyed by run; kept 7 days. */
+    public static final String REPLAYS = "replays";
     /** Records that could not be decoded or analysed, with the reason. */
     public static final String DEADLETTER = "deadletter";
 
@@ -53,6 +55,10 @@ public record Topics(String prefix) {
         return prefix + TELEMETRY;
     }
 
+    public String replays() {
+        return prefix + REPLAYS;
+    }
+
     public String deadletter() {
         return prefix + DEADLETTER;
     }
@@ -67,6 +73,7 @@ public record Topics(String prefix) {
                 new NewTopic(snapshots(), partitions, replication).configs(forever),
                 new NewTopic(metrics(), partitions, replication).configs(compact),
                 new NewTopic(telemetry(), partitions, replication).configs(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
+                new NewTopic(replays(), partitions, replication).configs(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
                 new NewTopic(deadletter(), 1, replication).configs(forever));
     }
 

@@ -139,7 +139,7 @@ class ManifestTest {
                 "--max-runs", "50", "--bootstrap-servers", bootstrap, "--topic-prefix", "eos.", "--partitions", "4");
         assertThat(Yamls.at(gw, "ports.0.containerPort")).isEqualTo(8080);
         for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
-            assertThat(Yamls.at(gw, probe + ".httpGet.path")).as(probe).isEqualTo("/health");
+            assertThat(Yamls.at(gw, probe + ".httpGet.path")).as(probe).isEqualTo(probe.equals("readinessProbe") ? "/ready" : "/health");
             assertThat(Yamls.at(gw, probe + ".httpGet.port")).as(probe).isEqualTo("http");
         }
         Map<String, Object> an = container(m.get("Deployment", ANALYZER), "analyzer");
@@ -152,7 +152,7 @@ class ManifestTest {
         assertThat(option(a, "--tol")).isEqualTo("0.0001");
         assertThat(a).doesNotContain("--no-layerwise", "--kafka-config");
         for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
-            assertThat(Yamls.at(an, probe + ".httpGet.path")).as(probe).isEqualTo("/metrics");
+            assertThat(Yamls.at(an, probe + ".httpGet.path")).as(probe).isEqualTo(probe.equals("readinessProbe") ? "/ready" : "/health");
             assertThat(Yamls.at(an, probe + ".httpGet.port")).as(probe).isEqualTo("metrics");
         }
         assertThat(Yamls.at(an, "ports.0.containerPort")).isEqualTo(9404);
@@ -247,6 +247,7 @@ class ManifestTest {
         expected.put("eos.snapshots", List.of(4, forever));
         expected.put("eos.metrics", List.of(4, compact));
         expected.put("eos.telemetry", List.of(4, Map.of("retention.ms", 604800000)));
+        expected.put("eos.replays", List.of(4, Map.of("retention.ms", 604800000)));
         expected.put("eos.deadletter", List.of(1, forever));
         Map<String, List<Object>> actual = new LinkedHashMap<>();
         for (Map<String, Object> t : m.ofKind("KafkaTopic")) {
@@ -267,10 +268,10 @@ class ManifestTest {
         assertThat(Workloads.env(wait)).containsEntry("BOOTSTRAP", bootstrap);
     }
 
-    /** The topic constants of streaming's Topics.java, so a new topic cannot miss the chart. */
+    /** The topic constants of the wire module's Topics.java, so a new topic cannot miss the chart. */
     private static List<String> topicNamesInTopicsJava() {
         try {
-            String source = Files.readString(Chart.DEPLOY.resolve("../streaming/src/main/java/io/eoscope/streaming/Topics.java"));
+            String source = Files.readString(Chart.DEPLOY.resolve("../wire/src/main/java/io/eoscope/wire/Topics.java"));
             Matcher constant = Pattern.compile("public static final String [A-Z]+ = \"([a-z]+)\";").matcher(source);
             List<String> names = new java.util.ArrayList<>();
             while (constant.find()) {

@@ -64,6 +64,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "false");
         p.put("num.partitions", "4");
+        p.put("log.cleaner.backoff.ms", "1000"); // compaction is checked every second, not every 15 (a small, local broker)
         KafkaConfig config = KafkaConfig.fromProps(p, false);
         if (!Files.exists(logDir.resolve("meta.properties"))) {
             new Formatter().setPrintStream(new PrintStream(OutputStream.nullOutputStream()))

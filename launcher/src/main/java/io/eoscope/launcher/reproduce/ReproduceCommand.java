@@ -71,9 +71,33 @@ public final class ReproduceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--data-dir " + dataDir + ": not a directory");
         }
         Preset p = Preset.of(preset, dataset, dataDir);
+        // the user's directory is checked before any work: exit 2 with the path and the system's reason
+        io.eoscope.trainer.run.WritableDirectory.require("--out", out);
+        try {
+            return reproduce(p);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return writeFailure(e instanceof java.io.UncheckedIOException u ? u.getCause() : (IOException) e);
+        } catch (io.eoscope.curvature.io.InputException e) {
+            if (e.getCause() instanceof IOException io) { // a file of the reproduction could not be written: not bad input
+                System.err.println("eos reproduce: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        }
+    }
+
+    /** A file could not be written during the run (a full disk, …): one line with the path and the reason, exit 1. */
+    private static int writeFailure(IOException e) {
+        String what = e instanceof java.nio.file.FileSystemException fs && fs.getFile() != null
+                ? fs.getFile() + ": cannot write (" + (fs.getReason() != null ? fs.getReason() : e.getClass().getSimpleName()) + ")"
+                : String.valueOf(e.getMessage());
+        System.err.println("eos reproduce: " + what);
+        return 1;
+    }
+
+    private int reproduce(Preset p) throws Exception {
         PrintStream err = System.err;
         long started = System.nanoTime();
-        Files.createDirectories(out);
         checkFingerprint(p);
         Reproduction r = new Reproduction(p, out, err);
         boolean complete = Pipeline.complete(out.resolve("runs/flow"));

@@ -101,6 +101,9 @@ final class RunCollector implements AutoCloseable {
                 continue;
             }
             if (r.topic().equals(settings.topics().telemetry())) {
+                if (o.has("type") && !"step".equals(o.get("type").getAsString())) {
+                    continue; // a heartbeat (wire schema 1): says the trainer is alive, holds no step's numbers
+                }
                 telemetry.put(o.get("step").getAsLong(), new double[] {o.get("step").getAsDouble(), num(o, "time"),
                     num(o, "loss"), num(o, "accuracy"), num(o, "step_size"), num(o, "sharpness")});
                 any = true;

@@ -36,6 +36,7 @@ public final class RunDirectory implements AutoCloseable {
     private final Path dir;
     private BufferedWriter trajectory;
     private Map<String, String> extraMetadata = Map.of();
+    private List<StepRecord> kept = List.of();
 
     private RunDirectory(Path dir) {
         this.dir = dir;
@@ -43,13 +44,14 @@ public final class RunDirectory implements AutoCloseable {
 
     /** Creates (or reuses an empty) directory for a new run and writes run.json. */
     public static RunDirectory create(Path dir, RunConfig config) throws InputException {
+        if (Files.exists(dir.resolve("run.json"))) {
+            throw new InputException(dir + ": already holds a run (use --resume " + dir + " to continue it)");
+        }
+        WritableDirectory.require("--out", dir);
         try {
-            if (Files.exists(dir.resolve("run.json"))) {
-                throw new InputException(dir + ": already holds a run (use --resume " + dir + " to continue it)");
-            }
             Files.createDirectories(dir.resolve("snapshots"));
         } catch (IOException e) {
-            throw new InputException(dir + ": cannot create the run directory (" + e.getMessage() + ")");
+            throw new InputException(dir + ": cannot create the run directory (" + WritableDirectory.reason(e) + ")");
         }
         RunDirectory d = new RunDirectory(dir);
         AtomicFiles.write(dir.resolve("run.json"), config.toJson().getBytes(StandardCharsets.UTF_8));
@@ -78,7 +80,31 @@ public final class RunDirectory implements AutoCloseable {
             throw new InputException(csv + ": cannot be read (" + e.getMessage() + ")");
         }
         d.openTrajectory(keep, true);
+        List<StepRecord> records = new ArrayList<>();
+        for (String row : keep) {
+            records.add(parse(row, csv));
+        }
+        d.kept = List.copyOf(records);
         return d;
+    }
+
+    /** The trajectory rows a resumed run kept (those before the step it resumes from), in order; empty for a new run. */
+    public List<StepRecord> keptRecords() {
+        return kept;
+    }
+
+    private static StepRecord parse(String row, Path csv) throws InputException {
+        String[] f = row.split(",", -1);
+        try {
+            if (f.length != 7) {
+                throw new NumberFormatException(f.length + " columns");
+            }
+            return new StepRecord(Long.parseLong(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
+                    Double.parseDouble(f[3]), Double.parseDouble(f[4]), f[5].isEmpty() ? Double.NaN : Double.parseDouble(f[5]),
+                    Long.parseLong(f[6]));
+        } catch (NumberFormatException e) {
+            throw new InputException(csv + ": row '" + row + "' is not a trajectory row (" + e.getMessage() + ")");
+        }
     }
 
     /** Reads run.json of an existing run. */
@@ -121,34 +147,57 @@ public final class RunDirectory implements AutoCloseable {
         }
     }
 
-    /** Appends one row (flushed, so that a crash loses at most the row being written). */
-    public void append(StepRecord r) throws InputException {
+    /**
+     * Appends one row (flushed, so that a crash loses at most the row being written).
+     *
+     * @throws RunFilesException when the row cannot be written (a full disk, …)
+     */
+    public void append(StepRecord r) {
         try {
             trajectory.write(String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%d%n", r.step(), num(r.time()), num(r.loss()),
                     num(r.accuracy()), num(r.stepSize()), num(r.sharpness()), r.products()));
             trajectory.flush();
         } catch (IOException e) {
-            throw new InputException(dir.resolve("trajectory.csv") + ": cannot be written (" + e.getMessage() + ")");
+            throw new RunFilesException(dir.resolve("trajectory.csv") + ": cannot be written (" + reason(e) + ")", e);
         }
     }
 
-    /** Writes a snapshot of θ at {@code step} (and the eigenvectors beside it, if any). */
-    public Path snapshot(MlpModel model, DType precision, long step, double time, String run, NDArray eigenvectors)
-            throws InputException {
+    private static String reason(IOException e) {
+        return WritableDirectory.reason(e);
+    }
+
+    /**
+     * Writes a snapshot of θ at {@code step} (and the eigenvectors beside it, if any).
+     *
+     * @throws RunFilesException when it cannot be written
+     */
+    public Path snapshot(MlpModel model, DType precision, long step, double time, String run, NDArray eigenvectors) {
         Path p = dir.resolve("snapshots").resolve(String.format(Locale.ROOT, "step-%08d.safetensors", step));
-        if (eigenvectors != null) {
-            long[] shape = eigenvectors.getShape().getShape();
-            double[] values = HostArrays.download(eigenvectors);
-            Safetensors.write(eigenFile(p), new SafetensorsFile(Map.of("vectors", Tensor.ofDoubles(precision, shape, values)),
-                    Map.of("run", run, "step", Long.toString(step))));
+        try {
+            if (eigenvectors != null) {
+                long[] shape = eigenvectors.getShape().getShape();
+                double[] values = HostArrays.download(eigenvectors);
+                Safetensors.write(eigenFile(p), new SafetensorsFile(Map.of("vectors", Tensor.ofDoubles(precision, shape, values)),
+                        Map.of("run", run, "step", Long.toString(step))));
+            }
+            ModelFile.write(p, stamped(model, run, step, time), precision);
+        } catch (InputException e) {
+            throw new RunFilesException(e.getMessage(), e);
         }
-        ModelFile.write(p, stamped(model, run, step, time), precision);
         return p;
     }
 
-    /** Writes final.safetensors. */
-    public void writeFinal(MlpModel model, DType precision, long step, double time, String run) throws InputException {
-        ModelFile.write(dir.resolve("final.safetensors"), stamped(model, run, step, time), precision);
+    /**
+     * Writes final.safetensors.
+     *
+     * @throws RunFilesException when it cannot be written
+     */
+    public void writeFinal(MlpModel model, DType precision, long step, double time, String run) {
+        try {
+            ModelFile.write(dir.resolve("final.safetensors"), stamped(model, run, step, time), precision);
+        } catch (InputException e) {
+            throw new RunFilesException(e.getMessage(), e);
+        }
     }
 
     /** Metadata added to every snapshot and the final model (dataset hash, solver, …). */
@@ -175,11 +224,11 @@ public final class RunDirectory implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InputException {
+    public void close() {
         try {
             trajectory.close();
         } catch (IOException e) {
-            throw new InputException(dir.resolve("trajectory.csv") + ": cannot be closed (" + e.getMessage() + ")");
+            throw new RunFilesException(dir.resolve("trajectory.csv") + ": cannot be closed (" + reason(e) + ")", e);
         }
     }
 }

@@ -1,8 +1,10 @@
 package io.eoscope.trainer.run;
 
+import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.trainer.solve.StepRecord;
+import java.util.List;
 
-/** Told what a training run does, step by step (progress bars, logs, later Kafka telemetry). */
+/** Told what a training run does, step by step (progress bars, logs, Kafka telemetry). */
 public interface TrainingListener {
 
     /** A listener that ignores everything. */
@@ -23,5 +25,15 @@ public interface TrainingListener {
     }
 
     /** The run starts: its configuration, training set and the dataset's content hash. */
-    default void started(RunConfig config, io.eoscope.curvature.net.LabeledData data, String datasetHash) { }
+    default void started(RunConfig config, LabeledData data, String datasetHash) { }
+
+    /**
+     * The run starts, or resumes: what {@link TrainingRun} calls. {@code resumedFrom} is the step a
+     * resumed run continues from (its first record will be that step's), −1 for a new run; {@code earlier}
+     * holds the trajectory's rows before it, as the run directory kept them (empty for a new run). By
+     * default this calls {@link #started(RunConfig, LabeledData, String)}.
+     */
+    default void started(RunConfig config, LabeledData data, String datasetHash, long resumedFrom, List<StepRecord> earlier) {
+        started(config, data, datasetHash);
+    }
 }

@@ -29,8 +29,13 @@ import java.nio.file.Path;
 public final class TrainingRun {
     private TrainingRun() {}
 
-    /** The outcome of a run. */
-    public record Outcome(long steps, double time, double loss, double accuracy, Path directory) {}
+    /**
+     * The outcome of a run.
+     *
+     * @param stoppedEarly true when a stop request ({@link TrainingListener#stopRequested()}) ended it before its
+     *     stopping rule held
+     */
+    public record Outcome(long steps, double time, double loss, double accuracy, Path directory, boolean stoppedEarly) {}
 
     /** Thrown by --strict when exponential Euler increases the loss. */
     public static final class LossIncreased extends io.eoscope.trainer.solve.TrainingStopped {
@@ -43,17 +48,19 @@ public final class TrainingRun {
 
     /** Starts a new run in {@code dir}. */
     public static Outcome start(RunConfig config, Path dir, TrainingListener listener) throws InputException {
+        MemoryEstimate.check(config); // before anything large is allocated
         MlpModel model = config.initialModel();
         LabeledData data = config.datasetSource().load();
         checkShapes(model, data, config);
         try (RunDirectory out = RunDirectory.create(dir, config)) {
-            return loop(config, model, data, out, 0, 0, null, listener);
+            return loop(config, model, data, out, 0, 0, null, null, listener);
         }
     }
 
     /** Continues the run in {@code dir} from its newest snapshot; the result equals an uninterrupted run. */
     public static Outcome resume(Path dir, TrainingListener listener) throws InputException {
         RunConfig config = RunDirectory.config(dir);
+        MemoryEstimate.check(config);
         Path snapshot = RunDirectory.lastSnapshot(dir);
         if (snapshot == null) {
             throw new InputException(dir + ": has no snapshot to resume from (start it again with --out)");
@@ -68,18 +75,22 @@ public final class TrainingRun {
         LabeledData data = config.datasetSource().load();
         checkShapes(model, data, config);
         try (RunDirectory out = RunDirectory.resume(dir, step)) {
-            return loop(config, model, data, out, step, time, vectors, listener);
+            return loop(config, model, data, out, step, time, vectors, snapshot, listener);
         }
     }
 
+    /**
+     * @param resumedFrom the snapshot a resumed run starts from (told to the listener again, so that a
+     *     stream that lost it in a crash has it), or null for a new run
+     */
     private static Outcome loop(RunConfig config, MlpModel model, LabeledData data, RunDirectory out, long startStep,
-            double startTime, Tensor warmVectors, TrainingListener listener) throws InputException {
+            double startTime, Tensor warmVectors, Path resumedFrom, TrainingListener listener) throws InputException {
         DataType type = config.dtype().equals("float64") ? DataType.FLOAT64 : DataType.FLOAT32;
         DType precision = type == DataType.FLOAT64 ? DType.F64 : DType.F32;
         io.eoscope.streaming.Messages.EncodedDataset encoded = io.eoscope.streaming.Messages.dataset(data, precision);
         out.setMetadata(java.util.Map.of("dataset", encoded.hash(), "solver", config.solver(),
                 "lr", Double.toString(config.learningRate()), "eta_max", Double.toString(config.etaMax())));
-        listener.started(config, data, encoded.hash());
+        listener.started(config, data, encoded.hash(), resumedFrom == null ? -1 : startStep, out.keptRecords());
         Device device = DeviceChoice.parse(config.device()).resolve();
         boolean exponential = config.solverSettings().kind() == SolverKind.EXP_EULER;
         try (NDManager manager = NDManager.newBaseManager(device);
@@ -88,12 +99,15 @@ public final class TrainingRun {
                     : HostArrays.upload(manager, warmVectors.toDoubles(), new Shape(warmVectors.shape()), type);
             try (Trainer trainer = new Trainer(model, deviceData, manager, type, config.solverSettings(), startStep,
                     startTime, warm)) {
-                if (startStep == 0) {
+                if (resumedFrom == null) {
                     listener.snapshot(0, 0, out.snapshot(trainer.model(), precision, 0, 0, config.run(), null));
+                } else {
+                    listener.snapshot(startStep, startTime, resumedFrom);
                 }
                 double nextSnapshotTime = config.snapshotDt() > 0
                         ? (Math.floor(startTime / config.snapshotDt()) + 1) * config.snapshotDt() : Double.POSITIVE_INFINITY;
                 LossMonitor monitor = exponential ? new LossMonitor(config.strict()) : null;
+                boolean stoppedEarly;
                 while (true) {
                     StepRecord r = trainer.step(); // DivergedException stops the run: no NaN trajectory
                     out.append(r);
@@ -111,13 +125,18 @@ public final class TrainingRun {
                         listener.snapshot(done, trainer.time(), out.snapshot(trainer.model(), precision, done,
                                 trainer.time(), config.run(), trainer.eigenvectors()));
                     }
-                    if (finished(config, done, trainer.time(), r.loss()) || listener.stopRequested()) {
+                    if (finished(config, done, trainer.time(), r.loss())) {
+                        stoppedEarly = false;
+                        break;
+                    }
+                    if (listener.stopRequested()) {
+                        stoppedEarly = true;
                         break;
                     }
                 }
                 double[] last = trainer.evaluate();
                 out.writeFinal(trainer.model(), precision, trainer.stepCount(), trainer.time(), config.run());
-                return new Outcome(trainer.stepCount(), trainer.time(), last[0], last[1], out.path());
+                return new Outcome(trainer.stepCount(), trainer.time(), last[0], last[1], out.path(), stoppedEarly);
             }
         }
     }

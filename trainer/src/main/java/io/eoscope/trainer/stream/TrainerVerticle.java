@@ -14,12 +14,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs one training job and streams it to Kafka. Thin wiring: the training loop ({@link TrainingRun})
  * runs on a worker of its own, never on the event loop; {@link #stop} asks it to end after the current
- * step, waits for its final snapshot to be sent, and closes the producer.
+ * step, waits for its final snapshot to be sent, and closes the producer. {@link #finished()} fails
+ * when the run did not end normally (and the runs topic then says failed, with the reason).
  */
 public final class TrainerVerticle extends AbstractVerticle {
     private final RunConfig config;
     private final Path directory;
+    private final boolean resume;
     private final KafkaSettings kafka;
+    private final StreamOptions options;
     private final TrainingListener progress;
     private SnapshotPublisher publisher;
     private WorkerExecutor worker;
@@ -30,19 +33,44 @@ public final class TrainerVerticle extends AbstractVerticle {
      * @param progress also told every step (a progress line), or {@link TrainingListener#NONE}
      */
     public TrainerVerticle(RunConfig config, Path directory, KafkaSettings kafka, TrainingListener progress) {
+        this(config, directory, false, kafka, StreamOptions.DEFAULTS, progress);
+    }
+
+    /** A new run with the given stream options. */
+    public TrainerVerticle(RunConfig config, Path directory, KafkaSettings kafka, StreamOptions options,
+            TrainingListener progress) {
+        this(config, directory, false, kafka, options, progress);
+    }
+
+    private TrainerVerticle(RunConfig config, Path directory, boolean resume, KafkaSettings kafka, StreamOptions options,
+            TrainingListener progress) {
         this.config = config;
         this.directory = directory;
+        this.resume = resume;
         this.kafka = kafka;
+        this.options = options;
         this.progress = progress;
+    }
+
+    /**
+     * Continues the run in {@code directory} from its newest snapshot, and its stream from where the
+     * stream got (see {@link SnapshotPublisher#started}).
+     *
+     * @throws io.eoscope.curvature.io.InputException when the directory holds no run
+     */
+    public static TrainerVerticle resuming(Path directory, KafkaSettings kafka, StreamOptions options,
+            TrainingListener progress) throws io.eoscope.curvature.io.InputException {
+        return new TrainerVerticle(io.eoscope.trainer.run.RunDirectory.config(directory), directory, true, kafka, options,
+                progress);
     }
 
     @Override
     public void start(Promise<Void> started) {
         worker = vertx.createSharedWorkerExecutor("eos-trainer-" + config.run(), 1, 365, TimeUnit.DAYS);
-        publisher = new SnapshotPublisher(kafka, progress);
+        publisher = new SnapshotPublisher(kafka, options, progress);
         // the run is over when this returns: marked finished, or failed with the reason, and flushed
-        done = worker.executeBlocking(() -> publisher.publish(() -> TrainingRun.start(config, directory, publisher)),
-                false);
+        done = worker.executeBlocking(() -> publisher.publish(() -> resume ? TrainingRun.resume(directory, publisher)
+                : TrainingRun.start(config, directory, publisher)), false);
         started.complete();
     }
 

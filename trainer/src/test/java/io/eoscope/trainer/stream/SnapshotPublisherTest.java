@@ -51,4 +51,153 @@ class SnapshotPublisherTest {
         publisher.close(); // closing again publishes nothing more
         assertThat(producer.history().get(producer.history().size() - 1)).isSameAs(last);
     }
+
+    private static com.google.gson.JsonObject json(ProducerRecord<String, byte[]> r) {
+        return com.google.gson.JsonParser.parseString(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8))
+                .getAsJsonObject();
+    }
+
+    private static java.util.List<ProducerRecord<String, byte[]>> on(MockProducer<String, byte[]> p, String topic) {
+        return p.history().stream().filter(r -> r.topic().equals(topic)).toList();
+    }
+
+    @Test
+    void recordsFollowWireSchemaOneAndNonFiniteNumbersAreNullNeverNaN() {
+        MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+        SnapshotPublisher publisher = new SnapshotPublisher(settings, producer, TrainingListener.NONE);
+        publisher.started(config, Xor2d.generate(1, 64), "hash");
+        publisher.stepped(new io.eoscope.trainer.solve.StepRecord(0, 0, 0.5, 0.75, 0.01, 33.0, 12));
+        publisher.stepped(new io.eoscope.trainer.solve.StepRecord(1, 0.01, Double.NaN, 0.5, Double.POSITIVE_INFINITY,
+                Double.NaN, 0));
+        publisher.close();
+        com.google.gson.JsonObject running = json(on(producer, "t.runs").get(0));
+        assertThat(running.get("schema").getAsInt()).isEqualTo(1);
+        assertThat(running.get("status").getAsString()).isEqualTo("running");
+        assertThat(running.get("dataset_hash").getAsString()).isEqualTo("hash");
+        assertThat(running.get("updated_at").getAsLong()).isGreaterThan(1_700_000_000_000L);
+        assertThat(running.has("resumed_from_step")).isFalse();
+        assertThat(running.get("learningRate").getAsDouble()).isEqualTo(0.01); // the configuration's fields as before
+        java.util.List<ProducerRecord<String, byte[]>> telemetry = on(producer, "t.telemetry");
+        assertThat(telemetry).hasSize(2);
+        com.google.gson.JsonObject first = json(telemetry.get(0));
+        assertThat(first.get("schema").getAsInt()).isEqualTo(1);
+        assertThat(first.get("type").getAsString()).isEqualTo("step");
+        assertThat(first.get("run").getAsString()).isEqualTo("r");
+        assertThat(first.get("step").getAsLong()).isZero();
+        assertThat(first.get("sharpness").getAsDouble()).isEqualTo(33.0);
+        assertThat(first.get("products").getAsLong()).isEqualTo(12);
+        String raw = new String(telemetry.get(1).value(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(raw).doesNotContain("NaN").doesNotContain("Infinity");
+        // strict JSON: Gson's strict reader refuses NaN and Infinity, so this parse proves the record is valid JSON
+        com.google.gson.stream.JsonReader strict = new com.google.gson.stream.JsonReader(new java.io.StringReader(raw));
+        strict.setStrictness(com.google.gson.Strictness.STRICT);
+        com.google.gson.JsonObject second = com.google.gson.JsonParser.parseReader(strict).getAsJsonObject();
+        assertThat(second.get("loss").isJsonNull()).isTrue();
+        assertThat(second.get("step_size").isJsonNull()).isTrue();
+        assertThat(second.has("sharpness")).isFalse(); // not computed at this step: left out
+        com.google.gson.JsonObject last = json(producer.history().get(producer.history().size() - 1));
+        assertThat(last.get("status").getAsString()).isEqualTo("finished");
+        assertThat(last.get("updated_at").getAsLong()).isGreaterThanOrEqualTo(running.get("updated_at").getAsLong());
+    }
+
+    @Test
+    void aRecordTheBrokerNeverAcknowledgesStopsTheRunAndIsPublishedAsFailedWithTheCount() {
+        MockProducer<String, byte[]> producer = new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
+        SnapshotPublisher publisher = new SnapshotPublisher(settings, producer, TrainingListener.NONE);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> publisher.publish(() -> {
+            publisher.started(config, Xor2d.generate(1, 64), "hash");
+            publisher.stepped(new io.eoscope.trainer.solve.StepRecord(0, 0, 0.5, 0.75, 0.01, 33.0, 12));
+            // the telemetry record expires as Kafka expires a batch past delivery.timeout.ms
+            assertThat(producer.errorNext(new org.apache.kafka.common.errors.TimeoutException(
+                    "Expiring 1 record(s) for t.telemetry-0: 120000 ms has passed since batch creation"))).isTrue();
+            publisher.stepped(new io.eoscope.trainer.solve.StepRecord(1, 0.01, 0.4, 0.75, 0.01, 33.0, 12));
+            throw new AssertionError("a lost record must stop the run at the next step");
+        })).isInstanceOf(DeliveryFailedException.class)
+                .hasMessageStartingWith("lost 1 records: delivery to the broker failed after 120 s (Expiring 1 record(s)");
+        com.google.gson.JsonObject last = json(producer.history().get(producer.history().size() - 1));
+        assertThat(last.get("status").getAsString()).isEqualTo("failed");
+        assertThat(last.get("failure").getAsString()).startsWith("lost 1 records: delivery to the broker failed after 120 s");
+        assertThat(producer.closed()).isTrue();
+    }
+
+    @Test
+    void sendGivingUpOnMetadataOrBufferSpaceIsALostRecordToo() {
+        MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+        SnapshotPublisher publisher = new SnapshotPublisher(settings, StreamOptions.ofSeconds(3, 10), producer,
+                TrainingListener.NONE);
+        publisher.started(config, Xor2d.generate(1, 64), "hash");
+        producer.sendException = new org.apache.kafka.common.errors.TimeoutException("Topic t.telemetry not present in"
+                + " metadata after 3000 ms.");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> publisher.stepped(
+                new io.eoscope.trainer.solve.StepRecord(0, 0, 0.5, 0.75, 0.01, 33.0, 12)))
+                .isInstanceOf(DeliveryFailedException.class)
+                .hasMessage("lost 1 records: delivery to the broker failed after 3 s (Topic t.telemetry not present in"
+                        + " metadata after 3000 ms.)");
+        producer.sendException = null;
+        // even a run that returns normally is failed, and close() says why: never a quiet exit with a hole
+        org.assertj.core.api.Assertions.assertThatThrownBy(publisher::close).isInstanceOf(DeliveryFailedException.class);
+        com.google.gson.JsonObject last = json(producer.history().get(producer.history().size() - 1));
+        assertThat(last.get("status").getAsString()).isEqualTo("failed");
+        assertThat(publisher.failed()).isEqualTo(1);
+    }
+
+    @Test
+    void aRunStoppedBeforeItsStoppingRuleIsNotPublishedAsFinished() throws Exception {
+        MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+        SnapshotPublisher publisher = new SnapshotPublisher(settings, producer, TrainingListener.NONE);
+        publisher.publish(() -> {
+            publisher.started(config, Xor2d.generate(1, 64), "hash");
+            return new io.eoscope.trainer.run.TrainingRun.Outcome(4, 0.04, 0.3, 0.5, java.nio.file.Path.of("x"), true);
+        });
+        com.google.gson.JsonObject last = json(producer.history().get(producer.history().size() - 1));
+        assertThat(last.get("status").getAsString()).isEqualTo("failed");
+        assertThat(last.get("failure").getAsString()).contains("stopped at step 4 before its stopping rule");
+    }
+
+    @Test
+    void heartbeatsSayTheLastCompletedStepBetweenStepsAndStopWhenTheRunEnds() throws Exception {
+        MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+        SnapshotPublisher publisher = new SnapshotPublisher(settings, StreamOptions.ofSeconds(120, 1), producer,
+                TrainingListener.NONE);
+        publisher.started(config, Xor2d.generate(1, 64), "hash");
+        publisher.stepped(new io.eoscope.trainer.solve.StepRecord(0, 0, 0.5, 0.75, 0.01, 33.0, 12));
+        publisher.stepped(new io.eoscope.trainer.solve.StepRecord(1, 0.01, 0.4, 0.75, 0.01, 33.0, 12));
+        long deadline = System.nanoTime() + 10_000_000_000L; // a long step: only heartbeats say the trainer is alive
+        while (heartbeats(producer).size() < 2) {
+            assertThat(System.nanoTime()).as("two heartbeats within 10 s at a 1 s interval").isLessThan(deadline);
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+        }
+        com.google.gson.JsonObject beat = heartbeats(producer).get(0);
+        assertThat(beat.get("schema").getAsInt()).isEqualTo(1);
+        assertThat(beat.get("run").getAsString()).isEqualTo("r");
+        assertThat(beat.get("step").getAsLong()).isEqualTo(1);
+        assertThat(beat.get("at").getAsLong()).isGreaterThan(1_700_000_000_000L);
+        publisher.close();
+        int after = heartbeats(producer).size();
+        java.util.concurrent.locks.LockSupport.parkNanos(1_500_000_000L);
+        assertThat(heartbeats(producer)).hasSize(after); // stopped with the run
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("eos-trainer-heartbeat") && t.isAlive()
+                && !t.isDaemon());
+    }
+
+    private static java.util.List<com.google.gson.JsonObject> heartbeats(MockProducer<String, byte[]> p) {
+        return on(p, "t.telemetry").stream().map(SnapshotPublisherTest::json)
+                .filter(o -> "heartbeat".equals(o.get("type").getAsString())).toList();
+    }
+
+    @Test
+    void streamOptionsAreValidatedWithTheOptionName() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StreamOptions.ofSeconds(0, 10))
+                .hasMessageContaining("--delivery-timeout-seconds");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StreamOptions.ofSeconds(120, 0))
+                .hasMessageContaining("--heartbeat-seconds");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StreamOptions.ofSeconds(120, 61))
+                .hasMessageContaining("--heartbeat-seconds");
+        java.util.Properties p = settings.producer("x", java.time.Duration.ofSeconds(3));
+        assertThat(p.getProperty("delivery.timeout.ms")).isEqualTo("3000");
+        assertThat(p.getProperty("max.block.ms")).isEqualTo("3000");
+        assertThat(Long.parseLong(p.getProperty("request.timeout.ms")) + Long.parseLong(p.getProperty("linger.ms")))
+                .isLessThanOrEqualTo(3000);
+        assertThat(settings.producer("x").getProperty("delivery.timeout.ms")).isEqualTo(Integer.toString(Integer.MAX_VALUE));
+    }
 }

@@ -1,0 +1,75 @@
+package io.eoscope.gateway;
+
+import io.eoscope.wire.MetricsRecord;
+import io.eoscope.wire.MetricsRecord.LayerField;
+import io.eoscope.wire.MetricsRecord.Quantity;
+import io.eoscope.wire.MetricsRecord.Spectrum;
+import io.eoscope.wire.TelemetryRecord;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The one place where the API's metric names ({@code ?metric=} of the series and power-law endpoints) are
+ * resolved to typed quantities: telemetry fields ({@code loss}, {@code accuracy}, {@code step_size},
+ * {@code sharpness}); the top eigenvalue of a spectrum ({@code hessian}, {@code gauss_newton},
+ * {@code residual}); {@code rho_K}, {@code K_max_sq_mean}; layer fields as {@code layerL.FIELD} (for
+ * example {@code layer1.p_delta_J}). An unknown name is refused with the list of known ones.
+ *
+ * @param name the name as asked
+ * @param fromTelemetry whether the series comes from the telemetry topic (else from the metrics topic)
+ * @param onTelemetry the value of a telemetry step (NaN when it has none), for telemetry metrics
+ * @param onAnalysis the value of an analysis (NaN when it has none); for {@code loss}, the analysis' own loss
+ */
+public record SeriesMetric(String name, boolean fromTelemetry, ToDoubleFunction<TelemetryRecord.Step> onTelemetry,
+        ToDoubleFunction<MetricsRecord> onAnalysis) {
+
+    private static final Pattern LAYER = Pattern.compile("layer([1-9][0-9]{0,3})\\.([A-Za-z_]+)");
+    private static final Map<String, ToDoubleFunction<TelemetryRecord.Step>> TELEMETRY = Map.of(
+            "loss", TelemetryRecord.Step::loss,
+            "accuracy", TelemetryRecord.Step::accuracy,
+            "step_size", TelemetryRecord.Step::stepSize,
+            "sharpness", TelemetryRecord.Step::sharpness);
+    private static final ToDoubleFunction<TelemetryRecord.Step> NONE = s -> Double.NaN;
+
+    /** What the error message lists. */
+    static final String KNOWN = "loss, accuracy, step_size, sharpness, hessian, gauss_newton, residual, rho_K, K_max_sq_mean "
+            + "or layerL.FIELD with FIELD one of gauss_newton_top, K_max_sq_mean, pi_chi, p_chi_delta, pi_J, p_delta_J, "
+            + "delta_L_max_sq_mean";
+
+    /**
+     * Resolves a metric name.
+     *
+     * @throws IllegalArgumentException naming the known metrics when {@code name} is not one
+     */
+    public static SeriesMetric of(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("give ?metric=NAME: " + KNOWN);
+        }
+        if (TELEMETRY.containsKey(name)) {
+            ToDoubleFunction<MetricsRecord> analysis = name.equals("loss") ? m -> m.value(Quantity.LOSS) : m -> Double.NaN;
+            return new SeriesMetric(name, true, TELEMETRY.get(name), analysis);
+        }
+        for (Spectrum s : Spectrum.values()) {
+            if (s.wire().equals(name)) {
+                return new SeriesMetric(name, false, NONE, m -> m.top(s));
+            }
+        }
+        for (Quantity q : Quantity.values()) {
+            if (q != Quantity.LOSS && q.wire().equals(name)) {
+                return new SeriesMetric(name, false, NONE, m -> m.value(q));
+            }
+        }
+        Matcher layer = LAYER.matcher(name);
+        if (layer.matches()) {
+            LayerField f = LayerField.of(layer.group(2));
+            int l = Integer.parseInt(layer.group(1));
+            if (f != null) {
+                return new SeriesMetric(name, false, NONE, m -> m.layer(l, f));
+            }
+        }
+        throw new IllegalArgumentException("unknown metric '" + (name.length() > 64 ? name.substring(0, 64) + "..." : name)
+                + "': give one of " + KNOWN);
+    }
+}

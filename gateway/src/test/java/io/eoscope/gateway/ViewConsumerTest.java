@@ -1,0 +1,169 @@
+package io.eoscope.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.eoscope.wire.DeadLetter;
+import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The view consumer on a MockConsumer: bad records never enter the view, missing topics are waited for, a fatal error ends it. */
+@Timeout(60)
+class ViewConsumerTest {
+    final KafkaSettings settings = new KafkaSettings("127.0.0.1:1", new Topics("t."), Map.of());
+    final MockConsumer<String, byte[]> mock = new MockConsumer<>("earliest");
+    final MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final RunsView view = new RunsView();
+    ViewConsumer consumer;
+    Thread thread;
+    long offset;
+
+    @BeforeEach
+    void start() {
+        for (String t : List.of("t.runs", "t.telemetry", "t.metrics")) {
+            mock.updateBeginningOffsets(Map.of(new TopicPartition(t, 0), 0L));
+            mock.updateEndOffsets(Map.of(new TopicPartition(t, 0), 0L));
+        }
+        consumer = new ViewConsumer(settings, view, registry, producer, mock, System::currentTimeMillis);
+        thread = new Thread(consumer, "view-consumer-test");
+        thread.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        consumer.close();
+        thread.join(10_000);
+    }
+
+    void topic(String t) {
+        mock.updatePartitions(t, List.of(new PartitionInfo(t, 0, Node.noNode(), new Node[0], new Node[0])));
+    }
+
+    void send(String topic, String key, String value) {
+        mock.addRecord(new ConsumerRecord<>(topic, 0, offset++, key, value == null ? null : value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static void until(String what, BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            Thread.onSpinWait();
+            Thread.sleep(20); // bounded polling of another thread's progress
+        }
+    }
+
+    void allTopics() throws InterruptedException {
+        topic("t.runs");
+        topic("t.telemetry");
+        topic("t.metrics");
+        until("ready", () -> consumer.readiness().ready());
+    }
+
+    @Test
+    void topicsThatDoNotExistYetAreWaitedForAndReadOnceTheyAppear() throws Exception {
+        Thread.sleep(300);
+        assertThat(consumer.readiness().ready()).isFalse();
+        assertThat(consumer.readiness().reason()).contains("t.runs").contains("t.telemetry").contains("t.metrics");
+        assertThat(consumer.deathReason()).isNull();
+        topic("t.runs");
+        until("runs assigned", () -> !consumer.readiness().reason().contains("t.runs"));
+        assertThat(mock.assignment()).containsExactly(new TopicPartition("t.runs", 0));
+        assertThat(consumer.readiness().ready()).isFalse();
+        assertThat(consumer.readiness().reason()).doesNotContain("t.runs").contains("t.metrics");
+        send("t.runs", "early", Fixtures.runJson("early", "running"));
+        until("the first run is in the view", () -> view.get("early").isPresent());
+        topic("t.telemetry");
+        topic("t.metrics");
+        until("ready", () -> consumer.readiness().ready());
+        assertThat(mock.assignment()).hasSize(3);
+    }
+
+    @Test
+    void badRecordsAreRejectedCountedLoggedAndDeadLetteredWhileGoodOnesAreApplied() throws Exception {
+        ListAppender<ILoggingEvent> log = RunsViewTest.capture(ViewConsumer.class);
+        allTopics();
+        send("t.runs", "good", Fixtures.runJson("good", "running"));
+        send("t.runs", "bad1", "{\"run\":\"bad1\",\"status\":{\"x\":1}}");
+        send("t.runs", "bad2", Fixtures.runJson("bad2", "running").replace("0.04", "\"abc\""));
+        send("t.runs", "bad3", "not json at all");
+        send("t.telemetry", "good", Fixtures.stepJson("good", 1, "0.5"));
+        send("t.telemetry", "good", Fixtures.stepJson("good", 2, "0.5").replace("{", "{\"schema\":2,"));
+        send("t.telemetry", "other", Fixtures.stepJson("good", 3, "0.5"));
+        send("t.metrics", "good/1/default", Fixtures.metricsJson("good", 1, "default", 40));
+        send("t.metrics", "good/9/default", Fixtures.metricsJson("good", 1, "default", 40));
+        send("t.metrics", "good/2/default", Fixtures.metricsJson("good", 2, "default", 40).replace("[40.0]", "[\"x\"]"));
+        until("all records consumed", () -> consumer.rejected() == 7 && view.get("good").flatMap(RunsView.Run::metrics).isPresent());
+        assertThat(view.all()).extracting(RunsView.Run::name).containsExactly("good");
+        assertThat(view.get("good").orElseThrow().telemetry().orElseThrow().step()).isEqualTo(1);
+        assertThat(registry.get("eos.gateway.records.rejected").tag("topic", "t.runs").counter().count()).isEqualTo(3);
+        assertThat(registry.get("eos.gateway.records.rejected").tag("topic", "t.telemetry").counter().count()).isEqualTo(2);
+        assertThat(registry.get("eos.gateway.records.rejected").tag("topic", "t.metrics").counter().count()).isEqualTo(2);
+        List<DeadLetter> letters = producer.history().stream().map(r -> {
+            try {
+                return DeadLetter.parse(r.value());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }).sorted(java.util.Comparator.comparingLong(DeadLetter::offset)).toList(); // offsets are unique across topics here
+        assertThat(producer.history()).allMatch(r -> r.topic().equals("t.deadletter"));
+        assertThat(letters).hasSize(7);
+        assertThat(letters.get(0).reason()).contains("'status'");
+        assertThat(letters.get(1).reason()).contains("'learningRate'");
+        assertThat(letters.get(3).reason()).contains("unknown schema 2");
+        assertThat(letters.get(4).reason()).contains("key 'other'");
+        assertThat(letters.get(5).reason()).contains("run/step/analysis_id");
+        assertThat(letters.get(6).reason()).contains("hessian.eigenvalues[0]");
+        List<ILoggingEvent> warns = log.list.stream().filter(e -> e.getLevel() == Level.WARN
+                && e.getFormattedMessage().startsWith("rejected record")).toList();
+        assertThat(warns).hasSize(7);
+        assertThat(warns).filteredOn(e -> e.getFormattedMessage().contains("topic=t.runs partition=0 offset=1 "))
+                .hasSize(1).first().extracting(ILoggingEvent::getFormattedMessage).asString().contains("'status'");
+    }
+
+    @Test
+    void aTombstoneOnRunsForgetsTheRun() throws Exception {
+        allTopics();
+        send("t.runs", "gone", Fixtures.runJson("gone", "finished"));
+        until("in", () -> view.get("gone").isPresent());
+        send("t.runs", "gone", null);
+        until("out", () -> view.get("gone").isEmpty());
+        assertThat(consumer.rejected()).isZero();
+    }
+
+    @Test
+    void aFatalErrorEndsTheLoopWithAReason() throws Exception {
+        allTopics();
+        mock.setPollException(new TopicAuthorizationException("not allowed to read t.runs"));
+        until("dead", () -> consumer.deathReason() != null);
+        thread.join(10_000);
+        assertThat(thread.isAlive()).isFalse();
+        assertThat(consumer.deathReason()).contains("not allowed to read t.runs");
+        assertThat(consumer.readiness().ready()).isFalse();
+        assertThat(consumer.readiness().reason()).contains("not allowed");
+    }
+}

@@ -1,0 +1,185 @@
+package io.eoscope.wire;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A record of the {@code runs} topic (compacted, key = run): the run's configuration fields as the
+ * trainer's {@code RunConfig.toJson()} writes them, plus {@code schema}, {@code dataset_hash},
+ * {@code status} ({@code running}, {@code finished} or {@code failed}), {@code failure} (the reason,
+ * only with {@code failed}), optionally {@code updated_at} (epoch ms) and {@code resumed_from_step}.
+ *
+ * <p>The configuration's known fields are type-checked ({@code "learningRate":"abc"} is refused);
+ * unknown fields are kept as they are (producers may add fields). Non-finite numbers are kept as JSON null.
+ *
+ * @param run the run's name ({@code [A-Za-z0-9._-]{1,200}})
+ * @param config every field of the record except {@code schema}, non-finite numbers as null
+ * @param status the run's state as its trainer last said it
+ * @param failure why the run failed (only with {@link Status#FAILED}), else null
+ */
+public record RunRecord(String run, JsonObject config, Status status, String failure) {
+
+    /** A run's state as its trainer says it. */
+    public enum Status {
+        RUNNING, FINISHED, FAILED;
+
+        /** The wire name: {@code running}, {@code finished}, {@code failed}. */
+        public String wire() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Fields that must be strings (or null) when present. */
+    private static final Set<String> STRINGS = Set.of("run", "solver", "dataset", "dataDir", "architecture", "activation", "loss",
+            "dtype", "device", "modelFile", "dataset_hash", "failure", "status");
+    /** Fields that must be whole numbers (or null) when present. */
+    private static final Set<String> INTEGERS = Set.of("n", "classes", "dataSeed", "initSeed", "warmupSteps", "sharpnessEvery",
+            "steps", "snapshotEvery", "chunkSize", "updated_at", "resumed_from_step");
+    /** Fields that must be numbers (or null) when present. */
+    private static final Set<String> NUMBERS = Set.of("learningRate", "etaMax", "warmupFactor", "tolerance", "untilTime",
+            "untilLoss", "snapshotDt");
+
+    /** Validates and copies. */
+    public RunRecord {
+        if (run == null || !JsonFields.NAME.matcher(run).matches()) {
+            throw new IllegalArgumentException("run must match " + JsonFields.NAME.pattern() + ", got '" + run + "'");
+        }
+        if (status == null) {
+            throw new IllegalArgumentException("status is required");
+        }
+        if ((status == Status.FAILED) != (failure != null)) {
+            throw new IllegalArgumentException("failure is given exactly when status is failed");
+        }
+        config = config == null ? new JsonObject() : JsonFields.finite(config).getAsJsonObject();
+        config.remove("schema");
+        config.addProperty("run", run);
+        config.addProperty("status", status.wire());
+        if (failure != null) {
+            config.addProperty("failure", failure);
+        } else {
+            config.remove("failure");
+        }
+    }
+
+    /**
+     * Parses a {@code runs} record.
+     *
+     * @param key the record's key (the run), or null to take the run from the value
+     * @param value the record's value
+     */
+    public static RunRecord parse(String key, byte[] value) throws MalformedRecordException {
+        return parse(key, JsonFields.object(value));
+    }
+
+    /** Parses a {@code runs} record's JSON object (see {@link #parse(String, byte[])}). */
+    public static RunRecord parse(String key, JsonObject o) throws MalformedRecordException {
+        JsonFields.schema(o);
+        for (Map.Entry<String, JsonElement> e : o.entrySet()) {
+            String f = e.getKey();
+            if (STRINGS.contains(f)) {
+                JsonFields.optString(o, f);
+            } else if (INTEGERS.contains(f)) {
+                JsonFields.optInteger(o, f);
+            } else if (NUMBERS.contains(f)) {
+                JsonFields.optNumber(o, f);
+            }
+        }
+        String named = JsonFields.optString(o, "run");
+        String run = key != null ? key : named;
+        if (run == null) {
+            throw new MalformedRecordException("no run: neither a key nor a field 'run'");
+        }
+        JsonFields.checkName(key != null ? "key" : "run", run, JsonFields.NAME);
+        if (named != null && !named.equals(run)) {
+            throw new MalformedRecordException("field 'run' is '" + named + "' but the key is '" + run + "'");
+        }
+        String s = JsonFields.string(o, "status");
+        Status status = switch (s) {
+            case "running" -> Status.RUNNING;
+            case "finished" -> Status.FINISHED;
+            case "failed" -> Status.FAILED;
+            default -> throw new MalformedRecordException("field 'status' must be running, finished or failed, got '"
+                    + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "'");
+        };
+        String failure = JsonFields.optString(o, "failure");
+        if (status == Status.FAILED && (failure == null || failure.isBlank())) {
+            failure = "no reason given"; // still a failed run: never shown as running
+        }
+        if (status != Status.FAILED) {
+            failure = null;
+        }
+        Long n = JsonFields.optInteger(o, "n");
+        if (n != null && n < 0) {
+            throw new MalformedRecordException("field 'n' must be ≥ 0, got " + n);
+        }
+        return new RunRecord(run, o, status, failure);
+    }
+
+    /** The record's value: the configuration with {@code schema}, {@code run}, {@code status} and {@code failure}. */
+    public JsonObject toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("schema", JsonFields.SCHEMA);
+        for (Map.Entry<String, JsonElement> e : config.entrySet()) {
+            o.add(e.getKey(), e.getValue().deepCopy());
+        }
+        return o;
+    }
+
+    /** The same run with another status (and failure reason when {@link Status#FAILED}). */
+    public RunRecord withStatus(Status next, String reason) {
+        return new RunRecord(run, config, next, next == Status.FAILED ? reason : null);
+    }
+
+    /** A string field of the configuration, or null. */
+    public String string(String field) {
+        JsonElement e = config.get(field);
+        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() ? e.getAsString() : null;
+    }
+
+    /** A number field of the configuration, NaN when absent or null. */
+    public double number(String field) {
+        JsonElement e = config.get(field);
+        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() ? e.getAsDouble() : Double.NaN;
+    }
+
+    /** The solver ({@code gd}, {@code exp-euler}, ...), or null. */
+    public String solver() {
+        return string("solver");
+    }
+
+    /** η, NaN when not given. */
+    public double learningRate() {
+        return number("learningRate");
+    }
+
+    /** N, the dataset size, NaN when not given. */
+    public double n() {
+        return number("n");
+    }
+
+    /** The dataset's content hash, or null. */
+    public String datasetHash() {
+        return string("dataset_hash");
+    }
+
+    /** When the trainer wrote the record (epoch ms), or null. */
+    public Long updatedAt() {
+        double d = number("updated_at");
+        return Double.isNaN(d) ? null : (long) d;
+    }
+
+    /** The step a resumed run started from, or null. */
+    public Long resumedFromStep() {
+        double d = number("resumed_from_step");
+        return Double.isNaN(d) ? null : (long) d;
+    }
+
+    /** 2/η of a GD run, NaN otherwise. */
+    public double twoOverEta() {
+        double eta = learningRate();
+        return "gd".equals(solver()) && eta > 0 ? 2 / eta : Double.NaN;
+    }
+}

@@ -1,0 +1,93 @@
+package io.eoscope.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.eoscope.wire.MetricsRecord.LayerField;
+import io.eoscope.wire.MetricsRecord.Quantity;
+import io.eoscope.wire.MetricsRecord.Spectrum;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The metrics topic's record: typed access to what the gateway needs, extras kept, bad records refused. */
+class MetricsRecordTest {
+    static final String ANALYSIS = "{\"run\":\"r1\",\"step\":20,\"time\":0.8,\"analysis_id\":\"default\",\"loss\":0.4,\"n\":64,"
+            + "\"hessian\":{\"eigenvalues\":[45.0,12.0],\"residuals\":[1e-5,1e-4],\"products\":30,\"converged\":true},"
+            + "\"gauss_newton\":{\"eigenvalues\":[44.0],\"residuals\":[1e-5],\"products\":20},"
+            + "\"residual\":{\"eigenvalues\":[-2.0],\"residuals\":[1e-5],\"products\":20},\"rho_K\":44.0,\"K_max_sq_mean\":60.0,"
+            + "\"layers\":[{\"layer\":1,\"gauss_newton_top\":30,\"K_max_sq_mean\":40,\"pi_chi\":1.5,\"p_chi_delta\":0.9,\"pi_J\":20,"
+            + "\"p_delta_J\":0.4,\"delta_L_max_sq_mean\":2,\"delta_max_sq_mean\":3},"
+            + "{\"layer\":2,\"gauss_newton_top\":10,\"K_max_sq_mean\":12,\"pi_chi\":3,\"p_chi_delta\":1,\"pi_J\":1,\"p_delta_J\":1,"
+            + "\"delta_L_max_sq_mean\":2}],\"analysis_seconds\":0.3,\"lr\":\"0.05\"}";
+
+    static MetricsRecord parse(String json) throws MalformedRecordException {
+        return MetricsRecord.parse(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String reason(String json) {
+        try {
+            parse(json);
+        } catch (MalformedRecordException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("accepted: " + json);
+    }
+
+    @Test
+    void typedAccessorsReadTheAnalysis() throws Exception {
+        MetricsRecord m = parse(ANALYSIS);
+        assertThat(m.run()).isEqualTo("r1");
+        assertThat(m.step()).isEqualTo(20);
+        assertThat(m.time()).isEqualTo(0.8);
+        assertThat(m.analysisId()).isEqualTo("default");
+        assertThat(m.key()).isEqualTo("r1/20/default");
+        assertThat(m.top(Spectrum.HESSIAN)).isEqualTo(45.0);
+        assertThat(m.spectra().get(Spectrum.HESSIAN)).containsExactly(45.0, 12.0);
+        assertThat(m.top(Spectrum.GAUSS_NEWTON)).isEqualTo(44.0);
+        assertThat(m.top(Spectrum.RESIDUAL)).isEqualTo(-2.0);
+        assertThat(m.value(Quantity.RHO_K)).isEqualTo(44.0);
+        assertThat(m.value(Quantity.K_MAX_SQ_MEAN)).isEqualTo(60.0);
+        assertThat(m.layers()).hasSize(2);
+        assertThat(m.layer(1, LayerField.P_DELTA_J)).isEqualTo(0.4);
+        assertThat(m.layer(2, LayerField.GAUSS_NEWTON_TOP)).isEqualTo(10.0);
+        assertThat(m.layer(3, LayerField.PI_J)).isNaN();
+        assertThat(LayerField.of("p_delta_J")).isEqualTo(LayerField.P_DELTA_J);
+        assertThat(LayerField.of("nope")).isNull();
+        // extras stay in the JSON, which round-trips
+        assertThat(m.toJson().getAsJsonObject("hessian").get("converged").getAsBoolean()).isTrue();
+        assertThat(m.toJson().get("schema").getAsInt()).isEqualTo(1);
+        assertThat(MetricsRecord.parse(m.toJson()).toJson()).isEqualTo(m.toJson());
+    }
+
+    @Test
+    void absentSpectraAndLayersAreNaNNotErrors() throws Exception {
+        MetricsRecord m = parse("{\"run\":\"r1\",\"step\":0,\"time\":0,\"analysis_id\":\"topk3\"}");
+        assertThat(m.top(Spectrum.HESSIAN)).isNaN();
+        assertThat(m.value(Quantity.RHO_K)).isNaN();
+        assertThat(m.layers()).isEmpty();
+        assertThat(parse(ANALYSIS.replace("[45.0,12.0]", "[]")).top(Spectrum.HESSIAN)).isNaN();
+    }
+
+    @Test
+    void nonFiniteNumbersBecomeNull() throws Exception {
+        MetricsRecord m = parse(ANALYSIS.replace("\"rho_K\":44.0", "\"rho_K\":NaN").replace("[45.0,12.0]", "[Infinity,null]")
+                .replace("\"pi_chi\":1.5", "\"pi_chi\":null"));
+        assertThat(m.value(Quantity.RHO_K)).isNaN();
+        assertThat(m.top(Spectrum.HESSIAN)).isNaN();
+        assertThat(m.layer(1, LayerField.PI_CHI)).isNaN();
+        assertThat(m.toJson().toString()).doesNotContain("NaN").doesNotContain("Infinity").contains("\"rho_K\":null");
+    }
+
+    @Test
+    void badRecordsAreRefusedWithAReason() {
+        assertThat(reason(ANALYSIS.replace("{\"run\"", "{\"schema\":7,\"run\""))).contains("unknown schema 7");
+        assertThat(reason(ANALYSIS.replace("\"analysis_id\":\"default\",", ""))).contains("missing field 'analysis_id'");
+        assertThat(reason(ANALYSIS.replace("\"analysis_id\":\"default\"", "\"analysis_id\":\"a/b\""))).contains("'analysis_id'");
+        assertThat(reason(ANALYSIS.replace("\"step\":20", "\"step\":\"20\""))).contains("'step'");
+        assertThat(reason(ANALYSIS.replace("\"rho_K\":44.0", "\"rho_K\":\"abc\""))).contains("'rho_K'");
+        assertThat(reason(ANALYSIS.replace("\"hessian\":{", "\"hessian\":7,\"x\":{"))).contains("'hessian'");
+        assertThat(reason(ANALYSIS.replace("[45.0,12.0]", "[\"big\"]"))).contains("hessian.eigenvalues[0]");
+        assertThat(reason(ANALYSIS.replace("\"pi_J\":20", "\"pi_J\":{\"x\":1}"))).contains("layers[0].pi_J");
+        assertThat(reason(ANALYSIS.replace("{\"layer\":2", "{\"layer\":5"))).contains("layers[1].layer");
+        assertThat(reason(ANALYSIS.replace("\"layers\":[", "\"layers\":[3,"))).contains("layers[0]");
+    }
+}

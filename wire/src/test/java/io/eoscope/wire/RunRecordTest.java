@@ -1,0 +1,100 @@
+package io.eoscope.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.gson.JsonParser;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The runs topic's record: valid configurations, and every kind of bad one refused with a reason naming the field. */
+class RunRecordTest {
+    /** What the trainer writes today (RunConfig.toJson() plus dataset_hash and status): no schema yet. */
+    static final String TRAINER = "{\"run\":\"r1\",\"dataset\":\"xor\",\"dataDir\":null,\"n\":64,\"classes\":2,\"dataSeed\":3,"
+            + "\"architecture\":\"2-8-8-2\",\"activation\":\"elu\",\"loss\":\"mse\",\"initSeed\":4,\"modelFile\":null,\"solver\":\"gd\","
+            + "\"learningRate\":0.05,\"etaMax\":0.01,\"warmupSteps\":0,\"warmupFactor\":0.1,\"tolerance\":1e-4,\"sharpnessEvery\":1,"
+            + "\"steps\":20,\"untilTime\":0,\"untilLoss\":0,\"snapshotEvery\":10,\"snapshotDt\":0,\"dtype\":\"float32\",\"device\":\"cpu\","
+            + "\"chunkSize\":1000,\"strict\":false,\"dataset_hash\":\"abc\",\"status\":\"running\"}";
+
+    static RunRecord parse(String key, String json) throws MalformedRecordException {
+        return RunRecord.parse(key, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String reason(String key, String json) {
+        try {
+            parse(key, json);
+        } catch (MalformedRecordException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("accepted: " + json);
+    }
+
+    @Test
+    void aTrainersRecordReadsWithTypedFieldsAndRoundTrips() throws Exception {
+        RunRecord r = parse("r1", TRAINER);
+        assertThat(r.run()).isEqualTo("r1");
+        assertThat(r.status()).isEqualTo(RunRecord.Status.RUNNING);
+        assertThat(r.failure()).isNull();
+        assertThat(r.solver()).isEqualTo("gd");
+        assertThat(r.learningRate()).isEqualTo(0.05);
+        assertThat(r.n()).isEqualTo(64);
+        assertThat(r.twoOverEta()).isEqualTo(40.0);
+        assertThat(r.datasetHash()).isEqualTo("abc");
+        assertThat(r.updatedAt()).isNull();
+        assertThat(r.toJson().get("schema").getAsInt()).isEqualTo(1);
+        assertThat(RunRecord.parse("r1", r.toJson())).isEqualTo(r);
+        // without a key the run comes from the value
+        assertThat(parse(null, TRAINER).run()).isEqualTo("r1");
+    }
+
+    @Test
+    void failedCarriesItsReasonAndOptionalFieldsRead() throws Exception {
+        RunRecord r = parse("r1", TRAINER.replace("\"running\"", "\"failed\",\"failure\":\"loss diverged\",\"schema\":1,"
+                + "\"updated_at\":1700000000000,\"resumed_from_step\":40"));
+        assertThat(r.status()).isEqualTo(RunRecord.Status.FAILED);
+        assertThat(r.failure()).isEqualTo("loss diverged");
+        assertThat(r.updatedAt()).isEqualTo(1_700_000_000_000L);
+        assertThat(r.resumedFromStep()).isEqualTo(40);
+        assertThat(r.toJson().get("failure").getAsString()).isEqualTo("loss diverged");
+        assertThat(parse("r1", TRAINER.replace("\"running\"", "\"finished\"")).status()).isEqualTo(RunRecord.Status.FINISHED);
+        // a failure field on a finished run is dropped: failure goes with failed only
+        assertThat(parse("r1", TRAINER.replace("\"running\"", "\"finished\",\"failure\":\"x\"")).toJson().has("failure")).isFalse();
+    }
+
+    @Test
+    void wrongTypesAreRefusedNamingTheField() {
+        assertThat(reason("r1", "{\"status\":{\"x\":1}}")).contains("'status'").contains("string");
+        assertThat(reason("r1", TRAINER.replace("0.05", "\"abc\""))).contains("'learningRate'").contains("\"abc\"");
+        assertThat(reason("r1", TRAINER.replace("\"n\":64", "\"n\":[1]"))).contains("'n'");
+        assertThat(reason("r1", TRAINER.replace("\"n\":64", "\"n\":6.5"))).contains("'n'").contains("whole number");
+        assertThat(reason("r1", TRAINER.replace("\"solver\":\"gd\"", "\"solver\":7"))).contains("'solver'");
+        assertThat(reason("r1", TRAINER.replace("\"running\"", "\"paused\""))).contains("running, finished or failed");
+    }
+
+    @Test
+    void missingOrInconsistentIdentityIsRefused() {
+        assertThat(reason("r1", "{\"run\":\"r1\"}")).contains("missing field 'status'");
+        assertThat(reason("other", TRAINER)).contains("'r1'").contains("'other'");
+        assertThat(reason(null, "{\"status\":\"running\"}")).contains("no run");
+        assertThat(reason("bad\nname", "{\"status\":\"running\"}")).contains("key");
+        assertThat(reason("r1", "[1,2]")).contains("not a JSON object");
+        assertThat(reason("r1", "{not json")).contains("not");
+        assertThatThrownBy(() -> RunRecord.parse("r1", (byte[]) null)).hasMessageContaining("empty");
+    }
+
+    @Test
+    void unknownSchemaIsRefused() {
+        assertThat(reason("r1", TRAINER.replace("{", "{\"schema\":2,"))).contains("unknown schema 2");
+        assertThat(reason("r1", TRAINER.replace("{", "{\"schema\":\"one\","))).contains("'schema'");
+    }
+
+    @Test
+    void nonFiniteNumbersBecomeNull() throws Exception {
+        RunRecord r = parse("r1", TRAINER.replace("0.05", "NaN"));
+        assertThat(r.learningRate()).isNaN();
+        assertThat(r.twoOverEta()).isNaN();
+        assertThat(r.toJson().toString()).doesNotContain("NaN").contains("\"learningRate\":null");
+        assertThat(parse("r1", TRAINER.replace("0.05", "null")).learningRate()).isNaN();
+        assertThat(JsonParser.parseString(r.toJson().toString()).getAsJsonObject().get("learningRate").isJsonNull()).isTrue();
+    }
+}
