@@ -268,7 +268,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> r, String reason) {
-        LOG.warn("dead letter {}/{}@{}: {}", r.topic(), r.partition(), r.offset(), reason);
+        LOG.warn("dead letter {}/{}@{}: {}", r.topic(), r.partition(), r.offset(), io.eoscope.wire.DeadLetter.brief(reason));
         try {
             producer.send(io.eoscope.wire.Records.deadLetter(settings.topics(), r, reason)).get();
             deadLetters.incrementAndGet();

@@ -163,7 +163,7 @@ public final class Replay {
     }
 
     private static void note(List<String> failures, String reason) {
-        LOG.warn("replay: {}", reason);
+        LOG.warn("replay: {}", io.eoscope.wire.DeadLetter.brief(reason));
         if (failures.size() < 10) {
             failures.add(reason);
         }

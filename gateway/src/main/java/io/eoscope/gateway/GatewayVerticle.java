@@ -132,8 +132,13 @@ public final class GatewayVerticle extends AbstractVerticle {
         router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("content-type", "application/yaml")
                 .end(openApi()));
         router.route("/*").handler(StaticHandler.create("webroot"));
-        router.route().failureHandler(ctx -> json(ctx, ctx.statusCode() >= 400 && ctx.statusCode() < 500 ? ctx.statusCode() : 400,
-                error(ctx.failure() == null ? "bad request" : String.valueOf(ctx.failure().getMessage()))));
+        router.route().failureHandler(ctx -> {
+            if (ctx.response().headWritten()) {
+                return; // Vert.x has answered already (a malformed escape such as %ZZ): nothing more to say
+            }
+            json(ctx, ctx.statusCode() >= 400 && ctx.statusCode() < 500 ? ctx.statusCode() : 400,
+                    error(ctx.failure() == null ? "bad request" : String.valueOf(ctx.failure().getMessage())));
+        });
         return router;
     }
 
@@ -476,6 +481,9 @@ public final class GatewayVerticle extends AbstractVerticle {
             }
             double tol = Double.parseDouble(ctx.request().getParam("tol", "1e-4"));
             String id = ctx.request().getParam("analysis_id", "replay-" + System.currentTimeMillis());
+            if (id.equals(config.analysisId())) {
+                throw new IllegalArgumentException("analysis_id '" + id + "' is the live analysis: a replay needs an id of its own");
+            }
             request = new ReplayRequest(run, id, from, to, (int) topK, tol, System.currentTimeMillis());
         } catch (NumberFormatException e) {
             json(ctx, 400, error("from, to and top_k must be whole numbers and tol a number"));

@@ -286,7 +286,7 @@ public final class ViewConsumer implements Runnable, AutoCloseable {
             c.increment();
         }
         LOG.warn("rejected record topic={} partition={} offset={} key={}: {}", r.topic(), r.partition(), r.offset(),
-                printable(r.key()), reason);
+                printable(io.eoscope.wire.DeadLetter.brief(r.key())), io.eoscope.wire.DeadLetter.brief(reason));
         if (deadLetters != null) {
             try {
                 deadLetters.send(Records.deadLetter(settings.topics(), r, reason), (meta, e) -> {

@@ -228,6 +228,10 @@ class GatewayFaultsTest {
         assertThat(post("/api/runs/alpha/replay?analysis_id=x&tol=NaN").statusCode()).isEqualTo(400);
         assertThat(post("/api/runs/alpha/replay?analysis_id=a%0Ab").statusCode()).isEqualTo(400);
         assertThat(post("/api/runs/nope/replay?analysis_id=x").statusCode()).isEqualTo(404);
+        // a replay under the live analysis id would overwrite the live metrics
+        HttpResponse<String> live = post("/api/runs/alpha/replay?analysis_id=default");
+        assertThat(live.statusCode()).isEqualTo(400);
+        assertThat(live.body()).contains("is the live analysis");
     }
 
     @Test

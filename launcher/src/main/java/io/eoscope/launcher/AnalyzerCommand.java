@@ -73,37 +73,47 @@ final class AnalyzerCommand implements Callable<Integer> {
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
         List<AnalyzerVerticle> running = new ArrayList<>();
         try (StopSignal stop = StopSignal.install()) {
-            if (metricsPort >= 0) {
-                ServiceEndpoints.start(vertx, metricsHost, metricsPort, "--metrics-port", registry,
-                        () -> failure(running), () -> unready(running));
+            try {
+                return serve(vertx, registry, settings, config, bounds, running, stop);
+            } finally {
+                // inside the stop signal's scope: the JVM waits until the consumers have left their group (a
+                // successor is assigned at once instead of after the session timeout)
+                vertx.close().await();
             }
-            for (int i = 0; i < instances; i++) {
-                AnalyzerVerticle v = new AnalyzerVerticle(settings, config, bounds, registry);
-                vertx.deployVerticle(v).await();
-                running.add(v);
-            }
-            LOG.info("{} analyzers in group {} on {}; /metrics, /health and /ready on {}:{}", instances, config.group(),
-                    settings.bootstrapServers(), metricsHost, metricsPort);
-            long lastReport = System.currentTimeMillis();
-            while (!stop.await(1000)) {
-                Optional<String> failed = failure(running);
-                if (failed.isPresent()) {
-                    LOG.error("exiting: {}", failed.get());
-                    System.err.println("eos analyzer: " + failed.get());
-                    return Eos.INTERNAL;
-                }
-                if (System.currentTimeMillis() - lastReport >= 30_000) {
-                    lastReport = System.currentTimeMillis();
-                    LOG.info("{} snapshots analysed, {} dead letters, lag {} records",
-                            running.stream().mapToLong(v -> v.loop().analysed()).sum(),
-                            running.stream().mapToLong(v -> v.loop().deadLetters()).sum(),
-                            running.stream().mapToLong(v -> v.loop().lag()).sum());
-                }
-            }
-            LOG.info("stopping");
-        } finally {
-            vertx.close().await();
         }
+    }
+
+    /** Deploys the analyzers and serves until a stop is requested (0) or one of them fails (1). */
+    private int serve(Vertx vertx, PrometheusMeterRegistry registry, KafkaSettings settings, io.eoscope.analyzer.AnalyzerConfig config,
+            io.eoscope.analyzer.AnalyzerLimits bounds, List<AnalyzerVerticle> running, StopSignal stop) throws Exception {
+        if (metricsPort >= 0) {
+            ServiceEndpoints.start(vertx, metricsHost, metricsPort, "--metrics-port", registry,
+                    () -> failure(running), () -> unready(running));
+        }
+        for (int i = 0; i < instances; i++) {
+            AnalyzerVerticle v = new AnalyzerVerticle(settings, config, bounds, registry);
+            vertx.deployVerticle(v).await();
+            running.add(v);
+        }
+        LOG.info("{} analyzers in group {} on {}; /metrics, /health and /ready on {}:{}", instances, config.group(),
+                settings.bootstrapServers(), metricsHost, metricsPort);
+        long lastReport = System.currentTimeMillis();
+        while (!stop.await(1000)) {
+            Optional<String> failed = failure(running);
+            if (failed.isPresent()) {
+                LOG.error("exiting: {}", failed.get());
+                System.err.println("eos analyzer: " + failed.get());
+                return Eos.INTERNAL;
+            }
+            if (System.currentTimeMillis() - lastReport >= 30_000) {
+                lastReport = System.currentTimeMillis();
+                LOG.info("{} snapshots analysed, {} dead letters, lag {} records",
+                        running.stream().mapToLong(v -> v.loop().analysed()).sum(),
+                        running.stream().mapToLong(v -> v.loop().deadLetters()).sum(),
+                        running.stream().mapToLong(v -> v.loop().lag()).sum());
+            }
+        }
+        LOG.info("stopping");
         return 0;
     }
 

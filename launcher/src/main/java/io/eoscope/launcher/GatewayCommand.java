@@ -55,24 +55,26 @@ final class GatewayCommand implements Callable<Integer> {
                 maxViewRuns, analysisId);
         Vertx vertx = Vertx.vertx();
         try (StopSignal stop = StopSignal.install()) {
-            GatewayVerticle gateway = new GatewayVerticle(kafka.required(), config);
             try {
-                vertx.deployVerticle(gateway).await();
-            } catch (Exception e) {
-                throw new IllegalArgumentException("cannot serve on " + host + ":" + port + " (" + e.getMessage() + ")");
-            }
-            LOG.info("eos gateway: http://{}:{}/ (metrics at /metrics, API at /api, /health, /ready, /openapi.yaml); Ctrl-C stops",
-                    host, gateway.port());
-            while (!stop.await(1_000)) {
-                String dead = gateway.deathReason();
-                if (dead != null) {
-                    LOG.error("exiting: {}", dead);
-                    return Eos.INTERNAL;
+                GatewayVerticle gateway = new GatewayVerticle(kafka.required(), config);
+                try {
+                    vertx.deployVerticle(gateway).await();
+                } catch (Exception e) {
+                    throw new IllegalArgumentException("cannot serve on " + host + ":" + port + " (" + e.getMessage() + ")");
                 }
+                LOG.info("eos gateway: http://{}:{}/ (metrics at /metrics, API at /api, /health, /ready, /openapi.yaml); Ctrl-C stops",
+                        host, gateway.port());
+                while (!stop.await(1_000)) {
+                    String dead = gateway.deathReason();
+                    if (dead != null) {
+                        LOG.error("exiting: {}", dead);
+                        return Eos.INTERNAL;
+                    }
+                }
+                LOG.info("stopping");
+            } finally {
+                vertx.close().await(); // inside the stop signal's scope: the JVM waits for the clients to close
             }
-            LOG.info("stopping");
-        } finally {
-            vertx.close().await();
         }
         return 0;
     }

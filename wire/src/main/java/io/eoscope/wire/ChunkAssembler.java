@@ -20,8 +20,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  *       producer that died between chunks), judged by record timestamps in its partition
  *       ({@link #expire}).</li>
  * </ul>
- * Every payload given up is returned once by {@link #drainAbandoned} with the reason, so the caller can
- * dead-letter it; the later chunks of a dropped payload are refused with that reason. Not thread-safe.
+ * Every payload given up is returned once by {@link #drainAbandoned} with the reason and its first chunk's
+ * coordinates, so the caller can dead-letter it once; the chunks of a given-up payload that come later are
+ * skipped and counted ({@link #skippedChunks}), so a bomb of 100,000 chunks makes one dead letter, not 100,000.
+ * Not thread-safe.
  */
 public final class ChunkAssembler {
     private final int maxPending;
@@ -31,6 +33,7 @@ public final class ChunkAssembler {
     private final Map<String, String> dropped = new LinkedHashMap<>(16, 0.75f, true);
     private final List<Abandoned> abandoned = new ArrayList<>();
     private long pendingBytes;
+    private long skippedChunks;
     private static final int REMEMBERED_DROPS = 1000;
 
     /** A whole payload and the offsets it spanned in its partition. */
@@ -80,8 +83,8 @@ public final class ChunkAssembler {
     /**
      * Adds a record; returns the payload when this record completes one.
      *
-     * @throws MalformedRecordException when the record's headers or its place in the sequence are wrong, or
-     *     its payload is over the bounds (its partial payload, if any, is discarded)
+     * @throws MalformedRecordException when the record's headers or its place in the sequence are wrong (its
+     *     partial payload, if any, is discarded)
      */
     public Optional<Payload> accept(ConsumerRecord<String, byte[]> record) throws MalformedRecordException {
         ChunkHeader h = ChunkHeader.of(record);
@@ -99,8 +102,8 @@ public final class ChunkAssembler {
             }
             pending.put(slot, p);
         } else if (drop != null && p == null) {
-            throw new MalformedRecordException("chunk " + (h.index() + 1) + "/" + h.count() + " of payload '" + h.payloadId()
-                    + "', which was given up: " + drop);
+            skippedChunks++; // its payload was dead-lettered once, with the reason: one dead letter, not one per chunk
+            return Optional.empty();
         } else if (p == null || p.parts.size() != h.index() || p.header.count() != h.count() || !p.header.crc().equals(h.crc())) {
             if (p != null) {
                 remove(slot);
@@ -110,11 +113,9 @@ public final class ChunkAssembler {
         }
         long size = record.value().length;
         if (p.bytes + size > maxPendingBytes) {
-            remove(slot);
-            String reason = "payload '" + h.payloadId() + "' exceeds the bound of " + maxPendingBytes
-                    + " bytes in assembly (its chunks so far: " + (p.bytes + size) + " bytes of " + h.count() + " chunks)";
-            remember(slot, reason);
-            throw new MalformedRecordException(reason);
+            giveUp(slot, "payload '" + h.payloadId() + "' exceeds the bound of " + maxPendingBytes + " bytes in assembly ("
+                    + (p.parts.size() + 1) + " of its " + h.count() + " chunks made " + (p.bytes + size) + " bytes)");
+            return Optional.empty();
         }
         while (pendingBytes + size > maxPendingBytes) {
             evictOldestOther(slot);
@@ -186,6 +187,11 @@ public final class ChunkAssembler {
     /** Bytes held by payloads in assembly. */
     public long pendingBytes() {
         return pendingBytes;
+    }
+
+    /** Chunks that came after their payload was given up, skipped (the payload was reported once). */
+    public long skippedChunks() {
+        return skippedChunks;
     }
 
     /** Payloads in assembly. */

@@ -30,10 +30,20 @@ public record DeadLetter(String topic, int partition, long offset, String key, S
         if (partition < 0 || offset < 0 || bytes < 0) {
             throw new IllegalArgumentException("partition, offset and bytes must be ≥ 0");
         }
-        reason = reason.replace('\n', ' ').replace('\r', ' ');
+        reason = brief(reason.replace('\n', ' ').replace('\r', ' '));
+        key = key == null ? null : brief(key);
         if (at == null) {
             throw new IllegalArgumentException("at is required");
         }
+    }
+
+    /** The longest reason or key a dead letter (or a log line) carries; what is longer is cut, saying how long it was. */
+    public static final int MAX_TEXT = 1000;
+
+    /** {@code text}, cut to {@link #MAX_TEXT} characters (a hostile record cannot amplify itself into logs and dead letters). */
+    public static String brief(String text) {
+        return text == null || text.length() <= MAX_TEXT ? text
+                : text.substring(0, MAX_TEXT) + "… (" + text.length() + " characters)";
     }
 
     /** The dead letter of a consumed record (a missing reason, such as a null exception message, is said so). */

@@ -148,6 +148,10 @@ public record MetricsRecord(String run, long step, double time, String analysisI
                 spectra.put(s, top);
             }
         }
+        if (spectra.isEmpty()) { // an analysis has at least one spectrum: a skeleton must not replace a run's real metrics
+            throw new MalformedRecordException("no spectrum: a metrics record holds at least one of "
+                    + java.util.Arrays.stream(Spectrum.values()).map(Spectrum::wire).toList());
+        }
         Map<Quantity, Double> values = new EnumMap<>(Quantity.class);
         for (Quantity q : Quantity.values()) {
             if (o.has(q.wire())) {

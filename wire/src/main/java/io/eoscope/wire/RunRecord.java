@@ -87,6 +87,12 @@ public record RunRecord(String run, JsonObject config, Status status, String fai
                 JsonFields.optNumber(o, f);
             }
         }
+        for (String positive : new String[] {"learningRate", "etaMax"}) {
+            double v = o.has(positive) && !o.get(positive).isJsonNull() ? o.get(positive).getAsDouble() : Double.NaN;
+            if (Double.isFinite(v) && v <= 0) { // not finite: unknown, read as absent like every number
+                throw new MalformedRecordException("field '" + positive + "' must be > 0, got " + o.get(positive));
+            }
+        }
         String named = JsonFields.optString(o, "run");
         String run = key != null ? key : named;
         if (run == null) {

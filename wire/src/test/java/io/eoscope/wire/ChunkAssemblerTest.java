@@ -54,7 +54,7 @@ class ChunkAssemblerTest {
         assertThat(a.drainAbandoned()).isEmpty();
     }
 
-    /** A "chunk bomb": a payload that declares many large chunks is dropped at the bound; its later chunks are refused. */
+    /** A "chunk bomb": a payload that declares many large chunks is given up at the bound, reported once; its later chunks are skipped. */
     @Test
     void aPayloadOverTheBytesBoundIsDroppedAndItsLaterChunksRefused() throws Exception {
         ChunkAssembler a = new ChunkAssembler(8, 4L << 20, 2 * MINUTE);
@@ -63,11 +63,19 @@ class ChunkAssemblerTest {
         for (; i < 8; i++) {
             assertThat(a.accept(bomb.get(i))).isEmpty();
         }
-        assertThatThrownBy(() -> a.accept(bomb.get(8))).isInstanceOf(MalformedRecordException.class)
-                .hasMessageContaining("exceeds the bound of 4194304 bytes");
+        assertThat(a.accept(bomb.get(8))).isEmpty();
+        List<ChunkAssembler.Abandoned> gone = a.drainAbandoned();
+        assertThat(gone).singleElement().satisfies(g -> {
+            assertThat(g.reason()).contains("x@0").contains("exceeds the bound of 4194304 bytes").contains("9 of its 12 chunks");
+            assertThat(g.first().offset()).isEqualTo(bomb.get(0).offset());
+        });
         assertThat(a.pendingBytes()).isZero();
         assertThat(a.oldestPendingOffset(0)).isEqualTo(-1);
-        assertThatThrownBy(() -> a.accept(bomb.get(9))).hasMessageContaining("which was given up").hasMessageContaining("exceeds");
+        for (int j = 9; j < 12; j++) { // the rest of the bomb: skipped and counted, no dead letter each
+            assertThat(a.accept(bomb.get(j))).isEmpty();
+        }
+        assertThat(a.skippedChunks()).isEqualTo(3);
+        assertThat(a.drainAbandoned()).isEmpty();
         byte[] good = bytes(100, 3);
         List<ConsumerRecord<String, byte[]>> ok = consumed(ChunkCodec.encode("t", "x", "x@1", good), 0, 0);
         assertThat(a.accept(ok.get(0))).get().extracting(ChunkAssembler.Payload::bytes).isEqualTo(good);
@@ -91,7 +99,8 @@ class ChunkAssemblerTest {
         assertThat(gone.get(0).reason()).contains("r@5").contains("1 of 3 chunks").contains("within 120 s");
         assertThat(a.oldestPendingOffset(1)).isEqualTo(-1);
         assertThat(a.drainAbandoned()).as("reported once").isEmpty();
-        assertThatThrownBy(() -> a.accept(orphan.get(1))).hasMessageContaining("given up");
+        assertThat(a.accept(orphan.get(1))).isEmpty(); // its late chunk: skipped, the payload was reported
+        assertThat(a.skippedChunks()).isEqualTo(1);
     }
 
     @Test

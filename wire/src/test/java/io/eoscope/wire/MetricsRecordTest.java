@@ -60,11 +60,20 @@ class MetricsRecordTest {
 
     @Test
     void absentSpectraAndLayersAreNaNNotErrors() throws Exception {
-        MetricsRecord m = parse("{\"run\":\"r1\",\"step\":0,\"time\":0,\"analysis_id\":\"topk3\"}");
+        MetricsRecord m = parse("{\"run\":\"r1\",\"step\":0,\"time\":0,\"analysis_id\":\"topk3\",\"gauss_newton\":{\"eigenvalues\":[2.0]}}");
         assertThat(m.top(Spectrum.HESSIAN)).isNaN();
+        assertThat(m.top(Spectrum.GAUSS_NEWTON)).isEqualTo(2.0);
         assertThat(m.value(Quantity.RHO_K)).isNaN();
         assertThat(m.layers()).isEmpty();
         assertThat(parse(ANALYSIS.replace("[45.0,12.0]", "[]")).top(Spectrum.HESSIAN)).isNaN();
+    }
+
+    /** A skeleton (no spectrum at all) would replace a run's real latest metrics with nothing: it is refused. */
+    @Test
+    void aRecordWithoutAnySpectrumIsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse(
+                "{\"run\":\"r1\",\"step\":9999,\"time\":1,\"analysis_id\":\"default\",\"sharpness\":1e400}"))
+                .isInstanceOf(MalformedRecordException.class).hasMessageContaining("no spectrum");
     }
 
     @Test

@@ -79,4 +79,15 @@ class ReplayAndDeadLetterTest {
         assertThat(replays.numPartitions()).isEqualTo(3);
         assertThat(replays.configs()).containsEntry("retention.ms", "604800000").doesNotContainKey("cleanup.policy");
     }
+
+    /** A 900 KB run name cannot become a 900 KB dead letter or log line: reason and key are cut, saying how long they were. */
+    @Test
+    void hugeReasonsAndKeysAreCut() {
+        String huge = "x".repeat(900_000);
+        DeadLetter d = DeadLetter.of(new ConsumerRecord<>("eos.runs", 0, 5, huge, new byte[3]), "field 'run' is '" + huge + "'",
+                Instant.EPOCH);
+        assertThat(d.reason()).hasSizeLessThan(DeadLetter.MAX_TEXT + 40).endsWith("(900017 characters)");
+        assertThat(d.key()).hasSizeLessThan(DeadLetter.MAX_TEXT + 40).endsWith("(900000 characters)");
+        assertThat(DeadLetter.brief("short")).isEqualTo("short");
+    }
 }

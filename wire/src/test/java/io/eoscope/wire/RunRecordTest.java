@@ -89,6 +89,12 @@ class RunRecordTest {
     }
 
     @Test
+    void aLearningRateThatIsNotPositiveIsRefused() {
+        assertThat(reason("r1", TRAINER.replace("0.05", "-1"))).contains("'learningRate' must be > 0");
+        assertThat(reason("r1", TRAINER.replace("0.05", "0"))).contains("'learningRate' must be > 0");
+    }
+
+    @Test
     void nonFiniteNumbersBecomeNull() throws Exception {
         RunRecord r = parse("r1", TRAINER.replace("0.05", "NaN"));
         assertThat(r.learningRate()).isNaN();

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Properties;
@@ -29,11 +32,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final int controllerPort;
     private final Path logDir;
 
-    private EmbeddedKafka(KafkaRaftServer server, int port, int controllerPort, Path logDir) {
+    /** The log directories of the brokers running in this JVM. */
+    private static final java.util.Set<Path> LOCKED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+
+    private EmbeddedKafka(KafkaRaftServer server, int port, int controllerPort, Path logDir, FileChannel lockChannel, FileLock lock) {
         this.server = server;
         this.port = port;
         this.controllerPort = controllerPort;
         this.logDir = logDir;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
     }
 
     /** Starts a broker on free loopback ports with its log in {@code dir} (formatted on first use). */
@@ -45,6 +55,34 @@ public final class EmbeddedKafka implements AutoCloseable {
     public static EmbeddedKafka start(Path dir, int port, int controllerPort) throws Exception {
         Path logDir = dir.toAbsolutePath();
         Files.createDirectories(logDir);
+        // Kafka locks its log directory only after its metadata layer has started: a second broker on a live
+        // one's directory can corrupt it first. This lock is taken before anything of Kafka runs: a set for the
+        // brokers of this JVM (closing any channel of a file drops all of a process's POSIX locks on it, so a
+        // second channel must never be opened here), a file lock for the other processes.
+        if (!LOCKED.add(logDir)) {
+            throw new IllegalArgumentException("--data-dir " + dir + " is in use by another running broker");
+        }
+        FileChannel lockChannel;
+        FileLock lock;
+        try {
+            lockChannel = FileChannel.open(logDir.resolve(".eos-broker.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            lock = lockChannel.tryLock();
+            if (lock == null) {
+                lockChannel.close();
+                throw new IllegalArgumentException("--data-dir " + dir + " is in use by another running broker");
+            }
+        } catch (IOException | RuntimeException e) {
+            LOCKED.remove(logDir);
+            throw e;
+        }
+        for (int p : new int[] {port, controllerPort}) {
+            if (!free(p)) {
+                lock.release();
+                lockChannel.close();
+                LOCKED.remove(logDir);
+                throw new IllegalArgumentException("port " + p + " on 127.0.0.1 is in use (" + (p == port ? "--port" : "--controller-port") + ")");
+            }
+        }
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
@@ -74,7 +112,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
-        EmbeddedKafka kafka = new EmbeddedKafka(server, port, controllerPort, logDir);
+        EmbeddedKafka kafka = new EmbeddedKafka(server, port, controllerPort, logDir, lockChannel, lock);
         kafka.awaitReady(Duration.ofSeconds(60));
         return kafka;
     }
@@ -124,6 +162,24 @@ public final class EmbeddedKafka implements AutoCloseable {
     public void close() {
         server.shutdown();
         server.awaitShutdown();
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            // the process is ending: the operating system releases the lock
+        } finally {
+            LOCKED.remove(logDir);
+        }
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true); // as Kafka's own listener: a port whose old connections linger in TIME_WAIT is free
+            s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** A free loopback port. */
