@@ -15,10 +15,11 @@ final class EosProcess {
     /** Exit status, stdout and stderr of one run. */
     record Result(int status, String out, String err) {}
 
-    /** Runs {@code eos args…}; {@code scratch} receives the captured streams. */
-    static Result run(Path scratch, String... args) throws Exception {
+    /** The command line of {@code eos args…} in a JVM of its own with {@code jvmOptions}, DJL kept offline. */
+    static ProcessBuilder builder(List<String> jvmOptions, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
         command.add("-Dai.djl.offline=true");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
@@ -27,6 +28,12 @@ final class EosProcess {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("DJL_OFFLINE", "true");
         pb.environment().put("OPT_OUT_TRACKING", "true");
+        return pb;
+    }
+
+    /** Runs {@code eos args…}; {@code scratch} receives the captured streams. */
+    static Result run(Path scratch, String... args) throws Exception {
+        ProcessBuilder pb = builder(List.of(), args);
         File out = scratch.resolve("stdout-" + System.nanoTime()).toFile();
         File err = scratch.resolve("stderr-" + System.nanoTime()).toFile();
         pb.redirectOutput(out).redirectError(err);

@@ -32,18 +32,10 @@ final class EosService implements AutoCloseable {
 
     /** Starts {@code eos args…} with extra JVM options; its stdout and stderr go to {@code scratch/name-N.log}. */
     static EosService start(Path scratch, String name, List<String> jvmOptions, String... args) throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-XX:+ExitOnOutOfMemoryError"); // as ./eos and the container image run it
-        command.addAll(jvmOptions);
-        command.add("-Dai.djl.offline=true");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(Eos.class.getName());
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("DJL_OFFLINE", "true");
-        pb.environment().put("OPT_OUT_TRACKING", "true");
+        List<String> jvm = new ArrayList<>();
+        jvm.add("-XX:+ExitOnOutOfMemoryError"); // as ./eos and the container image run it
+        jvm.addAll(jvmOptions);
+        ProcessBuilder pb = EosProcess.builder(jvm, args);
         Path log = scratch.resolve(name + "-" + System.nanoTime() + ".log");
         File file = log.toFile();
         pb.redirectErrorStream(true).redirectOutput(file);

@@ -309,14 +309,9 @@ class TrainerFaultsTest {
 
     private record Done(int status, String err) {}
 
-    /** Starts {@code eos args…} in another JVM, as EosProcess does, without waiting for it. */
+    /** Starts {@code eos args…} in another JVM ({@link EosProcess#builder}) without waiting for it. */
     private static Process start(String name, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), Eos.class.getName()));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("DJL_OFFLINE", "true");
-        pb.environment().put("OPT_OUT_TRACKING", "true");
+        ProcessBuilder pb = EosProcess.builder(List.of(), args);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(new File(dir.resolve(name + ".err").toString()));
         return pb.start();
     }
