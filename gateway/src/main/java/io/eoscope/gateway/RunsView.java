@@ -7,7 +7,6 @@ import io.eoscope.wire.MetricsRecord;
 import io.eoscope.wire.RunRecord;
 import io.eoscope.wire.TelemetryRecord;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -360,8 +359,13 @@ public final class RunsView {
         return Optional.ofNullable(runs.get(run));
     }
 
-    public Collection<Run> all() {
-        return runs.values();
+    /**
+     * The runs now held, as one snapshot taken under the view's lock: never more than {@link #maxRuns()},
+     * even while records are being applied (a live iteration of the map could see runs added and evicted
+     * during it, and so more than the bound).
+     */
+    public synchronized List<Run> all() {
+        return List.copyOf(runs.values());
     }
 
     /** How many runs the view holds. */

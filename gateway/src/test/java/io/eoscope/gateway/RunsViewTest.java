@@ -47,6 +47,35 @@ class RunsViewTest {
     }
 
     @Test
+    void aReaderNeverSeesMoreRunsThanTheCapWhileRunsAreBeingAddedAndEvicted() throws Exception {
+        RunsView view = view(1000);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            try {
+                for (int i = 0; i < 30_000; i++) {
+                    view.run(Fixtures.run("r" + i, "finished"), now.get());
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            } finally {
+                done.set(true);
+            }
+        });
+        writer.start();
+        int largest = 0;
+        int reads = 0;
+        while (!done.get() || reads == 0) {
+            largest = Math.max(largest, view.all().size());
+            reads++;
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000); // a reader, not a lock hog
+        }
+        writer.join();
+        assertThat(reads).isPositive();
+        assertThat(largest).as("runs in one answer of /api/runs, over %d reads", reads).isLessThanOrEqualTo(1000);
+        assertThat(view.all()).hasSize(1000);
+    }
+
+    @Test
     void overRunsAreEvictedBeforeRunningOnesOldestFirst() throws Exception {
         RunsView view = view(3);
         view.run(Fixtures.run("live-old", "running"), now.get() - 50);
