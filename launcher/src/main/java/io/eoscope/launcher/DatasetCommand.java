@@ -7,6 +7,7 @@ import io.eoscope.curvature.io.InputException;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.trainer.data.DatasetSource;
 import io.eoscope.trainer.data.ImageGrid;
+import io.eoscope.trainer.data.Preprocess;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,6 +34,10 @@ final class DatasetCommand implements Callable<Integer> {
     @Option(names = "--data-seed", defaultValue = "0", description = "seed (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--preprocess", defaultValue = "none", description = "none, center or standardize, with the statistics "
+            + "of the N samples, as eos train --preprocess (--out only: the PNG shows the pixels) (default: ${DEFAULT-VALUE})")
+    String preprocess;
+
     @Option(names = "--out", paramLabel = "FILE", description = "write the dataset as safetensors (x F32, y I64)")
     Path out;
 
@@ -47,11 +52,11 @@ final class DatasetCommand implements Callable<Integer> {
         if (out == null && png == null) {
             throw new IllegalArgumentException("give --out FILE, --png FILE or both");
         }
-        DatasetSource source = new DatasetSource(dataset, dataDir, n, classes, seed);
+        DatasetSource source = new DatasetSource(dataset, dataDir, n, classes, seed, Preprocess.parse(preprocess));
         io.eoscope.trainer.run.MemoryEstimate.checkDataset(source); // before anything large is allocated
-        LabeledData data = source.load();
+        LabeledData data = source.loadScaled();
         if (out != null) {
-            DatasetFile.write(out, data, DType.F32);
+            DatasetFile.write(out, source.preprocess().apply(data), DType.F32);
             System.err.println("eos dataset: wrote " + data.n() + " samples of width " + data.inputWidth() + " to " + out);
         }
         if (png != null) {

@@ -57,6 +57,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--classes", defaultValue = "2", description = "classes (default: ${DEFAULT-VALUE})")
     int classes;
 
+    @Option(names = "--init", defaultValue = "xavier", description = "xavier or pytorch, as eos train --init (default: ${DEFAULT-VALUE})")
+    String init;
+
+    @Option(names = "--preprocess", defaultValue = "none", description = "none, center or standardize, as eos train --preprocess"
+            + " (default: ${DEFAULT-VALUE})")
+    String preprocess;
+
     @Option(names = "--port", defaultValue = "8080", description = "the gateway's port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE})")
     int port;
 
@@ -73,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         String run = "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         RunConfig config = new RunConfig(run, dataset, null, n, classes, 0, arch, "elu", "mse", 0, null, "gd", lr, 0.01, 0,
-                0.1, 1e-4, 1, steps, 0, 0, snapshotEvery, 0, "float32", "auto", 1000, false);
+                0.1, 1e-4, 1, steps, 0, 0, snapshotEvery, 0, "float32", "auto", 1000, false, init, preprocess);
         io.eoscope.analyzer.AnalyzerConfig analyzerConfig = analysis.config();
         // the user's directory is checked before any work: exit 2 with the path and the system's reason
         io.eoscope.trainer.run.WritableDirectory.require("--data-dir", dataDir);

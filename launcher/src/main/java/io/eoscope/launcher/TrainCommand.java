@@ -45,17 +45,25 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "NAME", description = "run name (default: the --out directory's name)")
     String run;
 
-    @Option(names = "--dataset", defaultValue = "synthetic", description = "synthetic, fashion-mnist, cifar10, xor or file (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dataset", description = "synthetic, fashion-mnist, cifar10, xor or file (default: synthetic; file with --data)")
     String dataset;
 
     @Option(names = "--data-dir", paramLabel = "PATH", description = "dataset directory (fashion-mnist, cifar10) or file (file)")
     Path dataDir;
 
+    @Option(names = "--data", paramLabel = "FILE", description = "train on this safetensors dataset file (as eos analyze --data; "
+            + "the same as --dataset file --data-dir FILE)")
+    Path data;
+
+    @Option(names = "--preprocess", defaultValue = "none", description = "none, center or standardize, per feature with the "
+            + "statistics of the N training samples (default: ${DEFAULT-VALUE})")
+    String preprocess;
+
     @Option(names = "--n", defaultValue = "256", description = "training samples N, balanced over the classes (default: ${DEFAULT-VALUE})")
     int n;
 
-    @Option(names = "--classes", defaultValue = "4", description = "classes C: the first C of the dataset (default: ${DEFAULT-VALUE})")
-    int classes;
+    @Option(names = "--classes", description = "classes C: the first C of the dataset (default: the outputs of --model, else 4)")
+    Integer classes;
 
     @Option(names = "--data-seed", defaultValue = "0", description = "seed of the dataset and its subset (default: ${DEFAULT-VALUE})")
     long dataSeed;
@@ -71,6 +79,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of the initialisation and the eigen-solvers (default: ${DEFAULT-VALUE})")
     long seed;
+
+    @Option(names = "--init", defaultValue = "xavier", description = "xavier (normal, gain √2, biases 0) or pytorch (nn.Linear's "
+            + "default: weights and biases uniform in ±1/√fan_in) (default: ${DEFAULT-VALUE})")
+    String init;
 
     @Option(names = "--model", paramLabel = "FILE", description = "start from this safetensors model instead of a fresh initialisation")
     Path model;
@@ -181,9 +193,21 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    RunConfig config() {
+    RunConfig config() throws InputException {
         long every = snapshotEvery == 0 && snapshotDt == 0 ? 100 : snapshotEvery;
         String name = run != null ? run : target.out.toAbsolutePath().normalize().getFileName().toString();
+        String dataset = this.dataset;
+        Path dataDir = this.dataDir;
+        if (data != null) {
+            if (dataset != null && !dataset.equals("file") || dataDir != null) {
+                throw new IllegalArgumentException("--data FILE is a dataset file: give it without --dataset and --data-dir");
+            }
+            dataset = "file";
+            dataDir = data;
+        }
+        dataset = dataset == null ? "synthetic" : dataset;
+        int classes = this.classes != null ? this.classes
+                : model != null ? io.eoscope.curvature.io.ModelFile.read(model).classes() : 4;
         String arch = architecture;
         if (arch == null && model == null) {
             int width = switch (dataset) {
@@ -193,14 +217,14 @@ final class TrainCommand implements Callable<Integer> {
                 default -> 3072;
             };
             if (width < 0) {
-                throw new IllegalArgumentException("--dataset file needs --arch (or --model)");
+                throw new IllegalArgumentException("a dataset file needs --arch (or --model)");
             }
             arch = width + "-64-64-" + classes;
         }
         return new RunConfig(name, dataset, dataDir == null ? null : dataDir.toString(), n, classes, dataSeed, arch,
                 activation, loss, seed, model == null ? null : model.toString(), solver, lr, etaMax, warmupSteps,
                 warmupFactor, tol, sharpnessEvery, steps, untilTime, untilLoss, every, snapshotDt, dtype, device, chunkSize,
-                strict);
+                strict, init, preprocess);
     }
 
     /** A progress bar on stderr: step, t, loss, sharpness and 2/η. */

@@ -186,6 +186,39 @@ class ReproduceMiniTest {
         assertFalse(Files.exists(copy.resolve("kafka")), "no embedded broker when --bootstrap-servers is given");
     }
 
+    /**
+     * The CIFAR-10 path end to end: batches in CIFAR-10's binary layout (a label byte, then 1,024 red, 1,024 green and
+     * 1,024 blue bytes per record, data_batch_1.bin … data_batch_5.bin), read by experiment 5 of the mini preset through
+     * the whole pipeline. Each class is a brightness level with noise, so the images are learnable.
+     */
+    @Test
+    void theCifar10PathRunsEndToEndOnFilesInItsBinaryLayout() throws Exception {
+        Path batches = scratch.resolve("cifar-10-batches-bin");
+        Files.createDirectories(batches);
+        java.util.Random r = new java.util.Random(5);
+        for (int b = 1; b <= 5; b++) {
+            byte[] batch = new byte[30 * 3073];
+            for (int i = 0; i < 30; i++) {
+                int label = (i + b) % 10;
+                batch[i * 3073] = (byte) label;
+                for (int k = 1; k < 3073; k++) {
+                    batch[i * 3073 + k] = (byte) Math.max(0, Math.min(255, 20 * label + 40 + r.nextInt(60)));
+                }
+            }
+            Files.write(batches.resolve("data_batch_" + b + ".bin"), batch);
+        }
+        Path cifar = scratch.resolve("mini-cifar");
+        EosProcess.Result run = EosProcess.run(scratch, "reproduce", "--preset", "mini", "--dataset", "cifar10", "--data-dir",
+                batches.toString(), "--out", cifar.toString());
+        assertEquals(0, run.status(), run.err());
+        JsonObject r2 = JsonParser.parseString(Files.readString(cifar.resolve("report.json"), StandardCharsets.UTF_8)).getAsJsonObject();
+        String config = r2.getAsJsonObject("configuration").toString();
+        assertTrue(config.contains("cifar10") && config.contains(batches.toString()), config);
+        List<String> metrics = Files.readAllLines(cifar.resolve("runs/size-mse-36/metrics.csv"));
+        assertTrue(metrics.size() >= 3 && metrics.get(0).contains("layer1.p_delta_J"), metrics.toString());
+        assertFalse(Files.readString(cifar.resolve("powerlaw/mse.csv")).contains("NaN"));
+    }
+
     @Test
     void badOptionsNameTheOption() throws Exception {
         EosProcess.Result preset = EosProcess.run(scratch, "reproduce", "--preset", "huge", "--out",

@@ -22,20 +22,30 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The science of {@code eos reproduce --preset quick} (a few minutes on 2 cores; not in CI: run it with
- * {@code mvn -o -B -pl launcher -am test -Pslow -Dtest=ReproduceQuickTest -Dsurefire.failIfNoSpecifiedTests=false}).
+ * The science of {@code eos reproduce --preset quick} on image data (about 13 minutes on 2 cores; not in CI: run it
+ * with {@code mvn -o -B -pl launcher -am test -Pslow -Dtest=ReproduceQuickTest -Dsurefire.failIfNoSpecifiedTests=false},
+ * adding {@code -Deos.quick.dataset=fashion-mnist} for Fashion-MNIST).
  * Reads the numbers from the CSV files the report plots, not from the verdicts.
  */
 @Tag("slow")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReproduceQuickTest {
+    /**
+     * The image dataset: synthetic (default) or fashion-mnist ({@code -Deos.quick.dataset=fashion-mnist}). With
+     * {@code -Deos.quick.dir=DIR} the test judges the finished reproduction in DIR instead of running one.
+     */
+    static final String DATASET = System.getProperty("eos.quick.dataset", "synthetic");
+
     Path out;
     JsonObject report;
 
     @BeforeAll
     void reproduce(@TempDir Path dir) throws Exception {
-        out = dir.resolve("quick");
-        assertEquals(0, Eos.execute("reproduce", "--preset", "quick", "--out", out.toString()));
+        String done = System.getProperty("eos.quick.dir");
+        out = done != null ? Path.of(done) : dir.resolve("quick");
+        if (done == null) {
+            assertEquals(0, Eos.execute("reproduce", "--preset", "quick", "--dataset", DATASET, "--out", out.toString()));
+        }
         report = JsonParser.parseString(Files.readString(out.resolve("report.json"), StandardCharsets.UTF_8)).getAsJsonObject();
     }
 
@@ -89,13 +99,22 @@ class ReproduceQuickTest {
         assertEquals(2, gd);
     }
 
+    /**
+     * Exponential Euler stays within 5% of the RK4 flow, GD leaves it by ten times more, and exponential Euler's
+     * sharpness rises past the 2/η at which every GD run stalls (by 10%): it follows the flow's progressive
+     * sharpening instead of entering the edge of stability. (On XOR-2D, the preset before image data, it also passed
+     * 2/η_max; on the images that would need η_max above 0.09, where its explicit part is no longer within 5% of the
+     * flow.)
+     */
     @Test
-    void exponentialEulerFollowsTheFlowAndPassesTwoOverEta() throws Exception {
+    void exponentialEulerFollowsTheFlowAndItsSharpnessPassesWhereGdStalls() throws Exception {
         Map<String, List<double[]>> s = series("eos/sharpness.csv", "t", "sharpness");
         String ee = s.keySet().stream().filter(k -> k.startsWith("exp. Euler")).findFirst().orElseThrow();
-        double etaMax = Double.parseDouble(ee.substring(ee.indexOf("= ") + 2));
         double max = s.get(ee).stream().mapToDouble(r -> r[1]).max().orElseThrow();
-        assertTrue(max > 1.2 * 2 / etaMax, "exponential Euler's sharpness " + max + " should pass 2/η_max: it does not enter EoS");
+        double gdEdge = s.keySet().stream().filter(k -> k.startsWith("GD η = "))
+                .mapToDouble(k -> 2 / Double.parseDouble(k.substring("GD η = ".length()))).max().orElseThrow();
+        assertTrue(max > 1.1 * gdEdge, "exponential Euler's sharpness " + max + " should pass every GD run's 2/η (largest "
+                + gdEdge + "): it does not enter EoS");
         JsonArray rows = section("eos").getAsJsonArray("tables").get(0).getAsJsonObject().getAsJsonArray("rows");
         double eeDev = Double.NaN;
         List<Double> gdDev = new ArrayList<>();
@@ -138,20 +157,27 @@ class ReproduceQuickTest {
         assertTrue(first >= 0.8 * late.get(0).size(), "layer 1 leads in " + first + " of " + late.get(0).size() + " snapshots");
     }
 
-    /** SCIENCE.md claim 4: R² of the log-log fit in the paper's range (0.74 to 0.98), for both losses. */
+    /**
+     * SCIENCE.md claim 4: R² of the log-log fit in the paper's range (0.74 to 0.98), for both losses; the verdict also
+     * needs the two fits to share the sign of β.
+     */
     @Test
     void theAlignmentFollowsAPowerLawInNForBothLosses() {
         JsonArray fits = section("powerlaw").getAsJsonArray("tables").get(0).getAsJsonObject().getAsJsonArray("rows");
         double[] r2 = new double[fits.size()];
+        double[] beta = new double[fits.size()];
         for (int i = 0; i < r2.length; i++) {
             r2[i] = fits.get(i).getAsJsonArray().get(3).getAsDouble();
+            beta[i] = fits.get(i).getAsJsonArray().get(2).getAsDouble();
             assertTrue(r2[i] >= 0 && r2[i] <= 1, Arrays.toString(r2));
         }
         long good = Arrays.stream(r2).filter(v -> v >= 0.74).count();
+        boolean oneDirection = Math.signum(beta[0]) == Math.signum(beta[1]);
         String verdict = report.getAsJsonArray("claims").get(5).getAsJsonObject().get("verdict").getAsString();
-        assertEquals(good == 2 ? "agrees" : good == 1 ? "partly" : "disagrees", verdict, Arrays.toString(r2));
+        assertEquals(good == 2 && oneDirection ? "agrees" : good >= 1 ? "partly" : "disagrees", verdict,
+                "R² " + Arrays.toString(r2) + ", β " + Arrays.toString(beta));
         System.err.println("ReproduceQuickTest: power-law R² (cross-entropy, MSE) = " + Arrays.toString(r2));
-        // measured on 2 cores (2026-11-27): 0.923 and 0.925
+        // measured on 2 cores (2026-11-30): synthetic 0.939 and 0.957, Fashion-MNIST 0.925 and 0.945
         assertEquals(2, good, "R² of the power law (cross-entropy, MSE) = " + Arrays.toString(r2));
     }
 

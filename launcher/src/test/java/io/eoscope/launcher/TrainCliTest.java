@@ -26,8 +26,9 @@ class TrainCliTest {
         assertThat(r.err()).contains("eos train: 12 steps");
         List<String> rows = Files.readAllLines(out.resolve("trajectory.csv"));
         assertThat(rows.get(0)).startsWith("step,time,loss,accuracy,step_size,sharpness");
-        assertThat(rows).hasSize(13);
+        assertThat(rows).hasSize(14); // the header, 12 steps and the final state
         assertThat(rows.get(1).split(",")[5]).isNotEmpty(); // exponential Euler computes the sharpness
+        assertThat(rows.get(13)).as("the final state: no step taken from it").startsWith("12,").endsWith(",,,0");
         assertThat(JsonParser.parseString(Files.readString(out.resolve("run.json"))).getAsJsonObject()
                 .get("solver").getAsString()).isEqualTo("exp-euler");
         assertThat(ModelFile.read(out.resolve("final.safetensors")).metadata()).containsEntry("step", "12");
@@ -40,6 +41,45 @@ class TrainCliTest {
         EosProcess.Result resumed = EosProcess.run(dir, "train", "--resume", out.toString());
         assertThat(resumed.status()).as(resumed.err()).isZero();
         assertThat(Files.readAllLines(out.resolve("trajectory.csv"))).containsExactlyElementsOf(rows);
+    }
+
+    @Test
+    void initPreprocessDataFileModelClassesAndTheFinalRow() throws Exception {
+        Path data = dir.resolve("xor.safetensors");
+        EosProcess.Result d = EosProcess.run(dir, "dataset", "--dataset", "xor", "--classes", "2", "--n", "32",
+                "--preprocess", "standardize", "--out", data.toString());
+        assertThat(d.status()).as(d.err()).isZero();
+        Path first = dir.resolve("from-file");
+        EosProcess.Result r = EosProcess.run(dir, "train", "--out", first.toString(), "--data", data.toString(), "--classes",
+                "2", "--arch", "2-8-2", "--init", "pytorch", "--preprocess", "center", "--lr", "0.5", "--until-time", "2",
+                "--snapshot-every", "2");
+        assertThat(r.status()).as(r.err()).isZero();
+        var run = JsonParser.parseString(Files.readString(first.resolve("run.json"))).getAsJsonObject();
+        assertThat(run.get("init").getAsString()).isEqualTo("pytorch");
+        assertThat(run.get("preprocess").getAsString()).isEqualTo("center");
+        assertThat(run.get("dataset").getAsString()).isEqualTo("file");
+        assertThat(ModelFile.read(first.resolve("snapshots/step-00000002.safetensors")).metadata())
+                .containsEntry("init", "pytorch").containsEntry("preprocess", "center");
+        // --until-time 2 at η = 0.5: 4 steps, and the last row is the final state at t = 2, as final.safetensors
+        List<String> rows = Files.readAllLines(first.resolve("trajectory.csv"));
+        String[] last = rows.get(rows.size() - 1).split(",", -1);
+        assertThat(last[0]).isEqualTo("4");
+        assertThat(Double.parseDouble(last[1])).isEqualTo(2.0);
+        assertThat(ModelFile.read(first.resolve("final.safetensors")).metadata()).containsEntry("step", "4")
+                .containsEntry("time", "2.0");
+        // --model gives the classes: no --classes needed (it used to default to 4 and fail)
+        Path second = dir.resolve("from-model");
+        EosProcess.Result m = EosProcess.run(dir, "train", "--out", second.toString(), "--data", data.toString(),
+                "--model", first.resolve("final.safetensors").toString(), "--steps", "2");
+        assertThat(m.status()).as(m.err()).isZero();
+        assertThat(JsonParser.parseString(Files.readString(second.resolve("run.json"))).getAsJsonObject().get("classes")
+                .getAsInt()).isEqualTo(2);
+        EosProcess.Result both = EosProcess.run(dir, "train", "--out", dir.resolve("both").toString(), "--data",
+                data.toString(), "--dataset", "xor", "--steps", "2");
+        assertThat(both.status()).isEqualTo(2);
+        assertThat(both.err()).contains("--data FILE is a dataset file: give it without --dataset and --data-dir");
+        bad("--steps 5 --init kaiming", "--init must be one of [xavier, pytorch], got 'kaiming'");
+        bad("--steps 5 --preprocess whiten", "--preprocess must be one of [none, center, standardize], got 'whiten'");
     }
 
     @Test

@@ -83,24 +83,27 @@ public record MlpModel(int[] widths, Activation activation, Loss loss, List<doub
         return new MlpModel(widths, activation, loss, weights, biases, newMetadata);
     }
 
-    /**
-     * The default initialisation of SCIENCE.md section 1: weights Xavier-normal with gain √2, that is
-     * std = √2·√(2/(fan_in + fan_out)); biases 0. Deterministic in {@code seed}.
-     */
+    /** {@link Init#XAVIER}, the default initialisation: see {@link #initialise(int[], Activation, Loss, Init, long)}. */
     public static MlpModel initialise(int[] widths, Activation activation, Loss loss, long seed) {
+        return initialise(widths, activation, loss, Init.XAVIER, seed);
+    }
+
+    /**
+     * A fresh network initialised by {@code init} (SCIENCE.md section 1), deterministic in {@code seed};
+     * the scheme is recorded in the metadata as {@code init}.
+     */
+    public static MlpModel initialise(int[] widths, Activation activation, Loss loss, Init init, long seed) {
         Random random = new Random(seed);
         List<double[]> w = new java.util.ArrayList<>();
         List<double[]> b = new java.util.ArrayList<>();
         for (int l = 0; l + 1 < widths.length; l++) {
-            double std = Math.sqrt(2.0) * Math.sqrt(2.0 / (widths[l] + widths[l + 1]));
             double[] a = new double[widths[l + 1] * widths[l]];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = std * random.nextGaussian();
-            }
+            double[] bias = new double[widths[l + 1]];
+            init.fill(a, bias, widths[l], widths[l + 1], random);
             w.add(a);
-            b.add(new double[widths[l + 1]]);
+            b.add(bias);
         }
-        return new MlpModel(widths, activation, loss, w, b, Map.of());
+        return new MlpModel(widths, activation, loss, w, b, Map.of("init", init.id()));
     }
 
     /** Parses an architecture string such as {@code 784-512-512-10}. */

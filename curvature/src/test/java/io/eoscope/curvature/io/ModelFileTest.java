@@ -58,7 +58,9 @@ class ModelFileTest {
         assertThat(f.tensors().keySet()).containsExactly("layer1.weight", "layer1.bias", "layer2.weight", "layer2.bias");
         assertThat(f.tensors().get("layer1.weight").shape()).containsExactly(6, 4);
         assertThat(f.tensors().get("layer2.bias").shape()).containsExactly(3);
-        assertThat(f.metadata()).containsExactly(Map.entry("activation", "relu"), Map.entry("loss", "cross_entropy"));
+        // CONTRACTS.md: at least activation and loss; a fresh network also records its initialisation
+        assertThat(f.metadata()).containsOnly(Map.entry("activation", "relu"), Map.entry("loss", "cross_entropy"),
+                Map.entry("init", "xavier"));
         assertThatThrownBy(() -> ModelFile.toSafetensors(model, DType.I64)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> ModelFile.toSafetensors(model, DType.F16)).isInstanceOf(IllegalArgumentException.class);
     }

@@ -1,7 +1,6 @@
 package io.eoscope.launcher.reproduce;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -125,40 +124,125 @@ final class Claims {
                 verdict, C3L);
     }
 
-    static final String C3A = "agrees when P_{Δ,J}¹ at the end exceeds its initial value and log P_{Δ,J}¹ correlates with"
-            + " log λmax(G) over the snapshots (Pearson r ≥ 0.5); partly when one of the two holds; disagrees otherwise";
+    static final String C3A = "compares the first snapshot (the initialisation) with the last one: the five factors of"
+            + " SCIENCE.md section 6 multiply to E‖K¹‖²_max, so the change of log E‖K¹‖²_max is the sum of the changes of"
+            + " their logs, and each factor's share is Δ log factor / Δ log E‖K¹‖²_max (in percent, signs kept, summing to"
+            + " 100%); agrees when the alignment P_{Δ,J}¹ rises and has the largest share of the five; partly when it"
+            + " rises but another factor has a larger share; disagrees when it does not rise. λmax(G¹), the quantity"
+            + " whose rise is to be explained, is E‖K¹‖²_max times ρ(K¹)/E‖K¹‖²_max ≤ 1 (how well the samples' top"
+            + " directions agree); its change is shown beside, not judged";
 
-    /** Claim 3c: caused by the layerwise Jacobians becoming aligned. */
-    static Claim alignment(double[] pDeltaJ1, double[] gaussNewton, double[] rhoK, double[] kMaxSq) {
-        int last = pDeltaJ1.length - 1;
-        boolean rises = pDeltaJ1[last] > pDeltaJ1[0];
-        double r = pearsonLog(pDeltaJ1, gaussNewton);
-        boolean correlated = r >= 0.5;
-        String verdict = rises && correlated ? "agrees" : rises || correlated ? "partly" : "disagrees";
+    /** The names of the five factors of E‖K¹‖²_max, in the order of {@link Layer1#factors()}. */
+    static final List<String> FACTORS = List.of("Π_χ¹", "P_{χ,Δ/χ}¹", "Π_J¹", "P_{Δ,J}¹", "E‖Δᴸ‖²_max");
+    /** The index of the layerwise Jacobian alignment P_{Δ,J}¹ in {@link #FACTORS}. */
+    static final int ALIGNMENT = 3;
+
+    /**
+     * Layer 1's quantities of SCIENCE.md section 6 at one snapshot, as the metrics report them.
+     *
+     * @param t continuous time of the snapshot
+     * @param piChi Π_χ¹ ({@code layer1.pi_chi})
+     * @param pChiDelta P_{χ,Δ/χ}¹ ({@code layer1.p_chi_delta})
+     * @param piJ Π_J¹ ({@code layer1.pi_J})
+     * @param pDeltaJ P_{Δ,J}¹, the layerwise Jacobian alignment ({@code layer1.p_delta_J})
+     * @param deltaLMaxSq E‖Δᴸ‖²_max ({@code layer1.delta_L_max_sq_mean})
+     * @param kMaxSq E‖K¹‖²_max as measured ({@code layer1.K_max_sq_mean}); the five factors multiply to it
+     * @param gaussNewtonTop λmax(G¹) = ρ(K¹) ({@code layer1.gauss_newton_top})
+     */
+    record Layer1(double t, double piChi, double pChiDelta, double piJ, double pDeltaJ, double deltaLMaxSq, double kMaxSq,
+            double gaussNewtonTop) {
+        /** The five factors, in the order of {@link #FACTORS}. */
+        double[] factors() {
+            return new double[] {piChi, pChiDelta, piJ, pDeltaJ, deltaLMaxSq};
+        }
+
+        /** Their product, E‖K¹‖²_max by the telescoping identity. */
+        double product() {
+            return piChi * pChiDelta * piJ * pDeltaJ * deltaLMaxSq;
+        }
+    }
+
+    /**
+     * Each factor's share of the change of log E‖K¹‖²_max from {@code a} to {@code b}, in percent with signs kept:
+     * 100·Δ log fᵢ / Σⱼ Δ log fⱼ. The denominator is Δ log of the factors' product, which is Δ log E‖K¹‖²_max by the
+     * identity, so the shares sum to exactly 100 (up to rounding). All NaN when there is no change to apportion: the
+     * change is not finite (a factor that is not positive) or at the level of rounding (within 1e-9 of the factors'
+     * summed movement Σⱼ |Δ log fⱼ|, where factors that cancel would otherwise get shares of ±10¹⁷%).
+     */
+    static double[] shares(Layer1 a, Layer1 b) {
+        double[] fa = a.factors();
+        double[] fb = b.factors();
+        double[] d = new double[fa.length];
+        double total = 0;
+        double movement = 0;
+        for (int i = 0; i < d.length; i++) {
+            d[i] = Math.log(fb[i]) - Math.log(fa[i]);
+            total += d[i];
+            movement += Math.abs(d[i]);
+        }
+        boolean none = !Double.isFinite(total) || Math.abs(total) <= 1e-9 * movement;
+        double[] shares = new double[d.length];
+        for (int i = 0; i < d.length; i++) {
+            shares[i] = none ? Double.NaN : 100 * d[i] / total;
+        }
+        return shares;
+    }
+
+    /**
+     * Claim 3c: caused by the layerwise Jacobians becoming aligned. Judged by the alignment factor's share of the
+     * change of E‖K¹‖²_max between the first and the last snapshot ({@link #C3A}).
+     */
+    static Claim alignment(Layer1 start, Layer1 end) {
+        double[] shares = shares(start, end);
+        boolean rises = end.pDeltaJ() > start.pDeltaJ();
+        boolean largest = Double.isFinite(shares[ALIGNMENT]);
+        for (int i = 0; i < shares.length; i++) {
+            largest &= i == ALIGNMENT || shares[i] <= shares[ALIGNMENT];
+        }
+        String verdict = !rises ? "disagrees" : largest ? "agrees" : "partly";
+        StringBuilder parts = new StringBuilder();
+        for (int i = 0; i < shares.length; i++) {
+            parts.append(String.format(Locale.ROOT, "%s%s %+.1f%%", i == 0 ? "" : ", ", FACTORS.get(i), shares[i]));
+        }
+        double gap = Math.max(Math.abs(start.product() / start.kMaxSq() - 1), Math.abs(end.product() / end.kMaxSq() - 1));
         return new Claim("3c. … caused by the layerwise Jacobians becoming aligned",
                 "the layerwise Jacobians align over training, so a small change of preactivations near the input makes a"
                         + " large change of the output",
-                String.format(Locale.ROOT, "P_{Δ,J}¹ goes from %.3g to %.3g; Pearson r(log P_{Δ,J}¹, log λmax(G)) = %.3g;"
-                        + " ρ(K)/E‖K‖²_max from %.3g to %.3g", pDeltaJ1[0], pDeltaJ1[last], r, rhoK[0] / kMaxSq[0],
-                        rhoK[last] / kMaxSq[last]), verdict, C3A);
+                String.format(Locale.ROOT, "from t = %.4g to t = %.4g: P_{Δ,J}¹ %.3g → %.3g (%+.1f%%); E‖K¹‖²_max %.4g → %.4g"
+                        + " (Δ log %+.3g; the five factors multiply to it within a relative %.1e); shares of that change: %s;"
+                        + " beside it λmax(G¹) %.4g → %.4g (Δ log %+.3g; λmax(G¹)/E‖K¹‖²_max %.3g → %.3g)",
+                        start.t(), end.t(), start.pDeltaJ(), end.pDeltaJ(), 100 * (end.pDeltaJ() / start.pDeltaJ() - 1),
+                        start.kMaxSq(), end.kMaxSq(), Math.log(end.kMaxSq() / start.kMaxSq()), gap, parts,
+                        start.gaussNewtonTop(), end.gaussNewtonTop(), Math.log(end.gaussNewtonTop() / start.gaussNewtonTop()),
+                        start.gaussNewtonTop() / start.kMaxSq(), end.gaussNewtonTop() / end.kMaxSq()),
+                verdict, C3A);
     }
 
-    static final String C4 = "agrees when the log-log fit has R² ≥ 0.74 (the lower end of the paper's range) for both losses;"
-            + " partly when for one; disagrees otherwise";
+    static final String C4 = "a loss's fit is good when R² ≥ 0.74 (the lower end of the paper's range); agrees when every"
+            + " loss's fit is good and all have the same sign of β (one law, one direction); partly when some are good, or"
+            + " all are but their directions differ; disagrees when none is. The paper's public text gives no sign, so none"
+            + " is required; β and its sign are reported";
 
-    /** Claim 4: a power law in N. */
+    /**
+     * Claim 4: a power law in N, one fit per loss in the order of {@code losses}. The abstract (all that SCIENCE.md has
+     * of the paper) states a power law without a sign, so no sign is required; the fits must agree on one.
+     */
     static Claim powerLaw(List<String> losses, List<io.eoscope.gateway.PowerLaw> fits) {
-        int ok = 0;
+        int good = 0;
+        java.util.Set<Double> signs = new java.util.HashSet<>();
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < fits.size(); i++) {
             io.eoscope.gateway.PowerLaw f = fits.get(i);
-            ok += f.r2() >= 0.74 ? 1 : 0;
-            parts.add(String.format(Locale.ROOT, "%s: β = %.3g, R² = %.3g (%d sizes)", losses.get(i), f.beta(), f.r2(),
-                    f.points()));
+            if (f.r2() >= 0.74) {
+                good++;
+                signs.add(Math.signum(f.beta()));
+            }
+            parts.add(String.format(Locale.ROOT, "%s: β = %+.3g (%s), R² %.3g (%d sizes)", losses.get(i), f.beta(),
+                    f.beta() > 0 ? "rising" : f.beta() < 0 ? "falling" : "flat", f.r2(), f.points()));
         }
-        String verdict = ok == fits.size() ? "agrees" : ok > 0 ? "partly" : "disagrees";
+        String verdict = good == fits.size() && signs.size() == 1 ? "agrees" : good > 0 ? "partly" : "disagrees";
         return new Claim("4. The alignment scales with the dataset size N by a power law",
-                "a power law in N with R² between 0.74 and 0.98", String.join("; ", parts), verdict, C4);
+                "a power law in N with R² between 0.74 and 0.98 (no sign stated)", String.join("; ", parts), verdict, C4);
     }
 
     static int argmax(double[][] rows, int i) {
@@ -177,36 +261,5 @@ final class Claims {
         }
         double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
-
-    static double pearsonLog(double[] a, double[] b) {
-        double[] x = Arrays.stream(a).map(Math::log).toArray();
-        double[] y = Arrays.stream(b).map(Math::log).toArray();
-        double mx = 0;
-        double my = 0;
-        int n = 0;
-        for (int i = 0; i < x.length; i++) {
-            if (Double.isFinite(x[i]) && Double.isFinite(y[i])) {
-                mx += x[i];
-                my += y[i];
-                n++;
-            }
-        }
-        if (n < 3) {
-            return Double.NaN;
-        }
-        mx /= n;
-        my /= n;
-        double sxy = 0;
-        double sxx = 0;
-        double syy = 0;
-        for (int i = 0; i < x.length; i++) {
-            if (Double.isFinite(x[i]) && Double.isFinite(y[i])) {
-                sxy += (x[i] - mx) * (y[i] - my);
-                sxx += (x[i] - mx) * (x[i] - mx);
-                syy += (y[i] - my) * (y[i] - my);
-            }
-        }
-        return sxx == 0 || syy == 0 ? Double.NaN : sxy / Math.sqrt(sxx * syy);
     }
 }

@@ -48,7 +48,8 @@ final class Reproduction {
             long steps, double untilTime, long snapshotEvery, double snapshotDt, int sharpnessEvery) {
         return new RunConfig("template", dataset, preset.dataDirFor(dataset), n, classes, preset.seed(), arch,
                 preset.activation(), loss, preset.seed(), null, solver, lr, preset.etaMax(), 0, 0.1, 1e-4, sharpnessEvery,
-                steps, untilTime, 0, snapshotEvery, snapshotDt, "float32", "auto", 1000, false);
+                steps, untilTime, 0, snapshotEvery, snapshotDt, "float32", "auto", 1000, false, preset.init(),
+                preset.preprocess());
     }
 
     /** Experiment 1's runs: GD at each step size, then exponential Euler; same data, same initialisation. */
@@ -236,10 +237,10 @@ final class Reproduction {
                         + preset.eosTime() + " (GD advances t by η per step). The sharpness λmax(𝓗) is the trainer's own"
                         + " (every " + preset.sharpnessEvery() + " GD steps; every step for exponential Euler), read back from"
                         + " the telemetry topic. The gradient-flow reference integrates dθ/dt = −∇L̃ with classic RK4 in float64"
-                        + " (substeps ≤ " + preset.flowDt() + ")." + (preset.eosDataset().equals("xor") ? " This preset trains"
-                        + " experiments 1–4 on XOR-2D: on the synthetic imagery the initial sharpness is large (about 10⁴ with"
-                        + " MSE and 10³ with cross-entropy, from un-centred 3072-pixel inputs) and falls during a short run"
-                        + " instead of rising to 2/η, so no edge of stability is reached within this preset's budget." : "")
+                        + " (substeps ≤ " + preset.flowDt() + "). Initialisation: " + preset.init() + "; inputs: "
+                        + preset.preprocess() + " (with the statistics of each run's training subset)."
+                        + (preset.eosDataset().equals("xor") ? " This miniature trains experiments 1–4 on XOR-2D, the"
+                        + " solver's smallest example." : "")
                         + "\n\nClaim 1 criterion: " + Claims.C1 + ".\n\nClaim 2 criterion: "
                         + Claims.C2 + ". The deviation is the largest |L̃_solver(t) − L̃_flow(t)|/L̃_flow(t) over the times t at"
                         + " which the solver took a step (the flow is integrated to exactly those times).");
@@ -333,7 +334,7 @@ final class Reproduction {
         }
         ra.write(out.resolve("alignment/rho.csv"));
         fa.write(out.resolve("alignment/factors.csv"));
-        claims.add(Claims.alignment(m.numbers("layer1.p_delta_J"), gn, rho, kk));
+        claims.add(Claims.alignment(layer1(m, 0), layer1(m, t.length - 1)));
         JsonObject s4 = section("alignment", "4. Alignment", reuse + "\n\nρ(K) = λmax(E[KᵀK]) = λmax(G) and E‖K‖²_max ≥ ρ(K);"
                 + " their ratio in (0, 1] measures how well the samples' top directions agree. The five factors of layer 1"
                 + " multiply to E‖K¹‖²_max exactly: Π_χ¹ · P_χΔ/χ¹ · Π_J¹ · P_ΔJ¹ · E‖Δᴸ‖²_max; P_ΔJ¹ is the layerwise"
@@ -428,6 +429,13 @@ final class Reproduction {
         report.add("versions", versions);
         AtomicFiles.write(out.resolve("report.json"), GSON.toJson(report).getBytes(StandardCharsets.UTF_8));
         return claims;
+    }
+
+    /** Layer 1's quantities of SCIENCE.md section 6 at row {@code i} of a run's metrics, for claim 3c. */
+    private static Claims.Layer1 layer1(Csv m, int i) {
+        return new Claims.Layer1(m.numbers("time")[i], m.numbers("layer1.pi_chi")[i], m.numbers("layer1.p_chi_delta")[i],
+                m.numbers("layer1.pi_J")[i], m.numbers("layer1.p_delta_J")[i], m.numbers("layer1.delta_L_max_sq_mean")[i],
+                m.numbers("layer1.K_max_sq_mean")[i], m.numbers("layer1.gauss_newton_top")[i]);
     }
 
     private static List<List<String>> devRows(List<RunSpec> gd, double[] gdDev, double eeDev) {

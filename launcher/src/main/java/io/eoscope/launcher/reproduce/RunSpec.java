@@ -21,10 +21,6 @@ record RunSpec(String id, int experiment, String label, RunConfig config, double
 
     /** The configuration with the attempt's run name. */
     RunConfig named(String run) {
-        RunConfig c = config;
-        return new RunConfig(run, c.dataset(), c.dataDir(), c.n(), c.classes(), c.dataSeed(), c.architecture(),
-                c.activation(), c.loss(), c.initSeed(), c.modelFile(), c.solver(), c.learningRate(), c.etaMax(),
-                c.warmupSteps(), c.warmupFactor(), c.tolerance(), c.sharpnessEvery(), c.steps(), c.untilTime(),
-                c.untilLoss(), c.snapshotEvery(), c.snapshotDt(), c.dtype(), c.device(), c.chunkSize(), c.strict());
+        return config.withRun(run);
     }
 }

@@ -9,15 +9,17 @@ import java.util.Locale;
 /**
  * Where a run's training set comes from (SCIENCE.md section 8): {@code synthetic} (default),
  * {@code fashion-mnist}, {@code cifar10}, {@code xor} or {@code file} (a safetensors dataset file);
- * then the balanced subset of N samples of the first C classes, chosen by seed.
+ * then the balanced subset of N samples of the first C classes, chosen by seed, and last the
+ * {@link Preprocess preprocessing} with the statistics of that subset.
  *
  * @param name the source name
  * @param dataDir directory (fashion-mnist, cifar10) or file (file); null for the default location
  * @param n N
  * @param classes C
  * @param seed seed of generation and subset
+ * @param preprocess none, center or standardize
  */
-public record DatasetSource(String name, Path dataDir, int n, int classes, long seed) {
+public record DatasetSource(String name, Path dataDir, int n, int classes, long seed, Preprocess preprocess) {
     /** The accepted names. */
     public static final java.util.List<String> NAMES = java.util.List.of("synthetic", "fashion-mnist", "cifar10", "xor", "file");
 
@@ -37,12 +39,18 @@ public record DatasetSource(String name, Path dataDir, int n, int classes, long 
             throw new IllegalArgumentException("--classes must be 2 for the xor dataset, got " + classes);
         }
         if (name.equals("file") && dataDir == null) {
-            throw new IllegalArgumentException("--dataset file needs --data-dir pointing at a safetensors dataset file");
+            throw new IllegalArgumentException("--dataset file needs --data FILE, a safetensors dataset file");
         }
+        java.util.Objects.requireNonNull(preprocess, "preprocess");
     }
 
-    /** Loads (or generates) the training set: N samples of classes 0..C−1, pixels in [0, 1]. */
+    /** Loads (or generates) the training set: N samples of classes 0..C−1, pixels in [0, 1], then preprocessed. */
     public LabeledData load() throws InputException {
+        return preprocess.apply(loadScaled());
+    }
+
+    /** The training set before preprocessing: N samples of classes 0..C−1, pixels in [0, 1] (for pictures). */
+    public LabeledData loadScaled() throws InputException {
         switch (name) {
             case "synthetic":
                 return SyntheticImages.generate(seed, n, classes);

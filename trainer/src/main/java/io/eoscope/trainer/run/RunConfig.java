@@ -6,9 +6,11 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import io.eoscope.curvature.io.InputException;
 import io.eoscope.curvature.net.Activation;
+import io.eoscope.curvature.net.Init;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.trainer.data.DatasetSource;
+import io.eoscope.trainer.data.Preprocess;
 import io.eoscope.trainer.solve.SolverKind;
 import io.eoscope.trainer.solve.SolverSettings;
 import java.nio.file.Path;
@@ -44,21 +46,25 @@ import java.nio.file.Path;
  * @param device auto, cpu or gpu
  * @param chunkSize samples per chunk
  * @param strict fail (instead of warn) when exponential Euler increases the loss
+ * @param init xavier or pytorch (see {@link Init}); a run.json without it (written before it existed) means xavier
+ * @param preprocess none, center or standardize (see {@link Preprocess}); missing means none
  */
 public record RunConfig(String run, String dataset, String dataDir, int n, int classes, long dataSeed,
         String architecture, String activation, String loss, long initSeed, String modelFile, String solver,
         double learningRate, double etaMax, int warmupSteps, double warmupFactor, double tolerance, int sharpnessEvery,
         long steps, double untilTime, double untilLoss, long snapshotEvery, double snapshotDt, String dtype,
-        String device, int chunkSize, boolean strict) {
+        String device, int chunkSize, boolean strict, String init, String preprocess) {
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
 
     /** Validates every field that does not need a file to check. */
     public RunConfig {
+        init = init == null ? Init.XAVIER.id() : Init.parse(init).id();
+        preprocess = preprocess == null ? Preprocess.NONE.id() : Preprocess.parse(preprocess).id();
         if (run == null || !run.matches("[A-Za-z0-9._-]{1,100}")) {
             throw new IllegalArgumentException("--run must be 1-100 letters, digits, '.', '_' or '-', got '" + run + "'");
         }
-        datasetSource(dataset, dataDir, n, classes, dataSeed);
+        datasetSource(dataset, dataDir, n, classes, dataSeed, preprocess);
         if (modelFile == null) {
             MlpModel.parseArchitecture(architecture);
         }
@@ -82,9 +88,27 @@ public record RunConfig(String run, String dataset, String dataDir, int n, int c
         }
     }
 
+    /** A run with the default initialisation (xavier) and no preprocessing. */
+    public RunConfig(String run, String dataset, String dataDir, int n, int classes, long dataSeed, String architecture,
+            String activation, String loss, long initSeed, String modelFile, String solver, double learningRate,
+            double etaMax, int warmupSteps, double warmupFactor, double tolerance, int sharpnessEvery, long steps,
+            double untilTime, double untilLoss, long snapshotEvery, double snapshotDt, String dtype, String device,
+            int chunkSize, boolean strict) {
+        this(run, dataset, dataDir, n, classes, dataSeed, architecture, activation, loss, initSeed, modelFile, solver,
+                learningRate, etaMax, warmupSteps, warmupFactor, tolerance, sharpnessEvery, steps, untilTime, untilLoss,
+                snapshotEvery, snapshotDt, dtype, device, chunkSize, strict, null, null);
+    }
+
+    /** The same configuration under another run name. */
+    public RunConfig withRun(String name) {
+        return new RunConfig(name, dataset, dataDir, n, classes, dataSeed, architecture, activation, loss, initSeed, modelFile,
+                solver, learningRate, etaMax, warmupSteps, warmupFactor, tolerance, sharpnessEvery, steps, untilTime,
+                untilLoss, snapshotEvery, snapshotDt, dtype, device, chunkSize, strict, init, preprocess);
+    }
+
     /** The dataset source. */
     public DatasetSource datasetSource() {
-        return datasetSource(dataset, dataDir, n, classes, dataSeed);
+        return datasetSource(dataset, dataDir, n, classes, dataSeed, preprocess);
     }
 
     /** The solver settings. */
@@ -92,8 +116,10 @@ public record RunConfig(String run, String dataset, String dataDir, int n, int c
         return solverSettings(solver, learningRate, etaMax, warmupSteps, warmupFactor, tolerance, sharpnessEvery, initSeed);
     }
 
-    private static DatasetSource datasetSource(String dataset, String dataDir, int n, int classes, long seed) {
-        return new DatasetSource(dataset, dataDir == null ? null : Path.of(dataDir), n, classes, seed);
+    private static DatasetSource datasetSource(String dataset, String dataDir, int n, int classes, long seed,
+            String preprocess) {
+        return new DatasetSource(dataset, dataDir == null ? null : Path.of(dataDir), n, classes, seed,
+                Preprocess.parse(preprocess));
     }
 
     private static SolverSettings solverSettings(String solver, double lr, double etaMax, int warmupSteps,
@@ -108,7 +134,7 @@ public record RunConfig(String run, String dataset, String dataDir, int n, int c
             return io.eoscope.curvature.io.ModelFile.read(Path.of(modelFile));
         }
         return MlpModel.initialise(MlpModel.parseArchitecture(architecture), Activation.parse(activation),
-                Loss.parse(loss), initSeed);
+                Loss.parse(loss), Init.parse(init), initSeed);
     }
 
     /** run.json text. */

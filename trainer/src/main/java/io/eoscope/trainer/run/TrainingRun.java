@@ -89,7 +89,9 @@ public final class TrainingRun {
         DType precision = type == DataType.FLOAT64 ? DType.F64 : DType.F32;
         io.eoscope.streaming.Messages.EncodedDataset encoded = io.eoscope.streaming.Messages.dataset(data, precision);
         out.setMetadata(java.util.Map.of("dataset", encoded.hash(), "solver", config.solver(),
-                "lr", Double.toString(config.learningRate()), "eta_max", Double.toString(config.etaMax())));
+                "lr", Double.toString(config.learningRate()), "eta_max", Double.toString(config.etaMax()),
+                "init", config.modelFile() == null ? config.init() : model.metadata().getOrDefault("init", "unknown (--model)"),
+                "preprocess", config.preprocess()));
         listener.started(config, data, encoded.hash(), resumedFrom == null ? -1 : startStep, out.keptRecords());
         Device device = DeviceChoice.parse(config.device()).resolve();
         boolean exponential = config.solverSettings().kind() == SolverKind.EXP_EULER;
@@ -135,6 +137,8 @@ public final class TrainingRun {
                     }
                 }
                 double[] last = trainer.evaluate();
+                // the last row is the final state (the model in final.safetensors), with no step taken from it
+                out.append(new StepRecord(trainer.stepCount(), trainer.time(), last[0], last[1], Double.NaN, Double.NaN, 0));
                 out.writeFinal(trainer.model(), precision, trainer.stepCount(), trainer.time(), config.run());
                 return new Outcome(trainer.stepCount(), trainer.time(), last[0], last[1], out.path(), stoppedEarly);
             }

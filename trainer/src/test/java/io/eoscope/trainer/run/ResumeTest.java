@@ -49,7 +49,7 @@ class ResumeTest {
         List<String> left = Files.readAllLines(whole.resolve("trajectory.csv"));
         List<String> resumed = Files.readAllLines(broken.resolve("trajectory.csv"));
         assertThat(resumed).containsExactlyElementsOf(left);
-        assertThat(left).hasSize(31);
+        assertThat(left).hasSize(32); // the header, 30 steps and the final state
         MlpModel x = ModelFile.read(whole.resolve("final.safetensors"));
         MlpModel y = ModelFile.read(broken.resolve("final.safetensors"));
         for (int l = 0; l < x.layers(); l++) {

@@ -45,9 +45,14 @@ class StoppingRulesTest {
     void untilLossStopsWhenTheLossFallsThatLow() throws Exception {
         TrainingRun.Outcome o = TrainingRun.start(config("gd", 0.03, 5000, 0, 0.4, 100, 0, false), dir.resolve("l"), TrainingListener.NONE);
         List<String> rows = Files.readAllLines(dir.resolve("l/trajectory.csv"));
-        double lastLoss = Double.parseDouble(rows.get(rows.size() - 1).split(",")[2]);
-        double before = Double.parseDouble(rows.get(rows.size() - 2).split(",")[2]);
-        assertThat(lastLoss).isLessThanOrEqualTo(0.4);
+        // the last row is the final state (one step past the state whose loss met the rule); before it, the step
+        // rows: the last one met the rule, the one before it did not
+        String[] last = rows.get(rows.size() - 1).split(",", -1);
+        assertThat(Long.parseLong(last[0])).isEqualTo(o.steps());
+        assertThat(Double.parseDouble(last[2])).isEqualTo(o.loss());
+        double met = Double.parseDouble(rows.get(rows.size() - 2).split(",")[2]);
+        double before = Double.parseDouble(rows.get(rows.size() - 3).split(",")[2]);
+        assertThat(met).isLessThanOrEqualTo(0.4);
         assertThat(before).isGreaterThan(0.4);
         assertThat(o.steps()).isLessThan(5000);
     }
