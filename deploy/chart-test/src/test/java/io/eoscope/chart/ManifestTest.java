@@ -397,7 +397,8 @@ class ManifestTest {
         Map<String, Object> xor = Chart.yaml().load((String) Yamls.map(m.get("ConfigMap", FULLNAME + "-run-xor-gd"), "data").get("run.json"));
         assertThat(xor).containsEntry("dataset", "xor").containsEntry("n", 64).containsEntry("classes", 2)
                 .containsEntry("architecture", "2-32-32-2").containsEntry("learningRate", 0.04).containsEntry("steps", 2000)
-                .containsEntry("snapshotEvery", 100).containsEntry("dataDir", null).containsEntry("modelFile", null);
+                .containsEntry("snapshotEvery", 100).containsEntry("dataDir", null).containsEntry("modelFile", null)
+                .containsEntry("init", "xavier").containsEntry("preprocess", "none");
         String ee = (String) Yamls.map(m.get("ConfigMap", FULLNAME + "-run-synthetic-ee"), "data").get("run.json");
         assertThat(ee).contains("\"steps\": 1000000").doesNotContain("e+");
         // as eos train: every 100 steps only when no snapshot rule is given

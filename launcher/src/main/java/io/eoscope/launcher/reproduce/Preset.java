@@ -5,8 +5,8 @@ import java.util.Locale;
 
 /**
  * The settings of one reproduction. {@code mini} is the CI miniature (XOR-2D, seconds), {@code quick} runs every
- * experiment on image data in under 20 minutes on 2 cores, {@code paper} uses the paper's scale (6 Linear layers
- * of width 512, ELU, η_max 0.01).
+ * experiment on image data in under 20 minutes on 2 cores, {@code paper-cpu} is the paper's depth at width 64 (about
+ * half an hour), {@code paper} uses the paper's scale (6 Linear layers of width 512, ELU, η_max 0.01).
  *
  * <p>Experiments 1–4 (GD at several step sizes against exponential Euler, and the analyses of those runs) use
  * {@code eosDataset}; experiment 5 (the N grid) uses {@code sizeDataset}. On image data the initialisation decides
@@ -14,7 +14,7 @@ import java.util.Locale;
  * initial sharpness is 10³–10⁴ and falls during a short run; with {@code pytorch} and the preset's preprocessing it
  * starts in the tens, below 2/η, and rises to it in a few hundred steps.
  *
- * @param name mini, quick or paper
+ * @param name mini, quick, paper-cpu or paper
  * @param eosDataset dataset of experiments 1–4
  * @param sizeDataset dataset of experiment 5
  * @param dataDir the dataset directory, or null
