@@ -48,6 +48,8 @@ public final class GatewayVerticle extends AbstractVerticle {
     private final RunsView view;
     private GatewayMeters meters;
     private volatile ViewConsumer consumer;
+    /** The view consumer's loop on {@link #worker}: stop waits for it before closing the worker (no interrupt). */
+    private volatile io.vertx.core.Future<Void> viewLoop;
     private Producer<String, byte[]> producer;
     private WorkerExecutor worker;
     private WorkerExecutor replays;
@@ -87,7 +89,7 @@ public final class GatewayVerticle extends AbstractVerticle {
             return new ViewConsumer(kafka, view, registry, producer);
         }, false).compose(c -> {
             consumer = c;
-            worker.executeBlocking(() -> {
+            viewLoop = worker.executeBlocking(() -> {
                 consumer.run();
                 return null;
             }, false);
@@ -534,12 +536,31 @@ public final class GatewayVerticle extends AbstractVerticle {
         ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.toString());
     }
 
+    /**
+     * Completes when the view consumer's loop has returned (it was told to close), or after {@code limit}: closing its
+     * worker while the loop still polls would interrupt the Kafka client mid-request.
+     */
+    private io.vertx.core.Future<Void> loopEnded(Duration limit) {
+        io.vertx.core.Future<Void> loop = viewLoop;
+        if (loop == null) {
+            return io.vertx.core.Future.succeededFuture();
+        }
+        Promise<Void> ended = Promise.promise();
+        long timer = vertx.setTimer(limit.toMillis(), t -> ended.tryComplete());
+        loop.onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            ended.tryComplete();
+        });
+        return ended.future();
+    }
+
     @Override
     public void stop(Promise<Void> stopped) {
         if (consumer != null) {
             consumer.close();
         }
         (server == null ? io.vertx.core.Future.<Void>succeededFuture() : server.close())
+                .compose(v -> loopEnded(Duration.ofSeconds(10)))
                 .compose(v -> replays.executeBlocking(() -> {
                     if (producer != null) {
                         producer.close(Duration.ofSeconds(5));
