@@ -203,7 +203,7 @@ public final class LayerwiseAlignment {
 
     private static double operatorTop(CurvatureProducts products, int layer, double tolerance, long seed,
             NDManager manager) {
-        CurvatureOperator op = CurvatureOperator.layerBlock(products, Curvature.GAUSS_NEWTON, layer);
+        CurvatureOperator op = CurvatureOperator.block(products, Curvature.GAUSS_NEWTON, products.model().groups().get(layer - 1));
         return new LanczosSolver().solve(op, new EigenOptions(1, tolerance, 100_000, seed), null, manager)
                 .orThrow("λ_max(G^" + layer + ") of the layer block").top();
     }

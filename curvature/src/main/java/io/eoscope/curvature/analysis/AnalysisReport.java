@@ -8,6 +8,7 @@ import com.google.gson.JsonPrimitive;
 import io.eoscope.curvature.alignment.AlignmentReport;
 import io.eoscope.curvature.alignment.LayerAlignment;
 import io.eoscope.curvature.hessian.Curvature;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,11 +19,18 @@ import java.util.Map;
  * @param classes C
  * @param parameters P
  * @param spectra the spectra computed
- * @param alignment the section-6 quantities, or null when not computed
+ * @param alignment the section-6 quantities (MLPs), or null when not computed
+ * @param groups λ_max of each layer's Gauss-Newton block (models other than MLPs), or null when not computed
  * @param info extra descriptive fields (dtype, device, solver, seconds, …)
  */
 public record AnalysisReport(double loss, int n, int classes, long parameters, Map<Curvature, Spectrum> spectra,
-        AlignmentReport alignment, Map<String, Object> info) {
+        AlignmentReport alignment, List<GroupCurvature> groups, Map<String, Object> info) {
+
+    /** A report without group blocks (an MLP's, or one computed without --layerwise). */
+    public AnalysisReport(double loss, int n, int classes, long parameters, Map<Curvature, Spectrum> spectra,
+            AlignmentReport alignment, Map<String, Object> info) {
+        this(loss, n, classes, parameters, spectra, alignment, null, info);
+    }
 
     /** The JSON object of CONTRACTS.md section 4; non-finite numbers are written as null. */
     public JsonObject toJson() {
@@ -71,6 +79,23 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
             o.addProperty("per_sample_n", alignment.samples());
             o.addProperty("layer_spectra_route", alignment.layerSpectraRoute());
         }
+        if (groups != null) {
+            JsonArray a = new JsonArray();
+            for (GroupCurvature group : groups) {
+                JsonObject j = new JsonObject();
+                j.addProperty("group", group.group());
+                j.addProperty("parameters", group.parameters());
+                j.add("gauss_newton_top", number(group.gaussNewtonTop()));
+                j.add("residual", number(group.residual()));
+                j.addProperty("converged", group.converged());
+                j.addProperty("products", group.products());
+                if (group.failure() != null) {
+                    j.addProperty("failure", group.failure());
+                }
+                a.add(j);
+            }
+            o.add("groups", a);
+        }
         for (Map.Entry<String, Object> e : info.entrySet()) {
             Object v = e.getValue();
             o.add(e.getKey(), v instanceof Number ? number(((Number) v).doubleValue()) : new JsonPrimitive(String.valueOf(v)));
@@ -87,6 +112,11 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
             Spectrum s = spectra.get(c);
             if (s != null && s.failure() != null) {
                 return c.id() + " spectrum: " + s.failure();
+            }
+        }
+        for (GroupCurvature g : groups == null ? List.<GroupCurvature>of() : groups) {
+            if (g.failure() != null) {
+                return "Gauss-Newton block of layer " + g.group() + ": " + g.failure();
             }
         }
         return null;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import io.eoscope.curvature.alignment.AlignmentReport;
 import io.eoscope.curvature.alignment.LayerwiseAlignment;
+import io.eoscope.curvature.eigen.EigenOptions;
 import io.eoscope.curvature.eigen.EigenResult;
 import io.eoscope.curvature.eigen.EigenSolver;
 import io.eoscope.curvature.eigen.SymmetricOperator;
@@ -14,8 +15,11 @@ import io.eoscope.curvature.hessian.CurvatureOperator;
 import io.eoscope.curvature.hessian.CurvatureProducts;
 import io.eoscope.curvature.net.DeviceData;
 import io.eoscope.curvature.net.HostArrays;
+import io.eoscope.curvature.net.DifferentiableModel;
 import io.eoscope.curvature.net.Network;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -48,16 +52,21 @@ public final class CurvatureAnalysis implements AutoCloseable {
         this.manager = parent.newSubManager();
     }
 
-    /** Analyses {@code network} on {@code data}. */
-    public AnalysisReport analyze(Network network, DeviceData data, AnalysisProgress progress) {
+    /**
+     * Analyses {@code network} on {@code data}: the spectra of every model, then the section-6 alignment of
+     * an MLP ({@link Network}) or λ_max of each layer's Gauss-Newton block of any other model.
+     */
+    public AnalysisReport analyze(DifferentiableModel network, DeviceData data, AnalysisProgress progress) {
         long started = System.nanoTime();
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("dtype", network.dataType() == DataType.FLOAT64 ? "float64" : "float32");
         info.put("device", network.manager().getDevice().getDeviceType());
+        info.put("model", network.kind());
         info.put("solver", options.solver());
         info.put("tolerance", options.tolerance());
         Map<Curvature, Spectrum> spectra = new EnumMap<>(Curvature.class);
         AlignmentReport alignment = null;
+        List<GroupCurvature> groups = null;
         try (CurvatureProducts products = new CurvatureProducts(network, data)) {
             double loss = loss(network, data);
             EigenSolver solver = EigenSolver.named(options.solver());
@@ -87,26 +96,47 @@ public final class CurvatureAnalysis implements AutoCloseable {
                 warmStarts.put(kind, r.vectors());
             }
             boolean failed = spectra.values().stream().anyMatch(s -> s.failure() != null);
-            if (options.layerwise() && !failed) { // a failed spectrum makes the report an error: stop here
+            if (options.layerwise() && !failed && network instanceof Network mlp) { // a failed spectrum: stop here
                 LayerwiseAlignment.Options alignmentOptions = options.alignmentOptions();
-                int total = LayerwiseAlignment.progressSteps(data, network.model().classes(), network.model().layers(),
+                int total = LayerwiseAlignment.progressSteps(data, mlp.model().classes(), mlp.model().layers(),
                         alignmentOptions);
-                alignment = LayerwiseAlignment.compute(network, data, products, alignmentOptions,
+                alignment = LayerwiseAlignment.compute(mlp, data, products, alignmentOptions,
                         done -> progress.update("alignment", done, total));
+            } else if (options.layerwise() && !failed) {
+                groups = groupTops(products, progress);
             }
             info.put("seconds", (System.nanoTime() - started) / 1e9);
-            return new AnalysisReport(loss, data.size(), network.model().classes(), network.parameterCount(), spectra,
-                    alignment, info);
+            return new AnalysisReport(loss, data.size(), network.classes(), network.parameterCount(), spectra,
+                    alignment, groups, info);
         }
     }
 
+    /** λ_max of the Gauss-Newton block of each parameter group, cold-started (each layer is solved once). */
+    private List<GroupCurvature> groupTops(CurvatureProducts products, AnalysisProgress progress) {
+        List<GroupCurvature> out = new ArrayList<>();
+        List<DifferentiableModel.ParameterGroup> all = products.model().groups();
+        for (int i = 0; i < all.size(); i++) {
+            DifferentiableModel.ParameterGroup g = all.get(i);
+            SymmetricOperator op = CurvatureOperator.block(products, Curvature.GAUSS_NEWTON, g);
+            EigenOptions one = new EigenOptions(1, options.tolerance(), options.maxProducts(), options.seed());
+            EigenResult r = EigenSolver.named(options.solver()).solve(op, one, null, manager);
+            try (NDArray vectors = r.vectors()) {
+                double top = r.failed() ? Double.NaN : r.top();
+                out.add(new GroupCurvature(g.name(), g.size(), top, r.verifiedResiduals()[0], r.converged(), r.products(),
+                        r.failure()));
+            }
+            progress.update("groups", i + 1, all.size());
+        }
+        return out;
+    }
+
     /** L̃(θ) = (1/N) Σ l(f(x_n), y_n), summed in chunks. */
-    public static double loss(Network network, DeviceData data) {
+    public static double loss(DifferentiableModel network, DeviceData data) {
         double sum = 0;
         for (int c = 0; c < data.chunks(); c++) {
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                NDArray perSample = network.model().loss().perSample(network.logits(data.inputs(c)), data.targets(c));
+                NDArray perSample = network.loss().perSample(network.logits(data.inputs(c)), data.targets(c));
                 sum += HostArrays.scalar(perSample.sum());
             }
         }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.eoscope.curvature.eigen.SymmetricOperator;
+import io.eoscope.curvature.net.DifferentiableModel;
 
 /**
  * 𝓗, G or H as a {@link SymmetricOperator} on ℝᴾ, or its diagonal block for one layer (for example
@@ -29,10 +30,9 @@ public final class CurvatureOperator implements SymmetricOperator {
         return new CurvatureOperator(products, kind, 0, products.dimension());
     }
 
-    /** The diagonal block of layer {@code layer} (1-based). */
-    public static CurvatureOperator layerBlock(CurvatureProducts products, Curvature kind, int layer) {
-        long[] range = products.network().layerRange(layer);
-        return new CurvatureOperator(products, kind, range[0], range[1]);
+    /** The diagonal block of one parameter group (a layer). */
+    public static CurvatureOperator block(CurvatureProducts products, Curvature kind, DifferentiableModel.ParameterGroup group) {
+        return new CurvatureOperator(products, kind, group.from(), group.to());
     }
 
     @Override
@@ -42,7 +42,7 @@ public final class CurvatureOperator implements SymmetricOperator {
 
     @Override
     public DataType dataType() {
-        return products.network().dataType();
+        return products.model().dataType();
     }
 
     @Override

@@ -9,8 +9,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.eoscope.curvature.net.DeviceData;
 import io.eoscope.curvature.net.HostArrays;
-import io.eoscope.curvature.net.Network;
-import java.util.ArrayList;
+import io.eoscope.curvature.net.DifferentiableModel;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,40 +18,38 @@ import java.util.concurrent.atomic.AtomicLong;
  * one Hessian-vector-product primitive: a backward pass with {@code create_graph}, then one backward
  * pass of ⟨∇θ, vⱼ⟩ per vector of the block. Sums run over the dataset in chunks.
  *
- * <p>An instance owns its own differentiable copies of the parameters, so instances on different
- * threads never share autograd state; one instance must not be used by two threads at once. Every
+ * <p>An instance differentiates the model's {@link DifferentiableModel#differentiable differentiable view}:
+ * an MLP's own copies of the parameters, a TorchScript module's parameters themselves. One instance per
+ * model at a time, used by one thread at a time. Every
  * array in the differentiated graph owns its memory and lives until the backward passes are done:
  * in particular no Java number enters the graph through DJL's {@code mul(Number)} (see
  * {@link HostArrays#constant}).
  */
 public final class CurvatureProducts implements AutoCloseable {
-    private final Network network;
+    private final DifferentiableModel model;
     private final DeviceData data;
     private final NDManager manager;
-    private final List<NDArray> leaves = new ArrayList<>();
+    private final DifferentiableModel.Differentiable differentiable;
+    private final List<NDArray> leaves;
     private final AtomicLong products = new AtomicLong();
 
-    /** Products for {@code network} on {@code data}; neither is closed by this object. */
-    public CurvatureProducts(Network network, DeviceData data) {
-        this.network = network;
+    /** Products for {@code model} on {@code data}; neither is closed by this object. */
+    public CurvatureProducts(DifferentiableModel model, DeviceData data) {
+        this.model = model;
         this.data = data;
-        this.manager = network.manager().newSubManager();
-        for (NDArray p : network.parameters()) {
-            NDArray leaf = p.duplicate();
-            leaf.attach(manager);
-            leaf.setRequiresGradient(true);
-            leaves.add(leaf);
-        }
+        this.manager = model.manager().newSubManager();
+        this.differentiable = model.differentiable(manager);
+        this.leaves = differentiable.leaves();
     }
 
     /** P, the dimension of the operators. */
     public long dimension() {
-        return network.parameterCount();
+        return model.parameterCount();
     }
 
-    /** The network these products differentiate. */
-    public Network network() {
-        return network;
+    /** The model these products differentiate. */
+    public DifferentiableModel model() {
+        return model;
     }
 
     /** Single-vector operator products done so far (a block of k counts k). */
@@ -67,28 +64,29 @@ public final class CurvatureProducts implements AutoCloseable {
     public NDArray apply(Curvature kind, NDArray block) {
         int k = Math.toIntExact(block.getShape().get(0));
         NDArray result = manager.zeros(block.getShape(), block.getDataType(), block.getDevice());
-        if (kind == Curvature.RESIDUAL && network.model().layers() == 1) {
-            // f is affine in θ, so H = E[Σ_q ∂l/∂z_q ∇²f_q] = 0 exactly, and the surrogate's gradient has no
-            // graph to differentiate again: the product is 0 (which the solvers then report as an error)
-            products.addAndGet(k);
-            return result;
-        }
         double scale = 1.0 / data.size();
         JniUtils.setGradMode(true);
         try {
             for (int c = 0; c < data.chunks(); c++) {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    NDArray logits = network.logits(leaves, data.inputs(c));
-                    NDArray objective = kind.objective(network.model().loss(), logits, data.targets(c))
+                    NDArray logits = differentiable.logits(data.inputs(c));
+                    NDArray objective = kind.objective(model.loss(), logits, data.targets(c))
                             .mul(HostArrays.constant(manager, scale)); // never mul(double): see HostArrays.constant
                     backward(objective, true, true);
                     NDList grads = gradients();
-                    NDArray directional = block.matMul(flatten(grads)); // [k], each ⟨∇θ, vⱼ⟩ with its graph
+                    NDArray gradient = flatten(grads);
+                    boolean constant = !hasGraph(gradient);
+                    NDArray directional = block.matMul(gradient); // [k], each ⟨∇θ, vⱼ⟩ with its graph
                     for (NDArray g : grads) {
                         GradientDetacher.detachInPlace((PtNDArray) g);
                     }
                     zeroGradients();
+                    if (constant) {
+                        // the gradient has no graph: the objective's Hessian is 0 here (H of a model affine in θ,
+                        // such as a one-layer MLP), and the product is 0, which the solvers then report as an error
+                        continue;
+                    }
                     NDList rows = new NDList(k);
                     for (int j = 0; j < k; j++) {
                         backward(directional.get(j), j + 1 < k, false);
@@ -108,15 +106,15 @@ public final class CurvatureProducts implements AutoCloseable {
 
     /** ∇L̃ as a flat vector [P], summed over the dataset in chunks. */
     public NDArray gradient() {
-        NDArray result = manager.zeros(new ai.djl.ndarray.types.Shape(dimension()), network.dataType(),
-                network.parameters().get(0).getDevice());
+        NDArray result = manager.zeros(new ai.djl.ndarray.types.Shape(dimension()), model.dataType(),
+                leaves.get(0).getDevice());
         JniUtils.setGradMode(true);
         try {
             for (int c = 0; c < data.chunks(); c++) {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    NDArray logits = network.logits(leaves, data.inputs(c));
-                    NDArray objective = network.model().loss().perSample(logits, data.targets(c)).sum()
+                    NDArray logits = differentiable.logits(data.inputs(c));
+                    NDArray objective = model.loss().perSample(logits, data.targets(c)).sum()
                             .mul(HostArrays.constant(manager, 1.0 / data.size())); // see HostArrays.constant
                     backward(objective, false, false);
                     result.addi(flatten(gradients()));
@@ -128,6 +126,12 @@ public final class CurvatureProducts implements AutoCloseable {
             JniUtils.setGradMode(false);
         }
         return result;
+    }
+
+    /** Whether autograd can differentiate {@code a} (it has a grad function; DJL's requiresGrad says false for such tensors). */
+    private static boolean hasGraph(NDArray a) {
+        String fn = JniUtils.getGradientFunctionNames((PtNDArray) a);
+        return fn != null && !fn.isEmpty();
     }
 
     private static void backward(NDArray scalar, boolean keepGraph, boolean createGraph) {

@@ -3,6 +3,7 @@ package io.eoscope.curvature.io;
 import io.eoscope.curvature.net.Activation;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.curvature.net.ModelState;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,6 +42,16 @@ public final class ModelFile {
     /** Decodes and validates a model from the bytes of a safetensors file (a Kafka record, …). */
     public static MlpModel decode(byte[] bytes, String source) throws InputException {
         return fromSafetensors(Safetensors.decode(bytes, source), source);
+    }
+
+    /**
+     * Validates the content of a model or snapshot file of either kind: a TorchScript snapshot
+     * ({@link ScriptedFile}, by its metadata {@code format}) or an MLP.
+     *
+     * @param source names the file in error messages
+     */
+    public static ModelState state(SafetensorsFile file, String source) throws InputException {
+        return ScriptedFile.isScripted(file) ? ScriptedFile.fromSafetensors(file, source) : fromSafetensors(file, source);
     }
 
     /**

@@ -18,7 +18,7 @@ import java.util.Random;
  * @param metadata the safetensors metadata this model came with (run, step, time, …), never null
  */
 public record MlpModel(int[] widths, Activation activation, Loss loss, List<double[]> weights,
-        List<double[]> biases, Map<String, String> metadata) {
+        List<double[]> biases, Map<String, String> metadata) implements ModelState {
 
     /** Validates shapes; every file reader and initialiser goes through here. */
     public MlpModel {

@@ -16,9 +16,10 @@ import java.util.List;
  * (SCIENCE.md section 1). Parameters are ordered A¹, b¹, A², b², …; the flat parameter vector θ
  * concatenates them in that order, each row-major.
  *
- * <p>Owns a child manager of the given one; {@link #close()} frees every array.
+ * <p>Owns a child manager of the given one; {@link #close()} frees every array. Its groups are the layers
+ * {@code layer1} … {@code layerL}, each its weight then its bias.
  */
-public final class Network implements AutoCloseable {
+public final class Network implements DifferentiableModel {
     private final MlpModel model;
     private final NDManager manager;
     private final DataType dataType;
@@ -71,6 +72,53 @@ public final class Network implements AutoCloseable {
         return new Network(model, sub, dataType, params);
     }
 
+    @Override
+    public String kind() {
+        return "mlp";
+    }
+
+    @Override
+    public Loss loss() {
+        return model.loss();
+    }
+
+    @Override
+    public int classes() {
+        return model.classes();
+    }
+
+    @Override
+    public List<ParameterGroup> groups() {
+        List<ParameterGroup> groups = new ArrayList<>();
+        for (int l = 1; l <= model.layers(); l++) {
+            long[] r = layerRange(l);
+            groups.add(new ParameterGroup("layer" + l, r[0], r[1]));
+        }
+        return groups;
+    }
+
+    @Override
+    public Differentiable differentiable(NDManager owner) {
+        List<NDArray> leaves = new ArrayList<>();
+        for (NDArray p : parameters) {
+            NDArray leaf = p.duplicate();
+            leaf.attach(owner);
+            leaf.setRequiresGradient(true);
+            leaves.add(leaf);
+        }
+        return new Differentiable() {
+            @Override
+            public List<NDArray> leaves() {
+                return leaves;
+            }
+
+            @Override
+            public NDArray logits(NDArray x) {
+                return Network.this.logits(leaves, x);
+            }
+        };
+    }
+
     /** The host-side model with the current parameter values (metadata kept). */
     public MlpModel download() {
         List<double[]> ws = new ArrayList<>();
@@ -87,10 +135,12 @@ public final class Network implements AutoCloseable {
         return model;
     }
 
+    @Override
     public NDManager manager() {
         return manager;
     }
 
+    @Override
     public DataType dataType() {
         return dataType;
     }
@@ -100,7 +150,7 @@ public final class Network implements AutoCloseable {
         return parameters;
     }
 
-    /** P. */
+    @Override
     public long parameterCount() {
         return offsets[offsets.length - 1];
     }
@@ -154,6 +204,7 @@ public final class Network implements AutoCloseable {
     }
 
     /** Logits with this network's own parameters. */
+    @Override
     public NDArray logits(NDArray x) {
         return logits(parameters, x);
     }

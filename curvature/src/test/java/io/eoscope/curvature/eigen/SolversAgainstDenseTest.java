@@ -84,7 +84,7 @@ class SolversAgainstDenseTest {
                     double blockTop = DenseSymmetricEigen.largest(block);
                     // the block operator gives the same block as the full matrix
                     double[][] viaOperator = DenseOperators.materialise(
-                            CurvatureOperator.layerBlock(products, Curvature.GAUSS_NEWTON, l), m);
+                            CurvatureOperator.block(products, Curvature.GAUSS_NEWTON, net.groups().get(l - 1)), m);
                     assertThat(DenseSymmetricEigen.largest(viaOperator)).isCloseTo(blockTop,
                             org.assertj.core.data.Offset.offset(1e-10 * top));
                     max = Math.max(max, blockTop);

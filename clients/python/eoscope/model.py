@@ -1,0 +1,132 @@
+"""What eoscope publishes of a PyTorch model: an MLP in eoscope's own contract, or any module as TorchScript."""
+import copy
+import hashlib
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+LOSSES = ("cross_entropy", "mse")
+_ACTIVATIONS = {nn.Tanh: "tanh", nn.ReLU: "relu", nn.ELU: "elu", nn.GELU: "gelu"}
+
+
+class PublisherError(Exception):
+    """Bad input from the caller, found before anything is sent: the message says what and how to fix it."""
+
+
+@dataclass
+class ModelDescription:
+    """How a model travels: ``kind`` is ``mlp`` (CONTRACTS.md section 2: tensors layer{l}.weight/bias, every
+    layerwise quantity) or ``torchscript`` (the module once per run, its parameters by name per snapshot)."""
+
+    kind: str
+    classes: int
+    input_shape: tuple
+    names: dict = field(default_factory=dict)  # snapshot tensor name -> the model's parameter name
+    activation: str = None
+    widths: tuple = None
+    module: bytes = None  # TorchScript bytes (torchscript only)
+
+    @property
+    def module_hash(self):
+        return hashlib.sha256(self.module).hexdigest() if self.module is not None else None
+
+    def architecture(self):
+        if self.kind == "mlp":
+            return "-".join(str(w) for w in self.widths)
+        return "torchscript " + "x".join(str(s) for s in self.input_shape) + f" -> {self.classes}"
+
+
+def describe(model, inputs):
+    """The description of ``model`` on ``inputs`` ([N, ...] samples); raises PublisherError when it cannot be
+    published: an output that is not [N, C] logits, or a module that torch.jit.trace cannot capture."""
+    if not isinstance(model, nn.Module):
+        raise PublisherError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    with torch.no_grad():
+        try:
+            out = model(inputs[:2])
+        except Exception as e:  # the user's forward: any exception says the inputs do not fit
+            raise PublisherError(f"the model cannot run on the inputs (shape {tuple(inputs.shape)}): {e}") from e
+    if not isinstance(out, torch.Tensor) or out.dim() != 2:
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise PublisherError(f"the model must return logits of shape [N, C]; it returns {shape} for 2 samples")
+    classes = int(out.shape[1])
+    mlp = _as_mlp(model, inputs)
+    if mlp is not None:
+        widths, activation, names = mlp
+        return ModelDescription("mlp", classes, tuple(inputs.shape[1:]), names, activation, widths)
+    module = _trace(model, inputs)
+    names = {n: n for n, _ in model.named_parameters()}
+    if not names:
+        raise PublisherError("the model has no parameters: there is no curvature to watch")
+    return ModelDescription("torchscript", classes, tuple(inputs.shape[1:]), names, module=module)
+
+
+def _as_mlp(model, inputs):
+    """(widths, activation, names) when ``model`` is an nn.Sequential of nn.Linear layers with biases
+    and one kind of supported activation between them, on [N, d] inputs; else None."""
+    if not isinstance(model, nn.Sequential) or inputs.dim() != 2 or len(model) == 0 or len(model) % 2 != 1:
+        return None
+    linears = list(model)[0::2]
+    acts = list(model)[1::2]
+    if not all(type(m) is nn.Linear and m.bias is not None for m in linears):
+        return None
+    kinds = {type(a) for a in acts}
+    if len(kinds) > 1 or (kinds and next(iter(kinds)) not in _ACTIVATIONS):
+        return None
+    if any(isinstance(a, nn.ELU) and a.alpha != 1.0 for a in acts):
+        return None
+    if any(isinstance(a, nn.GELU) and a.approximate != "none" for a in acts):
+        return None
+    widths = [linears[0].in_features] + [m.out_features for m in linears]
+    if any(linears[i].out_features != linears[i + 1].in_features for i in range(len(linears) - 1)):
+        return None
+    activation = _ACTIVATIONS[next(iter(kinds))] if kinds else "tanh"  # one layer: no activation is used
+    names = {}
+    for l, i in enumerate(range(0, len(model), 2), start=1):
+        names[f"layer{l}.weight"] = f"{i}.weight"
+        names[f"layer{l}.bias"] = f"{i}.bias"
+    return tuple(widths), activation, names
+
+
+def _trace(model, inputs):
+    """TorchScript bytes of a float64, eval-mode copy of ``model``, checked against the model on ``inputs``."""
+    copy_ = copy.deepcopy(model).to(torch.float64).eval()
+    x = inputs.detach().to(torch.float64)
+    try:
+        with torch.no_grad():
+            traced = torch.jit.trace(copy_, x[: min(len(x), 8)], check_trace=False)
+            expected = copy_(x)
+            got = traced(x)
+    except Exception as e:  # tracing runs the user's code: report whatever it raised
+        raise PublisherError(f"the model cannot be traced (torch.jit.trace): {e}") from e
+    if not isinstance(got, torch.Tensor) or got.shape != expected.shape or not torch.allclose(got, expected, rtol=1e-9, atol=1e-12):
+        raise PublisherError("the traced model does not compute what the model computes on the inputs "
+                             "(data-dependent control flow cannot be traced): watch it as an nn.Sequential or "
+                             "make its forward free of Python branches on tensor values")
+    buf = io.BytesIO()
+    torch.jit.save(traced, buf)
+    return buf.getvalue()
+
+
+def parameters(model, description):
+    """The snapshot's tensors (name -> NumPy array in the model's precision, float32 or float64); raises
+    PublisherError on a non-finite value, naming the parameter."""
+    by_name = dict(model.named_parameters())
+    out = {}
+    for name, source in description.names.items():
+        p = by_name.get(source)
+        if p is None:
+            raise PublisherError(f"the model has no parameter '{source}' any more (its structure changed after the Publisher was made)")
+        t = p.detach().cpu()
+        if t.dtype not in (torch.float32, torch.float64):
+            t = t.to(torch.float32)
+        a = t.numpy()
+        if not np.isfinite(a).all():
+            i = int(np.flatnonzero(~np.isfinite(a.ravel()))[0])
+            raise PublisherError(f"parameter '{source}' holds a non-finite value ({a.ravel()[i]} at flat index {i}): "
+                                 "the snapshot is not sent")
+        out[name] = a
+    return out

@@ -1,0 +1,105 @@
+package io.eoscope.curvature.io;
+
+import io.eoscope.curvature.net.Loss;
+import io.eoscope.curvature.net.ScriptedParameters;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Snapshot files of TorchScript runs: every tensor is a parameter named as the module names it
+ * ({@code conv1.weight}), F32 or F64; {@code __metadata__} holds {@code format} = {@code torchscript},
+ * {@code module} (the SHA-256 of the TorchScript bytes, hex), {@code input_shape} (one sample's shape,
+ * comma-separated: {@code 3,8,8}), {@code classes} and {@code loss}, plus run, step, time, … as any snapshot.
+ */
+public final class ScriptedFile {
+    /** The metadata key that tells a TorchScript snapshot from an MLP one. */
+    public static final String FORMAT = "format";
+    /** The value of {@link #FORMAT} for TorchScript snapshots. */
+    public static final String TORCHSCRIPT = "torchscript";
+    /** The metadata key of the module's content hash. */
+    public static final String MODULE = "module";
+    /** The metadata key of one sample's shape. */
+    public static final String INPUT_SHAPE = "input_shape";
+    /** The metadata key of the output width C. */
+    public static final String CLASSES = "classes";
+
+    private ScriptedFile() {}
+
+    /** Whether {@code file} is a TorchScript snapshot (by its metadata {@code format}). */
+    public static boolean isScripted(SafetensorsFile file) {
+        return TORCHSCRIPT.equals(file.metadata().get(FORMAT));
+    }
+
+    /** Reads and validates a TorchScript snapshot file. */
+    public static ScriptedParameters read(Path path) throws InputException {
+        return fromSafetensors(Safetensors.read(path), path.toString());
+    }
+
+    /**
+     * Validates the content of a TorchScript snapshot.
+     *
+     * @param source names the file in error messages
+     */
+    public static ScriptedParameters fromSafetensors(SafetensorsFile file, String source) throws InputException {
+        Map<String, String> meta = file.metadata();
+        if (!isScripted(file)) {
+            throw new InputException(source + ": metadata 'format' is " + Messages.quote(String.valueOf(meta.get(FORMAT)))
+                    + ", expected 'torchscript'");
+        }
+        String module = required(meta, MODULE, source);
+        if (!module.matches("[0-9a-f]{64}")) {
+            throw new InputException(source + ": metadata 'module' must be a SHA-256 in hex (64 characters), got "
+                    + Messages.quote(module));
+        }
+        long[] shape;
+        int classes;
+        Loss loss;
+        try {
+            String[] parts = required(meta, INPUT_SHAPE, source).split(",");
+            shape = new long[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                shape[i] = Long.parseLong(parts[i].trim());
+                if (shape[i] <= 0) {
+                    throw new NumberFormatException();
+                }
+            }
+            classes = Integer.parseInt(required(meta, CLASSES, source).trim());
+            if (classes <= 0) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw new InputException(source + ": metadata 'input_shape' must be positive integers separated by commas and "
+                    + "'classes' a positive integer, got " + Messages.quote(meta.get(INPUT_SHAPE)) + " and "
+                    + Messages.quote(meta.get(CLASSES)));
+        }
+        try {
+            loss = Loss.parse(required(meta, ModelFile.LOSS, source));
+        } catch (IllegalArgumentException e) {
+            throw new InputException(source + ": metadata: " + e.getMessage());
+        }
+        List<ScriptedParameters.Parameter> parameters = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : file.tensors().entrySet()) {
+            Tensor t = e.getValue();
+            if (!t.dtype().holdsDoubles()) {
+                throw new InputException(source + ": tensor " + Messages.quote(e.getKey()) + " has dtype " + t.dtype()
+                        + ", expected F32 or F64");
+            }
+            parameters.add(new ScriptedParameters.Parameter(e.getKey(), t.shape(), ModelFile.finite(t, e.getKey(), source)));
+        }
+        if (parameters.isEmpty()) {
+            throw new InputException(source + ": no tensors (a TorchScript snapshot holds the module's parameters)");
+        }
+        return new ScriptedParameters(parameters, shape, classes, loss, module, meta);
+    }
+
+    private static String required(Map<String, String> metadata, String key, String source) throws InputException {
+        String value = metadata.get(key);
+        if (value == null) {
+            throw new InputException(source + ": metadata has no '" + key + "' (a TorchScript snapshot names format, module, "
+                    + "input_shape, classes and loss)");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,78 @@
+package io.eoscope.curvature.net;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The parameters of a TorchScript module as a snapshot holds them: each named as the module names it
+ * ({@code conv1.weight}, …), with the input shape of one sample, the number of outputs, the loss and the
+ * content hash of the module (its TorchScript bytes are stored once per run, see {@link ScriptedModel}).
+ *
+ * @param parameters the named parameters, values row-major in float64
+ * @param inputShape the shape of one sample as the module takes it ([3, 8, 8]); d is its product
+ * @param classes C, the module's output width
+ * @param loss the per-sample criterion
+ * @param module the SHA-256 (hex) of the TorchScript module's bytes
+ * @param metadata the file's metadata (never null)
+ */
+public record ScriptedParameters(List<Parameter> parameters, long[] inputShape, int classes, Loss loss, String module,
+        Map<String, String> metadata) implements ModelState {
+
+    /** One named parameter tensor. */
+    public record Parameter(String name, long[] shape, double[] values) {
+        /** Validates. */
+        public Parameter {
+            long n = 1;
+            for (long s : shape) {
+                n *= s;
+            }
+            if (n != values.length) {
+                throw new IllegalArgumentException("parameter '" + name + "' has shape " + Arrays.toString(shape) + " but "
+                        + values.length + " values");
+            }
+            shape = shape.clone();
+        }
+
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+    }
+
+    /** Validates and copies. */
+    public ScriptedParameters {
+        if (parameters.isEmpty()) {
+            throw new IllegalArgumentException("a TorchScript snapshot needs at least one parameter");
+        }
+        if (inputShape.length == 0 || Arrays.stream(inputShape).anyMatch(s -> s <= 0)) {
+            throw new IllegalArgumentException("input shape must be positive, got " + Arrays.toString(inputShape));
+        }
+        if (classes <= 0) {
+            throw new IllegalArgumentException("classes must be positive, got " + classes);
+        }
+        parameters = List.copyOf(parameters);
+        inputShape = inputShape.clone();
+        metadata = Map.copyOf(metadata);
+    }
+
+    @Override
+    public long[] inputShape() {
+        return inputShape.clone();
+    }
+
+    @Override
+    public int inputWidth() {
+        return Math.toIntExact(Arrays.stream(inputShape).reduce(1, Math::multiplyExact));
+    }
+
+    /** P. */
+    public long parameterCount() {
+        return parameters.stream().mapToLong(p -> p.values().length).sum();
+    }
+
+    @Override
+    public String architecture() {
+        return "torchscript " + Arrays.toString(inputShape) + " → " + classes + ", " + parameterCount() + " parameters";
+    }
+}

@@ -1,0 +1,224 @@
+package io.eoscope.curvature.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.eoscope.curvature.analysis.AnalysisOptions;
+import io.eoscope.curvature.analysis.AnalysisProgress;
+import io.eoscope.curvature.analysis.AnalysisReport;
+import io.eoscope.curvature.analysis.CurvatureAnalysis;
+import io.eoscope.curvature.analysis.GroupCurvature;
+import io.eoscope.curvature.alignment.LayerSpectraRoute;
+import io.eoscope.curvature.hessian.Curvature;
+import io.eoscope.curvature.hessian.CurvatureProducts;
+import io.eoscope.curvature.testing.TorchScriptFixtures;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Curvature of any TorchScript module through DJL (the spike of issue 14): the exact products of 𝓗, G and
+ * H through a traced CNN (convolutions, max and average pooling, tanh, ELU, a linear head) against dense
+ * float64 matrices built by PyTorch itself, against float64 finite differences of the gradient, and the
+ * analysis against the dense eigenvalues; an MLP as TorchScript gives what the MLP path gives.
+ */
+class ScriptedModelTest {
+    private static final AnalysisOptions TIGHT = new AnalysisOptions(1, 1e-10, "lanczos", EnumSet.allOf(Curvature.class), true,
+            1000, 0, LayerSpectraRoute.AUTO, 2048, 5000, 3);
+
+    @Test
+    void productsThroughATracedCnnEqualPyTorchsDenseFloat64Matrices() {
+        TorchScriptFixtures f = TorchScriptFixtures.load("cnn");
+        try (NDManager m = NDManager.newBaseManager();
+                ScriptedModel model = ScriptedModel.load(f.module(), f.parameters(), m);
+                DeviceData data = DeviceData.upload(f.data(), model.classes(), m, model.dataType(), 5); // 4 chunks
+                CurvatureProducts products = new CurvatureProducts(model, data)) {
+            assertThat(model.parameterCount()).isEqualTo(311);
+            assertThat(model.groups().stream().map(DifferentiableModel.ParameterGroup::name)).containsExactly("conv1", "conv2", "head");
+            assertThat(CurvatureAnalysis.loss(model, data)).isCloseTo(f.ref("loss")[0], within(1e-13));
+            double[] v = f.ref("v");
+            Map<Curvature, String> refs = Map.of(Curvature.HESSIAN, "hv", Curvature.GAUSS_NEWTON, "gv", Curvature.RESIDUAL, "rv");
+            for (Curvature kind : Curvature.values()) {
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    NDArray block = HostArrays.upload(m, v, new Shape(1, v.length), DataType.FLOAT64);
+                    double[] got = HostArrays.download(products.apply(kind, block));
+                    assertThat(relativeError(got, f.ref(refs.get(kind)))).as(kind.id() + " product, relative error")
+                            .isLessThan(1e-10);
+                }
+            }
+        }
+    }
+
+    @Test
+    void theHessianProductIsTheDerivativeOfTheGradientByFloat64FiniteDifferences() {
+        TorchScriptFixtures f = TorchScriptFixtures.load("cnn");
+        double[] v = f.ref("v");
+        double eps = 1e-5;
+        try (NDManager m = NDManager.newBaseManager();
+                ScriptedModel model = ScriptedModel.load(f.module(), f.parameters(), m);
+                ScriptedModel plus = ScriptedModel.load(f.module(), shifted(f.parameters(), v, eps), m);
+                ScriptedModel minus = ScriptedModel.load(f.module(), shifted(f.parameters(), v, -eps), m);
+                DeviceData data = DeviceData.upload(f.data(), 3, m, DataType.FLOAT64, 16)) {
+            double[] hv;
+            double[] gPlus;
+            double[] gMinus;
+            try (CurvatureProducts p = new CurvatureProducts(model, data); NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                hv = HostArrays.download(p.apply(Curvature.HESSIAN, HostArrays.upload(m, v, new Shape(1, v.length), DataType.FLOAT64)));
+            }
+            try (CurvatureProducts p = new CurvatureProducts(plus, data); NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                gPlus = HostArrays.download(p.gradient());
+            }
+            try (CurvatureProducts p = new CurvatureProducts(minus, data); NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                gMinus = HostArrays.download(p.gradient());
+            }
+            double[] fd = new double[v.length];
+            for (int i = 0; i < v.length; i++) {
+                fd[i] = (gPlus[i] - gMinus[i]) / (2 * eps);
+            }
+            // central differences: error O(ε²‖∇³L‖) plus rounding O(1e-16/ε) ≈ 1e-10 here
+            assertThat(relativeError(fd, hv)).as("finite differences of the gradient against 𝓗v").isLessThan(1e-7);
+        }
+    }
+
+    @Test
+    void theAnalysisOfACnnFindsTheDenseTopEigenvaluesAndEachLayersGaussNewtonTop() {
+        TorchScriptFixtures f = TorchScriptFixtures.load("cnn");
+        AnalysisReport report = analyse(f);
+        double[] tops = f.ref("tops");
+        assertThat(report.spectra().get(Curvature.HESSIAN).top()).isCloseTo(tops[0], within(1e-6 * Math.abs(tops[0])));
+        assertThat(report.spectra().get(Curvature.GAUSS_NEWTON).top()).isCloseTo(tops[1], within(1e-6 * Math.abs(tops[1])));
+        assertThat(report.spectra().get(Curvature.RESIDUAL).top()).isCloseTo(tops[2], within(1e-6 * Math.abs(tops[2])));
+        assertThat(report.alignment()).as("the five MLP factors are MLP-only").isNull();
+        assertThat(report.info()).containsEntry("model", "torchscript");
+        double[] groupTops = f.ref("group_tops");
+        assertThat(report.groups()).extracting(GroupCurvature::group).containsExactlyElementsOf(f.groups());
+        for (int i = 0; i < groupTops.length; i++) {
+            GroupCurvature g = report.groups().get(i);
+            assertThat(g.gaussNewtonTop()).as("λmax of G's block of " + g.group()).isCloseTo(groupTops[i], within(1e-6 * groupTops[i]));
+            assertThat(g.converged()).isTrue();
+        }
+        assertThat(report.toJson().getAsJsonArray("groups")).hasSize(3);
+        assertThat(report.toJson().get("model").getAsString()).isEqualTo("torchscript");
+    }
+
+    @Test
+    void anMlpAsTorchScriptGivesWhatTheMlpPathGives() {
+        TorchScriptFixtures f = TorchScriptFixtures.load("mlp");
+        AnalysisReport scripted = analyse(f);
+        MlpModel mlp = asMlp(f.parameters());
+        AnalysisReport direct;
+        try (NDManager m = NDManager.newBaseManager();
+                Network net = Network.upload(mlp, m, DataType.FLOAT64);
+                DeviceData data = DeviceData.upload(f.data(), 3, m, DataType.FLOAT64, 1000);
+                CurvatureAnalysis analysis = new CurvatureAnalysis(TIGHT, m)) {
+            direct = analysis.analyze(net, data, AnalysisProgress.NONE);
+        }
+        double[] tops = f.ref("tops");
+        for (Curvature kind : Curvature.values()) {
+            double s = scripted.spectra().get(kind).top();
+            assertThat(s).as(kind.id()).isCloseTo(direct.spectra().get(kind).top(), within(1e-8 * Math.abs(s)));
+            assertThat(s).as(kind.id() + " against the dense reference").isCloseTo(tops[kind.ordinal()], within(1e-6 * Math.abs(s)));
+        }
+        assertThat(scripted.loss()).isCloseTo(direct.loss(), within(1e-14));
+        for (int l = 0; l < 3; l++) {
+            assertThat(scripted.groups().get(l).gaussNewtonTop()).as("layer " + (l + 1))
+                    .isCloseTo(direct.alignment().layers().get(l).gaussNewtonTop(), within(1e-7 * scripted.groups().get(l).gaussNewtonTop()));
+        }
+    }
+
+    @Test
+    void aSnapshotThatDoesNotFitTheModuleIsRefusedWithTheParameterNamed() {
+        TorchScriptFixtures f = TorchScriptFixtures.load("cnn");
+        List<ScriptedParameters.Parameter> missing = new ArrayList<>(f.parameters().parameters());
+        missing.remove(0);
+        List<ScriptedParameters.Parameter> reshaped = new ArrayList<>(f.parameters().parameters());
+        ScriptedParameters.Parameter head = reshaped.remove(reshaped.size() - 2);
+        reshaped.add(new ScriptedParameters.Parameter(head.name(), new long[] {head.values().length}, head.values()));
+        List<ScriptedParameters.Parameter> extra = new ArrayList<>(f.parameters().parameters());
+        extra.add(new ScriptedParameters.Parameter("conv3.weight", new long[] {1}, new double[] {1}));
+        try (NDManager m = NDManager.newBaseManager()) {
+            assertThatThrownBy(() -> ScriptedModel.load(f.module(), with(f.parameters(), missing), m).close())
+                    .hasMessageContaining("the snapshot has no parameter 'conv1.weight' of the module");
+            assertThatThrownBy(() -> ScriptedModel.load(f.module(), with(f.parameters(), reshaped), m).close())
+                    .hasMessageContaining("parameter 'head.weight' has shape [48] in the snapshot but (3, 16) in the module");
+            assertThatThrownBy(() -> ScriptedModel.load(f.module(), with(f.parameters(), extra), m).close())
+                    .hasMessageContaining("the module has no parameter conv3.weight");
+            assertThatThrownBy(() -> ScriptedModel.load("not a module".getBytes(), f.parameters(), m).close())
+                    .hasMessageStartingWith("the TorchScript module cannot be loaded");
+            ScriptedParameters wrongClasses = new ScriptedParameters(f.parameters().parameters(), f.parameters().inputShape(), 4,
+                    Loss.CROSS_ENTROPY, f.parameters().module(), Map.of());
+            assertThatThrownBy(() -> ScriptedModel.load(f.module(), wrongClasses, m).close())
+                    .hasMessageContaining("expected (2, 4) logits");
+        }
+    }
+
+    static AnalysisReport analyse(TorchScriptFixtures f) {
+        try (NDManager m = NDManager.newBaseManager();
+                ScriptedModel model = ScriptedModel.load(f.module(), f.parameters(), m);
+                DeviceData data = DeviceData.upload(f.data(), model.classes(), m, model.dataType(), 1000);
+                CurvatureAnalysis analysis = new CurvatureAnalysis(TIGHT, m)) {
+            AnalysisReport r = analysis.analyze(model, data, AnalysisProgress.NONE);
+            assertThat(r.failure()).isNull();
+            return r;
+        }
+    }
+
+    private static MlpModel asMlp(ScriptedParameters p) {
+        List<double[]> w = new ArrayList<>();
+        List<double[]> b = new ArrayList<>();
+        List<Integer> widths = new ArrayList<>();
+        for (ScriptedParameters.Parameter q : p.parameters()) {
+            if (q.name().endsWith(".weight")) {
+                if (widths.isEmpty()) {
+                    widths.add((int) q.shape()[1]);
+                }
+                widths.add((int) q.shape()[0]);
+                w.add(q.values());
+            } else {
+                b.add(q.values());
+            }
+        }
+        return new MlpModel(widths.stream().mapToInt(Integer::intValue).toArray(), Activation.TANH, p.loss(), w, b, Map.of());
+    }
+
+    private static ScriptedParameters with(ScriptedParameters p, List<ScriptedParameters.Parameter> parameters) {
+        return new ScriptedParameters(parameters, p.inputShape(), p.classes(), p.loss(), p.module(), p.metadata());
+    }
+
+    /** θ + εv, with v in the module's parameter order (the snapshot's order here). */
+    private static ScriptedParameters shifted(ScriptedParameters p, double[] v, double eps) {
+        List<ScriptedParameters.Parameter> out = new ArrayList<>();
+        int offset = 0;
+        for (ScriptedParameters.Parameter q : p.parameters()) {
+            double[] values = q.values().clone();
+            for (int i = 0; i < values.length; i++) {
+                values[i] += eps * v[offset + i];
+            }
+            offset += values.length;
+            out.add(new ScriptedParameters.Parameter(q.name(), q.shape(), values));
+        }
+        return with(p, out);
+    }
+
+    private static double relativeError(double[] got, double[] want) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < want.length; i++) {
+            diff += (got[i] - want[i]) * (got[i] - want[i]);
+            norm += want[i] * want[i];
+        }
+        return Math.sqrt(diff / norm);
+    }
+}
