@@ -3,7 +3,8 @@ package io.eoscope.analyzer;
 import com.google.gson.JsonObject;
 import io.eoscope.curvature.eigen.EigenSolveException;
 import io.eoscope.curvature.net.LabeledData;
-import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.curvature.net.ModelState;
+import io.eoscope.curvature.net.ScriptedParameters;
 import io.eoscope.streaming.Messages;
 import io.eoscope.wire.ChunkAssembler;
 import io.eoscope.wire.KafkaSettings;
@@ -183,7 +184,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
         }
     }
 
-    private record Complete(MlpModel model, ConsumerRecord<String, byte[]> last) {}
+    private record Complete(ModelState model, ConsumerRecord<String, byte[]> last) {}
 
     /** Dead-letters what the assembler gave up (the committed offset may then move past it); whether there was any. */
     private boolean deadLetterAbandoned() {
@@ -198,7 +199,16 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
 
     /** A dataset, waiting for it once if it is not there yet: a producer that does not wait for its acknowledgement may still be writing it. */
     private Optional<LabeledData> dataset(String hash) throws InterruptedException {
-        Optional<LabeledData> data = datasets.get(hash);
+        return waitFor(hash, datasets::get);
+    }
+
+    /** A TorchScript module from the datasets topic, waited for like a dataset. */
+    private Optional<byte[]> module(String hash) throws InterruptedException {
+        return waitFor(hash, datasets::module);
+    }
+
+    private <T> Optional<T> waitFor(String hash, java.util.function.Function<String, Optional<T>> lookup) throws InterruptedException {
+        Optional<T> data = lookup.apply(hash);
         Long missingAt = missingDatasets.get(hash);
         if (data.isPresent() || (missingAt != null && missingAt == datasets.indexed())) {
             return data; // found, or known missing with nothing new written since
@@ -207,7 +217,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
         while (data.isEmpty() && running && System.nanoTime() < deadline) {
             datasetWaits.incrementAndGet();
             Thread.sleep(DATASET_RETRY.toMillis());
-            data = datasets.get(hash);
+            data = lookup.apply(hash);
         }
         if (data.isEmpty()) {
             missingDatasets.put(hash, datasets.indexed());
@@ -233,8 +243,18 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
                         + ") does not fit its dataset (width " + data.get().inputWidth() + ")");
                 return;
             }
+            byte[] module = null;
+            if (c.model instanceof ScriptedParameters scripted) {
+                Optional<byte[]> found = module(scripted.module());
+                if (found.isEmpty()) {
+                    deadLetter(c.last, "snapshot " + run + "@" + step + ": its TorchScript module " + scripted.module()
+                            + " is not in the datasets topic (waited " + limits.datasetWait().toSeconds() + " s)");
+                    return;
+                }
+                module = found.get();
+            }
             long started = System.nanoTime();
-            JsonObject metrics = analysis.analyse(c.model, data.get());
+            JsonObject metrics = analysis.analyse(c.model, data.get(), module);
             lastAnalysisSeconds = (System.nanoTime() - started) / 1e9;
             producer.send(io.eoscope.wire.Records.json(settings.topics().metrics(), io.eoscope.wire.Records.metricsKey(run, step, config.analysisId()),
                     metrics)).get(); // acknowledged before the offsets move on

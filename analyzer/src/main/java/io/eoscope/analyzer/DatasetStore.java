@@ -6,6 +6,7 @@ import io.eoscope.wire.ChunkCodec;
 import io.eoscope.wire.ChunkHeader;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.MalformedRecordException;
+import io.eoscope.wire.Records;
 import io.eoscope.wire.TopicScan;
 import java.time.Duration;
 import java.util.HashMap;
@@ -21,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Datasets by content hash, from the compacted {@code datasets} topic, so that analysis needs nothing
+ * Datasets (and TorchScript modules) by content hash, from the compacted {@code datasets} topic, so that analysis needs nothing
  * outside Kafka. The topic is read once, incrementally: an index remembers where the newest copy of each
  * chunk of each dataset is (not its bytes); a lookup reads only what was written since the last one, then
  * fetches the chunks it needs. Chunks are assembled by index, so the copies that compaction leaves, in any
@@ -36,6 +37,7 @@ public final class DatasetStore implements AutoCloseable {
     private final long maxBytes;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, LabeledData> cache = new LinkedHashMap<>(8, 0.75f, true);
+    private final Map<String, byte[]> modules = new LinkedHashMap<>(8, 0.75f, true);
     private final Map<String, Entry> index = new HashMap<>();
     private Map<TopicPartition, Long> position;
     private long scans;
@@ -72,6 +74,38 @@ public final class DatasetStore implements AutoCloseable {
         this.settings = settings;
         this.maxBytes = maxBytes;
         this.consumer = new KafkaConsumer<>(settings.consumer("eos-datasets", null));
+    }
+
+    /**
+     * The TorchScript module with this hash (its bytes, checked against the hash), if the topic holds all of it:
+     * the topic is content-addressed, and eoscope's Python client stores a run's module there next to its
+     * dataset. At most four are cached.
+     */
+    public Optional<byte[]> module(String hash) {
+        byte[] hit = modules.get(hash);
+        if (hit != null) {
+            return Optional.of(hit);
+        }
+        catchUp();
+        Entry e = index.get(hash);
+        if (e == null || !e.whole()) {
+            return Optional.empty();
+        }
+        try {
+            byte[] bytes = fetch(hash, e);
+            if (!Records.sha256(bytes).equals(hash)) {
+                throw new MalformedRecordException("module " + hash + ": content does not match its hash");
+            }
+            modules.put(hash, bytes);
+            while (modules.size() > CACHE) {
+                modules.remove(modules.keySet().iterator().next());
+            }
+            return Optional.of(bytes);
+        } catch (MalformedRecordException ex) {
+            LOG.warn("module {} in {} cannot be used: {}", hash, settings.topics().datasets(), ex.getMessage());
+            index.remove(hash); // a later complete copy re-indexes it
+            return Optional.empty();
+        }
     }
 
     /** The dataset with this hash, if the topic holds all of it. */

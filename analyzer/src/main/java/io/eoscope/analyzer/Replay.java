@@ -3,7 +3,8 @@ package io.eoscope.analyzer;
 import com.google.gson.JsonObject;
 import io.eoscope.curvature.eigen.EigenSolveException;
 import io.eoscope.curvature.net.LabeledData;
-import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.curvature.net.ModelState;
+import io.eoscope.curvature.net.ScriptedParameters;
 import io.eoscope.streaming.Messages;
 import io.eoscope.wire.ChunkAssembler;
 import io.eoscope.wire.ChunkHeader;
@@ -79,7 +80,7 @@ public final class Replay {
                     try {
                         Optional<ChunkAssembler.Payload> payload = assembler.accept(r);
                         if (payload.isPresent()) {
-                            MlpModel m = Messages.snapshot(payload.get());
+                            ModelState m = Messages.snapshot(payload.get());
                             long step = Long.parseLong(m.metadata().get("step"));
                             if (step >= fromStep && step <= toStep) {
                                 reason = analyse(settings, config, datasets, analysis, producer, m);
@@ -111,7 +112,7 @@ public final class Replay {
 
     /** Analyses one snapshot and publishes its metrics; the reason it could not, or null. */
     private static String analyse(KafkaSettings settings, AnalyzerConfig config, DatasetStore datasets, SnapshotAnalysis analysis,
-            KafkaProducer<String, byte[]> producer, MlpModel m) throws InterruptedException {
+            KafkaProducer<String, byte[]> producer, ModelState m) throws InterruptedException {
         String run = m.metadata().get("run");
         long step = Long.parseLong(m.metadata().get("step"));
         String hash = m.metadata().get("dataset");
@@ -124,7 +125,16 @@ public final class Replay {
                 return "snapshot " + run + "@" + step + ": the model (" + m.architecture() + ") does not fit its dataset (width "
                         + data.get().inputWidth() + ")";
             }
-            JsonObject metrics = analysis.analyse(m, data.get());
+            byte[] module = null;
+            if (m instanceof ScriptedParameters scripted) {
+                Optional<byte[]> found = datasets.module(scripted.module());
+                if (found.isEmpty()) {
+                    return "snapshot " + run + "@" + step + ": its TorchScript module " + scripted.module() + " is not in "
+                            + settings.topics().datasets();
+                }
+                module = found.get();
+            }
+            JsonObject metrics = analysis.analyse(m, data.get(), module);
             producer.send(Records.json(settings.topics().metrics(), Records.metricsKey(run, step, config.analysisId()), metrics)).get();
             return null;
         } catch (ExecutionException e) {

@@ -9,7 +9,11 @@ import io.eoscope.curvature.analysis.CurvatureAnalysis;
 import io.eoscope.curvature.eigen.EigenSolveException;
 import io.eoscope.curvature.net.DeviceData;
 import io.eoscope.curvature.net.LabeledData;
+import io.eoscope.curvature.net.DifferentiableModel;
 import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.curvature.net.ModelState;
+import io.eoscope.curvature.net.ScriptedModel;
+import io.eoscope.curvature.net.ScriptedParameters;
 import io.eoscope.curvature.net.Network;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,11 +31,13 @@ public final class SnapshotAnalysis implements AutoCloseable {
 
     private static final class RunState implements AutoCloseable {
         final String datasetHash;
+        final DataType type;
         final DeviceData data;
         final CurvatureAnalysis analysis;
 
-        RunState(String datasetHash, DeviceData data, CurvatureAnalysis analysis) {
+        RunState(String datasetHash, DataType type, DeviceData data, CurvatureAnalysis analysis) {
             this.datasetHash = datasetHash;
+            this.type = type;
             this.data = data;
             this.analysis = analysis;
         }
@@ -50,27 +56,25 @@ public final class SnapshotAnalysis implements AutoCloseable {
         this.type = config.dtype().equals("float64") ? DataType.FLOAT64 : DataType.FLOAT32;
     }
 
-    /** The metrics JSON of one snapshot: CONTRACTS.md section 4 plus run, step, time, analysis id, timings. */
+    /** The metrics JSON of an MLP snapshot (see {@link #analyse(ModelState, LabeledData, byte[])}). */
     public JsonObject analyse(MlpModel snapshot, LabeledData data) {
+        return analyse(snapshot, data, null);
+    }
+
+    /**
+     * The metrics JSON of one snapshot: CONTRACTS.md section 4 plus run, step, time, analysis id, timings.
+     *
+     * @param module the TorchScript bytes of a {@link ScriptedParameters} snapshot's module (null for an MLP)
+     * @throws IllegalArgumentException when the snapshot does not fit its module
+     */
+    public JsonObject analyse(ModelState snapshot, LabeledData data, byte[] module) {
         String run = snapshot.metadata().get("run");
         String hash = snapshot.metadata().get("dataset");
-        RunState state = runs.get(run);
-        if (state == null || !state.datasetHash.equals(hash)) {
-            if (state != null) {
-                runs.remove(run).close();
-            }
-            state = new RunState(hash, DeviceData.upload(data, snapshot.classes(), manager, type, config.options().chunkSize()),
-                    new CurvatureAnalysis(config.options(), manager));
-            runs.put(run, state);
-            if (runs.size() > maxRuns) {
-                String oldest = runs.keySet().iterator().next();
-                runs.remove(oldest).close();
-            }
-        }
         long started = System.nanoTime();
         AnalysisReport report;
-        try (Network network = Network.upload(snapshot, manager, type)) {
-            report = state.analysis.analyze(network, state.data, AnalysisProgress.NONE);
+        try (DifferentiableModel model = open(snapshot, module)) {
+            RunState state = state(run, hash, data, model);
+            report = state.analysis.analyze(model, state.data, AnalysisProgress.NONE);
         }
         if (report.failure() != null) { // dead-lettered with the reason by the loop, never published as numbers
             throw new EigenSolveException(report.failure());
@@ -87,6 +91,36 @@ public final class SnapshotAnalysis implements AutoCloseable {
             }
         }
         return o;
+    }
+
+    /** The model on the device: an MLP in the analysis precision, a TorchScript module in its own. */
+    private DifferentiableModel open(ModelState snapshot, byte[] module) {
+        if (snapshot instanceof MlpModel mlp) {
+            return Network.upload(mlp, manager, type);
+        }
+        if (module == null) {
+            throw new IllegalArgumentException("no TorchScript module given for a TorchScript snapshot");
+        }
+        return ScriptedModel.load(module, (ScriptedParameters) snapshot, manager);
+    }
+
+    /** The run's dataset on the device and its analysis (warm starts), new when the dataset or precision changed. */
+    private RunState state(String run, String hash, LabeledData data, DifferentiableModel model) {
+        RunState state = runs.get(run);
+        if (state != null && state.datasetHash.equals(hash) && state.type == model.dataType()) {
+            return state;
+        }
+        if (state != null) {
+            runs.remove(run).close();
+        }
+        state = new RunState(hash, model.dataType(), DeviceData.upload(data, model.classes(), manager, model.dataType(),
+                config.options().chunkSize()), new CurvatureAnalysis(config.options(), manager));
+        runs.put(run, state);
+        if (runs.size() > maxRuns) {
+            String oldest = runs.keySet().iterator().next();
+            runs.remove(oldest).close();
+        }
+        return state;
     }
 
     /** Whether this analyzer has state for {@code run}. */

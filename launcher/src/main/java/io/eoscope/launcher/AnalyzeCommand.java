@@ -15,7 +15,14 @@ import io.eoscope.curvature.io.ModelFile;
 import io.eoscope.curvature.net.DeviceChoice;
 import io.eoscope.curvature.net.DeviceData;
 import io.eoscope.curvature.net.LabeledData;
+import io.eoscope.curvature.io.ScriptedFile;
+import io.eoscope.curvature.net.DifferentiableModel;
 import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.curvature.net.ModelState;
+import io.eoscope.curvature.net.ScriptedModel;
+import io.eoscope.curvature.net.ScriptedParameters;
+import java.io.IOException;
+import java.nio.file.Files;
 import io.eoscope.curvature.net.Network;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -32,8 +39,11 @@ import picocli.CommandLine.Option;
             "and the layerwise Jacobian-alignment quantities. Progress goes to stderr."})
 final class AnalyzeCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "M", description = "model safetensors file")
+    @Option(names = "--model", required = true, paramLabel = "M", description = "model safetensors file (MLP), or a TorchScript module (.pt) with --params")
     Path model;
+
+    @Option(names = "--params", paramLabel = "P", description = "parameters of the TorchScript module --model: a snapshot safetensors file of eoscope's Python client")
+    Path params;
 
     @Option(names = "--data", required = true, paramLabel = "D", description = "dataset safetensors file (x, y)")
     Path data;
@@ -86,17 +96,17 @@ final class AnalyzeCommand implements Callable<Integer> {
                 subsample, route(layerSpectra), dualGramLimit, maxProducts, seed);
         DataType type = dataType(dtype);
         Device dev = DeviceChoice.parse(device).resolve();
-        MlpModel mlp = ModelFile.read(model);
+        ModelState state = params != null ? ScriptedFile.read(params) : mlp(model);
         LabeledData samples = DatasetFile.read(data);
-        DatasetFile.checkAgainst(samples, mlp, data);
-        if (topK > mlp.parameterCount()) {
-            throw new IllegalArgumentException("--top-k " + topK + " exceeds the model's " + mlp.parameterCount() + " parameters");
-        }
+        DatasetFile.checkAgainst(samples, state, data);
         try (StderrProgress progress = new StderrProgress(quiet);
                 NDManager manager = NDManager.newBaseManager(dev);
-                Network network = Network.upload(mlp, manager, type);
-                DeviceData deviceData = DeviceData.upload(samples, mlp.classes(), manager, type, chunkSize);
+                DifferentiableModel network = open(state, manager, type);
+                DeviceData deviceData = DeviceData.upload(samples, network.classes(), manager, network.dataType(), chunkSize);
                 CurvatureAnalysis analysis = new CurvatureAnalysis(options, manager)) {
+            if (topK > network.parameterCount()) {
+                throw new IllegalArgumentException("--top-k " + topK + " exceeds the model's " + network.parameterCount() + " parameters");
+            }
             AnalysisReport report = analysis.analyze(network, deviceData, progress);
             progress.close();
             System.out.println(report.toJsonText());
@@ -106,6 +116,41 @@ final class AnalyzeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** An MLP model file; a TorchScript module given without --params is named as such. */
+    private static MlpModel mlp(Path path) throws InputException {
+        if (isTorchScript(path)) {
+            throw new InputException(path + ": is a TorchScript module (a zip archive): give its parameters with --params SNAPSHOT");
+        }
+        return ModelFile.read(path);
+    }
+
+    /** The model on the device: an MLP in --dtype, a TorchScript module (--model) in the precision it was traced in. */
+    private DifferentiableModel open(ModelState state, NDManager manager, DataType type) throws InputException {
+        if (state instanceof MlpModel mlp) {
+            return Network.upload(mlp, manager, type);
+        }
+        byte[] module;
+        try {
+            module = Files.readAllBytes(model);
+        } catch (IOException e) {
+            throw new InputException(model + ": cannot read (" + e.getMessage() + ")");
+        }
+        try {
+            return ScriptedModel.load(module, (ScriptedParameters) state, manager);
+        } catch (IllegalArgumentException e) {
+            throw new InputException(model + " with " + params + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean isTorchScript(Path path) {
+        try (java.io.InputStream in = Files.newInputStream(path)) {
+            byte[] magic = in.readNBytes(2);
+            return magic.length == 2 && magic[0] == 'P' && magic[1] == 'K';
+        } catch (IOException e) {
+            return false; // ModelFile.read names the problem
+        }
     }
 
     private Set<Curvature> curvatures() {

@@ -289,7 +289,7 @@ class StreamingPipelineTest {
         }
         assertThat(payload).isPresent();
         assertThat(payload.get().bytes()).isEqualTo(bytes);
-        MlpModel back = Messages.snapshot(payload.get());
+        MlpModel back = (MlpModel) Messages.snapshot(payload.get());
         double[] want = model.weights().get(0);
         double[] got = back.weights().get(0);
         assertThat(got.length).isEqualTo(want.length);

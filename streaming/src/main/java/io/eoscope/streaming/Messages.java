@@ -6,7 +6,7 @@ import io.eoscope.curvature.io.InputException;
 import io.eoscope.curvature.io.ModelFile;
 import io.eoscope.curvature.io.Safetensors;
 import io.eoscope.curvature.net.LabeledData;
-import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.curvature.net.ModelState;
 import io.eoscope.wire.ChunkAssembler;
 import io.eoscope.wire.ChunkCodec;
 import io.eoscope.wire.MalformedRecordException;
@@ -25,10 +25,13 @@ public final class Messages {
         return ChunkCodec.encode(topics.snapshots(), run, run + "@" + step, safetensors);
     }
 
-    /** A reassembled snapshot as a model (validated like a file). */
-    public static MlpModel snapshot(ChunkAssembler.Payload payload) throws MalformedRecordException {
+    /**
+     * A reassembled snapshot (validated like a file): an MLP, or a TorchScript module's parameters (metadata
+     * {@code format} = {@code torchscript}, from eoscope's Python client).
+     */
+    public static ModelState snapshot(ChunkAssembler.Payload payload) throws MalformedRecordException {
         try {
-            MlpModel model = ModelFile.fromSafetensors(Safetensors.decode(payload.bytes(), "snapshot " + payload.id()),
+            ModelState model = ModelFile.state(Safetensors.decode(payload.bytes(), "snapshot " + payload.id()),
                     "snapshot " + payload.id());
             for (String key : new String[] {"run", "step", "time", "dataset"}) {
                 if (!model.metadata().containsKey(key)) {

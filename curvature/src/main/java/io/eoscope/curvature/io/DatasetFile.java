@@ -2,6 +2,7 @@ package io.eoscope.curvature.io;
 
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.curvature.net.ModelState;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -88,15 +89,16 @@ public final class DatasetFile {
      * @param dataPath names the dataset in error messages
      * @throws InputException naming the dataset, and the first bad label and its index
      */
-    public static void checkAgainst(LabeledData data, MlpModel model, Path dataPath) throws InputException {
+    public static void checkAgainst(LabeledData data, ModelState model, Path dataPath) throws InputException {
         checkAgainst(data, model, dataPath.toString());
     }
 
-    /** {@link #checkAgainst(LabeledData, MlpModel, Path)} for data from any source. */
-    public static void checkAgainst(LabeledData data, MlpModel model, String source) throws InputException {
+    /** {@link #checkAgainst(LabeledData, ModelState, Path)} for data from any source. */
+    public static void checkAgainst(LabeledData data, ModelState model, String source) throws InputException {
         if (data.inputWidth() != model.inputWidth()) {
-            throw new InputException(source + ": inputs have width " + data.inputWidth()
-                    + ", which does not match the model's first layer (d_0 = " + model.inputWidth() + ")");
+            throw new InputException(source + ": inputs have width " + data.inputWidth() + ", which does not match the model's "
+                    + (model instanceof MlpModel ? "first layer (d_0 = " + model.inputWidth() + ")"
+                            : "input (" + model.architecture() + ", d = " + model.inputWidth() + ")"));
         }
         int c = model.classes();
         for (int i = 0; i < data.n(); i++) {
