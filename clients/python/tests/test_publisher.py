@@ -1,0 +1,189 @@
+"""Unit tests of the Publisher with an in-memory producer: what it sends, and what it refuses to send."""
+import hashlib
+import json
+import zlib
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from eoscope import Publisher, PublisherError, safetensors
+
+
+class MemoryProducer:
+    """Records what a confluent_kafka.Producer would send."""
+
+    def __init__(self):
+        self.records = []
+
+    def produce(self, topic, key=None, value=None, headers=None, on_delivery=None, partition=None):
+        self.records.append({"topic": topic, "key": key.decode(), "value": value, "headers": dict(headers or []),
+                             "partition": partition})
+
+    def poll(self, timeout=0):
+        return 0
+
+    def flush(self, timeout=None):
+        return 0
+
+    def on(self, topic):
+        return [r for r in self.records if r["topic"] == topic]
+
+
+def data(n=20, d=4, classes=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, d, generator=g), torch.randint(0, classes, (n,), generator=g)
+
+
+class Cnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3, padding=1)
+        self.head = nn.Linear(2 * 2 * 2, 3)
+
+    def forward(self, x):
+        return self.head(nn.functional.max_pool2d(torch.tanh(self.conv(x)), 2).flatten(1))
+
+
+def assemble(records):
+    """A payload from its chunks, checked like the Java reader: count, order, CRC."""
+    n = int(records[0]["headers"]["eos-chunk"].decode().split("/")[1])
+    assert [r["headers"]["eos-chunk"].decode() for r in records] == [f"{i}/{n}" for i in range(n)]
+    payload = b"".join(r["value"] for r in records)
+    assert format(zlib.crc32(payload), "x") == records[0]["headers"]["eos-crc"].decode()
+    return payload
+
+
+def test_an_mlp_is_published_in_the_mlp_contract_with_its_dataset_run_snapshots_and_telemetry():
+    x, y = data()
+    net = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+    p = MemoryProducer()
+    with Publisher("unused:9092", run="mlp-1", model=net, inputs=x, labels=y, loss="mse", lr=0.1, solver="gd", producer=p) as pub:
+        for step in range(3):
+            pub.telemetry(step, loss=1.5 - step, lr=0.1)
+        pub.snapshot(2)
+    chunks = p.on("eos.datasets")
+    dataset = assemble(chunks)
+    digest = hashlib.sha256(dataset).hexdigest()
+    assert [c["key"] for c in chunks] == [f"{digest}#0/1"] and chunks[0]["partition"] == 0
+    tensors, _ = safetensors.decode(dataset)
+    np.testing.assert_array_equal(tensors["x"], x.numpy())
+    np.testing.assert_array_equal(tensors["y"], y.numpy())
+    runs = [json.loads(r["value"]) for r in p.on("eos.runs")]
+    assert [r["status"] for r in runs] == ["running", "finished"]
+    assert runs[0]["dataset_hash"] == digest and runs[0]["model_kind"] == "mlp" and runs[0]["architecture"] == "4-8-3"
+    assert runs[0]["learningRate"] == 0.1 and runs[0]["solver"] == "gd" and runs[0]["schema"] == 1
+    snap = p.on("eos.snapshots")
+    assert snap[0]["key"] == "mlp-1" and snap[0]["headers"]["eos-payload"] == b"mlp-1@2"
+    tensors, meta = safetensors.decode(assemble(snap))
+    assert sorted(tensors) == ["layer1.bias", "layer1.weight", "layer2.bias", "layer2.weight"]
+    np.testing.assert_array_equal(tensors["layer2.weight"], net[2].weight.detach().numpy())
+    assert meta["activation"] == "tanh" and meta["loss"] == "mse" and meta["dataset"] == digest
+    assert meta["step"] == "2" and float(meta["time"]) == pytest.approx(0.3)
+    steps = [json.loads(r["value"]) for r in p.on("eos.telemetry") if json.loads(r["value"])["type"] == "step"]
+    assert [s["step"] for s in steps] == [0, 1, 2] and steps[2]["loss"] == -0.5 and steps[2]["step_size"] == 0.1
+    assert steps[0]["accuracy"] is None and steps[0]["products"] == 0
+
+
+def test_any_other_module_is_published_once_as_torchscript_and_its_parameters_by_name():
+    x = torch.randn(6, 1, 4, 4)
+    y = torch.tensor([0, 1, 2, 0, 1, 2])
+    net = Cnn()
+    p = MemoryProducer()
+    with Publisher("unused:9092", run="cnn-1", model=net, inputs=x, labels=y, producer=p) as pub:
+        pub.snapshot(0)
+    run = json.loads(p.on("eos.runs")[0]["value"])
+    assert run["model_kind"] == "torchscript" and run["input_shape"] == [1, 4, 4] and run["classes"] == 3
+    module = [r for r in p.on("eos.datasets") if r["key"].startswith(run["module_hash"])]
+    traced = torch.jit.load(__import__("io").BytesIO(assemble(module)))
+    assert hashlib.sha256(assemble(module)).hexdigest() == run["module_hash"]
+    torch.testing.assert_close(traced(x.double()), net.double()(x.double()))
+    tensors, meta = safetensors.decode(assemble(p.on("eos.snapshots")))
+    assert sorted(tensors) == ["conv.bias", "conv.weight", "head.bias", "head.weight"]
+    assert meta["format"] == "torchscript" and meta["module"] == run["module_hash"] and meta["input_shape"] == "1,4,4"
+    assert meta["classes"] == "3" and meta["loss"] == "cross_entropy"
+
+
+def test_an_exception_in_the_loop_ends_the_run_as_failed_with_the_reason():
+    x, y = data()
+    p = MemoryProducer()
+    with pytest.raises(RuntimeError):
+        with Publisher("unused:9092", run="r", model=nn.Sequential(nn.Linear(4, 3)), inputs=x, labels=y, producer=p):
+            raise RuntimeError("loss went NaN")
+    last = json.loads(p.on("eos.runs")[-1]["value"])
+    assert last["status"] == "failed" and last["failure"] == "RuntimeError: loss went NaN"
+
+
+class Branchy(nn.Module):
+    """A forward that branches on a tensor value: torch.jit.trace records only the branch it saw."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 3)
+        self.b = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.a(x) if x[0, 0] > 0 else self.b(x)
+
+
+class PerRow(nn.Module):
+    """A forward that loops over the batch: its trace fixes the batch size."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return torch.stack([self.a(r) for r in x])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"loss": "hinge"}, "loss 'hinge' is not supported (supported: cross_entropy, mse)"),
+    ({"run": "a b"}, "run must be 1-200 letters"),
+    ({"labels": torch.tensor([0.5] * 20)}, "labels must be class indices"),
+    ({"labels": torch.full((20,), 7)}, "labels go up to 7 but the model has 3 outputs"),
+    ({"inputs": torch.full((20, 4), float("nan"))}, "inputs hold a non-finite value"),
+    ({"inputs": torch.randn(20, 5)}, "the model cannot run on the inputs"),
+    ({"model": Branchy(), "inputs": torch.cat([torch.ones(10, 4), -torch.ones(10, 4)])},
+     "the traced model does not compute what the model computes"),
+    ({"model": PerRow()}, "the model cannot be traced (torch.jit.trace): "),
+    ({"model": nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1), nn.Linear(3, 3)),
+      "inputs": torch.randn(20, 4)}, None),  # not an MLP activation: published as TorchScript, accepted
+])
+def test_bad_input_is_refused_before_anything_is_sent(kwargs, message):
+    x, y = data()
+    args = dict(run="r", model=nn.Sequential(nn.Linear(4, 3)), inputs=x, labels=y, producer=MemoryProducer())
+    args.update(kwargs)
+    if message is None:
+        Publisher("unused:9092", **args).close()
+        return
+    with pytest.raises(PublisherError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Publisher("unused:9092", **args)
+    assert args["producer"].records == []
+
+
+def test_a_non_finite_parameter_is_refused_at_the_snapshot_and_not_sent():
+    x, y = data()
+    net = nn.Sequential(nn.Linear(4, 3))
+    p = MemoryProducer()
+    pub = Publisher("unused:9092", run="r", model=net, inputs=x, labels=y, producer=p)
+    with torch.no_grad():
+        net[0].weight[1, 2] = float("inf")
+    with pytest.raises(PublisherError, match=r"parameter '0.weight' holds a non-finite value \(inf at flat index 6\)"):
+        pub.snapshot(1)
+    assert p.on("eos.snapshots") == []
+    pub.close()
+
+
+def test_a_large_snapshot_travels_in_chunks_of_at_most_512_kb():
+    x, y = data(d=600)
+    net = nn.Sequential(nn.Linear(600, 600), nn.ReLU(), nn.Linear(600, 3))
+    p = MemoryProducer()
+    with Publisher("unused:9092", run="big", model=net, inputs=x, labels=y, producer=p) as pub:
+        pub.snapshot(0)
+    snap = p.on("eos.snapshots")
+    assert len(snap) == 3 and max(len(r["value"]) for r in snap) <= 512 * 1024
+    tensors, meta = safetensors.decode(assemble(snap))
+    assert meta["activation"] == "relu"
+    np.testing.assert_array_equal(tensors["layer1.weight"], net[0].weight.detach().numpy())
