@@ -238,14 +238,17 @@ async function refreshRun() {
     $("run-title").textContent = run;
     renderSummary();
     const m = d.metrics || {}, t = d.telemetry || {};
-    const layers = (m.layers || []).length;
+    // an MLP has layers (every layerwise quantity); a TorchScript module has groups (each layer's λmax(Gˡ) only)
+    const groups = m.layers ? [] : (m.groups || []), mlp = !!m.layers;
+    const layers = (m.layers || groups).length;
+    $("factors-note").hidden = mlp || !groups.length;
     const layer = updateLayerSelect(layers);
     const adaptive = d.solver && d.solver !== "gd" && t.step_size !== undefined;
 
     const names = ["loss", "sharpness", "hessian", "gauss_newton", "residual", "rho_K", "K_max_sq_mean"];
     if (adaptive) names.push("step_size");
     for (let l = 1; l <= layers; l++) names.push(`layer${l}.gauss_newton_top`);
-    if (layers) FACTORS.forEach(([f]) => names.push(`layer${layer}.${f}`));
+    if (mlp) FACTORS.forEach(([f]) => names.push(`layer${layer}.${f}`));
     const errors = [];
     const got = await Promise.all(names.map(n => seriesOf(run, n, errors)));
     if (gen !== generation) return;
@@ -276,12 +279,19 @@ async function refreshRun() {
 
     if (layers) {
       const ls = [], ll = [];
-      for (let l = 1; l <= layers; l++) { ls.push({ label: `layer ${l}` }); ll.push(S[`layer${l}.gauss_newton_top`]); }
+      for (let l = 1; l <= layers; l++) {
+        ls.push({ label: groups.length ? groups[l - 1].group : `layer ${l}` });
+        ll.push(S[`layer${l}.gauss_newton_top`]);
+      }
       ls.push({ label: "G (all layers)", color: REF_COLOR, dash: [6, 4], ref: true });
       ll.push(S.gauss_newton);
       add(draw("chart-layers", ls, align(ll, 0), { yLabel: "λmax(Gˡ)", sync: "step" }));
-      add(draw("chart-factors", FACTORS.map(([, label]) => ({ label })),
-        align(FACTORS.map(([f]) => S[`layer${layer}.${f}`]), 0), { yLabel: `layer ${layer} factor`, logY: true, sync: "step" }));
+      if (mlp) {
+        add(draw("chart-factors", FACTORS.map(([, label]) => ({ label })),
+          align(FACTORS.map(([f]) => S[`layer${layer}.${f}`]), 0), { yLabel: `layer ${layer} factor`, logY: true, sync: "step" }));
+      } else {
+        destroyCharts(["chart-factors"]);
+      }
     } else {
       destroyCharts(["chart-layers", "chart-factors"]);
       none.push("layers");

@@ -20,7 +20,8 @@ import java.util.Map;
  * @param analysisId which analysis ({@code default} for the live one, another id for a replay)
  * @param spectra the top eigenvalues of each spectrum present
  * @param values the run-level numbers present (NaN: null on the wire)
- * @param layers the layerwise quantities, layer 1 first
+ * @param layers the layerwise quantities, layer 1 first: an MLP's {@code layers}, or for a TorchScript module its
+ *     {@code groups} (λ_max of each layer's Gauss-Newton block only, as {@link LayerField#GAUSS_NEWTON_TOP})
  * @param json the record's value, non-finite numbers as null
  */
 public record MetricsRecord(String run, long step, double time, String analysisId, Map<Spectrum, double[]> spectra,
@@ -179,6 +180,18 @@ public record MetricsRecord(String run, long step, double time, String analysisI
                     }
                 }
                 layers.add(new Layer(i + 1, Map.copyOf(v)));
+            }
+        }
+        JsonArray gs = ls == null ? JsonFields.optArray(o, "groups") : null;
+        if (gs != null) { // a TorchScript module's layers: named groups with λ_max of their Gauss-Newton block
+            for (int i = 0; i < gs.size(); i++) {
+                JsonElement e = gs.get(i);
+                String where = "groups[" + i + "]";
+                if (!e.isJsonObject()) {
+                    throw new MalformedRecordException("field '" + where + "' must be an object, got " + JsonFields.shown(e));
+                }
+                double top = JsonFields.number(where + ".gauss_newton_top", e.getAsJsonObject().get("gauss_newton_top"));
+                layers.add(new Layer(i + 1, Map.of(LayerField.GAUSS_NEWTON_TOP, top)));
             }
         }
         return new MetricsRecord(run, step, time, id, spectra, values, layers, o);

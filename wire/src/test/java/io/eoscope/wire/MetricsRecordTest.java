@@ -33,6 +33,21 @@ class MetricsRecordTest {
     }
 
     @Test
+    void aTorchScriptModulesGroupsAreItsLayersWithTheirGaussNewtonTopOnly() throws Exception {
+        String scripted = "{\"run\":\"cnn\",\"step\":3,\"time\":0.1,\"analysis_id\":\"default\",\"model\":\"torchscript\","
+                + "\"hessian\":{\"eigenvalues\":[1.5]},\"groups\":[{\"group\":\"conv1\",\"parameters\":112,\"gauss_newton_top\":0.02},"
+                + "{\"group\":\"head\",\"parameters\":51,\"gauss_newton_top\":null}]}";
+        MetricsRecord m = parse(scripted);
+        assertThat(m.layers()).hasSize(2);
+        assertThat(m.layers().get(0).value(MetricsRecord.LayerField.GAUSS_NEWTON_TOP)).isEqualTo(0.02);
+        assertThat(m.layers().get(0).value(MetricsRecord.LayerField.PI_CHI)).isNaN();
+        assertThat(m.layers().get(1).value(MetricsRecord.LayerField.GAUSS_NEWTON_TOP)).isNaN();
+        assertThat(m.toJson().getAsJsonArray("groups").get(0).getAsJsonObject().get("group").getAsString()).isEqualTo("conv1");
+        assertThat(reason(scripted.replace("{\"group\":\"head\",\"parameters\":51,\"gauss_newton_top\":null}", "3")))
+                .isEqualTo("field 'groups[1]' must be an object, got 3");
+    }
+
+    @Test
     void typedAccessorsReadTheAnalysis() throws Exception {
         MetricsRecord m = parse(ANALYSIS);
         assertThat(m.run()).isEqualTo("r1");
