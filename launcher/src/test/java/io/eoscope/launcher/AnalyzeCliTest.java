@@ -69,6 +69,34 @@ class AnalyzeCliTest {
     }
 
     /**
+     * A TorchScript module (a traced CNN, from the curvature module's fixtures) with a snapshot's parameters:
+     * the spectra, each layer's Gauss-Newton top under {@code groups}, no MLP factors; and the refusals.
+     */
+    @Test
+    void aTorchScriptModuleWithItsParametersIsAnalysedAndMisfitsAreRefused() throws Exception {
+        Path fixtures = Path.of("..", "curvature", "src", "test", "resources", "torchscript").toAbsolutePath().normalize();
+        String pt = fixtures.resolve("cnn.pt").toString();
+        String params = fixtures.resolve("cnn.safetensors").toString();
+        String cnnData = fixtures.resolve("cnn-data.safetensors").toString();
+        EosProcess.Result r = run("analyze", "--model", pt, "--params", params, "--data", cnnData, "--tol", "1e-9", "--quiet");
+        assertThat(r.status()).as(r.err()).isZero();
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertThat(o.get("model").getAsString()).isEqualTo("torchscript");
+        assertThat(o.get("parameters").getAsInt()).isEqualTo(311);
+        assertThat(o.has("layers")).isFalse();
+        assertThat(o.getAsJsonArray("groups")).hasSize(3);
+        // the dense float64 eigenvalue of PyTorch's Hessian (make_fixtures.py): 1.47306421
+        assertThat(o.getAsJsonObject("hessian").getAsJsonArray("eigenvalues").get(0).getAsDouble())
+                .isCloseTo(1.47306421, org.assertj.core.data.Offset.offset(1e-7));
+        bad(new String[] {"--model", pt, "--data", cnnData}, "is a TorchScript module (a zip archive): give its parameters with --params");
+        bad(new String[] {"--model", pt, "--params", model.toString(), "--data", cnnData}, "metadata 'format' is");
+        bad(new String[] {"--model", pt, "--params", params, "--data", data.toString()},
+                "inputs have width 3, which does not match the model's input (torchscript [3, 8, 8] → 3, 311 parameters, d = 192)");
+        bad(new String[] {"--model", model.toString(), "--params", params, "--data", cnnData},
+                "the TorchScript module cannot be loaded");
+    }
+
+    /**
      * A single affine layer has H = 0 exactly: the residual spectrum has no top eigenvalue, so the
      * analysis is an error (exit 1, one line naming the spectrum and the reason) and the JSON says
      * {@code "converged": false} with the failure, and no eigenvalue, while the other spectra are verified.

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.engine.EngineException;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.eoscope.curvature.net.DeviceData;
@@ -75,25 +76,31 @@ public final class CurvatureProducts implements AutoCloseable {
                             .mul(HostArrays.constant(manager, scale)); // never mul(double): see HostArrays.constant
                     backward(objective, true, true);
                     NDList grads = gradients();
-                    NDArray gradient = flatten(grads);
-                    boolean constant = !hasGraph(gradient);
-                    NDArray directional = block.matMul(gradient); // [k], each ⟨∇θ, vⱼ⟩ with its graph
+                    NDArray directional = block.matMul(flatten(grads)); // [k], each ⟨∇θ, vⱼ⟩ with its graph
                     for (NDArray g : grads) {
                         GradientDetacher.detachInPlace((PtNDArray) g);
                     }
                     zeroGradients();
-                    if (constant) {
-                        // the gradient has no graph: the objective's Hessian is 0 here (H of a model affine in θ,
-                        // such as a one-layer MLP), and the product is 0, which the solvers then report as an error
-                        continue;
-                    }
                     NDList rows = new NDList(k);
                     for (int j = 0; j < k; j++) {
-                        backward(directional.get(j), j + 1 < k, false);
+                        try {
+                            backward(directional.get(j), j + 1 < k, false);
+                        } catch (EngineException e) {
+                            if (!String.valueOf(e.getMessage()).contains("does not require grad")) {
+                                throw e;
+                            }
+                            // the gradient has no graph: the objective is linear in θ here (H of a model affine in θ,
+                            // such as a one-layer MLP), its Hessian is exactly 0, and so is the product (which the
+                            // solvers then report as an error)
+                            rows = null;
+                            break;
+                        }
                         rows.add(flatten(gradients()));
                         zeroGradients();
                     }
-                    result.addi(NDArrays.stack(rows));
+                    if (rows != null) {
+                        result.addi(NDArrays.stack(rows));
+                    }
                 }
             }
         } finally {
@@ -126,12 +133,6 @@ public final class CurvatureProducts implements AutoCloseable {
             JniUtils.setGradMode(false);
         }
         return result;
-    }
-
-    /** Whether autograd can differentiate {@code a} (it has a grad function; DJL's requiresGrad says false for such tensors). */
-    private static boolean hasGraph(NDArray a) {
-        String fn = JniUtils.getGradientFunctionNames((PtNDArray) a);
-        return fn != null && !fn.isEmpty();
     }
 
     private static void backward(NDArray scalar, boolean keepGraph, boolean createGraph) {

@@ -129,4 +129,25 @@ class CurvatureProductsTest {
         }
         return Math.sqrt(s);
     }
+
+    /** A single affine layer: f is affine in θ, so H = 0 exactly and 𝓗 = G, whatever the vectors. */
+    @org.junit.jupiter.api.Test
+    void theResidualOfAModelAffineInTheParametersIsExactlyZero() {
+        MlpModel model = TestProblems.model("4-3", Activation.TANH, Loss.CROSS_ENTROPY, 3);
+        try (NDManager m = NDManager.newBaseManager();
+                Network net = Network.upload(model, m, DataType.FLOAT64);
+                DeviceData data = DeviceData.upload(TestProblems.data(10, 4, 3, 4), 3, m, DataType.FLOAT64, 4);
+                CurvatureProducts products = new CurvatureProducts(net, data)) {
+            long p = net.parameterCount();
+            NDArray v = m.create(TestProblems.vector(2 * p, 5), new Shape(2, p));
+            double[] residual = products.apply(Curvature.RESIDUAL, v).toDoubleArray();
+            assertThat(residual).containsOnly(0.0);
+            double[] hessian = products.apply(Curvature.HESSIAN, v).toDoubleArray();
+            double[] gaussNewton = products.apply(Curvature.GAUSS_NEWTON, v).toDoubleArray();
+            assertThat(java.util.Arrays.stream(hessian).map(Math::abs).max().getAsDouble()).isGreaterThan(1e-3);
+            for (int i = 0; i < hessian.length; i++) {
+                assertThat(hessian[i]).isCloseTo(gaussNewton[i], org.assertj.core.data.Offset.offset(1e-14));
+            }
+        }
+    }
 }
