@@ -78,8 +78,8 @@ def services(tmp_path_factory):
         log.close()
 
 
-def metrics(bootstrap, run, steps, seconds=240):
-    """The analyzer's metrics of ``run`` at ``steps``, read from the metrics topic."""
+def metrics(bootstrap, run, steps, seconds=240, analysis_id="default"):
+    """The analyzer's metrics of ``run`` at ``steps`` (of one analysis id), read from the metrics topic."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"test-{run}-{time.time()}", "auto.offset.reset": "earliest"})
     consumer.subscribe(["eos.metrics"])
     found = {}
@@ -90,7 +90,7 @@ def metrics(bootstrap, run, steps, seconds=240):
             if m is None or m.error():
                 continue
             o = json.loads(m.value())
-            if o.get("run") == run:
+            if o.get("run") == run and o.get("analysis_id") == analysis_id:
                 found[o["step"]] = o
     finally:
         consumer.close()
@@ -157,6 +157,14 @@ def test_a_cnn_trained_in_pytorch_on_synthetic_images_is_analysed_like_pytorch_c
     assert [g["group"] for g in last["groups"]] == ["conv1", "conv2", "head"]
     assert all(g["converged"] and g["gauss_newton_top"] > 0 for g in last["groups"])
     assert_spectra_agree_with_pytorch(last, model, x, y, "cross_entropy")
+    assert found[10]["hessian"]["warm_started"], "later snapshots of a run start from the previous eigenvectors"
+    # replay: the stored TorchScript run re-analysed from Kafka alone, with other options
+    replay = subprocess.run([EOS, "replay", "--bootstrap-servers", services["bootstrap"], "--run", "pytorch-cnn",
+                             "--analysis-id", "again", "--top-k", "2", "--tol", "1e-10"], cwd=ROOT, capture_output=True, text=True)
+    assert replay.returncode == 0, replay.stderr
+    again = metrics(services["bootstrap"], "pytorch-cnn", [0, 10, 20], analysis_id="again")
+    assert len(again[20]["hessian"]["eigenvalues"]) == 2
+    assert again[20]["hessian"]["eigenvalues"][0] == pytest.approx(last["hessian"]["eigenvalues"][0], rel=1e-8)
 
 
 def test_an_mlp_trained_in_pytorch_gets_every_layerwise_quantity_of_the_java_path(services):

@@ -187,3 +187,20 @@ def test_a_large_snapshot_travels_in_chunks_of_at_most_512_kb():
     tensors, meta = safetensors.decode(assemble(snap))
     assert meta["activation"] == "relu"
     np.testing.assert_array_equal(tensors["layer1.weight"], net[0].weight.detach().numpy())
+
+
+def test_heartbeats_say_the_loop_is_alive_with_its_last_step_until_close():
+    x, y = data()
+    p = MemoryProducer()
+    pub = Publisher("unused:9092", run="r", model=nn.Sequential(nn.Linear(4, 3)), inputs=x, labels=y, producer=p,
+                    heartbeat_seconds=0.05)
+    pub.telemetry(7, loss=1.0)
+    __import__("time").sleep(0.3)
+    pub.close()
+    beats = [json.loads(r["value"]) for r in p.on("eos.telemetry") if json.loads(r["value"])["type"] == "heartbeat"]
+    assert len(beats) >= 2 and beats[-1]["step"] == 7 and beats[-1]["run"] == "r" and beats[-1]["at"] > 1.7e12
+    n = len(p.on("eos.telemetry"))
+    __import__("time").sleep(0.15)
+    assert len(p.on("eos.telemetry")) == n, "no heartbeat after close"
+    with pytest.raises(PublisherError, match="run r is closed"):
+        pub.snapshot(8)

@@ -242,6 +242,7 @@ async function refreshRun() {
     const groups = m.layers ? [] : (m.groups || []), mlp = !!m.layers;
     const layers = (m.layers || groups).length;
     $("factors-note").hidden = mlp || !groups.length;
+    $("chart-factors").hidden = $("factor-layer").hidden = !$("factors-note").hidden;
     const layer = updateLayerSelect(layers);
     const adaptive = d.solver && d.solver !== "gd" && t.step_size !== undefined;
 

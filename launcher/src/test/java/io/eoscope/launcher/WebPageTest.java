@@ -7,7 +7,14 @@ import io.eoscope.analyzer.AnalyzerVerticle;
 import io.eoscope.gateway.GatewayConfig;
 import io.eoscope.gateway.GatewayVerticle;
 import io.eoscope.launcher.embedded.EmbeddedKafka;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.eoscope.curvature.io.Safetensors;
+import io.eoscope.curvature.io.SafetensorsFile;
+import io.eoscope.wire.ChunkCodec;
 import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.Records;
+import io.eoscope.wire.TelemetryRecord;
 import io.eoscope.wire.Topics;
 import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.stream.TrainerVerticle;
@@ -23,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,17 +73,7 @@ class WebPageTest {
                 String url = "http://127.0.0.1:" + gateway.port() + "/#run=webrun&static";
                 String dom = chromium(chromium, url, "--dump-dom");
                 assertThat(dom).contains("webrun");
-                Matcher m = Pattern.compile("id=\"(chart-[a-z]+)\"[^>]*data-points=\"([0-9]+)\"|data-points=\"([0-9]+)\"[^>]*id=\"(chart-[a-z]+)\"")
-                        .matcher(dom);
-                List<String> drawn = new ArrayList<>();
-                while (m.find()) {
-                    String id = m.group(1) != null ? m.group(1) : m.group(4);
-                    int points = Integer.parseInt(m.group(2) != null ? m.group(2) : m.group(3));
-                    if (points > 0) {
-                        drawn.add(id);
-                    }
-                }
-                assertThat(drawn).contains("chart-loss", "chart-sharpness", "chart-spectra", "chart-layers", "chart-factors",
+                assertThat(drawn(dom)).contains("chart-loss", "chart-sharpness", "chart-spectra", "chart-layers", "chart-factors",
                         "chart-rho");
                 Path shot = Path.of("target", "web-page.png").toAbsolutePath();
                 chromium(chromium, url, "--screenshot=" + shot, "--window-size=1400,1800");
@@ -85,6 +84,83 @@ class WebPageTest {
                 vertx.close().await();
             }
         }
+    }
+
+    /**
+     * A run of eoscope's Python client with a TorchScript module (the traced CNN of the curvature module's
+     * fixtures), its records written to a real broker as the client writes them and analysed by a real
+     * analyzer: the page draws λmax(Gˡ) of each named layer and says why there is no factor chart.
+     */
+    @Test
+    void aTorchScriptRunShowsItsLayersByNameAndSaysWhyItHasNoFactors() throws Exception {
+        Path chromium = Path.of("/usr/bin/chromium");
+        assumeTrue(Files.exists(chromium) || System.getenv("EOS_REQUIRE_TOOLS") != null,
+                "skipped: chromium is not installed (apt-get install chromium; .ci/run installs it)");
+        Path fixtures = Path.of("..", "curvature", "src", "test", "resources", "torchscript");
+        byte[] module = Files.readAllBytes(fixtures.resolve("cnn.pt"));
+        byte[] dataset = Files.readAllBytes(fixtures.resolve("cnn-data.safetensors"));
+        String datasetHash = Records.sha256(dataset);
+        String moduleHash = Records.sha256(module);
+        SafetensorsFile params = Safetensors.read(fixtures.resolve("cnn.safetensors"));
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"))) {
+            KafkaSettings s = new KafkaSettings(kafka.bootstrapServers(), new Topics("ts."), Map.of());
+            try (Admin a = Admin.create(s.admin("test"))) {
+                s.topics().create(a, 2, (short) 1);
+            }
+            Vertx vertx = Vertx.vertx();
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("test"))) {
+                vertx.deployVerticle(new AnalyzerVerticle(s, StreamingPipelineTest.analyzerConfig("ts"))).await();
+                GatewayVerticle gateway = new GatewayVerticle(s, new GatewayConfig("127.0.0.1", 0, 300, 50, null,
+                        GatewayConfig.DEFAULT_STALE_SECONDS, GatewayConfig.DEFAULT_MAX_VIEW_RUNS, "test"));
+                vertx.deployVerticle(gateway).await();
+                List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+                records.addAll(ChunkCodec.encodeCompacted(s.topics().datasets(), datasetHash, datasetHash, dataset));
+                records.addAll(ChunkCodec.encodeCompacted(s.topics().datasets(), moduleHash, moduleHash, module));
+                JsonObject run = JsonParser.parseString("{\"schema\":1,\"run\":\"tsrun\",\"status\":\"running\",\"solver\":\"gd\","
+                        + "\"learningRate\":0.5,\"n\":16,\"classes\":3,\"dataset\":\"pytorch\",\"model_kind\":\"torchscript\","
+                        + "\"architecture\":\"torchscript 3x8x8 -> 3\",\"dataset_hash\":\"" + datasetHash + "\"}").getAsJsonObject();
+                records.add(Records.json(s.topics().runs(), "tsrun", run));
+                for (int step = 0; step <= 20; step += 10) {
+                    Map<String, String> meta = new java.util.HashMap<>(params.metadata());
+                    meta.putAll(Map.of("run", "tsrun", "step", Integer.toString(step), "time", Double.toString(0.5 * step),
+                            "dataset", datasetHash, "lr", "0.5", "solver", "gd"));
+                    byte[] snapshot = Safetensors.encode(new SafetensorsFile(params.tensors(), meta));
+                    records.addAll(ChunkCodec.encode(s.topics().snapshots(), "tsrun", "tsrun@" + step, snapshot));
+                    records.add(Records.json(s.topics().telemetry(), "tsrun",
+                            new TelemetryRecord.Step("tsrun", step, 0.5 * step, 1.0, Double.NaN, 0.5, Double.NaN, 0).toJson()));
+                }
+                for (ProducerRecord<String, byte[]> r : records) {
+                    producer.send(r).get();
+                }
+                Poll.until(Duration.ofSeconds(120), "three analysed TorchScript snapshots", () -> gateway.view().get("tsrun")
+                        .flatMap(r -> r.metrics()).map(m -> m.step() >= 20).orElse(false));
+                String url = "http://127.0.0.1:" + gateway.port() + "/#run=tsrun&static";
+                String dom = chromium(chromium, url, "--dump-dom");
+                assertThat(drawn(dom)).contains("chart-sharpness", "chart-spectra", "chart-layers").doesNotContain("chart-factors");
+                assertThat(dom).containsPattern("<p class=\"muted\" id=\"factors-note\">This run is a TorchScript module")
+                        .contains("conv1", "conv2", "head");
+                Path shot = Path.of("target", "web-page-torchscript.png").toAbsolutePath();
+                chromium(chromium, url, "--screenshot=" + shot, "--window-size=1400,1800");
+                assertThat(shot).exists();
+            } finally {
+                vertx.close().await();
+            }
+        }
+    }
+
+    /** The ids of the charts in {@code dom} that drew at least one point. */
+    private static List<String> drawn(String dom) {
+        Matcher m = Pattern.compile("id=\"(chart-[a-z]+)\"[^>]*data-points=\"([0-9]+)\"|data-points=\"([0-9]+)\"[^>]*id=\"(chart-[a-z]+)\"")
+                .matcher(dom);
+        List<String> drawn = new ArrayList<>();
+        while (m.find()) {
+            String id = m.group(1) != null ? m.group(1) : m.group(4);
+            int points = Integer.parseInt(m.group(2) != null ? m.group(2) : m.group(3));
+            if (points > 0) {
+                drawn.add(id);
+            }
+        }
+        return drawn;
     }
 
     private String chromium(Path binary, String url, String... mode) throws Exception {
