@@ -259,7 +259,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
             producer.send(io.eoscope.wire.Records.json(settings.topics().metrics(), io.eoscope.wire.Records.metricsKey(run, step, config.analysisId()),
                     metrics)).get(); // acknowledged before the offsets move on
             analysed.incrementAndGet();
-            meters.analysed(lastAnalysisSeconds, productsOf(metrics));
+            meters.analysed(lastAnalysisSeconds, productsOf(metrics), stagesOf(metrics));
             LOG.debug("analysed {}@{} in {} s", run, step, lastAnalysisSeconds);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -350,6 +350,19 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
     /** This analyzer's Kafka client id (its {@code member} tag). */
     public String clientId() {
         return clientId;
+    }
+
+    /** The analysis's own stage times ({@code stage_seconds}), empty when it has none. */
+    private static Map<String, Double> stagesOf(JsonObject metrics) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (metrics.has("stage_seconds") && metrics.get("stage_seconds").isJsonObject()) {
+            metrics.getAsJsonObject("stage_seconds").entrySet().forEach(e -> {
+                if (e.getValue().isJsonPrimitive() && e.getValue().getAsJsonPrimitive().isNumber()) {
+                    out.put(e.getKey(), e.getValue().getAsDouble());
+                }
+            });
+        }
+        return out;
     }
 
     private static long productsOf(JsonObject metrics) {

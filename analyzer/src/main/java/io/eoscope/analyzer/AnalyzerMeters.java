@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code eos.analyzer.lag} (records behind) and {@code eos.analyzer.pending} (bytes of chunks in
  * assembly), one series per member ({@code member} tag: each analyzer's client id, so two analyzers of
  * one group in one process are both exported; sum by group for the group's lag);
- * {@code eos.analyzer.analysis} (seconds per snapshot), {@code eos.analyzer.products} (operator products;
+ * {@code eos.analyzer.analysis} (seconds per snapshot), {@code eos.analyzer.stage} (seconds per snapshot in each
+ * stage of the analysis, tag {@code stage}: loss, hessian, gauss_newton, residual, layerwise), {@code eos.analyzer.products} (operator products;
  * its rate is products per second), {@code eos.analyzer.snapshots} (analysed),
  * {@code eos.analyzer.deadletters}, {@code eos.analyzer.abandoned} (payloads given up: over the
  * pending-bytes bound or waiting too long for a chunk) and {@code eos.analyzer.skipped} (by the
@@ -31,10 +32,12 @@ final class AnalyzerMeters implements AutoCloseable {
     final Counter abandoned;
     final Counter skipped;
     private final MeterRegistry registry;
+    private final String group;
     private final List<Meter> own = new ArrayList<>();
 
     AnalyzerMeters(MeterRegistry registry, String group, String member) {
         this.registry = registry;
+        this.group = group;
         own.add(Gauge.builder("eos.analyzer.lag", lag, AtomicLong::get).description("Snapshot records not yet consumed")
                 .baseUnit("records").tag("group", group).tag("member", member).register(registry));
         own.add(Gauge.builder("eos.analyzer.pending", pendingBytes, AtomicLong::get)
@@ -55,10 +58,13 @@ final class AnalyzerMeters implements AutoCloseable {
                 .tag("group", group).register(registry);
     }
 
-    void analysed(double seconds, long productCount) {
+    void analysed(double seconds, long productCount, java.util.Map<String, Double> stageSeconds) {
         analysis.record(Duration.ofNanos((long) (seconds * 1e9)));
         products.increment(productCount);
         snapshots.increment();
+        // a handful of stages, named by the analysis itself: bounded tags
+        stageSeconds.forEach((stage, s) -> Timer.builder("eos.analyzer.stage").description("Time of one stage of a snapshot's analysis")
+                .tag("group", group).tag("stage", stage).register(registry).record(Duration.ofNanos((long) (s * 1e9))));
     }
 
     @Override

@@ -191,10 +191,12 @@ public final class CurvatureBench {
 
             try (Network network = Network.upload(model, m, DataType.FLOAT32);
                     DeviceData data = DeviceData.upload(host, classes, m, DataType.FLOAT32, cfg.n());
-                    CurvatureProducts products = new CurvatureProducts(network, data)) {
+                    CurvatureProducts products = new CurvatureProducts(network, data);
+                    CurvatureProducts reference = new CurvatureProducts(network, data, CurvatureProducts.Route.DOUBLE_BACKWARD)) {
 
                 // ---- 1. product timings ------------------------------------------------------------
                 NDArray v = unitRow(m, p, cfg.seed() + 2);
+                NDArray v4 = gaussian(m, new Shape(4, p), cfg.seed() + 5);
                 int s = cfg.matmulSize();
                 Map<String, Stats> times;
                 try (NDManager mm = m.newSubManager()) {
@@ -207,6 +209,12 @@ public final class CurvatureBench {
                     ops.put("hvp", () -> products.apply(Curvature.HESSIAN, v).getFloat(0, 0));
                     ops.put("g_product", () -> products.apply(Curvature.GAUSS_NEWTON, v).getFloat(0, 0));
                     ops.put("h_product", () -> products.apply(Curvature.RESIDUAL, v).getFloat(0, 0));
+                    ops.put("hvp_block4", () -> products.apply(Curvature.HESSIAN, v4).getFloat(0, 0));
+                    // the reference route (autograd's double backward), as before the tangent route
+                    ops.put("hvp_double_backward", () -> reference.apply(Curvature.HESSIAN, v).getFloat(0, 0));
+                    ops.put("g_product_double_backward", () -> reference.apply(Curvature.GAUSS_NEWTON, v).getFloat(0, 0));
+                    ops.put("h_product_double_backward", () -> reference.apply(Curvature.RESIDUAL, v).getFloat(0, 0));
+                    ops.put("hvp_block4_double_backward", () -> reference.apply(Curvature.HESSIAN, v4).getFloat(0, 0));
                     ops.put("matmul", () -> a.matMul(b).getFloat(0, 0));
                     progress("timing forward, gradient, HVP, G-product, H-product, matmul " + s + "x" + s + " @ " + s
                             + "x" + s + ": " + cfg.warmup() + " warm-up + " + cfg.reps() + " timed rounds (interleaved)");
@@ -222,6 +230,11 @@ public final class CurvatureBench {
                 nominal.put("hvp", 6 * forwardFlops);
                 nominal.put("g_product", 6 * forwardFlops);
                 nominal.put("h_product", 6 * forwardFlops);
+                nominal.put("hvp_block4", 24 * forwardFlops);
+                nominal.put("hvp_double_backward", 6 * forwardFlops);
+                nominal.put("g_product_double_backward", 6 * forwardFlops);
+                nominal.put("h_product_double_backward", 6 * forwardFlops);
+                nominal.put("hvp_block4_double_backward", 24 * forwardFlops);
                 double grad = times.get("gradient").median();
 
                 Map<String, Object> timing = new LinkedHashMap<>();
@@ -250,7 +263,13 @@ public final class CurvatureBench {
                 ratios.put("hvp_over_gradient", hvpRatio);
                 ratios.put("hvp_over_gradient_goal", 2.0);
                 ratios.put("g_over_gradient", gRatio);
+                ratios.put("g_over_gradient_goal", 1.5);
                 ratios.put("h_over_gradient", hRatio);
+                ratios.put("block4_hvp_over_gradient", times.get("hvp_block4").median() / grad);
+                ratios.put("hvp_double_backward_over_gradient", times.get("hvp_double_backward").median() / grad);
+                ratios.put("g_double_backward_over_gradient", times.get("g_product_double_backward").median() / grad);
+                ratios.put("h_double_backward_over_gradient", times.get("h_product_double_backward").median() / grad);
+                ratios.put("block4_hvp_double_backward_over_gradient", times.get("hvp_block4_double_backward").median() / grad);
                 ratios.put("gradient_over_forward", grad / times.get("forward").median());
                 ratios.put("hvp_gflops_fraction_of_matmul", hvpFraction);
                 // the same from the fastest repetition of each (less sensitive to a noisy machine)
@@ -258,6 +277,12 @@ public final class CurvatureBench {
                 ratios.put("hvp_over_gradient_from_min", times.get("hvp").min() / gradMin);
                 ratios.put("g_over_gradient_from_min", times.get("g_product").min() / gradMin);
                 ratios.put("h_over_gradient_from_min", times.get("h_product").min() / gradMin);
+                ratios.put("block4_hvp_over_gradient_from_min", times.get("hvp_block4").min() / gradMin);
+                ratios.put("hvp_double_backward_over_gradient_from_min", times.get("hvp_double_backward").min() / gradMin);
+                ratios.put("g_double_backward_over_gradient_from_min", times.get("g_product_double_backward").min() / gradMin);
+                ratios.put("h_double_backward_over_gradient_from_min", times.get("h_product_double_backward").min() / gradMin);
+                ratios.put("block4_hvp_double_backward_over_gradient_from_min",
+                        times.get("hvp_block4_double_backward").min() / gradMin);
                 ratios.put("hvp_gflops_fraction_of_matmul_from_min", matmul.min() * 6 * forwardFlops
                         / (times.get("hvp").min() * matmulFlops));
                 json.put("ratios", ratios);
@@ -469,7 +494,9 @@ public final class CurvatureBench {
         System.out.printf(Locale.ROOT, "%-22s %10s %10s %10s %9s %9s %10s %10s%n", "operation", "median ms", "min ms",
                 "max ms", "GFLOP", "GFLOP/s", "÷gradient", "of matmul");
         String[][] labels = {{"forward", "forward (loss)"}, {"gradient", "gradient ∇L"}, {"hvp", "HVP 𝓗v"},
-            {"g_product", "G-product Gv"}, {"h_product", "H-product Hv"}};
+            {"g_product", "G-product Gv"}, {"h_product", "H-product Hv"}, {"hvp_block4", "HVP, block of 4"},
+            {"hvp_double_backward", "HVP (double bwd)"}, {"g_product_double_backward", "G-product (double bwd)"},
+            {"h_product_double_backward", "H-product (double bwd)"}, {"hvp_block4_double_backward", "block of 4 (double bwd)"}};
         double grad = times.get("gradient").median();
         for (String[] l : labels) {
             Stats st = times.get(l[0]);
@@ -484,7 +511,12 @@ public final class CurvatureBench {
         System.out.println();
         System.out.printf(Locale.ROOT, "%-24s %8s %12s%n", "ratio", "medians", "(minima)");
         String[][] rows = {{"HVP / gradient", "hvp_over_gradient", "   goal ≤ 2.0"},
-            {"G-product / gradient", "g_over_gradient", ""}, {"H-product / gradient", "h_over_gradient", ""}};
+            {"G-product / gradient", "g_over_gradient", "   goal ≤ 1.5"}, {"H-product / gradient", "h_over_gradient", ""},
+            {"block of 4 HVPs / gradient", "block4_hvp_over_gradient", ""},
+            {"  double bwd: HVP", "hvp_double_backward_over_gradient", ""},
+            {"  double bwd: G-product", "g_double_backward_over_gradient", ""},
+            {"  double bwd: H-product", "h_double_backward_over_gradient", ""},
+            {"  double bwd: block of 4", "block4_hvp_double_backward_over_gradient", ""}};
         for (String[] r : rows) {
             System.out.printf(Locale.ROOT, "%-24s %8.2f %12s%s%n", r[0], (Double) ratios.get(r[1]),
                     String.format(Locale.ROOT, "(%.2f)", (Double) ratios.get(r[1] + "_from_min")), r[2]);

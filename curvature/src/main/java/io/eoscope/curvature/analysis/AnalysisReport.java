@@ -21,7 +21,7 @@ import java.util.Map;
  * @param spectra the spectra computed
  * @param alignment the section-6 quantities (MLPs), or null when not computed
  * @param groups λ_max of each layer's Gauss-Newton block (models other than MLPs), or null when not computed
- * @param info extra descriptive fields (dtype, device, solver, seconds, …)
+ * @param info extra descriptive fields (dtype, device, solver, product_route, seconds, stage_seconds, …)
  */
 public record AnalysisReport(double loss, int n, int classes, long parameters, Map<Curvature, Spectrum> spectra,
         AlignmentReport alignment, List<GroupCurvature> groups, Map<String, Object> info) {
@@ -97,8 +97,7 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
             o.add("groups", a);
         }
         for (Map.Entry<String, Object> e : info.entrySet()) {
-            Object v = e.getValue();
-            o.add(e.getKey(), v instanceof Number ? number(((Number) v).doubleValue()) : new JsonPrimitive(String.valueOf(v)));
+            o.add(e.getKey(), value(e.getValue()));
         }
         return o;
     }
@@ -125,6 +124,19 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
     /** Pretty JSON text. */
     public String toJsonText() {
         return new GsonBuilder().setPrettyPrinting().create().toJson(toJson());
+    }
+
+    /** A number (null when not finite), a map of them as an object (stage_seconds), anything else as a string. */
+    private static com.google.gson.JsonElement value(Object v) {
+        if (v instanceof Number n) {
+            return number(n.doubleValue());
+        }
+        if (v instanceof Map<?, ?> m) {
+            JsonObject o = new JsonObject();
+            m.forEach((k, x) -> o.add(String.valueOf(k), value(x)));
+            return o;
+        }
+        return new JsonPrimitive(String.valueOf(v));
     }
 
     private static JsonArray array(double[] values) {

@@ -43,13 +43,23 @@ public final class CurvatureAnalysis implements AutoCloseable {
 
     private final AnalysisOptions options;
     private final NDManager manager;
+    private final CurvatureProducts.Route route;
     private final Map<Curvature, NDArray> warmStarts = new EnumMap<>(Curvature.class);
     private final Map<Curvature, Integer> solves = new EnumMap<>(Curvature.class);
 
     /** @param parent the manager (and device) that holds the warm-start vectors */
     public CurvatureAnalysis(AnalysisOptions options, NDManager parent) {
+        this(options, parent, CurvatureProducts.Route.AUTO);
+    }
+
+    /**
+     * @param parent the manager (and device) that holds the warm-start vectors
+     * @param route how operator products are computed (the benchmark compares the routes)
+     */
+    public CurvatureAnalysis(AnalysisOptions options, NDManager parent, CurvatureProducts.Route route) {
         this.options = options;
         this.manager = parent.newSubManager();
+        this.route = route;
     }
 
     /**
@@ -67,8 +77,12 @@ public final class CurvatureAnalysis implements AutoCloseable {
         Map<Curvature, Spectrum> spectra = new EnumMap<>(Curvature.class);
         AlignmentReport alignment = null;
         List<GroupCurvature> groups = null;
-        try (CurvatureProducts products = new CurvatureProducts(network, data)) {
+        Map<String, Double> stages = new LinkedHashMap<>();
+        try (CurvatureProducts products = new CurvatureProducts(network, data, route)) {
+            info.put("product_route", products.route());
+            long stage = System.nanoTime();
             double loss = loss(network, data);
+            stage = lap(stages, "loss", stage);
             EigenSolver solver = EigenSolver.named(options.solver());
             for (Curvature kind : Curvature.values()) {
                 if (!options.spectra().contains(kind)) {
@@ -88,12 +102,14 @@ public final class CurvatureAnalysis implements AutoCloseable {
                 if (r.failed()) { // keep the last good warm start; the next solve of this spectrum starts cold
                     r.vectors().close();
                     solves.put(kind, 0);
+                    stage = lap(stages, kind.id(), stage);
                     continue;
                 }
                 if (warmStarts.containsKey(kind)) {
                     warmStarts.get(kind).close();
                 }
                 warmStarts.put(kind, r.vectors());
+                stage = lap(stages, kind.id(), stage);
             }
             boolean failed = spectra.values().stream().anyMatch(s -> s.failure() != null);
             if (options.layerwise() && !failed && network instanceof Network mlp) { // a failed spectrum: stop here
@@ -105,10 +121,21 @@ public final class CurvatureAnalysis implements AutoCloseable {
             } else if (options.layerwise() && !failed) {
                 groups = groupTops(products, progress);
             }
+            if (alignment != null || groups != null) {
+                lap(stages, "layerwise", stage);
+            }
             info.put("seconds", (System.nanoTime() - started) / 1e9);
+            info.put("stage_seconds", stages);
             return new AnalysisReport(loss, data.size(), network.classes(), network.parameterCount(), spectra,
                     alignment, groups, info);
         }
+    }
+
+    /** Records the seconds since {@code since} as {@code stage}; returns now. */
+    private static long lap(Map<String, Double> stages, String stage, long since) {
+        long now = System.nanoTime();
+        stages.put(stage, (now - since) / 1e9);
+        return now;
     }
 
     /** λ_max of the Gauss-Newton block of each parameter group, cold-started (each layer is solved once). */

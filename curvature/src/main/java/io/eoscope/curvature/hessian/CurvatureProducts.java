@@ -10,6 +10,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.eoscope.curvature.net.DeviceData;
 import io.eoscope.curvature.net.HostArrays;
+import io.eoscope.curvature.net.Network;
 import io.eoscope.curvature.net.DifferentiableModel;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,14 +34,41 @@ public final class CurvatureProducts implements AutoCloseable {
     private final DifferentiableModel.Differentiable differentiable;
     private final List<NDArray> leaves;
     private final AtomicLong products = new AtomicLong();
+    private final TangentProducts tangent;
 
-    /** Products for {@code model} on {@code data}; neither is closed by this object. */
+    /** How products are computed. */
+    public enum Route {
+        /** Hand-written tangent passes for an MLP ({@link TangentProducts}), double backward for any other model. */
+        AUTO,
+        /** The double backward of autograd for every model: the reference route. */
+        DOUBLE_BACKWARD
+    }
+
+    /**
+     * The bytes of per-chunk forward state the tangent route keeps between products (beyond it, it recomputes
+     * the forward pass for every product).
+     */
+    public static final long TANGENT_CACHE_BYTES = 512L << 20;
+
+    /** Products for {@code model} on {@code data} by the {@link Route#AUTO} route; neither is closed by this object. */
     public CurvatureProducts(DifferentiableModel model, DeviceData data) {
+        this(model, data, Route.AUTO);
+    }
+
+    /** Products for {@code model} on {@code data} by {@code route}; neither is closed by this object. */
+    public CurvatureProducts(DifferentiableModel model, DeviceData data, Route route) {
         this.model = model;
         this.data = data;
         this.manager = model.manager().newSubManager();
         this.differentiable = model.differentiable(manager);
         this.leaves = differentiable.leaves();
+        this.tangent = route == Route.AUTO && model instanceof Network network
+                ? new TangentProducts(network, data, manager, TANGENT_CACHE_BYTES) : null;
+    }
+
+    /** The route products take here: {@code tangent} or {@code double_backward}. */
+    public String route() {
+        return tangent != null ? "tangent" : "double_backward";
     }
 
     /** P, the dimension of the operators. */
@@ -64,6 +92,11 @@ public final class CurvatureProducts implements AutoCloseable {
      */
     public NDArray apply(Curvature kind, NDArray block) {
         int k = Math.toIntExact(block.getShape().get(0));
+        if (tangent != null) {
+            NDArray result = tangent.apply(kind, block);
+            products.addAndGet(k);
+            return result;
+        }
         NDArray result = manager.zeros(block.getShape(), block.getDataType(), block.getDevice());
         double scale = 1.0 / data.size();
         JniUtils.setGradMode(true);

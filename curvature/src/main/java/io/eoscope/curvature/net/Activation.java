@@ -54,6 +54,27 @@ public enum Activation {
         }
     }
 
+    /** σ″(z), elementwise, computed directly (no autograd); ELU's is e^z for z ≤ 0 (as σ′ takes z = 0 there). */
+    public NDArray secondDerivative(NDArray z) {
+        switch (this) {
+            case ELU:
+                return z.minimum(0).exp().mul(z.lte(0));
+            case TANH: {
+                NDArray t = z.tanh();
+                return t.mul(t).neg().add(1).mul(t).mul(-2);
+            }
+            case RELU:
+                return z.zerosLike();
+            case GELU: {
+                // d/dz (Φ(z) + z·φ(z)) = 2φ(z) − z²φ(z)
+                NDArray pdf = z.mul(z).mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
+                return pdf.mul(z.mul(z).neg().add(2));
+            }
+            default:
+                throw new AssertionError(this);
+        }
+    }
+
     /** σ′(z), elementwise, computed directly (no autograd). */
     public NDArray derivative(NDArray z) {
         switch (this) {
