@@ -80,6 +80,7 @@ public final class AnalysisBench {
         JniUtils.setNumThreads(o.common.threads());
         AnalysisOptions options = AnalysisOptions.defaults();
         List<String> csv = new ArrayList<>(List.of("architecture,route,start,stage,seconds,products"));
+        warmUp(options, type, o.common.seed);
         List<String> table = new ArrayList<>();
         for (String arch : o.archs) {
             int[] widths = MlpModel.parseArchitecture(arch);
@@ -119,6 +120,23 @@ public final class AnalysisBench {
         System.out.println();
         table.forEach(System.out::println);
         System.out.println("CSV: " + o.out);
+    }
+
+    /** Both routes once on a small model, untimed, so that neither pays the JIT's warm-up in the timings. */
+    private static void warmUp(AnalysisOptions options, DataType type, long seed) {
+        say("warm-up: both routes on a small MLP (untimed)");
+        MlpModel model = MlpModel.initialise(new int[] {32, 64, 64, 10}, Activation.ELU, Loss.CROSS_ENTROPY, Init.XAVIER, seed);
+        LabeledData data = CurvatureBench.gaussianData(200, 32, 10, seed + 1);
+        for (CurvatureProducts.Route route : CurvatureProducts.Route.values()) {
+            for (int i = 0; i < 2; i++) {
+                try (NDManager m = NDManager.newBaseManager();
+                        Network net = Network.upload(model, m, type);
+                        DeviceData dev = DeviceData.upload(data, 10, m, type, options.chunkSize());
+                        CurvatureAnalysis analysis = new CurvatureAnalysis(options, m, route)) {
+                    analysis.analyze(net, dev, AnalysisProgress.NONE);
+                }
+            }
+        }
     }
 
     /** The next snapshot: one GD step θ − 0.01·∇L̃ (a run's snapshots change little between two analyses). */

@@ -1,10 +1,7 @@
 package io.eoscope.curvature.hessian;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.eoscope.curvature.eigen.SymmetricOperator;
 import io.eoscope.curvature.net.DifferentiableModel;
 
@@ -47,20 +44,6 @@ public final class CurvatureOperator implements SymmetricOperator {
 
     @Override
     public NDArray apply(NDArray block) {
-        if (from == 0 && to == products.dimension()) {
-            return products.apply(kind, block);
-        }
-        long k = block.getShape().get(0);
-        long p = products.dimension();
-        NDList parts = new NDList();
-        if (from > 0) {
-            parts.add(block.getManager().zeros(new Shape(k, from), block.getDataType(), block.getDevice()));
-        }
-        parts.add(block);
-        if (to < p) {
-            parts.add(block.getManager().zeros(new Shape(k, p - to), block.getDataType(), block.getDevice()));
-        }
-        NDArray embedded = NDArrays.concat(parts, 1);
-        return products.apply(kind, embedded).get(":, " + from + ":" + to);
+        return products.applyBlock(kind, block, from, to);
     }
 }

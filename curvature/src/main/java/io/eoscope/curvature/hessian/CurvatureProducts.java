@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.engine.EngineException;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.eoscope.curvature.net.DeviceData;
@@ -142,6 +143,46 @@ public final class CurvatureProducts implements AutoCloseable {
         }
         products.addAndGet(k);
         return result;
+    }
+
+    /**
+     * The diagonal block [from, to) of {@code kind} applied to each row of {@code block} [k, to − from]: for an MLP
+     * on the tangent route, when the range is whole layers, by passes restricted to them; otherwise as the full
+     * operator applied to the block embedded in zeros, then sliced.
+     */
+    public NDArray applyBlock(Curvature kind, NDArray block, long from, long to) {
+        long p = dimension();
+        if (from == 0 && to == p) {
+            return apply(kind, block);
+        }
+        if (tangent != null) {
+            int lo = -1;
+            int hi = -1;
+            List<DifferentiableModel.ParameterGroup> groups = model.groups();
+            for (int i = 0; i < groups.size(); i++) {
+                if (groups.get(i).from() == from) {
+                    lo = i + 1;
+                }
+                if (groups.get(i).to() == to) {
+                    hi = i + 1;
+                }
+            }
+            if (lo > 0 && hi >= lo) {
+                NDArray result = tangent.apply(kind, block, lo, hi);
+                products.addAndGet(block.getShape().get(0));
+                return result;
+            }
+        }
+        long k = block.getShape().get(0);
+        NDList parts = new NDList();
+        if (from > 0) {
+            parts.add(block.getManager().zeros(new Shape(k, from), block.getDataType(), block.getDevice()));
+        }
+        parts.add(block);
+        if (to < p) {
+            parts.add(block.getManager().zeros(new Shape(k, p - to), block.getDataType(), block.getDevice()));
+        }
+        return apply(kind, NDArrays.concat(parts, 1)).get(":, " + from + ":" + to);
     }
 
     /** ∇L̃ as a flat vector [P], summed over the dataset in chunks. */

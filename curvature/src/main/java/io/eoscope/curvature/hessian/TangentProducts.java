@@ -83,15 +83,36 @@ final class TangentProducts implements AutoCloseable {
 
     /** {@code kind} applied to each row of {@code block} [k, P]; [k, P], registered with the caller's scope. */
     NDArray apply(Curvature kind, NDArray block) {
-        int layers = network.model().layers();
+        return apply(kind, block, 1, network.model().layers());
+    }
+
+    /**
+     * The diagonal block of {@code kind} for layers {@code lo..hi} (1-based, inclusive) applied to each row of
+     * {@code block} [k, Pₗₒ..ₕᵢ] (those layers' parameters, in θ's order); [k, Pₗₒ..ₕᵢ]. The passes skip what
+     * the zero directions of the other layers contribute nothing to: the tangent forward starts at layer lo,
+     * the backward stops there.
+     */
+    NDArray apply(Curvature kind, NDArray block, int lo, int hi) {
         long k = block.getShape().get(0);
-        List<NDArray> parts = network.splitBlock(block); // VA¹ [k, d1, d0], Vb¹ [k, d1], VA², ...
+        List<NDArray> parts = new ArrayList<>(); // VA¹ [k, d1, d0], Vb¹ [k, d1], VA², ...: null outside lo..hi
+        List<NDArray> params = network.parameters();
+        long offset = 0;
+        for (int i = 0; i < params.size(); i++) {
+            int layer = i / 2 + 1;
+            if (layer < lo || layer > hi) {
+                parts.add(null);
+                continue;
+            }
+            long size = params.get(i).size();
+            parts.add(block.get(":, " + offset + ":" + (offset + size)).reshape(new Shape(k).addAll(params.get(i).getShape())));
+            offset += size;
+        }
         NDArray result = null;
         for (int c = 0; c < data.chunks(); c++) {
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 Pass pass = pass(c);
-                NDArray sum = chunk(kind, pass, parts, layers, k);
+                NDArray sum = chunk(kind, pass, parts, lo, hi, k);
                 NDScope.unregister(sum);
                 if (result == null) {
                     result = sum;
@@ -105,61 +126,69 @@ final class TangentProducts implements AutoCloseable {
         return result;
     }
 
-    private NDArray chunk(Curvature kind, Pass pass, List<NDArray> v, int layers, long k) {
+    private NDArray chunk(Curvature kind, Pass pass, List<NDArray> v, int lo, int hi, long k) {
+        int layers = network.model().layers();
         boolean top = kind != Curvature.RESIDUAL; // the output-curvature source S·Rzᴸ
         boolean second = kind != Curvature.GAUSS_NEWTON; // the second-order sources
         List<NDArray> params = network.parameters();
-        // tangent forward: Rzˡ = Rhˡ⁻¹·Aˡᵀ + hˡ⁻¹·VAˡᵀ + Vbˡ, Rhˡ = σ′(zˡ)∘Rzˡ, Rh⁰ = 0
+        // tangent forward: Rzˡ = Rhˡ⁻¹·Aˡᵀ + hˡ⁻¹·VAˡᵀ + Vbˡ, Rhˡ = σ′(zˡ)∘Rzˡ; zero below layer lo
         NDArray[] rz = new NDArray[layers + 1];
         NDArray[] rh = new NDArray[layers];
-        for (int l = 1; l <= layers; l++) {
+        for (int l = lo; l <= layers; l++) {
             NDArray va = v.get(2 * (l - 1));
-            NDArray vb = v.get(2 * (l - 1) + 1);
-            NDArray z = pass.h[l - 1].matMul(va.transpose(0, 2, 1)).add(vb.expandDims(1)); // [k, n, d_l]
-            if (l > 1) {
-                z = z.add(rh[l - 1].matMul(params.get(2 * (l - 1)).transpose()));
+            NDArray z = null;
+            if (va != null) {
+                z = pass.h[l - 1].matMul(va.transpose(0, 2, 1)).add(v.get(2 * (l - 1) + 1).expandDims(1)); // [k, n, d_l]
+            }
+            if (l > lo) {
+                NDArray through = rh[l - 1].matMul(params.get(2 * (l - 1)).transpose());
+                z = z == null ? through : z.add(through);
             }
             rz[l] = z;
             if (l < layers) {
                 rh[l] = pass.slope[l].mul(z);
             }
         }
-        // tangent backward: R(∂L/∂zᴸ) = S·Rzᴸ / N (only with the top source)
+        // tangent backward: R(∂L/∂zᴸ) = S·Rzᴸ / N (only with the top source), down to layer lo
         double scale = 1.0 / data.size();
         NDArray rgz = top ? outputCurvature(pass, rz[layers]).mul(scale) : null;
-        NDList out = new NDList(2 * layers);
-        for (int l = layers; l >= 1; l--) {
-            NDArray hPrev = pass.h[l - 1];
-            NDArray gA = null;
-            NDArray gb = null;
-            if (rgz != null) {
-                gA = rgz.transpose(0, 2, 1).matMul(hPrev); // [k, d_l, d_{l-1}]
-                gb = rgz.sum(new int[] {1});
+        NDList out = new NDList(2 * (hi - lo + 1));
+        for (int l = layers; l >= lo; l--) {
+            NDArray va = v.get(2 * (l - 1));
+            if (l <= hi) {
+                NDArray hPrev = pass.h[l - 1];
+                NDArray gA = null;
+                NDArray gb = null;
+                if (rgz != null) {
+                    gA = rgz.transpose(0, 2, 1).matMul(hPrev); // [k, d_l, d_{l-1}]
+                    gb = rgz.sum(new int[] {1});
+                }
+                if (second && l > lo) { // (∂L/∂zˡ)ᵀ·Rhˡ⁻¹
+                    NDArray s = pass.gz[l].transpose().matMul(rh[l - 1]);
+                    gA = gA == null ? s : gA.add(s);
+                }
+                if (gA == null) { // H of a one-layer block: no source reaches this layer
+                    gA = block(k, params.get(2 * (l - 1)).getShape());
+                }
+                if (gb == null) {
+                    gb = block(k, params.get(2 * (l - 1) + 1).getShape());
+                }
+                out.add(0, gb.reshape(k, -1));
+                out.add(0, gA.reshape(k, -1));
             }
-            if (second && l > 1) { // (∂L/∂zˡ)ᵀ·Rhˡ⁻¹
-                NDArray s = pass.gz[l].transpose().matMul(rh[l - 1]);
-                gA = gA == null ? s : gA.add(s);
-            }
-            if (gA == null) { // H of a one-layer MLP: no source at all reaches this layer
-                gA = block(k, params.get(2 * (l - 1)).getShape());
-                gb = block(k, params.get(2 * (l - 1) + 1).getShape());
-            } else if (gb == null) {
-                gb = block(k, params.get(2 * (l - 1) + 1).getShape());
-            }
-            out.add(0, gb.reshape(k, -1));
-            out.add(0, gA.reshape(k, -1));
-            if (l == 1) {
+            if (l == lo) {
                 break;
             }
             // R(∂L/∂hˡ⁻¹) = R(∂L/∂zˡ)·Aˡ + ∂L/∂zˡ·VAˡ; R(∂L/∂zˡ⁻¹) = R(∂L/∂hˡ⁻¹)∘σ′ + ∂L/∂hˡ⁻¹∘σ″∘Rzˡ⁻¹
             NDArray rgh = rgz == null ? null : rgz.matMul(params.get(2 * (l - 1)));
-            if (second) {
-                NDArray s = pass.gz[l].matMul(v.get(2 * (l - 1)));
+            if (second && va != null) {
+                NDArray s = pass.gz[l].matMul(va);
                 rgh = rgh == null ? s : rgh.add(s);
             }
-            NDArray next = rgh.mul(pass.slope[l - 1]);
-            if (second) {
-                next = next.add(pass.gh[l - 1].mul(pass.curve[l - 1]).mul(rz[l - 1]));
+            NDArray next = rgh == null ? null : rgh.mul(pass.slope[l - 1]);
+            if (second && rz[l - 1] != null) {
+                NDArray s = pass.gh[l - 1].mul(pass.curve[l - 1]).mul(rz[l - 1]);
+                next = next == null ? s : next.add(s);
             }
             rgz = next;
         }

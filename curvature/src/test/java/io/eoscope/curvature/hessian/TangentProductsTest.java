@@ -58,6 +58,37 @@ class TangentProductsTest {
         }
     }
 
+    /** Diagonal blocks of one layer and of two adjacent layers, by passes restricted to them. */
+    @ParameterizedTest
+    @MethodSource("io.eoscope.curvature.hessian.CurvatureProductsTest#cases")
+    void layerBlocksEqualTheDoubleBackwardReference(String arch, Activation act, Loss loss) {
+        MlpModel model = TestProblems.model(arch, act, loss, 31);
+        LabeledData data = TestProblems.data(10, model.inputWidth(), model.classes(), 32);
+        try (NDManager m = NDManager.newBaseManager();
+                Network net = Network.upload(model, m, DataType.FLOAT64);
+                DeviceData dev = DeviceData.upload(data, model.classes(), m, DataType.FLOAT64, 6);
+                CurvatureProducts tangent = new CurvatureProducts(net, dev);
+                CurvatureProducts reference = new CurvatureProducts(net, dev, CurvatureProducts.Route.DOUBLE_BACKWARD)) {
+            var groups = net.groups();
+            for (int lo = 0; lo < groups.size(); lo++) {
+                for (int hi = lo; hi < Math.min(groups.size(), lo + 2); hi++) {
+                    long from = groups.get(lo).from();
+                    long to = groups.get(hi).to();
+                    NDArray block = m.create(TestProblems.vector(2 * (to - from), 33 + lo), new Shape(2, to - from));
+                    for (Curvature kind : Curvature.values()) {
+                        try (NDScope scope = new NDScope()) {
+                            scope.suppressNotUsedWarning();
+                            double[] want = reference.applyBlock(kind, block, from, to).toDoubleArray();
+                            double[] got = tangent.applyBlock(kind, block, from, to).toDoubleArray();
+                            assertThat(relativeError(got, want)).as("%s %s, layers %d..%d", arch, kind, lo + 1, hi + 1)
+                                    .isLessThan(1e-12);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static double relativeError(double[] got, double[] want) {
         double diff = 0;
         double norm = 0;
