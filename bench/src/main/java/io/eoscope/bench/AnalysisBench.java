@@ -87,6 +87,15 @@ public final class AnalysisBench {
             MlpModel model = MlpModel.initialise(widths, Activation.ELU, Loss.CROSS_ENTROPY, Init.XAVIER, o.common.seed);
             LabeledData data = CurvatureBench.gaussianData(o.n, widths[0], widths[widths.length - 1], o.common.seed + 1);
             Map<String, Map<String, Double>> totals = new LinkedHashMap<>();
+            // untimed: one analysis of this architecture first, so that neither route pays for the allocator's first
+            // touch of this size's memory
+            say(arch + ": untimed first analysis");
+            try (NDManager m = NDManager.newBaseManager();
+                    Network net = Network.upload(model, m, type);
+                    DeviceData dev = DeviceData.upload(data, model.classes(), m, type, options.chunkSize());
+                    CurvatureAnalysis analysis = new CurvatureAnalysis(options, m, CurvatureProducts.Route.DOUBLE_BACKWARD)) {
+                analysis.analyze(net, dev, AnalysisProgress.NONE);
+            }
             for (CurvatureProducts.Route route : CurvatureProducts.Route.values()) {
                 try (NDManager m = NDManager.newBaseManager();
                         Network first = Network.upload(model, m, type);

@@ -48,19 +48,30 @@ final class BatchedTopEigenvalue {
             double[] previous = null;
             for (int step = 1; ; step++) {
                 basis.add(q);
-                NDArray w = operator.apply(q);
-                alphas.add(rowDots(q, w));
-                for (int pass = 0; pass < 2; pass++) {
-                    for (NDArray b : basis) {
-                        w = w.sub(b.mul(w.mul(b).sum(new int[] {1}, true)));
+                double[] beta;
+                // one scope per step: only the basis outlives it (the temporaries of a step are freed at once,
+                // so memory is the basis, B·d per step, not every intermediate of every step)
+                try (NDScope iteration = new NDScope()) {
+                    iteration.suppressNotUsedWarning();
+                    NDArray w = operator.apply(q);
+                    alphas.add(rowDots(q, w));
+                    for (int pass = 0; pass < 2; pass++) {
+                        for (NDArray b : basis) {
+                            try (NDArray product = w.mul(b); NDArray coefficient = product.sum(new int[] {1}, true);
+                                    NDArray projection = b.mul(coefficient)) {
+                                w.subi(projection);
+                            }
+                        }
                     }
+                    NDArray norms = w.norm(new int[] {1}, true);
+                    beta = HostArrays.download(norms);
+                    // rows that found an invariant subspace continue as zero vectors: they add only zero
+                    // Ritz values, harmless for λ_max of a positive semi-definite operator
+                    NDArray safe = norms.add(norms.eq(0).toType(type, false));
+                    q = w.div(safe).mul(norms.gt(0).toType(type, false));
+                    NDScope.unregister(q); // the next basis vector, owned by the outer scope
                 }
-                NDArray norms = w.norm(new int[] {1}, true);
-                double[] beta = HostArrays.download(norms);
-                // rows that found an invariant subspace continue as zero vectors: they add only zero
-                // Ritz values, harmless for λ_max of a positive semi-definite operator
-                NDArray safe = norms.add(norms.eq(0).toType(type, false));
-                q = w.div(safe).mul(norms.gt(0).toType(type, false));
+                NDScope.register(q);
                 boolean last = step >= dimension;
                 if (last || step % 4 == 0 || step == 1) {
                     double[] top = topOfTridiagonals(alphas, betas, batch);

@@ -138,7 +138,7 @@ final class TangentProducts implements AutoCloseable {
             NDArray va = v.get(2 * (l - 1));
             NDArray z = null;
             if (va != null) {
-                z = pass.h[l - 1].matMul(va.transpose(0, 2, 1)).add(v.get(2 * (l - 1) + 1).expandDims(1)); // [k, n, d_l]
+                z = timesEach(pass.h[l - 1], va.transpose(0, 2, 1)).add(v.get(2 * (l - 1) + 1).expandDims(1)); // [k, n, d_l]
             }
             if (l > lo) {
                 NDArray through = rh[l - 1].matMul(params.get(2 * (l - 1)).transpose());
@@ -164,7 +164,7 @@ final class TangentProducts implements AutoCloseable {
                     gb = rgz.sum(new int[] {1});
                 }
                 if (second && l > lo) { // (∂L/∂zˡ)ᵀ·Rhˡ⁻¹
-                    NDArray s = pass.gz[l].transpose().matMul(rh[l - 1]);
+                    NDArray s = timesEach(pass.gz[l].transpose(), rh[l - 1]);
                     gA = gA == null ? s : gA.add(s);
                 }
                 if (gA == null) { // H of a one-layer block: no source reaches this layer
@@ -182,7 +182,7 @@ final class TangentProducts implements AutoCloseable {
             // R(∂L/∂hˡ⁻¹) = R(∂L/∂zˡ)·Aˡ + ∂L/∂zˡ·VAˡ; R(∂L/∂zˡ⁻¹) = R(∂L/∂hˡ⁻¹)∘σ′ + ∂L/∂hˡ⁻¹∘σ″∘Rzˡ⁻¹
             NDArray rgh = rgz == null ? null : rgz.matMul(params.get(2 * (l - 1)));
             if (second && va != null) {
-                NDArray s = pass.gz[l].matMul(va);
+                NDArray s = timesEach(pass.gz[l], va);
                 rgh = rgh == null ? s : rgh.add(s);
             }
             NDArray next = rgh == null ? null : rgh.mul(pass.slope[l - 1]);
@@ -193,6 +193,18 @@ final class TangentProducts implements AutoCloseable {
             rgz = next;
         }
         return NDArrays.concat(out, 1);
+    }
+
+    /**
+     * {@code m} [a, b] times each matrix of {@code batch} [k, b, c]: [k, a, c], as one matrix product
+     * [a, b]·[b, k·c]. (A broadcast batched product would first copy {@code m} k times.) For k = 1 the
+     * reshapes are views.
+     */
+    private static NDArray timesEach(NDArray m, NDArray batch) {
+        Shape s = batch.getShape();
+        long k = s.get(0);
+        NDArray wide = batch.transpose(1, 0, 2).reshape(s.get(1), k * s.get(2));
+        return m.matMul(wide).reshape(m.getShape().get(0), k, s.get(2)).transpose(1, 0, 2);
     }
 
     private NDArray block(long k, Shape shape) {
