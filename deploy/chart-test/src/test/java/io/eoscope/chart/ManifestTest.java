@@ -219,13 +219,34 @@ class ManifestTest {
 
     // ---- Strimzi ----
 
+    /** An operator still on 0.4x: v1beta2 objects, with the annotations that opted into KRaft and node pools then. */
+    @Test
+    void strimziV1beta2ForOperatorsStillOn0x() {
+        Manifests m = Chart.template(List.of(Chart.CI.resolve("strimzi-values.yaml")),
+                Map.of("kafka.strimzi.apiVersion", "kafka.strimzi.io/v1beta2"));
+        Map<String, Object> kafka = m.get("Kafka", FULLNAME + "-kafka");
+        assertThat(kafka.get("apiVersion")).isEqualTo("kafka.strimzi.io/v1beta2");
+        assertThat(Yamls.map(kafka, "metadata.annotations")).containsEntry("strimzi.io/node-pools", "enabled")
+                .containsEntry("strimzi.io/kraft", "enabled");
+        for (String kind : List.of("KafkaNodePool", "KafkaTopic")) {
+            assertThat(m.ofKind(kind)).allSatisfy(o -> assertThat(o.get("apiVersion")).isEqualTo("kafka.strimzi.io/v1beta2"));
+        }
+    }
+
     @Test
     void strimziMakesAKraftClusterAndTheTopicsOfTopicsJava() {
         Manifests m = ci("strimzi-values.yaml");
         String cluster = FULLNAME + "-kafka";
         Map<String, Object> kafka = m.get("Kafka", cluster);
-        assertThat(Yamls.map(kafka, "metadata.annotations")).containsEntry("strimzi.io/node-pools", "enabled")
-                .containsEntry("strimzi.io/kraft", "enabled");
+        // Strimzi 1.x serves kafka.strimzi.io/v1 only, where KRaft and node pools need no annotation and .spec is required
+        for (String kind : List.of("Kafka", "KafkaNodePool", "KafkaTopic")) {
+            for (Map<String, Object> o : m.ofKind(kind)) {
+                assertThat(o.get("apiVersion")).as(kind).isEqualTo("kafka.strimzi.io/v1");
+                assertThat(o.get("spec")).as(kind + " .spec").isInstanceOf(Map.class);
+            }
+        }
+        assertThat(Yamls.at(kafka, "metadata")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .doesNotContainKey("annotations");
         assertThat(Yamls.at(kafka, "spec.kafka.listeners.0.port")).isEqualTo(9092);
         assertThat(Yamls.map(kafka, "spec.kafka.config")).containsEntry("default.replication.factor", 3)
                 .containsEntry("min.insync.replicas", 2).containsEntry("offsets.topic.replication.factor", 3)
