@@ -323,7 +323,7 @@ class GatewayApiTest {
             "eoscope-layers", List.of("λmax(Gˡ) per layer", "λmax(Gˡ) / ρ(K)", "E‖Kˡ‖²max per layer", "Factorisation check",
                     "Π_χˡ = E‖χˡ‖²", "P_χΔˡ: input-size / back-propagated-size alignment", "Π_Jˡ = E Π_{k>l} ‖Jᵏ‖²max",
                     "P_ΔJˡ: layerwise Jacobian alignment", "E‖Δᴸ‖²max = E‖S^½‖²max"),
-            "eoscope-operations", List.of("Analyzer lag", "Analysis time per snapshot", "Operator products per second",
+            "eoscope-operations", List.of("Analyzer lag", "Analysis time per snapshot", "Analysis time per stage", "Operator products per second",
                     "Snapshots analysed per second", "Snapshots analysed", "Dead letters in range", "Dead letters",
                     "Consumer lag (records-lag-max)", "Records consumed per second", "Bytes consumed per second",
                     "Fetch requests per second", "Records sent per second", "Producer request latency",
