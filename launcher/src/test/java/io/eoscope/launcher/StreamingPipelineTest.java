@@ -321,6 +321,7 @@ class StreamingPipelineTest {
                 o.remove("analysis_id");
                 o.remove("analysis_seconds");
                 o.remove("seconds");
+                o.remove("stage_seconds");
             }
             assertThat(a.toString()).isEqualTo(b.toString());
         }
