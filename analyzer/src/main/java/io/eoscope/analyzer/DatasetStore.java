@@ -6,7 +6,6 @@ import io.eoscope.wire.ChunkCodec;
 import io.eoscope.wire.ChunkHeader;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.MalformedRecordException;
-import io.eoscope.wire.Records;
 import io.eoscope.wire.TopicScan;
 import java.time.Duration;
 import java.util.HashMap;
@@ -82,35 +81,24 @@ public final class DatasetStore implements AutoCloseable {
      * dataset. At most four are cached.
      */
     public Optional<byte[]> module(String hash) {
-        byte[] hit = modules.get(hash);
-        if (hit != null) {
-            return Optional.of(hit);
-        }
-        catchUp();
-        Entry e = index.get(hash);
-        if (e == null || !e.whole()) {
-            return Optional.empty();
-        }
-        try {
-            byte[] bytes = fetch(hash, e);
-            if (!Records.sha256(bytes).equals(hash)) {
-                throw new MalformedRecordException("module " + hash + ": content does not match its hash");
-            }
-            modules.put(hash, bytes);
-            while (modules.size() > CACHE) {
-                modules.remove(modules.keySet().iterator().next());
-            }
-            return Optional.of(bytes);
-        } catch (MalformedRecordException ex) {
-            LOG.warn("module {} in {} cannot be used: {}", hash, settings.topics().datasets(), ex.getMessage());
-            index.remove(hash); // a later complete copy re-indexes it
-            return Optional.empty();
-        }
+        return lookup(hash, "module", modules, Messages::module, () -> modules.size() > CACHE);
     }
 
     /** The dataset with this hash, if the topic holds all of it. */
     public Optional<LabeledData> get(String hash) {
-        LabeledData hit = cache.get(hash);
+        return lookup(hash, "dataset", cache, Messages::dataset,
+                () -> cache.size() > CACHE || (cache.size() > 1 && cachedBytes() > maxBytes));
+    }
+
+    /** Decodes and checks a payload's bytes against its hash. */
+    private interface Decoder<T> {
+        T decode(String hash, byte[] bytes) throws MalformedRecordException;
+    }
+
+    /** A payload from the cache, or assembled from the topic, decoded and cached (least recently used out while {@code over}). */
+    private <T> Optional<T> lookup(String hash, String what, Map<String, T> cached, Decoder<T> decoder,
+            java.util.function.BooleanSupplier over) {
+        T hit = cached.get(hash);
         if (hit != null) {
             return Optional.of(hit);
         }
@@ -120,14 +108,14 @@ public final class DatasetStore implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            LabeledData data = Messages.dataset(hash, fetch(hash, e));
-            cache.put(hash, data);
-            while (cache.size() > CACHE || (cache.size() > 1 && cachedBytes() > maxBytes)) {
-                cache.remove(cache.keySet().iterator().next());
+            T value = decoder.decode(hash, fetch(hash, e));
+            cached.put(hash, value);
+            while (over.getAsBoolean()) {
+                cached.remove(cached.keySet().iterator().next());
             }
-            return Optional.of(data);
+            return Optional.of(value);
         } catch (MalformedRecordException ex) {
-            LOG.warn("dataset {} in {} cannot be used: {}", hash, settings.topics().datasets(), ex.getMessage());
+            LOG.warn("{} {} in {} cannot be used: {}", what, hash, settings.topics().datasets(), ex.getMessage());
             index.remove(hash); // a later complete copy re-indexes it
             return Optional.empty();
         }

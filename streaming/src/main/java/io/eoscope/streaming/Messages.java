@@ -79,6 +79,14 @@ public final class Messages {
         }
     }
 
+    /** A TorchScript module's bytes (from eoscope's Python client), checked against their hash. */
+    public static byte[] module(String hash, byte[] bytes) throws MalformedRecordException {
+        if (!sha256(bytes).equals(hash)) {
+            throw new MalformedRecordException("module " + hash + ": content does not match its hash");
+        }
+        return bytes;
+    }
+
     private static String sha256(byte[] bytes) {
         return Records.sha256(bytes);
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A model whose curvature eoscope can compute: logits f(x, θ) for flat inputs [n, d], a loss, and its
@@ -25,13 +26,15 @@ public interface DifferentiableModel extends AutoCloseable {
     /**
      * Parameters that autograd differentiates, and the logits through them. Gradients accumulate in the
      * leaves ({@link NDArray#getGradient()}), in the order of the flat vector θ.
+     *
+     * @param leaves the leaves, in the order of θ (owned by the model or its caller's manager: do not close)
+     * @param forward f(x, θ) for flat inputs [n, d], through the leaves
      */
-    interface Differentiable {
-        /** The leaves, in the order of θ (owned by this object: do not close). */
-        List<NDArray> leaves();
-
+    record Differentiable(List<NDArray> leaves, UnaryOperator<NDArray> forward) {
         /** f(x, θ) for flat inputs [n, d], through the leaves. */
-        NDArray logits(NDArray x);
+        public NDArray logits(NDArray x) {
+            return forward.apply(x);
+        }
     }
 
     /** {@code mlp} or {@code torchscript}: which quantities an analysis can give (the MLP factors are MLP-only). */

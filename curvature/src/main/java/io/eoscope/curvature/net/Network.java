@@ -106,17 +106,7 @@ public final class Network implements DifferentiableModel {
             leaf.setRequiresGradient(true);
             leaves.add(leaf);
         }
-        return new Differentiable() {
-            @Override
-            public List<NDArray> leaves() {
-                return leaves;
-            }
-
-            @Override
-            public NDArray logits(NDArray x) {
-                return Network.this.logits(leaves, x);
-            }
-        };
+        return new Differentiable(leaves, x -> logits(leaves, x));
     }
 
     /** The host-side model with the current parameter values (metadata kept). */

@@ -205,17 +205,7 @@ public final class ScriptedModel implements DifferentiableModel {
         for (NDArray p : parameters) {
             p.setRequiresGradient(true);
         }
-        return new Differentiable() {
-            @Override
-            public List<NDArray> leaves() {
-                return parameters;
-            }
-
-            @Override
-            public NDArray logits(NDArray x) {
-                return ScriptedModel.this.logits(x);
-            }
-        };
+        return new Differentiable(parameters, this::logits);
     }
 
     @Override

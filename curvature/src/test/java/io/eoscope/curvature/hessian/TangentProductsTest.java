@@ -48,9 +48,9 @@ class TangentProductsTest {
                         double[] want = reference.apply(kind, block).toDoubleArray();
                         double[] got = tangent.apply(kind, block).toDoubleArray();
                         double[] recomputed = uncached.apply(kind, block).toDoubleArray();
-                        assertThat(relativeError(got, want)).as("%s %s, tangent against double backward", arch, kind)
+                        assertThat(TestProblems.relativeError(got, want)).as("%s %s, tangent against double backward", arch, kind)
                                 .isLessThan(1e-12);
-                        assertThat(relativeError(recomputed, want)).as("%s %s, without the cache", arch, kind)
+                        assertThat(TestProblems.relativeError(recomputed, want)).as("%s %s, without the cache", arch, kind)
                                 .isLessThan(1e-12);
                     }
                 }
@@ -80,22 +80,12 @@ class TangentProductsTest {
                             scope.suppressNotUsedWarning();
                             double[] want = reference.applyBlock(kind, block, from, to).toDoubleArray();
                             double[] got = tangent.applyBlock(kind, block, from, to).toDoubleArray();
-                            assertThat(relativeError(got, want)).as("%s %s, layers %d..%d", arch, kind, lo + 1, hi + 1)
+                            assertThat(TestProblems.relativeError(got, want)).as("%s %s, layers %d..%d", arch, kind, lo + 1, hi + 1)
                                     .isLessThan(1e-12);
                         }
                     }
                 }
             }
         }
-    }
-
-    private static double relativeError(double[] got, double[] want) {
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < want.length; i++) {
-            diff += (got[i] - want[i]) * (got[i] - want[i]);
-            norm += want[i] * want[i];
-        }
-        return norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
     }
 }

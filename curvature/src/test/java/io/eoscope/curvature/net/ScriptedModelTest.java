@@ -17,6 +17,7 @@ import io.eoscope.curvature.analysis.GroupCurvature;
 import io.eoscope.curvature.alignment.LayerSpectraRoute;
 import io.eoscope.curvature.hessian.Curvature;
 import io.eoscope.curvature.hessian.CurvatureProducts;
+import io.eoscope.curvature.testing.TestProblems;
 import io.eoscope.curvature.testing.TorchScriptFixtures;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -51,7 +52,7 @@ class ScriptedModelTest {
                     scope.suppressNotUsedWarning();
                     NDArray block = HostArrays.upload(m, v, new Shape(1, v.length), DataType.FLOAT64);
                     double[] got = HostArrays.download(products.apply(kind, block));
-                    assertThat(relativeError(got, f.ref(refs.get(kind)))).as(kind.id() + " product, relative error")
+                    assertThat(TestProblems.relativeError(got, f.ref(refs.get(kind)))).as(kind.id() + " product, relative error")
                             .isLessThan(1e-10);
                 }
             }
@@ -88,7 +89,7 @@ class ScriptedModelTest {
                 fd[i] = (gPlus[i] - gMinus[i]) / (2 * eps);
             }
             // central differences: error O(ε²‖∇³L‖) plus rounding O(1e-16/ε) ≈ 1e-10 here
-            assertThat(relativeError(fd, hv)).as("finite differences of the gradient against 𝓗v").isLessThan(1e-7);
+            assertThat(TestProblems.relativeError(fd, hv)).as("finite differences of the gradient against 𝓗v").isLessThan(1e-7);
         }
     }
 
@@ -210,15 +211,5 @@ class ScriptedModelTest {
             out.add(new ScriptedParameters.Parameter(q.name(), q.shape(), values));
         }
         return with(p, out);
-    }
-
-    private static double relativeError(double[] got, double[] want) {
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < want.length; i++) {
-            diff += (got[i] - want[i]) * (got[i] - want[i]);
-            norm += want[i] * want[i];
-        }
-        return Math.sqrt(diff / norm);
     }
 }

@@ -45,4 +45,15 @@ public final class TestProblems {
         }
         return v;
     }
+
+    /** ‖got − want‖/‖want‖, or ‖got − want‖ when want is exactly zero (the residual block of a last layer is). */
+    public static double relativeError(double[] got, double[] want) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < want.length; i++) {
+            diff += (got[i] - want[i]) * (got[i] - want[i]);
+            norm += want[i] * want[i];
+        }
+        return norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
+    }
 }
