@@ -1,12 +1,9 @@
 package io.eoscope.gateway;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonNull;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.MetricsRecord;
 import io.eoscope.wire.ReplayRequest;
-import io.eoscope.wire.TelemetryRecord;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -176,22 +173,14 @@ public final class GatewayVerticle extends AbstractVerticle {
     /** Alive: 200 while the view consumer's loop runs; 503 with the reason once it died. */
     private void health(RoutingContext ctx) {
         String dead = deathReason();
-        if (dead == null) {
-            json(ctx, 200, status("ok"));
-        } else {
-            JsonObject o = status("dead");
-            o.addProperty("reason", dead);
-            json(ctx, 503, o);
-        }
+        json(ctx, dead == null ? 200 : 503, new ApiBodies.Status(dead == null ? "ok" : "dead", dead));
     }
 
     /** Ready: 200 when the view is assigned to all its topics and the broker answered recently; else 503 with the reason. */
     private void ready(RoutingContext ctx) {
         ViewConsumer c = consumer;
         ViewConsumer.Readiness r = c == null ? new ViewConsumer.Readiness(false, "starting") : c.readiness();
-        JsonObject o = status(r.ready() ? "ready" : "not ready");
-        o.addProperty("reason", r.reason());
-        json(ctx, r.ready() ? 200 : 503, o);
+        json(ctx, r.ready() ? 200 : 503, new ApiBodies.Status(r.ready() ? "ready" : "not ready", r.reason()));
     }
 
     private void runs(RoutingContext ctx) {
@@ -200,57 +189,9 @@ public final class GatewayVerticle extends AbstractVerticle {
         all.sort((a, b) -> a.name().compareTo(b.name()));
         long now = view.now();
         for (RunsView.Run r : all) {
-            out.add(summary(r, view.liveAnalysis(), now));
+            out.add(ApiBodies.RunSummary.of(r, view.liveAnalysis(), now).toJson());
         }
-        json(ctx, 200, out);
-    }
-
-    private JsonObject summary(RunsView.Run r, String analysisId, long now) {
-        JsonObject o = new JsonObject();
-        o.addProperty("run", r.name());
-        o.addProperty("finished", r.finished());
-        o.addProperty("status", r.status(now));
-        if (r.failure() != null) {
-            o.addProperty("failure", r.failure());
-        }
-        o.addProperty("last_heard_ms", r.lastHeardMillis());
-        JsonObject config = r.config();
-        for (String key : new String[] {"solver", "dataset", "n", "classes", "architecture", "activation"}) {
-            if (config.has(key)) {
-                o.add(key, config.get(key));
-            }
-        }
-        if (config.has("loss")) {
-            o.add("loss_function", config.get("loss")); // "loss" is the training loss value below
-        }
-        double two = r.twoOverEta();
-        if (Double.isFinite(two)) {
-            o.addProperty("two_over_eta", two);
-        }
-        r.telemetry().ifPresent(t -> {
-            o.addProperty("step", t.step());
-            number(o, "time", t.time());
-            number(o, "loss", t.loss());
-            number(o, "accuracy", t.accuracy());
-            if (Double.isFinite(t.sharpness())) {
-                o.addProperty("sharpness", t.sharpness());
-            }
-        });
-        r.metrics(analysisId).ifPresent(m -> {
-            o.addProperty("analysis_id", m.analysisId());
-            o.addProperty("analysed_step", m.step());
-            number(o, "rho_K", m.value(MetricsRecord.Quantity.RHO_K));
-        });
-        return o;
-    }
-
-    /** A number, or JSON null when it is not finite: NaN and Infinity are not JSON. */
-    private static void number(JsonObject o, String key, double v) {
-        if (Double.isFinite(v)) {
-            o.addProperty(key, v);
-        } else {
-            o.add(key, JsonNull.INSTANCE);
-        }
+        ctx.response().setStatusCode(200).putHeader("content-type", "application/json").end(out.toString());
     }
 
     /** The path's run name, or null after answering 400 when it is not a valid run name. */
@@ -299,14 +240,8 @@ public final class GatewayVerticle extends AbstractVerticle {
         if (id == null) {
             return;
         }
-        JsonObject o = summary(r, id, view.now());
-        o.add("config", r.config());
-        r.telemetry().ifPresent(t -> o.add("telemetry", t.toJson()));
-        r.metrics(id).ifPresent(m -> o.add("metrics", m.toJson()));
-        JsonArray ids = new JsonArray();
-        r.analysisIds().stream().sorted().forEach(ids::add);
-        o.add("analyses", ids);
-        json(ctx, 200, o);
+        json(ctx, 200, new ApiBodies.RunDetail(ApiBodies.RunSummary.of(r, id, view.now()), r.record().orElse(null),
+                r.telemetry().orElse(null), r.metrics(id).orElse(null), r.analysisIds().stream().sorted().toList()));
     }
 
     private void series(RoutingContext ctx) {
@@ -339,23 +274,8 @@ public final class GatewayVerticle extends AbstractVerticle {
             json(ctx, 400, error("need 0 ≤ from ≤ to and 2 ≤ max_points ≤ 100000"));
             return;
         }
-        JsonObject o = new JsonObject();
-        o.addProperty("run", r.name());
-        o.addProperty("metric", metric.name());
-        if (!metric.fromTelemetry()) {
-            o.addProperty("analysis_id", id);
-        }
-        o.add("columns", columns());
-        o.add("points", view.series(r, metric, id, from, to, (int) max));
-        json(ctx, 200, o);
-    }
-
-    private static JsonArray columns() {
-        JsonArray c = new JsonArray();
-        c.add("step");
-        c.add("time");
-        c.add("value");
-        return c;
+        json(ctx, 200, new ApiBodies.Series(r.name(), metric.name(), metric.fromTelemetry() ? null : id,
+                view.series(r, metric, id, from, to, (int) max)));
     }
 
     private void stream(RoutingContext ctx) {
@@ -414,7 +334,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         }
         double[] n = new double[names.size()];
         double[] y = new double[names.size()];
-        JsonArray points = new JsonArray();
+        List<ApiBodies.FitPoint> points = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             RunsView.Run r = view.get(names.get(i).trim()).orElse(null);
             if (r == null || !r.record().isPresent() || !Double.isFinite(r.record().get().n()) || r.metrics().isEmpty()) {
@@ -429,12 +349,7 @@ public final class GatewayVerticle extends AbstractVerticle {
             }
             n[i] = r.record().get().n();
             y[i] = v;
-            JsonObject p = new JsonObject();
-            p.addProperty("run", r.name());
-            p.addProperty("n", n[i]);
-            p.addProperty("value", v);
-            p.addProperty("step", m.step());
-            points.add(p);
+            points.add(new ApiBodies.FitPoint(r.name(), n[i], v, m.step()));
         }
         PowerLaw fit;
         try {
@@ -443,13 +358,7 @@ public final class GatewayVerticle extends AbstractVerticle {
             json(ctx, 400, error(e.getMessage()));
             return;
         }
-        JsonObject o = new JsonObject();
-        o.addProperty("metric", metric.name());
-        number(o, "a", fit.a());
-        number(o, "beta", fit.beta());
-        number(o, "r2", fit.r2());
-        o.add("points", points);
-        json(ctx, 200, o);
+        json(ctx, 200, new ApiBodies.PowerLawFit(metric.name(), fit.a(), fit.beta(), fit.r2(), points));
     }
 
     /**
@@ -502,12 +411,7 @@ public final class GatewayVerticle extends AbstractVerticle {
                 .onSuccess(meta -> {
                     LOG.info("replay of run {} requested as analysis {} (steps {}..{}, top_k {}, tol {})", run, request.analysisId(),
                             request.from(), request.to(), request.topK(), request.tol());
-                    JsonObject o = new JsonObject();
-                    o.addProperty("run", run);
-                    o.addProperty("analysis_id", request.analysisId());
-                    o.addProperty("status", "requested");
-                    o.add("request", request.toJson());
-                    json(ctx, 202, o);
+                    json(ctx, 202, new ApiBodies.ReplayAccepted(request));
                 })
                 .onFailure(e -> {
                     LOG.warn("could not publish the replay request of run {}: {}", run, e.toString());
@@ -520,20 +424,12 @@ public final class GatewayVerticle extends AbstractVerticle {
         return v == null ? fallback : Long.parseLong(v.trim());
     }
 
-    private static JsonObject error(String message) {
-        JsonObject o = new JsonObject();
-        o.addProperty("error", message);
-        return o;
+    private static ApiBodies.Error error(String message) {
+        return new ApiBodies.Error(message);
     }
 
-    private static JsonObject status(String s) {
-        JsonObject o = new JsonObject();
-        o.addProperty("status", s);
-        return o;
-    }
-
-    private static void json(RoutingContext ctx, int status, com.google.gson.JsonElement body) {
-        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.toString());
+    private static void json(RoutingContext ctx, int status, ApiBodies.Body body) {
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.toJson().toString());
     }
 
     /**

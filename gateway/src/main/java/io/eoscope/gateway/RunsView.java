@@ -1,7 +1,5 @@
 package io.eoscope.gateway;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import io.eoscope.wire.MetricsRecord;
 import io.eoscope.wire.RunRecord;
@@ -399,58 +397,49 @@ public final class RunsView {
     }
 
     /**
-     * The series of {@code metric} for a run over steps [from, to], thinned to at most {@code maxPoints}:
-     * rows [step, time, value] (time null when unknown); points whose value is not finite are left out.
+     * The series of {@code metric} for a run over steps [from, to], thinned to at most {@code maxPoints} and always
+     * ending at the newest point; points whose value is not finite are left out.
      *
      * @param analysisId the analysis whose metrics are read (ignored for telemetry metrics)
      */
-    public JsonArray series(Run r, SeriesMetric metric, String analysisId, long from, long to, int maxPoints) {
-        List<JsonArray> rows = new ArrayList<>();
+    public List<ApiBodies.Point> series(Run r, SeriesMetric metric, String analysisId, long from, long to, int maxPoints) {
+        List<ApiBodies.Point> points = new ArrayList<>();
         synchronized (r) {
             if (metric.fromTelemetry()) {
                 for (TelemetryRecord.Step s : r.telemetrySeries.subMap(from, true, to, true).values()) {
-                    row(rows, s.step(), s.time(), metric.onTelemetry().applyAsDouble(s));
+                    point(points, s.step(), s.time(), metric.onTelemetry().applyAsDouble(s));
                 }
             } else {
                 Analysis a = r.analyses.get(analysisId);
                 if (a != null) {
                     for (MetricsRecord m : a.series.subMap(from, true, to, true).values()) {
-                        row(rows, m.step(), m.time(), metric.onAnalysis().applyAsDouble(m));
+                        point(points, m.step(), m.time(), metric.onAnalysis().applyAsDouble(m));
                     }
                 }
             }
         }
-        JsonArray out = new JsonArray();
-        double stride = Math.max(1.0, rows.size() / (double) maxPoints);
-        for (double i = 0; i < rows.size(); i += stride) {
-            out.add(rows.get((int) i));
+        List<ApiBodies.Point> out = new ArrayList<>();
+        double stride = Math.max(1.0, points.size() / (double) maxPoints);
+        for (double i = 0; i < points.size(); i += stride) {
+            out.add(points.get((int) i));
         }
-        if (!rows.isEmpty() && (out.isEmpty() || out.get(out.size() - 1) != rows.get(rows.size() - 1))) {
-            if (out.size() >= maxPoints && !out.isEmpty()) {
+        if (!points.isEmpty() && out.get(out.size() - 1) != points.get(points.size() - 1)) {
+            if (out.size() >= maxPoints) {
                 out.remove(out.size() - 1);
             }
-            out.add(rows.get(rows.size() - 1)); // always end at the newest point
+            out.add(points.get(points.size() - 1)); // always end at the newest point
         }
         return out;
     }
 
     /** The live analysis' series (see {@link #series(Run, SeriesMetric, String, long, long, int)}). */
-    public JsonArray series(Run r, String metric, long from, long to, int maxPoints) {
+    public List<ApiBodies.Point> series(Run r, String metric, long from, long to, int maxPoints) {
         return series(r, SeriesMetric.of(metric), liveAnalysis, from, to, maxPoints);
     }
 
-    private static void row(List<JsonArray> rows, long step, double time, double value) {
-        if (!Double.isFinite(value)) {
-            return;
+    private static void point(List<ApiBodies.Point> points, long step, double time, double value) {
+        if (Double.isFinite(value)) {
+            points.add(new ApiBodies.Point(step, time, value));
         }
-        JsonArray row = new JsonArray();
-        row.add(step);
-        if (Double.isFinite(time)) {
-            row.add(time);
-        } else {
-            row.add(JsonNull.INSTANCE);
-        }
-        row.add(value);
-        rows.add(row);
     }
 }

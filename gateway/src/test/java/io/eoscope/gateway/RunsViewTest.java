@@ -7,7 +7,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import com.google.gson.JsonArray;
 import io.eoscope.wire.TelemetryRecord;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -134,11 +133,11 @@ class RunsViewTest {
         assertThat(a.metrics().orElseThrow().step()).isEqualTo(10);
         assertThat(a.metrics("topk3").orElseThrow().step()).isEqualTo(20);
         assertThat(a.analysisIds()).containsExactlyInAnyOrder("default", "topk3");
-        JsonArray live = view.series(a, SeriesMetric.of("hessian"), "default", 0, Long.MAX_VALUE, 100);
+        var live = view.series(a, SeriesMetric.of("hessian"), "default", 0, Long.MAX_VALUE, 100);
         assertThat(live).hasSize(1);
-        assertThat(live.get(0).getAsJsonArray().get(2).getAsDouble()).isEqualTo(40.0);
-        JsonArray replay = view.series(a, SeriesMetric.of("hessian"), "topk3", 0, Long.MAX_VALUE, 100);
-        assertThat(replay.get(0).getAsJsonArray().get(2).getAsDouble()).isEqualTo(99.0);
+        assertThat(live.get(0).value()).isEqualTo(40.0);
+        var replay = view.series(a, SeriesMetric.of("hessian"), "topk3", 0, Long.MAX_VALUE, 100);
+        assertThat(replay.get(0).value()).isEqualTo(99.0);
         // at most MAX_ANALYSES ids per run, the live one always kept
         for (int i = 0; i < RunsView.MAX_ANALYSES + 5; i++) {
             view.metrics(Fixtures.metrics("a", 30, "r" + i, 1), now.incrementAndGet());
@@ -153,10 +152,12 @@ class RunsViewTest {
         view.telemetry(TelemetryRecord.parse(Fixtures.stepJson("a", 0, "NaN").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         view.telemetry(Fixtures.step("a", 1));
         view.telemetry(new TelemetryRecord.Step("a", 2, Double.NaN, 0.25, 1, 0.04, Double.NaN, 0));
-        JsonArray loss = view.series(view.get("a").orElseThrow(), "loss", 0, Long.MAX_VALUE, 100);
-        assertThat(loss.toString()).doesNotContain("NaN").doesNotContain("Infinity");
+        var loss = view.series(view.get("a").orElseThrow(), "loss", 0, Long.MAX_VALUE, 100);
         assertThat(loss).hasSize(2);
-        assertThat(loss.get(1).getAsJsonArray().get(1).isJsonNull()).isTrue();
+        String json = new ApiBodies.Series("a", "loss", null, loss).toJson().toString();
+        assertThat(json).doesNotContain("NaN").doesNotContain("Infinity");
+        assertThat(com.google.gson.JsonParser.parseString(json).getAsJsonObject().getAsJsonArray("points").get(1)
+                .getAsJsonArray().get(1).isJsonNull()).isTrue();
         assertThat(view.series(view.get("a").orElseThrow(), "sharpness", 0, Long.MAX_VALUE, 100)).hasSize(2);
     }
 

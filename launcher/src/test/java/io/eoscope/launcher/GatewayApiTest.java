@@ -15,6 +15,10 @@ import io.eoscope.trainer.run.RunConfig;
 import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.stream.TrainerVerticle;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.validation.ResponseValidator;
+import io.vertx.openapi.validation.ValidatableResponse;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -31,6 +35,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,6 +53,8 @@ class GatewayApiTest {
     static KafkaSettings settings;
     static GatewayVerticle gateway;
     static RealPrometheus prometheus;
+    /** The gateway's openapi.yaml, which every answer below must follow. */
+    static ResponseValidator contract;
     static final String TOKEN = "s3cret-token-for-tests";
     static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -70,6 +78,7 @@ class GatewayApiTest {
         gateway = new GatewayVerticle(settings, new GatewayConfig("127.0.0.1", 0, 300, 50, TOKEN, GatewayConfig.DEFAULT_STALE_SECONDS,
                 GatewayConfig.DEFAULT_MAX_VIEW_RUNS, "test"), registry);
         vertx.deployVerticle(gateway).await();
+        contract = ResponseValidator.create(vertx, OpenAPIContract.from(vertx, "openapi.yaml").await());
         for (int n : new int[] {16, 32, 64}) {
             TrainerVerticle t = new TrainerVerticle(run("n" + n, n, 20), dir.resolve("runs/n" + n), settings, TrainingListener.NONE);
             vertx.deployVerticle(t).await();
@@ -204,6 +213,137 @@ class GatewayApiTest {
         t.finished().await();
     }
 
+    /** One documented call: method, path and query, its operation in openapi.yaml, the status it must answer. */
+    record Call(String method, String path, String operation, int status) {}
+
+    /** Checks that the answer has the status and a JSON body that the operation's schema for that status accepts. */
+    static void conforms(Call call, HttpResponse<String> r) {
+        assertThat(r.statusCode()).as(call + ": " + r.body()).isEqualTo(call.status());
+        assertThat(r.headers().firstValue("content-type")).as(call.toString()).hasValue("application/json");
+        try {
+            contract.validate(ValidatableResponse.create(r.statusCode(), Buffer.buffer(r.body()), "application/json"), call.operation())
+                    .await();
+        } catch (RuntimeException e) {
+            throw new AssertionError(call + " answered what openapi.yaml does not allow: " + e.getMessage() + "\n" + r.body(), e);
+        }
+    }
+
+    static HttpResponse<String> send(Call call, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + call.path()))
+                .timeout(Duration.ofSeconds(30)).method(call.method(), HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Publishes a run the way a careless producer would (Python's json.dumps writes NaN and Infinity literals by
+     * default): its loss diverges, one step has no time, and its analysis has non-finite values. The gateway must
+     * still answer JSON that JSON.parse accepts, with null for every number that is not finite.
+     */
+    static void publishANonFiniteRun() throws Exception {
+        String run = "diverged";
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(settings.producer("test-nonfinite", Duration.ofSeconds(30)),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            Topics t = settings.topics();
+            p.send(new ProducerRecord<>(t.runs(), run, bytes("{\"run\":\"diverged\",\"solver\":\"gd\",\"lr\":0.05,\"n\":8,"
+                    + "\"classes\":2,\"dataset\":\"xor\",\"architecture\":\"2-8-2\",\"loss\":\"mse\",\"status\":\"failed\","
+                    + "\"failure\":\"loss diverged\",\"note\":NaN}"))).get();
+            String[] losses = {"0.5", "NaN", "Infinity"};
+            for (int step = 0; step < 3; step++) {
+                p.send(new ProducerRecord<>(t.telemetry(), run, bytes("{\"run\":\"diverged\",\"step\":" + step + ",\"time\":"
+                        + (step == 1 ? "NaN" : step * 0.05) + ",\"loss\":" + losses[step] + ",\"accuracy\":NaN,\"step_size\":0.05,"
+                        + "\"sharpness\":-Infinity,\"products\":0}"))).get();
+            }
+            p.send(new ProducerRecord<>(t.metrics(), run + "/2/test", bytes("{\"run\":\"diverged\",\"step\":2,\"time\":NaN,"
+                    + "\"analysis_id\":\"test\",\"loss\":Infinity,\"hessian\":{\"eigenvalues\":[NaN],\"residuals\":[NaN]},"
+                    + "\"gauss_newton\":{\"eigenvalues\":[1.5]},\"rho_K\":NaN,\"K_max_sq_mean\":-Infinity,"
+                    + "\"layers\":[{\"layer\":1,\"gauss_newton_top\":NaN,\"pi_chi\":Infinity}]}"))).get();
+        }
+        Poll.until(Duration.ofSeconds(60), "the gateway holds the diverged run's steps and analysis", () -> {
+            try {
+                HttpResponse<String> r = get("/api/runs/diverged");
+                return r.statusCode() == 200 && r.body().contains("\"analysed_step\":2") && r.body().contains("\"step\":2");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The conformance test: every documented route, during a real embedded run, answers what openapi.yaml says,
+     * successes and errors alike, validated with a JSON-schema validator (vertx-openapi, JSON Schema 2020-12), and a
+     * run with non-finite values answers strict JSON (the validator parses with Jackson, which refuses NaN).
+     */
+    @Test
+    void everyDocumentedRouteAnswersWhatTheOpenApiDocumentSays() throws Exception {
+        publishANonFiniteRun();
+        List<Call> calls = List.of(
+                new Call("GET", "/health", "health", 200),
+                new Call("GET", "/ready", "ready", 200),
+                new Call("GET", "/api/runs", "listRuns", 200),
+                new Call("GET", "/api/runs/n16", "getRun", 200),
+                new Call("GET", "/api/runs/diverged", "getRun", 200),
+                new Call("GET", "/api/runs/n16?analysis_id=test", "getRun", 200),
+                new Call("GET", "/api/runs/n16?analysis_id=nope", "getRun", 404),
+                new Call("GET", "/api/runs/n16?analysis_id=b%20d", "getRun", 400),
+                new Call("GET", "/api/runs/nope", "getRun", 404),
+                new Call("GET", "/api/runs/bad%20name", "getRun", 400),
+                new Call("GET", "/api/runs/n16/series?metric=loss", "getSeries", 200),
+                new Call("GET", "/api/runs/n16/series?metric=hessian&max_points=5", "getSeries", 200),
+                new Call("GET", "/api/runs/n16/series?metric=layer2.p_delta_J", "getSeries", 200),
+                new Call("GET", "/api/runs/diverged/series?metric=loss", "getSeries", 200),
+                new Call("GET", "/api/runs/diverged/series?metric=hessian", "getSeries", 200),
+                new Call("GET", "/api/runs/diverged/series?metric=gauss_newton", "getSeries", 200),
+                new Call("GET", "/api/runs/n16/series", "getSeries", 400),
+                new Call("GET", "/api/runs/n16/series?metric=bogus", "getSeries", 400),
+                new Call("GET", "/api/runs/n16/series?metric=loss&from=9&to=3", "getSeries", 400),
+                new Call("GET", "/api/runs/nope/series?metric=loss", "getSeries", 404),
+                new Call("GET", "/api/runs/n16/series?metric=loss&analysis_id=nope", "getSeries", 404),
+                new Call("GET", "/api/runs/bad%20name/stream", "streamRun", 400),
+                new Call("GET", "/api/powerlaw?runs=n16,n32,n64", "fitPowerLaw", 200),
+                new Call("GET", "/api/powerlaw?runs=n16", "fitPowerLaw", 400),
+                new Call("GET", "/api/powerlaw", "fitPowerLaw", 400),
+                new Call("GET", "/api/powerlaw?runs=n16,n32&metric=bogus", "fitPowerLaw", 400),
+                new Call("POST", "/api/runs/n16/replay", "requestReplay", 401),
+                new Call("POST", "/api/runs/nope/replay", "requestReplay", 404),
+                new Call("POST", "/api/runs/n16/replay?top_k=0", "requestReplay", 400),
+                new Call("POST", "/api/runs/n16/replay?analysis_id=test", "requestReplay", 400));
+        for (Call call : calls) {
+            conforms(call, send(call, call.status() == 401 ? null : TOKEN));
+        }
+        // every operation of the document is called here (the 202 of a replay in replayRequiresTheBearerToken)
+        java.util.Set<String> called = new java.util.TreeSet<>(calls.stream().map(Call::operation).toList());
+        called.addAll(List.of("prometheusMetrics", "openApi"));
+        assertThat(called).containsExactlyInAnyOrderElementsOf(OpenAPIContract.from(vertx, "openapi.yaml").await().operations()
+                .stream().map(io.vertx.openapi.contract.Operation::getOperationId).toList());
+        assertThat(get("/metrics").headers().firstValue("content-type").orElse("")).startsWith("text/plain; version=0.0.4");
+        assertThat(get("/openapi.yaml").body()).startsWith("openapi: 3.1.0");
+        // the diverged run: null where a number is not finite, points without a value left out
+        JsonObject diverged = JsonParser.parseString(get("/api/runs/diverged").body()).getAsJsonObject();
+        assertThat(diverged.get("loss").isJsonNull()).isTrue();
+        assertThat(diverged.get("rho_K").isJsonNull()).isTrue();
+        assertThat(diverged.has("sharpness")).isFalse();
+        assertThat(diverged.getAsJsonObject("metrics").getAsJsonObject("hessian").getAsJsonArray("eigenvalues").get(0).isJsonNull())
+                .isTrue();
+        JsonArray loss = JsonParser.parseString(get("/api/runs/diverged/series?metric=loss").body()).getAsJsonObject()
+                .getAsJsonArray("points");
+        assertThat(loss).hasSize(1);
+        assertThat(JsonParser.parseString(get("/api/runs/diverged/series?metric=hessian").body()).getAsJsonObject()
+                .getAsJsonArray("points")).isEmpty();
+    }
+
+    /** The JSON routes among the fuzzed paths, by operation. */
+    static final Map<String, String> OPERATIONS = Map.of("/api/runs", "listRuns", "/api/runs/n16", "getRun",
+            "/api/runs/n16/series", "getSeries", "/api/powerlaw", "fitPowerLaw", "/api/runs/%00", "getRun");
+
+    /** Random query parameters: never a 5xx, and every JSON answer follows openapi.yaml. */
     @Test
     void fuzzedQueryParametersNeverYieldA5xx() throws Exception {
         Random random = new Random(7);
@@ -226,6 +366,10 @@ class GatewayApiTest {
             }
             HttpResponse<String> r = get(q.toString());
             assertThat(r.statusCode()).as(q.toString()).isLessThan(500);
+            String operation = OPERATIONS.get(q.substring(0, q.indexOf("?")));
+            if (operation != null) { // and what it answers, error or not, is what openapi.yaml says
+                conforms(new Call("GET", q.toString(), operation, r.statusCode()), r);
+            }
         }
     }
 
@@ -444,7 +588,7 @@ class GatewayApiTest {
         assertThat(wrong.statusCode()).isEqualTo(401);
         HttpResponse<String> ok = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN)
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(202);
+        conforms(new Call("POST", "/api/runs/n16/replay?analysis_id=viagateway", "requestReplay", 202), ok);
         Poll.until(Duration.ofSeconds(120), "the replay's metrics", () -> {
             try {
                 Map<String, JsonObject> metrics = StreamingPipelineTest.readUntil(settings, settings.topics().metrics(), 1);
