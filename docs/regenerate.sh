@@ -12,7 +12,7 @@ set -euo pipefail
 what="${1:-all}"
 case "$what" in
   page|report|all) ;;
-  -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "docs/regenerate.sh: unknown part '$what' (page, report or all; --help)" >&2; exit 2 ;;
 esac
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
