@@ -12,7 +12,7 @@ from . import safetensors, wire
 from .model import LOSSES, PublisherError, describe, parameters
 
 log = logging.getLogger("eoscope")
-_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}")
+_NAME = re.compile(r"(?!\.{1,2}$)[A-Za-z0-9._-]{1,200}")  # as the Java producers: never . or ..
 
 
 class Publisher:

@@ -65,7 +65,7 @@ public final class ApiBodies {
                     t == null ? null : t.step(), t == null ? null : t.time(), t == null ? null : t.loss(),
                     t == null ? null : t.accuracy(), t == null || !Double.isFinite(t.sharpness()) ? null : t.sharpness(),
                     m == null ? null : m.analysisId(), m == null ? null : m.step(),
-                    m == null ? null : m.value(MetricsRecord.Quantity.RHO_K));
+                    m == null || !m.values().containsKey(MetricsRecord.Quantity.RHO_K) ? null : m.value(MetricsRecord.Quantity.RHO_K));
         }
 
         private static Long whole(RunRecord c, String field) {

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatewayVerticle extends AbstractVerticle {
     /** Run names the API accepts: the producers' own rule, safe in URLs, keys and SSE lines. */
-    static final Pattern RUN_NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+    static final Pattern RUN_NAME = io.eoscope.wire.Records.RUN_NAME;
     private static final Pattern ANALYSIS_ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
     private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
     private final KafkaSettings kafka;
@@ -133,10 +133,21 @@ public final class GatewayVerticle extends AbstractVerticle {
         router.route("/*").handler(StaticHandler.create("webroot"));
         router.route().failureHandler(ctx -> {
             if (ctx.response().headWritten()) {
-                return; // Vert.x has answered already (a malformed escape such as %ZZ): nothing more to say
+                return;
             }
-            json(ctx, ctx.statusCode() >= 400 && ctx.statusCode() < 500 ? ctx.statusCode() : 400,
-                    error(ctx.failure() == null ? "bad request" : String.valueOf(ctx.failure().getMessage())));
+            if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+                json(ctx, ctx.statusCode(), error(ctx.failure() == null ? "bad request" : String.valueOf(ctx.failure().getMessage())));
+            } else { // a bug of the gateway, not the client's fault: said as such, and logged with its stack
+                LOG.error("{} {} failed", ctx.request().method(), ctx.normalizedPath(), ctx.failure());
+                json(ctx, 500, error("the gateway failed on this request (its log has the stack): " + ctx.failure()));
+            }
+        });
+        // a request Vert.x cannot route (a malformed escape such as %ZZ in the path or the query) is a JSON 400 too
+        router.errorHandler(400, ctx -> {
+            if (!ctx.response().headWritten()) {
+                json(ctx, 400, error("malformed request: " + (ctx.failure() == null ? "bad escape or syntax"
+                        : ctx.failure().getMessage())));
+            }
         });
         return router;
     }
@@ -198,7 +209,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     private static String runName(RoutingContext ctx) {
         String run = ctx.pathParam("run");
         if (run == null || !RUN_NAME.matcher(run).matches()) {
-            json(ctx, 400, error("run names are 1-200 letters, digits, '.', '_' or '-'"));
+            json(ctx, 400, error("run names are 1-200 letters, digits, '.', '_' or '-', and not . or .."));
             return null;
         }
         return run;
@@ -290,9 +301,16 @@ public final class GatewayVerticle extends AbstractVerticle {
             if (u.run().equals(run)) {
                 String event = sseEvent(u.kind(), u.value().toString());
                 vertx.runOnContext(v -> {
-                    if (!response.closed() && !response.ended()) {
-                        response.write(event);
+                    if (response.closed() || response.ended()) {
+                        return;
                     }
+                    if (response.writeQueueFull()) { // a client that does not read: end its stream (EventSource reconnects)
+                        LOG.warn("closing the event stream of run {} to {}: the client does not keep up (write queue full)",
+                                run, ctx.request().remoteAddress());
+                        response.end();
+                        return;
+                    }
+                    response.write(event);
                 });
             }
         };

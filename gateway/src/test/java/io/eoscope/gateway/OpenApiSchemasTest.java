@@ -67,6 +67,13 @@ class OpenApiSchemasTest {
         s.put("RunDetail", new Sample(new ApiBodies.RunDetail(full, Fixtures.run("a", "failed"),
                 (TelemetryRecord.Step) Fixtures.step("a", 10), Fixtures.metrics("a", 10, "default", 45), List.of("default", "r1")),
                 new ApiBodies.RunDetail(bare, null, null, null, List.of()), new Use("getRun", 200)));
+        s.put("RunDetail of a TorchScript run", new Sample(new ApiBodies.RunDetail(bare, Fixtures.run("a", "running"), null,
+                io.eoscope.wire.MetricsRecord.parse(("{\"run\":\"a\",\"step\":3,\"time\":null,\"analysis_id\":\"default\","
+                        + "\"model\":\"torchscript\",\"parameters\":1234,\"hessian\":{\"eigenvalues\":[20.5],\"residuals\":[null],"
+                        + "\"products\":null,\"converged\":true},\"groups\":[{\"group\":\"conv1\",\"gauss_newton_top\":3.5},"
+                        + "{\"group\":\"head\",\"gauss_newton_top\":null}],\"seconds\":NaN,\"stage_seconds\":{\"hessian\":0.5}}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)), List.of("default")),
+                new ApiBodies.RunDetail(bare, null, null, null, List.of()), new Use("getRun", 200)));
         s.put("Series", new Sample(new ApiBodies.Series("a", "hessian", "default",
                 List.of(new ApiBodies.Point(0, 0, 1.5), new ApiBodies.Point(10, Double.NaN, 2.5))),
                 new ApiBodies.Series("a", "loss", null, List.of()), new Use("getSeries", 200)));
@@ -113,10 +120,13 @@ class OpenApiSchemasTest {
     void everyBodyHasTheSchemaOfItsNameAndWritesExactlyItsProperties() throws Exception {
         Map<String, Sample> samples = samples();
         List<String> bodies = Arrays.stream(ApiBodies.Body.class.getPermittedSubclasses()).map(Class::getSimpleName).toList();
-        assertThat(samples.keySet()).as("a sample of every body").containsExactlyInAnyOrderElementsOf(bodies);
+        assertThat(samples.keySet()).as("a sample of every body").containsAll(bodies);
         for (Map.Entry<String, Sample> e : samples.entrySet()) {
-            assertThat(e.getValue().full().toJson().keySet()).as(e.getKey() + " with every optional value")
-                    .containsExactlyInAnyOrderElementsOf(properties(e.getKey()));
+            String schema = e.getValue().full().getClass().getSimpleName();
+            if (schema.equals(e.getKey())) { // the named samples set every optional value: exactly the schema's properties
+                assertThat(e.getValue().full().toJson().keySet()).as(e.getKey() + " with every optional value")
+                        .containsExactlyInAnyOrderElementsOf(properties(schema));
+            }
             validate(e.getValue().full(), e.getValue().use());
             validate(e.getValue().bare(), e.getValue().use());
         }

@@ -228,6 +228,23 @@ class GatewayApiTest {
         }
     }
 
+    /** An answer read off a raw socket: for requests java.net.URI refuses to build (malformed escapes). */
+    record Raw(int status, String contentType, String body) {}
+
+    static Raw raw(String method, String pathAndQuery) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.port())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write((method + " " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                    + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int split = answer.indexOf("\r\n\r\n");
+            String head = answer.substring(0, split);
+            String type = head.lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("content-type:"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse(null);
+            return new Raw(Integer.parseInt(head.split(" ")[1]), type, answer.substring(split + 4));
+        }
+    }
+
     static HttpResponse<String> send(Call call, String token) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + call.path()))
                 .timeout(Duration.ofSeconds(30)).method(call.method(), HttpRequest.BodyPublishers.noBody());
@@ -317,6 +334,21 @@ class GatewayApiTest {
                 new Call("POST", "/api/runs/n16/replay?analysis_id=test", "requestReplay", 400));
         for (Call call : calls) {
             conforms(call, send(call, call.status() == 401 ? null : TOKEN));
+        }
+        // what java.net.URI cannot even send: malformed escapes in the path and the query are JSON 400s too
+        for (Call call : List.of(new Call("GET", "/api/runs/%ZZ", "getRun", 400), new Call("GET", "/api/runs/a%", "getRun", 400),
+                new Call("GET", "/api/runs/n16?analysis_id=%ZZ", "getRun", 400),
+                new Call("GET", "/api/runs/n16/series?metric=%ZZ", "getSeries", 400),
+                new Call("GET", "/api/runs/n16/stream?x=%ZZ", "streamRun", 400),
+                new Call("POST", "/api/runs/n16/replay?analysis_id=%ZZ", "requestReplay", 400))) {
+            Raw r = raw(call.method(), call.path());
+            assertThat(r.status()).as(call + ": " + r.body()).isEqualTo(400);
+            assertThat(r.contentType()).as(call.toString()).isEqualTo("application/json");
+            try {
+                contract.validate(ValidatableResponse.create(400, Buffer.buffer(r.body()), "application/json"), call.operation()).await();
+            } catch (RuntimeException e) {
+                throw new AssertionError(call + " answered what openapi.yaml does not allow: " + e.getMessage() + "\n" + r.body(), e);
+            }
         }
         // every operation of the document is called here (the 202 of a replay in replayRequiresTheBearerToken)
         java.util.Set<String> called = new java.util.TreeSet<>(calls.stream().map(Call::operation).toList());

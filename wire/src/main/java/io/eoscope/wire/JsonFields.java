@@ -20,8 +20,11 @@ import java.util.regex.Pattern;
 final class JsonFields {
     /** The schema version this reader and writer speak. */
     static final int SCHEMA = 1;
-    /** Run names and analysis ids: what the producers accept, safe in URLs, keys and SSE lines. */
-    static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+    /**
+     * Run names and analysis ids: what the producers accept, safe in URLs, keys and SSE lines; never {@code .} or
+     * {@code ..}, which a URL path would resolve away (and a directory name could not hold).
+     */
+    static final Pattern NAME = Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9._-]{1,200}");
     static final Pattern ANALYSIS_ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     private JsonFields() {}
@@ -160,6 +163,40 @@ final class JsonFields {
             throw new MalformedRecordException("field '" + field + "' must be an object, got " + shown(e));
         }
         return e.getAsJsonObject();
+    }
+
+    /**
+     * An optional field that, when present, is not null: for the fields whose type has no null (objects, arrays,
+     * strings, booleans); {@code kind} says what it must be in the reason.
+     */
+    static void notNull(JsonObject o, String field, String kind) throws MalformedRecordException {
+        if (o.has(field) && o.get(field).isJsonNull()) {
+            throw new MalformedRecordException("field '" + field + "' must be " + kind + ", got null");
+        }
+    }
+
+    /** An optional boolean (absent: null). */
+    static Boolean optBoolean(JsonObject o, String field) throws MalformedRecordException {
+        notNull(o, field, "true or false");
+        JsonElement e = o.get(field);
+        if (e == null) {
+            return null;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+            throw new MalformedRecordException("field '" + field + "' must be true or false, got " + shown(e));
+        }
+        return e.getAsBoolean();
+    }
+
+    /** An optional array of numbers, each possibly null (non-finite). */
+    static void optNumbers(JsonObject o, String where, String field) throws MalformedRecordException {
+        notNull(o, field, "an array of numbers");
+        JsonArray a = optArray(o, field);
+        if (a != null) {
+            for (int i = 0; i < a.size(); i++) {
+                number(where + field + "[" + i + "]", a.get(i));
+            }
+        }
     }
 
     static JsonArray optArray(JsonObject o, String field) throws MalformedRecordException {

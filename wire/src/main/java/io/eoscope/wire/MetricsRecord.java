@@ -134,10 +134,20 @@ public record MetricsRecord(String run, long step, double time, String analysisI
         }
         double time = JsonFields.number(o, "time");
         String id = JsonFields.name(o, "analysis_id", JsonFields.ANALYSIS_ID);
+        checkDocumented(o);
         Map<Spectrum, double[]> spectra = new EnumMap<>(Spectrum.class);
         for (Spectrum s : Spectrum.values()) {
+            JsonFields.notNull(o, s.wire(), "an object");
             JsonObject spectrum = JsonFields.optObject(o, s.wire());
             if (spectrum != null) {
+                String where = s.wire() + ".";
+                JsonFields.optNumbers(spectrum, where, "residuals");
+                JsonFields.optNumbers(spectrum, where, "verified_residuals");
+                JsonFields.optInteger(spectrum, "products");
+                JsonFields.optBoolean(spectrum, "converged");
+                JsonFields.optBoolean(spectrum, "warm_started");
+                JsonFields.notNull(spectrum, "failure", "a string");
+                JsonFields.optString(spectrum, "failure");
                 JsonArray ev = JsonFields.optArray(spectrum, "eigenvalues");
                 if (ev == null) {
                     throw new MalformedRecordException("field '" + s.wire() + ".eigenvalues' is missing");
@@ -182,7 +192,8 @@ public record MetricsRecord(String run, long step, double time, String analysisI
                 layers.add(new Layer(i + 1, Map.copyOf(v)));
             }
         }
-        JsonArray gs = ls == null ? JsonFields.optArray(o, "groups") : null;
+        JsonFields.notNull(o, "groups", "an array");
+        JsonArray gs = JsonFields.optArray(o, "groups");
         if (gs != null) { // a TorchScript module's layers: named groups with λ_max of their Gauss-Newton block
             for (int i = 0; i < gs.size(); i++) {
                 JsonElement e = gs.get(i);
@@ -190,11 +201,39 @@ public record MetricsRecord(String run, long step, double time, String analysisI
                 if (!e.isJsonObject()) {
                     throw new MalformedRecordException("field '" + where + "' must be an object, got " + JsonFields.shown(e));
                 }
-                double top = JsonFields.number(where + ".gauss_newton_top", e.getAsJsonObject().get("gauss_newton_top"));
-                layers.add(new Layer(i + 1, Map.of(LayerField.GAUSS_NEWTON_TOP, top)));
+                JsonObject g = e.getAsJsonObject();
+                JsonFields.string(g, "group");
+                if (!g.has("gauss_newton_top")) {
+                    throw new MalformedRecordException("missing field '" + where + ".gauss_newton_top'");
+                }
+                double top = JsonFields.number(where + ".gauss_newton_top", g.get("gauss_newton_top"));
+                if (ls == null) {
+                    layers.add(new Layer(i + 1, Map.of(LayerField.GAUSS_NEWTON_TOP, top)));
+                }
             }
         }
         return new MetricsRecord(run, step, time, id, spectra, values, layers, o);
+    }
+
+    /**
+     * Checks the types of the optional fields the API documents (openapi.yaml, schema Metrics), so that what
+     * the gateway passes on keeps to it: numbers may be null (not finite), the others may not.
+     */
+    private static void checkDocumented(JsonObject o) throws MalformedRecordException {
+        JsonFields.notNull(o, "model", "a string");
+        JsonFields.optString(o, "model");
+        for (String f : new String[] {"n", "classes", "parameters", "per_sample_n"}) {
+            JsonFields.optInteger(o, f);
+        }
+        JsonFields.optNumber(o, "seconds");
+        JsonFields.notNull(o, "stage_seconds", "an object");
+        JsonObject stages = JsonFields.optObject(o, "stage_seconds");
+        if (stages != null) {
+            for (Map.Entry<String, JsonElement> e : stages.entrySet()) {
+                JsonFields.number("stage_seconds." + e.getKey(), e.getValue());
+            }
+        }
+        JsonFields.notNull(o, "layers", "an array");
     }
 
     /** The record's key on the metrics topic. */

@@ -14,6 +14,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public final class Records {
     private Records() {}
 
+    /** Run names: 1-200 letters, digits, {@code . _ -}, never {@code .} or {@code ..}; the producers' rule and the API's. */
+    public static final java.util.regex.Pattern RUN_NAME = JsonFields.NAME;
+
     /** A JSON record. */
     public static ProducerRecord<String, byte[]> json(String topic, String key, JsonObject value) {
         return new ProducerRecord<>(topic, key, value.toString().getBytes(StandardCharsets.UTF_8));

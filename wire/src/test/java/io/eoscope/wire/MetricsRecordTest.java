@@ -114,4 +114,37 @@ class MetricsRecordTest {
         assertThat(reason(ANALYSIS.replace("{\"layer\":2", "{\"layer\":5"))).contains("layers[1].layer");
         assertThat(reason(ANALYSIS.replace("\"layers\":[", "\"layers\":[3,"))).contains("layers[0]");
     }
+
+    /** The optional fields the API documents (openapi.yaml, Metrics) keep their types: what passes, the gateway may serve. */
+    @Test
+    void documentedFieldsOfTheWrongTypeAreRefused() throws Exception {
+        assertThat(reason(ANALYSIS.replace("\"n\":64", "\"parameters\":1.5"))).contains("'parameters'");
+        assertThat(reason(ANALYSIS.replace("\"n\":64", "\"model\":7"))).contains("'model'");
+        assertThat(reason(ANALYSIS.replace("\"n\":64", "\"stage_seconds\":{\"loss\":\"x\"}"))).contains("stage_seconds.loss");
+        assertThat(reason(ANALYSIS.replace("\"n\":64", "\"stage_seconds\":null"))).contains("'stage_seconds'");
+        assertThat(reason(ANALYSIS.replace("\"converged\":true", "\"converged\":\"yes\""))).contains("'converged'");
+        assertThat(reason(ANALYSIS.replace("\"residuals\":[1e-5,1e-4]", "\"residuals\":\"x\""))).contains("'residuals'");
+        assertThat(reason(ANALYSIS.replace("\"residuals\":[1e-5,1e-4]", "\"residuals\":[\"x\"]"))).contains("hessian.residuals[0]");
+        assertThat(reason(ANALYSIS.replace("\"products\":30", "\"products\":2.5"))).contains("'products'");
+        assertThat(reason(ANALYSIS.replace("\"residual\":{", "\"hessian2\":{").replace("\"hessian\":{\"eigenvalues\":[45.0,12.0],"
+                + "\"residuals\":[1e-5,1e-4],\"products\":30,\"converged\":true}", "\"hessian\":null"))).contains("'hessian'");
+        assertThat(reason(ANALYSIS.replace("\"layers\":[{\"layer\":1", "\"layers\":null,\"x\":[{\"layer\":1"))).contains("'layers'");
+        assertThat(reason(ANALYSIS.replace("\"n\":64", "\"groups\":\"x\""))).contains("'groups'");
+        assertThat(reason(ANALYSIS.replace("\"n\":64", "\"groups\":[{\"gauss_newton_top\":1}]"))).contains("'group'");
+        assertThat(reason(ANALYSIS.replace("\"n\":64", "\"groups\":[{\"group\":\"conv1\"}]"))).contains("groups[0].gauss_newton_top");
+        // numbers may be null (not finite): NaN literals and nulls pass and are written as null
+        MetricsRecord m = parse(ANALYSIS.replace("\"n\":64", "\"seconds\":NaN,\"stage_seconds\":{\"loss\":null},\"parameters\":null")
+                .replace("\"products\":30", "\"products\":null"));
+        assertThat(m.toJson().get("seconds").isJsonNull()).isTrue();
+        assertThat(m.toJson().getAsJsonObject("stage_seconds").get("loss").isJsonNull()).isTrue();
+    }
+
+    @Test
+    void runNamesThatAPathWouldResolveAwayAreRefused() {
+        assertThat(reason(ANALYSIS.replace("\"run\":\"r1\"", "\"run\":\"..\""))).contains("'run'");
+        assertThat(reason(ANALYSIS.replace("\"run\":\"r1\"", "\"run\":\".\""))).contains("'run'");
+        assertThat(Records.RUN_NAME.matcher("...").matches()).isTrue();
+        assertThat(Records.RUN_NAME.matcher(".hidden").matches()).isTrue();
+        assertThat(Records.RUN_NAME.matcher("a..b").matches()).isTrue();
+    }
 }

@@ -61,8 +61,8 @@ public record RunConfig(String run, String dataset, String dataDir, int n, int c
     public RunConfig {
         init = init == null ? Init.XAVIER.id() : Init.parse(init).id();
         preprocess = preprocess == null ? Preprocess.NONE.id() : Preprocess.parse(preprocess).id();
-        if (run == null || !run.matches("[A-Za-z0-9._-]{1,100}")) {
-            throw new IllegalArgumentException("--run must be 1-100 letters, digits, '.', '_' or '-', got '" + run + "'");
+        if (run == null || !run.matches("(?!\\.{1,2}$)[A-Za-z0-9._-]{1,100}")) {
+            throw new IllegalArgumentException("--run must be 1-100 letters, digits, '.', '_' or '-', and not . or .., got '" + run + "'");
         }
         datasetSource(dataset, dataDir, n, classes, dataSeed, preprocess);
         if (modelFile == null) {
