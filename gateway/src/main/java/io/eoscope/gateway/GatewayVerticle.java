@@ -38,6 +38,8 @@ public final class GatewayVerticle extends AbstractVerticle {
     /** Run names the API accepts: the producers' own rule, safe in URLs, keys and SSE lines. */
     static final Pattern RUN_NAME = io.eoscope.wire.Records.RUN_NAME;
     private static final Pattern ANALYSIS_ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    /** Bytes of events a stream may hold for a client that does not read before its stream is ended. */
+    static final int SSE_QUEUE_BYTES = 1 << 20;
     private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
     private final KafkaSettings kafka;
     private final GatewayConfig config;
@@ -296,6 +298,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         }
         HttpServerResponse response = ctx.response();
         response.setChunked(true).putHeader("content-type", "text/event-stream").putHeader("cache-control", "no-cache");
+        response.setWriteQueueMaxSize(SSE_QUEUE_BYTES);
         response.write(": eoscope stream of run " + run + "\n\n");
         Consumer<RunsView.Update> listener = u -> {
             if (u.run().equals(run)) {
