@@ -125,7 +125,8 @@ public record MetricsRecord(String run, long step, double time, String analysisI
     }
 
     /** Parses a {@code metrics} record's JSON object. */
-    public static MetricsRecord parse(JsonObject o) throws MalformedRecordException {
+    public static MetricsRecord parse(JsonObject value) throws MalformedRecordException {
+        JsonObject o = value.deepCopy(); // whole numbers are rewritten below: never the caller's object
         JsonFields.schema(o);
         String run = JsonFields.name(o, "run", JsonFields.NAME);
         long step = JsonFields.integer(o, "step");
@@ -143,7 +144,10 @@ public record MetricsRecord(String run, long step, double time, String analysisI
                 String where = s.wire() + ".";
                 JsonFields.optNumbers(spectrum, where, "residuals");
                 JsonFields.optNumbers(spectrum, where, "verified_residuals");
-                JsonFields.optInteger(spectrum, "products");
+                Long products = JsonFields.optInteger(spectrum, "products");
+                if (products != null) {
+                    spectrum.addProperty("products", products);
+                }
                 JsonFields.optBoolean(spectrum, "converged");
                 JsonFields.optBoolean(spectrum, "warm_started");
                 JsonFields.notNull(spectrum, "failure", "a string");
@@ -223,7 +227,10 @@ public record MetricsRecord(String run, long step, double time, String analysisI
         JsonFields.notNull(o, "model", "a string");
         JsonFields.optString(o, "model");
         for (String f : new String[] {"n", "classes", "parameters", "per_sample_n"}) {
-            JsonFields.optInteger(o, f);
+            Long v = JsonFields.optInteger(o, f);
+            if (v != null) {
+                o.addProperty(f, v); // a whole number written as one: 64.0 is 64
+            }
         }
         JsonFields.optNumber(o, "seconds");
         JsonFields.notNull(o, "stage_seconds", "an object");

@@ -77,16 +77,22 @@ public record RunRecord(String run, JsonObject config, Status status, String fai
     /** Parses a {@code runs} record's JSON object (see {@link #parse(String, byte[])}). */
     public static RunRecord parse(String key, JsonObject o) throws MalformedRecordException {
         JsonFields.schema(o);
+        Map<String, Long> integers = new java.util.HashMap<>();
         for (Map.Entry<String, JsonElement> e : o.entrySet()) {
             String f = e.getKey();
             if (STRINGS.contains(f)) {
                 JsonFields.optString(o, f);
             } else if (INTEGERS.contains(f)) {
-                JsonFields.optInteger(o, f);
+                Long v = JsonFields.optInteger(o, f);
+                if (v != null) {
+                    integers.put(f, v);
+                }
             } else if (NUMBERS.contains(f)) {
                 JsonFields.optNumber(o, f);
             }
         }
+        o = o.deepCopy();
+        integers.forEach(o::addProperty); // written as whole numbers, as the producer meant: 16.0 and 1.6e1 are 16
         for (String positive : new String[] {"learningRate", "etaMax"}) {
             double v = o.has(positive) && !o.get(positive).isJsonNull() ? o.get(positive).getAsDouble() : Double.NaN;
             if (Double.isFinite(v) && v <= 0) { // not finite: unknown, read as absent like every number

@@ -139,6 +139,13 @@ class MetricsRecordTest {
         assertThat(m.toJson().getAsJsonObject("stage_seconds").get("loss").isJsonNull()).isTrue();
     }
 
+    /** Strict clients (Go's encoding/json into an int) refuse 64.0: whole numbers are written as whole numbers. */
+    @Test
+    void wholeNumbersAreWrittenAsWholeNumbers() throws Exception {
+        MetricsRecord m = parse(ANALYSIS.replace("\"n\":64", "\"n\":64.0,\"parameters\":1.2e3").replace("\"products\":30", "\"products\":3e1"));
+        assertThat(m.toJson().toString()).contains("\"n\":64,").contains("\"parameters\":1200,").contains("\"products\":30,");
+    }
+
     @Test
     void runNamesThatAPathWouldResolveAwayAreRefused() {
         assertThat(reason(ANALYSIS.replace("\"run\":\"r1\"", "\"run\":\"..\""))).contains("'run'");

@@ -103,4 +103,12 @@ class RunRecordTest {
         assertThat(parse("r1", TRAINER.replace("0.05", "null")).learningRate()).isNaN();
         assertThat(JsonParser.parseString(r.toJson().toString()).getAsJsonObject().get("learningRate").isJsonNull()).isTrue();
     }
+
+    /** Strict clients refuse 16.0 for an integer: the configuration's whole numbers are written as whole numbers. */
+    @Test
+    void wholeNumbersOfTheConfigurationAreWrittenAsWholeNumbers() throws Exception {
+        RunRecord r = RunRecord.parse("a", "{\"run\":\"a\",\"status\":\"running\",\"n\":16.0,\"classes\":2e0,\"learningRate\":0.5}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(r.config().toString()).contains("\"n\":16,").contains("\"classes\":2,").contains("\"learningRate\":0.5");
+    }
 }
