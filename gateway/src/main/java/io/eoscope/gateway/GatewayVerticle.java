@@ -38,6 +38,9 @@ public final class GatewayVerticle extends AbstractVerticle {
     /** Run names the API accepts: the producers' own rule, safe in URLs, keys and SSE lines. */
     static final Pattern RUN_NAME = io.eoscope.wire.Records.RUN_NAME;
     private static final Pattern ANALYSIS_ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    /** Query numbers as JSON writes them (no hexadecimal, no type suffix, no sign or space before the digits). */
+    private static final Pattern WHOLE = Pattern.compile("-?[0-9]{1,19}");
+    private static final Pattern DECIMAL = Pattern.compile("-?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?");
     /** Bytes of events a stream may hold for a client that does not read before its stream is ended. */
     static final int SSE_QUEUE_BYTES = 1 << 20;
     private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
@@ -411,7 +414,11 @@ public final class GatewayVerticle extends AbstractVerticle {
             if (topK < 1 || topK > ReplayRequest.MAX_TOP_K) { // checked as a long: 4294967298 is not 2
                 throw new IllegalArgumentException("top_k must be in 1.." + ReplayRequest.MAX_TOP_K + ", got " + topK);
             }
-            double tol = Double.parseDouble(ctx.request().getParam("tol", "1e-4"));
+            String tolText = ctx.request().getParam("tol", "1e-4");
+            if (!DECIMAL.matcher(tolText).matches()) { // not Java's wider syntax: 0x1p-10 and 1e-4d are not JSON numbers
+                throw new NumberFormatException(tolText);
+            }
+            double tol = Double.parseDouble(tolText);
             String id = ctx.request().getParam("analysis_id", "replay-" + System.currentTimeMillis());
             if (id.equals(config.analysisId())) {
                 throw new IllegalArgumentException("analysis_id '" + id + "' is the live analysis: a replay needs an id of its own");
@@ -440,9 +447,16 @@ public final class GatewayVerticle extends AbstractVerticle {
                 });
     }
 
+    /** A whole number as the document's integer parameters write it: digits, an optional minus, nothing else. */
     private static long longParam(RoutingContext ctx, String name, long fallback) {
         String v = ctx.request().getParam(name);
-        return v == null ? fallback : Long.parseLong(v.trim());
+        if (v == null) {
+            return fallback;
+        }
+        if (!WHOLE.matcher(v).matches()) {
+            throw new NumberFormatException(v);
+        }
+        return Long.parseLong(v);
     }
 
     private static ApiBodies.Error error(String message) {

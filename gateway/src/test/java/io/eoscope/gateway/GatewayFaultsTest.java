@@ -226,6 +226,11 @@ class GatewayFaultsTest {
         assertThat(post("/api/runs/alpha/replay?analysis_id=x&top_k=4294967298").statusCode()).isEqualTo(400);
         assertThat(post("/api/runs/alpha/replay?analysis_id=x&from=9&to=3").statusCode()).isEqualTo(400);
         assertThat(post("/api/runs/alpha/replay?analysis_id=x&tol=NaN").statusCode()).isEqualTo(400);
+        // numbers as the document writes them, not Java's wider syntax
+        for (String q : new String[] {"tol=0x1p-10", "tol=1e-4d", "tol=%201e-4", "top_k=%2B3", "from=%201&to=5"}) {
+            assertThat(post("/api/runs/alpha/replay?analysis_id=x&" + q).statusCode()).as(q).isEqualTo(400);
+        }
+        assertThat(get("/api/runs/alpha/series?metric=loss&from=%2B1").statusCode()).isEqualTo(400);
         assertThat(post("/api/runs/alpha/replay?analysis_id=a%0Ab").statusCode()).isEqualTo(400);
         assertThat(post("/api/runs/nope/replay?analysis_id=x").statusCode()).isEqualTo(404);
         // a replay under the live analysis id would overwrite the live metrics
