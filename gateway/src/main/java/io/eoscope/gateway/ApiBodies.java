@@ -59,18 +59,13 @@ public final class ApiBodies {
             MetricsRecord m = r.metrics(analysisId).orElse(null);
             double two = r.twoOverEta();
             return new RunSummary(r.name(), r.finished(), r.status(now), r.failure(), r.lastHeardMillis(),
-                    c == null ? null : c.string("solver"), c == null ? null : c.string("dataset"), whole(c, "n"), whole(c, "classes"),
+                    c == null ? null : c.string("solver"), c == null ? null : c.string("dataset"), c == null ? null : c.integer("n"), c == null ? null : c.integer("classes"),
                     c == null ? null : c.string("architecture"), c == null ? null : c.string("activation"),
                     c == null ? null : c.string("loss"), Double.isFinite(two) ? two : null,
                     t == null ? null : t.step(), t == null ? null : t.time(), t == null ? null : t.loss(),
                     t == null ? null : t.accuracy(), t == null || !Double.isFinite(t.sharpness()) ? null : t.sharpness(),
                     m == null ? null : m.analysisId(), m == null ? null : m.step(),
                     m == null || !m.values().containsKey(MetricsRecord.Quantity.RHO_K) ? null : m.value(MetricsRecord.Quantity.RHO_K));
-        }
-
-        private static Long whole(RunRecord c, String field) {
-            double v = c == null ? Double.NaN : c.number(field);
-            return Double.isFinite(v) && v == Math.rint(v) ? (long) v : null;
         }
 
         @Override

@@ -207,7 +207,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         for (RunsView.Run r : all) {
             out.add(ApiBodies.RunSummary.of(r, view.liveAnalysis(), now).toJson());
         }
-        ctx.response().setStatusCode(200).putHeader("content-type", "application/json").end(out.toString());
+        json(ctx, 200, out);
     }
 
     /** The path's run name, or null after answering 400 when it is not a valid run name. */
@@ -464,7 +464,11 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
 
     private static void json(RoutingContext ctx, int status, ApiBodies.Body body) {
-        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.toJson().toString());
+        json(ctx, status, body.toJson());
+    }
+
+    private static void json(RoutingContext ctx, int status, com.google.gson.JsonElement body) {
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.toString());
     }
 
     /**

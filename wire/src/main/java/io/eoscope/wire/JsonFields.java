@@ -107,6 +107,18 @@ final class JsonFields {
         return e == null || e.isJsonNull() ? null : integer(o, field, e);
     }
 
+    /**
+     * An optional whole number, rewritten in {@code o} as the producer meant it (16.0 and 1.6e1 become 16), so that
+     * strict readers of what is passed on (Go's encoding/json into an int) accept it.
+     */
+    static Long wholeNumber(JsonObject o, String field) throws MalformedRecordException {
+        Long v = optInteger(o, field);
+        if (v != null) {
+            o.addProperty(field, v);
+        }
+        return v;
+    }
+
     private static long integer(JsonObject o, String field, JsonElement e) throws MalformedRecordException {
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
             throw new MalformedRecordException("field '" + field + "' must be a whole number, got " + shown(e));

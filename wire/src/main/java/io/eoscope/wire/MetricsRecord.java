@@ -144,10 +144,7 @@ public record MetricsRecord(String run, long step, double time, String analysisI
                 String where = s.wire() + ".";
                 JsonFields.optNumbers(spectrum, where, "residuals");
                 JsonFields.optNumbers(spectrum, where, "verified_residuals");
-                Long products = JsonFields.optInteger(spectrum, "products");
-                if (products != null) {
-                    spectrum.addProperty("products", products);
-                }
+                JsonFields.wholeNumber(spectrum, "products");
                 JsonFields.optBoolean(spectrum, "converged");
                 JsonFields.optBoolean(spectrum, "warm_started");
                 JsonFields.notNull(spectrum, "failure", "a string");
@@ -227,10 +224,7 @@ public record MetricsRecord(String run, long step, double time, String analysisI
         JsonFields.notNull(o, "model", "a string");
         JsonFields.optString(o, "model");
         for (String f : new String[] {"n", "classes", "parameters", "per_sample_n"}) {
-            Long v = JsonFields.optInteger(o, f);
-            if (v != null) {
-                o.addProperty(f, v); // a whole number written as one: 64.0 is 64
-            }
+            JsonFields.wholeNumber(o, f);
         }
         JsonFields.optNumber(o, "seconds");
         JsonFields.notNull(o, "stage_seconds", "an object");

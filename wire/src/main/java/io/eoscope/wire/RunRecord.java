@@ -75,24 +75,18 @@ public record RunRecord(String run, JsonObject config, Status status, String fai
     }
 
     /** Parses a {@code runs} record's JSON object (see {@link #parse(String, byte[])}). */
-    public static RunRecord parse(String key, JsonObject o) throws MalformedRecordException {
-        JsonFields.schema(o);
-        Map<String, Long> integers = new java.util.HashMap<>();
-        for (Map.Entry<String, JsonElement> e : o.entrySet()) {
-            String f = e.getKey();
+    public static RunRecord parse(String key, JsonObject value) throws MalformedRecordException {
+        JsonFields.schema(value);
+        JsonObject o = value.deepCopy(); // whole numbers are rewritten below: never the caller's object
+        for (String f : value.keySet()) {
             if (STRINGS.contains(f)) {
                 JsonFields.optString(o, f);
             } else if (INTEGERS.contains(f)) {
-                Long v = JsonFields.optInteger(o, f);
-                if (v != null) {
-                    integers.put(f, v);
-                }
+                JsonFields.wholeNumber(o, f);
             } else if (NUMBERS.contains(f)) {
                 JsonFields.optNumber(o, f);
             }
         }
-        o = o.deepCopy();
-        integers.forEach(o::addProperty); // written as whole numbers, as the producer meant: 16.0 and 1.6e1 are 16
         for (String positive : new String[] {"learningRate", "etaMax"}) {
             double v = o.has(positive) && !o.get(positive).isJsonNull() ? o.get(positive).getAsDouble() : Double.NaN;
             if (Double.isFinite(v) && v <= 0) { // not finite: unknown, read as absent like every number
@@ -177,16 +171,20 @@ public record RunRecord(String run, JsonObject config, Status status, String fai
         return string("dataset_hash");
     }
 
+    /** A whole-number field of the configuration (parsing checked it is one), null when absent or null. */
+    public Long integer(String field) {
+        double d = number(field);
+        return Double.isNaN(d) ? null : (long) d;
+    }
+
     /** When the trainer wrote the record (epoch ms), or null. */
     public Long updatedAt() {
-        double d = number("updated_at");
-        return Double.isNaN(d) ? null : (long) d;
+        return integer("updated_at");
     }
 
     /** The step a resumed run started from, or null. */
     public Long resumedFromStep() {
-        double d = number("resumed_from_step");
-        return Double.isNaN(d) ? null : (long) d;
+        return integer("resumed_from_step");
     }
 
     /** 2/η of a GD run, NaN otherwise. */
