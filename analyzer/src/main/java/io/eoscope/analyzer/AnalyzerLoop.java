@@ -7,28 +7,25 @@ import io.eoscope.curvature.net.ModelState;
 import io.eoscope.curvature.net.ScriptedParameters;
 import io.eoscope.streaming.Messages;
 import io.eoscope.wire.ChunkAssembler;
+import io.eoscope.wire.Delivery;
+import io.eoscope.wire.GroupWorker;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.MalformedRecordException;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
@@ -36,17 +33,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The analyzer's consumer loop, plain Java: a member of a consumer group on {@code snapshots};
- * reassembles chunked snapshots, analyses each (or, under the {@code latest} lag policy, only each
- * run's newest of a batch), publishes the metrics record and waits for its acknowledgement, and only
- * then commits the offsets it has finished (at-least-once; the metrics keys make re-delivery
- * idempotent). Records that cannot be decoded or analysed go to {@code deadletter} with the reason
- * and are counted; the loop keeps running. Besides the {@link AnalyzerMeters}, its consumer's and producer's own
- * Kafka client meters ({@code kafka.consumer.*}, {@code kafka.producer.*}, tag {@code component=analyzer}) go to the
- * same registry while the loop is open. Chunk assembly is bounded ({@link AnalyzerLimits}): a payload over the
- * bytes bound, or one whose next chunk never comes, is dead-lettered with the reason and the committed offset moves
- * past it. An error the loop cannot survive (the broker refusing a dead letter or a metrics record for good)
- * ends {@link #run} with that exception; {@link #failure()} keeps it for health checks.
+ * The analyzer, plain Java: a member of a consumer group on {@code snapshots} that never blocks its poll
+ * thread on an analysis ({@link GroupWorker}). The poll thread reassembles chunked snapshots; one worker
+ * thread decodes and analyses each (under the {@code latest} lag policy a run's queued snapshot is replaced
+ * by its newer one before it starts), publishes the metrics record and waits for its acknowledgement; only
+ * then may the committed offset move past it (at-least-once; the metrics keys make re-delivery idempotent).
+ * However long an analysis takes, the member keeps polling with its partitions paused, so it stays in the
+ * group and a rebalance completes at once. Records that cannot be decoded or analysed go to {@code deadletter}
+ * with the reason and are counted; the loop keeps running. Besides the {@link AnalyzerMeters}, its consumer's
+ * and producer's own Kafka client meters ({@code kafka.consumer.*}, {@code kafka.producer.*}, tag
+ * {@code component=analyzer}) go to the same registry while the loop is open. Chunk assembly is bounded
+ * ({@link AnalyzerLimits}): a payload over the bytes bound, or one whose next chunk never comes, is
+ * dead-lettered with the reason and the committed offset moves past it; a rebalance forgets only the payloads
+ * of the partitions it took away. An error the loop cannot survive (the broker refusing, or not acknowledging
+ * within the delivery timeout, a dead letter or a metrics record) ends {@link #run} with that exception;
+ * {@link #failure()} keeps it for health checks.
  */
 public final class AnalyzerLoop implements Runnable, AutoCloseable {
     private final KafkaSettings settings;
@@ -59,23 +60,20 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
     private final AnalyzerLimits limits;
     private final ChunkAssembler assembler;
     private final String clientId;
+    private final GroupWorker worker;
+    private final Duration deliveryTimeout;
     private final Map<String, Long> missingDatasets = new LinkedHashMap<>(16, 0.75f, true);
-    private volatile long brokerContactMillis;
     private volatile Throwable failure;
-    private long lastCheckMillis;
     private final AtomicLong analysed = new AtomicLong();
     private final AtomicLong deadLetters = new AtomicLong();
-    private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong datasetWaits = new AtomicLong();
-    private final AtomicLong lag = new AtomicLong();
     private volatile double lastAnalysisSeconds;
     private volatile boolean running = true;
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     /** How often a waiting snapshot looks for its dataset again. */
     public static final Duration DATASET_RETRY = Duration.ofMillis(250);
-    /** How often a busy loop asks the broker for the end offsets (an idle one: every second), and how long it waits for the answer. */
-    private static final Duration BROKER_CHECK = Duration.ofSeconds(5);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     private final AnalyzerMeters meters;
     private final KafkaClientMetrics consumerMetrics;
     private final KafkaClientMetrics producerMetrics;
@@ -88,113 +86,102 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
     /** An analyzer whose meters go to {@code registry}. */
     public AnalyzerLoop(KafkaSettings settings, AnalyzerConfig config, AnalyzerLimits limits,
             io.micrometer.core.instrument.MeterRegistry registry) {
+        this(settings, config, limits, registry, null, null);
+    }
+
+    /** With given Kafka clients (null: real ones from {@code settings}); tests use MockConsumer and MockProducer. */
+    AnalyzerLoop(KafkaSettings settings, AnalyzerConfig config, AnalyzerLimits limits, io.micrometer.core.instrument.MeterRegistry registry,
+            Consumer<String, byte[]> consumer, Producer<String, byte[]> producer) {
         this.settings = settings;
         this.config = config;
         this.limits = limits;
+        this.deliveryTimeout = settings.deliveryTimeout();
         this.assembler = new ChunkAssembler(64, limits.maxPendingBytes(), limits.maxPayloadAge().toMillis());
         // a client id of its own per analyzer: the Kafka client meters are told apart by it (two analyzers share a registry in eos demo)
         this.clientId = "eos-analyzer-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet();
-        this.meters = new AnalyzerMeters(registry, config.group(), clientId);
-        this.consumer = new KafkaConsumer<>(settings.consumer(clientId, config.group()));
-        this.producer = new KafkaProducer<>(settings.producer(clientId + "-producer"));
+        this.consumer = consumer != null ? consumer : new KafkaConsumer<>(settings.consumer(clientId, config.group()));
+        this.producer = producer != null ? producer : new KafkaProducer<>(settings.producer(clientId + "-producer"));
+        this.worker = new GroupWorker(this.consumer, settings.topics().snapshots(), new Snapshots(),
+                GroupWorker.Limits.defaults().withCapacity(limits.queuedSnapshots()), clientId);
+        this.meters = new AnalyzerMeters(registry, config.group(), clientId, worker);
         List<Tag> tags = List.of(Tag.of("component", "analyzer"));
-        this.consumerMetrics = new KafkaClientMetrics(consumer, tags);
-        consumerMetrics.bindTo(registry);
-        this.producerMetrics = new KafkaClientMetrics(producer, tags);
-        producerMetrics.bindTo(registry);
+        this.consumerMetrics = this.consumer instanceof KafkaConsumer<String, byte[]> kc ? new KafkaClientMetrics(kc, tags) : null;
+        this.producerMetrics = this.producer instanceof KafkaProducer<String, byte[]> kp ? new KafkaClientMetrics(kp, tags) : null;
+        if (consumerMetrics != null) {
+            consumerMetrics.bindTo(registry);
+        }
+        if (producerMetrics != null) {
+            producerMetrics.bindTo(registry);
+        }
         this.datasets = new DatasetStore(settings, limits.maxPendingBytes());
         this.analysis = new SnapshotAnalysis(config, 8);
     }
 
     @Override
     public void run() {
+        LOG.info("analyzer {} joining group {} on {} (analysis id {})", clientId, config.group(), settings.bootstrapServers(),
+                config.analysisId());
         try {
-            loop();
-        } catch (org.apache.kafka.common.errors.WakeupException e) {
+            worker.run();
+        } catch (RuntimeException | Error e) {
             if (running) {
                 failure = e;
+                LOG.error("analyzer {} in group {} stopped: {}", clientId, config.group(), e.toString(), e);
                 throw e;
             }
-        } catch (RuntimeException | Error e) {
-            failure = e;
-            LOG.error("analyzer {} in group {} stopped: {}", clientId, config.group(), e.toString(), e);
-            throw e;
         }
     }
 
-    private void loop() {
-        consumer.subscribe(List.of(settings.topics().snapshots()), new ConsumerRebalanceListener() {
-            @Override
-            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                assembler.clear(); // the next owner starts from our last commit, which never passes a pending payload
-                LOG.info("analyzer {} in group {} gave up partitions {}", clientId, config.group(), partitions);
-            }
-
-            @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                brokerContactMillis = System.currentTimeMillis();
-                LOG.info("analyzer {} in group {} was assigned partitions {}", clientId, config.group(), partitions);
-            }
-        });
-        LOG.info("analyzer {} joined group {} on {} (analysis id {})", clientId, config.group(), settings.bootstrapServers(),
-                config.analysisId());
-        while (running) {
-            ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
-            if (!records.isEmpty()) {
-                brokerContactMillis = System.currentTimeMillis();
-                process(records);
-            }
-            if (System.currentTimeMillis() - lastCheckMillis > (records.isEmpty() ? 1000 : BROKER_CHECK.toMillis())) {
-                checkBroker();
-            }
-        }
-    }
-
-    private void process(ConsumerRecords<String, byte[]> records) {
-        Map<TopicPartition, Long> done = new HashMap<>();
-        List<Complete> complete = new ArrayList<>();
-        for (ConsumerRecord<String, byte[]> r : records) {
+    /** What the poll thread does with snapshot records: assembles payloads and queues their analysis. */
+    private final class Snapshots implements GroupWorker.Handler {
+        @Override
+        public void accept(ConsumerRecord<String, byte[]> r, GroupWorker.Sink out) {
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
             try {
                 Optional<ChunkAssembler.Payload> payload = assembler.accept(r);
                 if (payload.isPresent()) {
-                    complete.add(new Complete(Messages.snapshot(payload.get()), r));
+                    ChunkAssembler.Payload p = payload.get();
+                    String coalesce = config.lagPolicy().equals("latest") ? p.key() : null;
+                    out.submit(new GroupWorker.Work(tp, p.firstOffset(), coalesce, () -> analyseAndPublish(p, r)));
                 }
             } catch (MalformedRecordException e) {
-                deadLetter(r, e.getMessage());
+                out.submit(deadLetterWork(r, e.getMessage()));
             }
             assembler.expire(r.partition(), r.timestamp());
-            deadLetterAbandoned();
-            done.put(tp, r.offset() + 1);
+            submitAbandoned(out);
         }
-        if (config.lagPolicy().equals("latest")) {
-            Map<String, Complete> newest = new LinkedHashMap<>();
-            for (Complete c : complete) {
-                newest.put(c.model.metadata().get("run"), c);
+
+        @Override
+        public void tick(Set<TopicPartition> caughtUp, GroupWorker.Sink out) {
+            for (TopicPartition tp : caughtUp) {
+                assembler.expire(tp.partition(), System.currentTimeMillis());
             }
-            skipped.addAndGet(complete.size() - newest.size());
-            meters.skipped.increment(complete.size() - newest.size());
-            complete = new ArrayList<>(newest.values());
+            submitAbandoned(out);
         }
-        for (Complete c : complete) {
-            analyseAndPublish(c);
+
+        @Override
+        public long heldFrom(TopicPartition partition) {
+            return assembler.oldestPendingOffset(partition.partition());
         }
-        if (running) { // stopped during an analysis: its snapshot may not be published, so do not move past it
-            commit(done);
+
+        @Override
+        public void released(Collection<TopicPartition> partitions) {
+            partitions.forEach(tp -> assembler.release(tp.partition()));
+            meters.pendingBytes.set(assembler.pendingBytes());
+        }
+
+        /** Dead-letters what the assembler gave up (the committed offset then moves past it). */
+        private void submitAbandoned(GroupWorker.Sink out) {
+            for (ChunkAssembler.Abandoned a : assembler.drainAbandoned()) {
+                meters.abandoned.increment();
+                out.submit(deadLetterWork(a.first(), a.reason()));
+            }
+            meters.pendingBytes.set(assembler.pendingBytes());
         }
     }
 
-    private record Complete(ModelState model, ConsumerRecord<String, byte[]> last) {}
-
-    /** Dead-letters what the assembler gave up (the committed offset may then move past it); whether there was any. */
-    private boolean deadLetterAbandoned() {
-        List<ChunkAssembler.Abandoned> gone = assembler.drainAbandoned();
-        for (ChunkAssembler.Abandoned a : gone) {
-            meters.abandoned.increment();
-            deadLetter(a.first(), a.reason());
-        }
-        meters.pendingBytes.set(assembler.pendingBytes());
-        return !gone.isEmpty();
+    private GroupWorker.Work deadLetterWork(ConsumerRecord<String, byte[]> r, String reason) {
+        return new GroupWorker.Work(new TopicPartition(r.topic(), r.partition()), r.offset(), null, () -> deadLetter(r, reason));
     }
 
     /** A dataset, waiting for it once if it is not there yet: a producer that does not wait for its acknowledgement may still be writing it. */
@@ -228,118 +215,72 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
         return data;
     }
 
-    private void analyseAndPublish(Complete c) {
-        String run = c.model.metadata().get("run");
-        long step = Long.parseLong(c.model.metadata().get("step"));
+    /** On the worker thread: decodes, analyses and publishes one snapshot, or dead-letters it with the reason. */
+    private void analyseAndPublish(ChunkAssembler.Payload payload, ConsumerRecord<String, byte[]> last) throws InterruptedException {
+        ModelState model;
         try {
-            Optional<LabeledData> data = dataset(c.model.metadata().get("dataset"));
+            model = Messages.snapshot(payload);
+        } catch (MalformedRecordException e) {
+            deadLetter(last, e.getMessage());
+            return;
+        }
+        String run = model.metadata().get("run");
+        long step = Long.parseLong(model.metadata().get("step"));
+        try {
+            Optional<LabeledData> data = dataset(model.metadata().get("dataset"));
             if (data.isEmpty()) {
-                deadLetter(c.last, "snapshot " + run + "@" + step + ": its dataset " + c.model.metadata().get("dataset")
+                deadLetter(last, "snapshot " + run + "@" + step + ": its dataset " + model.metadata().get("dataset")
                         + " is not in the datasets topic (waited " + limits.datasetWait().toSeconds() + " s)");
                 return;
             }
-            if (data.get().inputWidth() != c.model.inputWidth() || data.get().labelBound() > c.model.classes()) {
-                deadLetter(c.last, "snapshot " + run + "@" + step + ": the model (" + c.model.architecture()
+            if (data.get().inputWidth() != model.inputWidth() || data.get().labelBound() > model.classes()) {
+                deadLetter(last, "snapshot " + run + "@" + step + ": the model (" + model.architecture()
                         + ") does not fit its dataset (width " + data.get().inputWidth() + ")");
                 return;
             }
             byte[] module = null;
-            if (c.model instanceof ScriptedParameters scripted) {
+            if (model instanceof ScriptedParameters scripted) {
                 Optional<byte[]> found = module(scripted.module());
                 if (found.isEmpty()) {
-                    deadLetter(c.last, "snapshot " + run + "@" + step + ": its TorchScript module " + scripted.module()
+                    deadLetter(last, "snapshot " + run + "@" + step + ": its TorchScript module " + scripted.module()
                             + " is not in the datasets topic (waited " + limits.datasetWait().toSeconds() + " s)");
                     return;
                 }
                 module = found.get();
             }
             long started = System.nanoTime();
-            JsonObject metrics = analysis.analyse(c.model, data.get(), module);
+            JsonObject metrics = analysis.analyse(model, data.get(), module);
             lastAnalysisSeconds = (System.nanoTime() - started) / 1e9;
-            producer.send(io.eoscope.wire.Records.json(settings.topics().metrics(), io.eoscope.wire.Records.metricsKey(run, step, config.analysisId()),
-                    metrics)).get(); // acknowledged before the offsets move on
+            Delivery.send(producer, io.eoscope.wire.Records.json(settings.topics().metrics(),
+                    io.eoscope.wire.Records.metricsKey(run, step, config.analysisId()), metrics), deliveryTimeout,
+                    "the metrics of " + run + "@" + step); // acknowledged before the offsets move on
             analysed.incrementAndGet();
             meters.analysed(lastAnalysisSeconds, productsOf(metrics), stagesOf(metrics));
             LOG.debug("analysed {}@{} in {} s", run, step, lastAnalysisSeconds);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot publish metrics: " + e.getCause().getMessage(), e.getCause());
         } catch (EigenSolveException e) { // a number that could not be computed is an error, never a value
-            deadLetter(c.last, "snapshot " + run + "@" + step + ": eigen-solve failed: " + e.getMessage());
-        } catch (RuntimeException e) {
-            deadLetter(c.last, "snapshot " + run + "@" + step + ": analysis failed: " + e);
-        }
-    }
-
-    private void commit(Map<TopicPartition, Long> done) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (Map.Entry<TopicPartition, Long> e : done.entrySet()) {
-            long pending = assembler.oldestPendingOffset(e.getKey().partition());
-            offsets.put(e.getKey(), new OffsetAndMetadata(pending >= 0 ? pending : e.getValue()));
-        }
-        try {
-            consumer.commitSync(offsets);
-        } catch (org.apache.kafka.common.errors.TimeoutException | org.apache.kafka.clients.consumer.RetriableCommitFailedException e) {
-            // nothing is lost: the next commit carries these offsets too, and until then a successor re-analyses (at-least-once)
-            LOG.warn("analyzer {}: offsets not committed ({}); they will be with the next batch", clientId, e.toString());
-        }
-    }
-
-    private void deadLetter(ConsumerRecord<String, byte[]> r, String reason) {
-        LOG.warn("dead letter {}/{}@{}: {}", r.topic(), r.partition(), r.offset(), io.eoscope.wire.DeadLetter.brief(reason));
-        try {
-            producer.send(io.eoscope.wire.Records.deadLetter(settings.topics(), r, reason)).get();
-            deadLetters.incrementAndGet();
-            meters.deadLetters.increment();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot publish a dead letter: " + e.getCause().getMessage(), e.getCause());
-        }
-    }
-
-    /**
-     * Asks the broker for the end offsets of the assigned partitions (or, with none, for the topics): a round
-     * trip that proves the broker reachable ({@link #brokerContactMillis}) and gives the lag. A partition read
-     * to its end is also where a payload waiting for a chunk is judged by the wall clock.
-     */
-    private void checkBroker() {
-        lastCheckMillis = System.currentTimeMillis();
-        try {
-            Set<TopicPartition> assigned = consumer.assignment();
-            long total = 0;
-            if (assigned.isEmpty()) {
-                consumer.listTopics(BROKER_CHECK);
-            } else {
-                Map<TopicPartition, Long> end = consumer.endOffsets(assigned, BROKER_CHECK);
-                Map<TopicPartition, Long> caughtUp = new HashMap<>();
-                for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-                    long position = consumer.position(e.getKey(), BROKER_CHECK);
-                    long behind = Math.max(0, e.getValue() - position);
-                    total += behind;
-                    if (behind == 0) {
-                        caughtUp.put(e.getKey(), position);
-                        assembler.expire(e.getKey().partition(), System.currentTimeMillis());
-                    }
-                }
-                lag.set(total);
-                meters.lag.set(total);
-                if (deadLetterAbandoned()) {
-                    commit(caughtUp); // the offset moves past what was given up
-                }
-            }
-            brokerContactMillis = System.currentTimeMillis();
+            deadLetter(last, "snapshot " + run + "@" + step + ": eigen-solve failed: " + e.getMessage());
+        } catch (IllegalStateException e) {
+            throw e; // the broker did not take a record: not survivable here
+        } catch (org.apache.kafka.common.errors.InterruptException e) {
+            throw new InterruptedException("stopped while reading the datasets topic"); // a stop, not the snapshot's fault
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            LOG.warn("analyzer {}: the broker did not answer in {} s", clientId, BROKER_CHECK.toSeconds());
+            throw new IllegalStateException("the datasets topic could not be read for " + run + "@" + step + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            deadLetter(last, "snapshot " + run + "@" + step + ": analysis failed: " + e);
         }
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> r, String reason) throws InterruptedException {
+        LOG.warn("dead letter {}/{}@{}: {}", r.topic(), r.partition(), r.offset(), io.eoscope.wire.DeadLetter.brief(reason));
+        Delivery.send(producer, io.eoscope.wire.Records.deadLetter(settings.topics(), r, reason), deliveryTimeout,
+                "a dead letter of " + r.topic() + "/" + r.partition() + "@" + r.offset());
+        deadLetters.incrementAndGet();
+        meters.deadLetters.increment();
     }
 
     /** When this analyzer last heard from the broker (epoch ms; 0: never). */
     public long brokerContactMillis() {
-        return brokerContactMillis;
+        return worker.brokerContactMillis();
     }
 
     /** Why the loop stopped on its own, or null while it runs (or after a requested stop). */
@@ -392,12 +333,17 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
 
     /** Snapshots skipped by the {@code latest} lag policy. */
     public long skipped() {
-        return skipped.get();
+        return worker.skipped();
     }
 
-    /** Records behind the end of the assigned partitions, at the last poll. */
+    /** Records behind the end of the assigned partitions, at the last broker check. */
     public long lag() {
-        return lag.get();
+        return worker.lag();
+    }
+
+    /** Commits the group refused during a rebalance: their snapshots are delivered again (at-least-once). */
+    public long redelivered() {
+        return worker.commitsLost();
     }
 
     /** Seconds the last analysis took. */
@@ -405,19 +351,31 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
         return lastAnalysisSeconds;
     }
 
-    /** Asks the loop to end after the current batch (thread-safe). */
+    /**
+     * Asks the loop to end (thread-safe): the running analysis is interrupted where it waits (for a dataset, for
+     * an acknowledgement) and waited for at most {@link GroupWorker.Limits#stopWait()}; what it had not published
+     * is delivered again to the next owner.
+     */
     public void requestStop() {
         running = false;
-        consumer.wakeup();
+        worker.requestStop();
     }
 
     @Override
     public void close() {
         meters.close();
-        consumerMetrics.close(); // removes its meters from the registry before the client goes
-        producerMetrics.close();
-        consumer.close();
-        producer.close();
+        if (consumerMetrics != null) {
+            consumerMetrics.close(); // removes its meters from the registry before the client goes
+        }
+        if (producerMetrics != null) {
+            producerMetrics.close();
+        }
+        consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+        producer.close(CLOSE_TIMEOUT);
+        if (worker.working()) { // an analysis that ignored its interrupt still holds the engine: the process ends it
+            LOG.warn("analyzer {}: an analysis is still running at close; its native memory is left to the process's end", clientId);
+            return;
+        }
         datasets.close();
         analysis.close();
     }

@@ -1,6 +1,8 @@
 package io.eoscope.analyzer;
 
+import io.eoscope.wire.GroupWorker;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,34 +14,41 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The analyzer's own meters (Micrometer names in base units, described; no per-snapshot tags):
- * {@code eos.analyzer.lag} (records behind) and {@code eos.analyzer.pending} (bytes of chunks in
- * assembly), one series per member ({@code member} tag: each analyzer's client id, so two analyzers of
+ * {@code eos.analyzer.lag} (records behind), {@code eos.analyzer.pending} (bytes of chunks in
+ * assembly), {@code eos.analyzer.queued} (whole snapshots waiting or in analysis), {@code eos.analyzer.skipped}
+ * (by the {@code latest} lag policy) and {@code eos.analyzer.redelivered} (commits refused in a rebalance: those
+ * snapshots are analysed again), one series per member ({@code member} tag: each analyzer's client id, so two analyzers of
  * one group in one process are both exported; sum by group for the group's lag);
  * {@code eos.analyzer.analysis} (seconds per snapshot), {@code eos.analyzer.stage} (seconds per snapshot in each
  * stage of the analysis, tag {@code stage}: loss, hessian, gauss_newton, residual, layerwise), {@code eos.analyzer.products} (operator products;
  * its rate is products per second), {@code eos.analyzer.snapshots} (analysed),
  * {@code eos.analyzer.deadletters}, {@code eos.analyzer.abandoned} (payloads given up: over the
- * pending-bytes bound or waiting too long for a chunk) and {@code eos.analyzer.skipped} (by the
- * {@code latest} lag policy). Per-member gauges are removed by {@link #close}.
+ * pending-bytes bound or waiting too long for a chunk). Per-member meters are removed by {@link #close}.
  */
 final class AnalyzerMeters implements AutoCloseable {
-    final AtomicLong lag = new AtomicLong();
     final AtomicLong pendingBytes = new AtomicLong();
     final Timer analysis;
     final Counter products;
     final Counter snapshots;
     final Counter deadLetters;
     final Counter abandoned;
-    final Counter skipped;
     private final MeterRegistry registry;
     private final String group;
     private final List<Meter> own = new ArrayList<>();
 
-    AnalyzerMeters(MeterRegistry registry, String group, String member) {
+    AnalyzerMeters(MeterRegistry registry, String group, String member, GroupWorker worker) {
         this.registry = registry;
         this.group = group;
-        own.add(Gauge.builder("eos.analyzer.lag", lag, AtomicLong::get).description("Snapshot records not yet consumed")
+        own.add(Gauge.builder("eos.analyzer.lag", worker, GroupWorker::lag).description("Snapshot records not yet consumed")
                 .baseUnit("records").tag("group", group).tag("member", member).register(registry));
+        own.add(Gauge.builder("eos.analyzer.queued", worker, GroupWorker::outstanding)
+                .description("Whole snapshots waiting for or in analysis (the partitions pause at --max-queued-snapshots waiting)")
+                .baseUnit("snapshots").tag("group", group).tag("member", member).register(registry));
+        own.add(FunctionCounter.builder("eos.analyzer.skipped", worker, GroupWorker::skipped)
+                .description("Snapshots skipped by the latest lag policy").tag("group", group).tag("member", member).register(registry));
+        own.add(FunctionCounter.builder("eos.analyzer.redelivered", worker, GroupWorker::commitsLost)
+                .description("Commits the group refused during a rebalance (their snapshots are analysed again: at-least-once)")
+                .tag("group", group).tag("member", member).register(registry));
         own.add(Gauge.builder("eos.analyzer.pending", pendingBytes, AtomicLong::get)
                 .description("Bytes of snapshot chunks held while their payloads are assembled")
                 .baseUnit("bytes").tag("group", group).tag("member", member).register(registry));
@@ -53,8 +62,6 @@ final class AnalyzerMeters implements AutoCloseable {
                 .tag("group", group).register(registry);
         abandoned = Counter.builder("eos.analyzer.abandoned")
                 .description("Chunked payloads given up (over the pending-bytes bound, or a chunk that never came)")
-                .tag("group", group).register(registry);
-        skipped = Counter.builder("eos.analyzer.skipped").description("Snapshots skipped by the latest lag policy")
                 .tag("group", group).register(registry);
     }
 

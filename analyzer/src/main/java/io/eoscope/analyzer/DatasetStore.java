@@ -151,13 +151,14 @@ public final class DatasetStore implements AutoCloseable {
             consumer.seek(p.getKey(), p.getValue());
         }
         Map<TopicPartition, Long> end = consumer.endOffsets(position.keySet(), Duration.ofSeconds(30));
-        while (!TopicScan.reached(consumer, end)) {
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                indexRecord(r);
-            }
+        try {
+            TopicScan.readTo(consumer, end, TopicScan.STALL, this::indexRecord);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new org.apache.kafka.common.errors.InterruptException(e);
         }
         for (TopicPartition tp : position.keySet()) {
-            position.put(tp, consumer.position(tp));
+            position.put(tp, consumer.position(tp, FETCH_TIMEOUT));
         }
     }
 

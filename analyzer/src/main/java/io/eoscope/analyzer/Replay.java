@@ -8,16 +8,15 @@ import io.eoscope.curvature.net.ScriptedParameters;
 import io.eoscope.streaming.Messages;
 import io.eoscope.wire.ChunkAssembler;
 import io.eoscope.wire.ChunkHeader;
+import io.eoscope.wire.Delivery;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.MalformedRecordException;
 import io.eoscope.wire.Records;
 import io.eoscope.wire.TopicScan;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -62,52 +61,46 @@ public final class Replay {
                     + "] in " + settings.topics().snapshots());
         }
         LOG.info("replay of {} (steps {}..{}, {} snapshots) as analysis '{}'", run, fromStep, toStep, total, config.analysisId());
-        int done = 0;
-        int failed = 0;
-        List<String> failures = new ArrayList<>();
+        Tally tally = new Tally();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.consumer("eos-replay", null));
                 DatasetStore datasets = new DatasetStore(settings, limits.maxPendingBytes());
                 SnapshotAnalysis analysis = new SnapshotAnalysis(config, 1);
                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.producer("eos-replay"))) {
             Map<TopicPartition, Long> end = TopicScan.fromStart(consumer, settings.topics().snapshots());
             ChunkAssembler assembler = new ChunkAssembler(8, limits.maxPendingBytes(), limits.maxPayloadAge().toMillis());
-            while (!TopicScan.reached(consumer, end)) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (!run.equals(r.key()) || r.offset() >= end.getOrDefault(new TopicPartition(r.topic(), r.partition()), 0L)) {
-                        continue;
-                    }
-                    String reason = null;
-                    try {
-                        Optional<ChunkAssembler.Payload> payload = assembler.accept(r);
-                        if (payload.isPresent()) {
-                            ModelState m = Messages.snapshot(payload.get());
-                            long step = Long.parseLong(m.metadata().get("step"));
-                            if (step >= fromStep && step <= toStep) {
-                                reason = analyse(settings, config, datasets, analysis, producer, m);
-                                if (reason == null) {
-                                    done++;
-                                }
-                                progress.accept(done + failed + (reason == null ? 0 : 1), total);
-                            }
-                        }
-                    } catch (MalformedRecordException e) {
-                        reason = e.getMessage();
-                    }
-                    for (ChunkAssembler.Abandoned a : assembler.drainAbandoned()) {
-                        failed++;
-                        note(failures, a.reason());
-                        deadLetter(settings, producer, a.first(), "replay " + config.analysisId() + ": " + a.reason());
-                    }
-                    if (reason != null) {
-                        failed++;
-                        note(failures, reason);
-                        deadLetter(settings, producer, r, "replay " + config.analysisId() + ": " + reason);
-                    }
+            TopicScan.readTo(consumer, end, TopicScan.STALL, r -> {
+                if (!run.equals(r.key()) || r.offset() >= end.getOrDefault(new TopicPartition(r.topic(), r.partition()), 0L)) {
+                    return;
                 }
-            }
+                String reason = null;
+                try {
+                    Optional<ChunkAssembler.Payload> payload = assembler.accept(r);
+                    if (payload.isPresent()) {
+                        ModelState m = Messages.snapshot(payload.get());
+                        long step = Long.parseLong(m.metadata().get("step"));
+                        if (step >= fromStep && step <= toStep) {
+                            reason = analyse(settings, config, datasets, analysis, producer, m);
+                            if (reason == null) {
+                                tally.done++;
+                            }
+                            progress.accept(tally.done + tally.failed + (reason == null ? 0 : 1), total);
+                        }
+                    }
+                } catch (MalformedRecordException e) {
+                    reason = e.getMessage();
+                }
+                for (ChunkAssembler.Abandoned a : assembler.drainAbandoned()) {
+                    tally.fail(a.reason());
+                    deadLetter(settings, producer, a.first(), "replay " + config.analysisId() + ": " + a.reason());
+                }
+                if (reason != null) {
+                    tally.fail(reason);
+                    deadLetter(settings, producer, r, "replay " + config.analysisId() + ": " + reason);
+                }
+            });
         }
-        LOG.info("replay of {} as '{}': {} analysed, {} failed", run, config.analysisId(), done, failed);
-        return new Result(done, failed, failures);
+        LOG.info("replay of {} as '{}': {} analysed, {} failed", run, config.analysisId(), tally.done, tally.failed);
+        return new Result(tally.done, tally.failed, tally.failures);
     }
 
     /** Analyses one snapshot and publishes its metrics; the reason it could not, or null. */
@@ -135,56 +128,60 @@ public final class Replay {
                 module = found.get();
             }
             JsonObject metrics = analysis.analyse(m, data.get(), module);
-            producer.send(Records.json(settings.topics().metrics(), Records.metricsKey(run, step, config.analysisId()), metrics)).get();
+            Delivery.send(producer, Records.json(settings.topics().metrics(), Records.metricsKey(run, step, config.analysisId()), metrics),
+                    settings.deliveryTimeout(), "the metrics of " + run + "@" + step);
             return null;
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot publish metrics: " + e.getCause().getMessage(), e.getCause());
         } catch (EigenSolveException e) {
             return "snapshot " + run + "@" + step + ": eigen-solve failed: " + e.getMessage();
+        } catch (IllegalStateException e) {
+            throw e; // the broker did not take the metrics: the replay cannot go on
         } catch (RuntimeException e) {
             return "snapshot " + run + "@" + step + ": analysis failed: " + e;
         }
     }
 
     /** Snapshots of {@code run} with a step in range, counted from their first chunks' headers (nothing is decoded). */
-    private static int count(KafkaSettings settings, String run, long fromStep, long toStep) {
-        int n = 0;
+    private static int count(KafkaSettings settings, String run, long fromStep, long toStep) throws InterruptedException {
+        int[] n = {0};
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.consumer("eos-replay-count", null))) {
             Map<TopicPartition, Long> end = TopicScan.fromStart(consumer, settings.topics().snapshots());
-            while (!TopicScan.reached(consumer, end)) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (!run.equals(r.key())) {
-                        continue;
-                    }
-                    try {
-                        ChunkHeader h = ChunkHeader.of(r);
-                        int at = h.payloadId().lastIndexOf('@');
-                        long step = Long.parseLong(h.payloadId().substring(at + 1));
-                        if (h.index() == 0 && step >= fromStep && step <= toStep) {
-                            n++;
-                        }
-                    } catch (MalformedRecordException | RuntimeException e) {
-                        // not counted here: the replay reads it again, dead-letters it and counts it as failed
-                    }
+            TopicScan.readTo(consumer, end, TopicScan.STALL, r -> {
+                if (!run.equals(r.key())) {
+                    return;
                 }
-            }
+                try {
+                    ChunkHeader h = ChunkHeader.of(r);
+                    int at = h.payloadId().lastIndexOf('@');
+                    long step = Long.parseLong(h.payloadId().substring(at + 1));
+                    if (h.index() == 0 && step >= fromStep && step <= toStep) {
+                        n[0]++;
+                    }
+                } catch (MalformedRecordException | RuntimeException e) {
+                    // not counted here: the replay reads it again, dead-letters it and counts it as failed
+                }
+            });
         }
-        return n;
+        return n[0];
     }
 
-    private static void note(List<String> failures, String reason) {
-        LOG.warn("replay: {}", io.eoscope.wire.DeadLetter.brief(reason));
-        if (failures.size() < 10) {
-            failures.add(reason);
+    /** Counts of a replay, and the first few reasons of its failures. */
+    private static final class Tally {
+        int done;
+        int failed;
+        final List<String> failures = new ArrayList<>();
+
+        void fail(String reason) {
+            failed++;
+            LOG.warn("replay: {}", io.eoscope.wire.DeadLetter.brief(reason));
+            if (failures.size() < 10) {
+                failures.add(reason);
+            }
         }
     }
 
     private static void deadLetter(KafkaSettings settings, KafkaProducer<String, byte[]> producer, ConsumerRecord<String, byte[]> r,
             String reason) throws InterruptedException {
-        try {
-            producer.send(Records.deadLetter(settings.topics(), r, reason)).get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot publish a dead letter: " + e.getCause().getMessage(), e.getCause());
-        }
+        Delivery.send(producer, Records.deadLetter(settings.topics(), r, reason), settings.deliveryTimeout(),
+                "a dead letter of " + r.topic() + "/" + r.partition() + "@" + r.offset());
     }
 }

@@ -1,27 +1,20 @@
 package io.eoscope.analyzer;
 
 import io.eoscope.curvature.analysis.AnalysisOptions;
+import io.eoscope.wire.Delivery;
+import io.eoscope.wire.GroupWorker;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.MalformedRecordException;
 import io.eoscope.wire.Records;
 import io.eoscope.wire.ReplayRequest;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,20 +24,19 @@ import org.slf4j.LoggerFactory;
  * runs {@link Replay} with this analyzer's options, its {@code top_k} and {@code tol}, under its
  * {@code analysis_id}; it is committed when done (a request re-delivered after a crash is replayed again, which
  * rewrites the same metrics keys). An invalid request, one under the live analysis id, or one for a run with no
- * snapshot in range, is dead-lettered with the reason. One request is served at a time per analyzer, on a
- * thread of its own while the consumer keeps polling (paused), so a long replay holds up the next requests
- * for this analyzer, never the group.
+ * snapshot in range, is dead-lettered with the reason. One request is served at a time per analyzer, on the
+ * {@link GroupWorker}'s worker thread while the consumer keeps polling (paused), so a long replay holds up the
+ * next requests for this analyzer, never the group.
  */
 public final class ReplayService implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReplayService.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     private final KafkaSettings settings;
     private final AnalyzerConfig config;
     private final AnalyzerLimits limits;
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
-    private volatile boolean running = true;
-    private final ExecutorService worker;
-    private volatile Future<Void> busy;
+    private final GroupWorker worker;
     private volatile long served;
 
     public ReplayService(KafkaSettings settings, AnalyzerConfig config, AnalyzerLimits limits, String clientId) {
@@ -55,82 +47,15 @@ public final class ReplayService implements Runnable, AutoCloseable {
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1"); // a replay takes long: one request per poll
         this.consumer = new KafkaConsumer<>(p);
         this.producer = new KafkaProducer<>(settings.producer(clientId + "-replays"));
-        this.worker = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, clientId + "-replay");
-            t.setDaemon(true);
-            return t;
-        });
+        GroupWorker.Handler requests = (r, out) -> out.submit(
+                new GroupWorker.Work(new TopicPartition(r.topic(), r.partition()), r.offset(), null, () -> serve(r)));
+        this.worker = new GroupWorker(consumer, settings.topics().replays(), requests, GroupWorker.Limits.defaults().withCapacity(1),
+                clientId + "-replays");
     }
 
     @Override
     public void run() {
-        consumer.subscribe(List.of(settings.topics().replays()), new ConsumerRebalanceListener() {
-            @Override
-            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            }
-
-            @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                if (busy != null) {
-                    consumer.pause(partitions); // one replay at a time: the rest wait in the topic
-                }
-            }
-        });
-        try {
-            while (running) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    serveWhilePolling(r);
-                }
-            }
-        } catch (WakeupException e) {
-            if (running) {
-                throw e;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            worker.shutdownNow();
-        }
-    }
-
-    /**
-     * Serves one request on a worker thread while this thread keeps polling with its partitions paused: the
-     * group stays alive (a rebalance completes, an analyzer that joins gets partitions at once) however long the
-     * replay takes. The offset is committed when it is done; if the partition moved to another analyzer meanwhile,
-     * that one serves the request again (at-least-once: the same metrics keys are rewritten).
-     */
-    private void serveWhilePolling(ConsumerRecord<String, byte[]> r) throws InterruptedException {
-        consumer.pause(consumer.assignment());
-        busy = worker.submit(() -> {
-            serve(r);
-            return null;
-        });
-        try {
-            while (!busy.isDone()) {
-                consumer.poll(Duration.ofMillis(500)); // paused: returns nothing, keeps the membership
-                if (!running) {
-                    busy.cancel(true);
-                    return;
-                }
-            }
-            try {
-                busy.get();
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-            }
-            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            if (consumer.assignment().contains(tp)) {
-                try {
-                    consumer.commitSync(Map.of(tp, new OffsetAndMetadata(r.offset() + 1)));
-                } catch (org.apache.kafka.common.errors.RetriableException | org.apache.kafka.clients.consumer.CommitFailedException e) {
-                    LOG.warn("replay request {}/{}@{} served but not committed ({}): it may be served again", r.topic(),
-                            r.partition(), r.offset(), e.toString());
-                }
-            }
-        } finally {
-            busy = null;
-            consumer.resume(consumer.assignment());
-        }
+        worker.run();
     }
 
     private void serve(ConsumerRecord<String, byte[]> r) throws InterruptedException {
@@ -174,22 +99,18 @@ public final class ReplayService implements Runnable, AutoCloseable {
 
     private void deadLetter(ConsumerRecord<String, byte[]> r, String reason) throws InterruptedException {
         LOG.warn("dead letter {}/{}@{}: {}", r.topic(), r.partition(), r.offset(), io.eoscope.wire.DeadLetter.brief(reason));
-        try {
-            producer.send(Records.deadLetter(settings.topics(), r, reason)).get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot publish a dead letter: " + e.getCause().getMessage(), e.getCause());
-        }
+        Delivery.send(producer, Records.deadLetter(settings.topics(), r, reason), settings.deliveryTimeout(),
+                "a dead letter of " + r.topic() + "/" + r.partition() + "@" + r.offset());
     }
 
-    /** Asks the service to end after the current request (thread-safe). */
+    /** Asks the service to end (thread-safe): the running replay is interrupted where it waits. */
     public void requestStop() {
-        running = false;
-        consumer.wakeup();
+        worker.requestStop();
     }
 
     @Override
     public void close() {
-        consumer.close();
-        producer.close();
+        consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+        producer.close(CLOSE_TIMEOUT);
     }
 }

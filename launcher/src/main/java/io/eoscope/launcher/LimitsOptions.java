@@ -21,6 +21,12 @@ final class LimitsOptions {
                     + "found missing is not waited for again until new datasets arrive (default: ${DEFAULT-VALUE})")
     long datasetWaitSeconds;
 
+    @Option(names = "--max-queued-snapshots", defaultValue = "2", paramLabel = "N",
+            description = "whole snapshots that may wait for the analysis besides the one analysed; then the analyzer "
+                    + "pauses its partitions (it keeps polling, so it stays in its group) and the records wait in Kafka "
+                    + "(default: ${DEFAULT-VALUE})")
+    int queuedSnapshots;
+
     /** The validated limits for analyzers that share {@code heapBytes} of heap: the chunks in assembly may take at most half. */
     AnalyzerLimits limitsWithin(long heapBytes) {
         AnalyzerLimits l = limits();
@@ -36,6 +42,6 @@ final class LimitsOptions {
         if (maxPayloadAgeSeconds > Duration.ofDays(365).toSeconds() || datasetWaitSeconds > 3600) {
             throw new IllegalArgumentException("--max-payload-age-seconds must be at most a year and --dataset-wait-seconds at most 3600");
         }
-        return new AnalyzerLimits(maxPendingBytes, Duration.ofSeconds(maxPayloadAgeSeconds), Duration.ofSeconds(datasetWaitSeconds));
+        return new AnalyzerLimits(maxPendingBytes, Duration.ofSeconds(maxPayloadAgeSeconds), Duration.ofSeconds(datasetWaitSeconds), queuedSnapshots);
     }
 }

@@ -199,11 +199,20 @@ public final class ChunkAssembler {
         return pending.size();
     }
 
-    /** Forgets everything in assembly (after a rebalance: the next owner reads them again). */
-    public void clear() {
-        pending.clear();
-        dropped.clear();
-        pendingBytes = 0;
+    /**
+     * Forgets what is in assembly in {@code partition}, and what was given up there (after a rebalance took the
+     * partition away: its next owner reads those records again from the committed offset, which never passes a
+     * payload in assembly). Payloads of other partitions stay.
+     */
+    public void release(int partition) {
+        String prefix = partition + "\u0000";
+        for (String slot : new ArrayList<>(pending.keySet())) {
+            if (slot.startsWith(prefix)) {
+                remove(slot);
+            }
+        }
+        dropped.keySet().removeIf(slot -> slot.startsWith(prefix));
+        abandoned.removeIf(a -> a.first().partition() == partition);
     }
 
     private void evictOldest(String reason) {

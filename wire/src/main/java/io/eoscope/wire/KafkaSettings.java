@@ -15,9 +15,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * How a service reaches Kafka: bootstrap servers, topic prefix and client properties passed through
  * untouched (TLS, SASL, …: {@code --kafka-property security.protocol=SASL_SSL}). Producers are
  * idempotent with {@code acks=all}; their send buffer is bounded ({@code buffer.memory}), so a slow or
- * absent broker blocks the sender ({@code max.block.ms}) instead of growing memory. {@link #producer(String)}
- * retries a record forever; {@link #producer(String, Duration)} gives up on it after a bounded delivery
- * time (the trainer's {@code --delivery-timeout-seconds}), so that a long broker outage is reported.
+ * absent broker blocks the sender ({@code max.block.ms}) instead of growing memory. Every producer gives up
+ * on a record after a bounded delivery time: {@link #producer(String)} after {@link #DEFAULT_DELIVERY_TIMEOUT}
+ * (or the client property {@code delivery.timeout.ms}), {@link #producer(String, Duration)} after the caller's
+ * (the trainer's {@code --delivery-timeout-seconds}), so that a long broker outage is reported, never waited
+ * for without end.
  *
  * @param bootstrapServers host:port list
  * @param topics topic names
@@ -63,11 +65,32 @@ public record KafkaSettings(String bootstrapServers, Topics topics, Map<String, 
         return p;
     }
 
-    /** Properties of an idempotent producer of string keys and byte values (delivery retried without end). */
+    /** How long a producer of {@link #producer(String)} retries a record: Kafka's own default, 120 s. */
+    public static final Duration DEFAULT_DELIVERY_TIMEOUT = Duration.ofSeconds(120);
+
+    /**
+     * Properties of an idempotent producer of string keys and byte values that gives up on a record after
+     * {@link #deliveryTimeout()} (a broker gone for longer is an error, never an endless wait).
+     */
     public Properties producer(String clientId) {
         Properties p = producerDefaults(clientId);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(DEFAULT_DELIVERY_TIMEOUT.toMillis()));
         p.putAll(clientProperties);
         return p;
+    }
+
+    /** The delivery timeout of {@link #producer(String)}: {@code delivery.timeout.ms} when given, else the default. */
+    public Duration deliveryTimeout() {
+        String given = clientProperties.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
+        if (given == null) {
+            return DEFAULT_DELIVERY_TIMEOUT;
+        }
+        try {
+            return Duration.ofMillis(Long.parseLong(given.trim()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--kafka-property delivery.timeout.ms must be a whole number of milliseconds, got '"
+                    + given + "'");
+        }
     }
 
     private Properties producerDefaults(String clientId) {
@@ -78,7 +101,6 @@ public record KafkaSettings(String bootstrapServers, Topics topics, Map<String, 
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(BUFFER_BYTES));
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.toString(Integer.MAX_VALUE));
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"); // snapshots and datasets travel compressed
         p.put(ProducerConfig.LINGER_MS_CONFIG, Long.toString(LINGER_MS)); // batch per-step telemetry: fewer requests, less CPU beside training
         return p;
@@ -93,7 +115,7 @@ public record KafkaSettings(String bootstrapServers, Topics topics, Map<String, 
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "50");
-        p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "1800000"); // an analysis may take minutes
+        // Kafka's default max.poll.interval.ms (5 min) holds: members poll on their own thread while work runs on another (GroupWorker)
         if (group != null) {
             p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         }

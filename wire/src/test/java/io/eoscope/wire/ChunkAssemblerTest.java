@@ -145,4 +145,24 @@ class ChunkAssemblerTest {
         assertThat(r).extracting(x -> ChunkCodec.payloadKey(x.key())).containsOnly("abc");
         assertThat(ChunkCodec.payloadKey("run-1")).isEqualTo("run-1");
     }
+
+    /** A rebalance that revokes one partition forgets only its payloads: the kept partition's assembly completes. */
+    @Test
+    void releasingOnePartitionKeepsTheOthersPayloads() throws Exception {
+        ChunkAssembler a = new ChunkAssembler(8, 64L << 20, 2 * MINUTE);
+        byte[] kept = bytes(2 * ChunkCodec.CHUNK_BYTES, 3);
+        byte[] revoked = bytes(2 * ChunkCodec.CHUNK_BYTES, 4);
+        List<ConsumerRecord<String, byte[]>> k = consumed(ChunkCodec.encode("t", "a", "a@1", kept), 0, 0);
+        List<ConsumerRecord<String, byte[]>> r = consumed(ChunkCodec.encode("t", "b", "b@1", revoked), 1, 0);
+        assertThat(a.accept(k.get(0))).isEmpty();
+        assertThat(a.accept(r.get(0))).isEmpty();
+        a.release(1);
+        assertThat(a.oldestPendingOffset(1)).isEqualTo(-1);
+        assertThat(a.oldestPendingOffset(0)).isEqualTo(k.get(0).offset());
+        assertThat(a.pendingBytes()).isEqualTo(k.get(0).value().length);
+        Optional<ChunkAssembler.Payload> whole = a.accept(k.get(1));
+        assertThat(whole).isPresent();
+        assertThat(whole.get().bytes()).isEqualTo(kept);
+        assertThat(a.drainAbandoned()).isEmpty();
+    }
 }

@@ -1,0 +1,58 @@
+package io.eoscope.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/** Waiting for an acknowledgement is finite: a broker that never answers is an error naming the record. */
+class DeliveryTest {
+    private final ProducerRecord<String, byte[]> record = new ProducerRecord<>("metrics", "r@1", new byte[] {1});
+
+    @Test
+    void anAcknowledgementThatNeverComesIsAnErrorWithinTheTimeout() {
+        MockProducer<String, byte[]> never = new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> Delivery.send(never, record, Duration.ofMillis(100), "the metrics of r@1"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("the metrics of r@1").hasMessageContaining("not acknowledged within");
+        assertThat((System.nanoTime() - t0) / 1e9).isLessThan(10);
+    }
+
+    @Test
+    void aRefusedRecordIsAnErrorWithTheBrokersReason() {
+        MockProducer<String, byte[]> refusing = new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
+        Thread t = new Thread(() -> {
+            while (!refusing.errorNext(new org.apache.kafka.common.errors.TimeoutException("expired after 120000 ms"))) {
+                Thread.onSpinWait();
+            }
+        });
+        t.start();
+        assertThatThrownBy(() -> Delivery.send(refusing, record, Duration.ofSeconds(30), "the metrics of r@1"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("expired after 120000 ms");
+    }
+
+    @Test
+    void anAcknowledgedRecordReturnsItsMetadata() throws Exception {
+        MockProducer<String, byte[]> ok = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+        assertThat(Delivery.send(ok, record, Duration.ofSeconds(1), "x").topic()).isEqualTo("metrics");
+    }
+
+    /** Producers give up on a record after a bounded time by default (Kafka's 120 s), or the one the user gives. */
+    @Test
+    void everyProducerHasAFiniteDeliveryTimeout() {
+        KafkaSettings plain = new KafkaSettings("localhost:9092", new Topics(""), Map.of());
+        assertThat(plain.producer("p").getProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)).isEqualTo("120000");
+        assertThat(plain.deliveryTimeout()).isEqualTo(Duration.ofSeconds(120));
+        KafkaSettings given = new KafkaSettings("localhost:9092", new Topics(""), Map.of("delivery.timeout.ms", "45000"));
+        assertThat(given.producer("p").getProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)).isEqualTo("45000");
+        assertThat(given.deliveryTimeout()).isEqualTo(Duration.ofSeconds(45));
+    }
+}
