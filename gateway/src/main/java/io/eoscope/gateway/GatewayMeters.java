@@ -50,7 +50,7 @@ public final class GatewayMeters {
         return Map.copyOf(m);
     }
 
-    /** Registers and retires series to match the view (call before each scrape, and periodically). */
+    /** Registers and retires series to match the view; called on each scrape of /metrics (nothing else calls it). */
     public synchronized void refresh() {
         long now = view.now();
         List<RunsView.Run> live = new ArrayList<>();
