@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the bundled example (plain Python, no NumPy): an XOR-2D dataset (SCIENCE.md section 8) and
-a 2-32-32-2 ELU cross-entropy MLP with the section-1 initialisation, both float64 safetensors."""
+"""Writes the bundled example (plain Python, no NumPy): an XOR-2D dataset (docs/science.md#datasets) and
+a 2-32-32-2 ELU cross-entropy MLP with the xavier initialisation (docs/science.md#initialisation), both float64 safetensors."""
 import json, math, random, struct, os
 
 def write(path, tensors, metadata):

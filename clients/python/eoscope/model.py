@@ -18,7 +18,7 @@ class PublisherError(Exception):
 
 @dataclass
 class ModelDescription:
-    """How a model travels: ``kind`` is ``mlp`` (CONTRACTS.md section 2: tensors layer{l}.weight/bias, every
+    """How a model travels: ``kind`` is ``mlp`` (docs/contracts.md#model-files: tensors layer{l}.weight/bias, every
     layerwise quantity) or ``torchscript`` (the module once per run, its parameters by name per snapshot)."""
 
     kind: str

@@ -20,7 +20,7 @@ class Publisher:
     replay treat it like a run of eoscope's own trainer.
 
     ``inputs`` [N, ...] and ``labels`` [N] (class indices 0..C-1) are the training set whose curvature is
-    analysed; ``loss`` is ``cross_entropy`` or ``mse`` as eoscope defines them (SCIENCE.md: mse is the sum of
+    analysed; ``loss`` is ``cross_entropy`` or ``mse`` as eoscope defines them (docs/science.md#network-and-loss: mse is the sum of
     squared errors to the one-hot label, no 1/2, averaged over samples). An ``nn.Sequential`` of ``nn.Linear``
     layers and one kind of tanh, ReLU, ELU or GELU is published as an MLP (every layerwise quantity); any
     other module as TorchScript (``torch.jit.trace`` of a float64, eval-mode copy; the spectra and each

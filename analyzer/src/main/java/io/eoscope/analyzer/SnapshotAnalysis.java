@@ -62,7 +62,7 @@ public final class SnapshotAnalysis implements AutoCloseable {
     }
 
     /**
-     * The metrics JSON of one snapshot: CONTRACTS.md section 4 plus run, step, time, analysis id, timings.
+     * The metrics JSON of one snapshot: docs/contracts.md#eos-analyze-json plus run, step, time, analysis id, timings.
      *
      * @param module the TorchScript bytes of a {@link ScriptedParameters} snapshot's module (null for an MLP)
      * @throws IllegalArgumentException when the snapshot does not fit its module

@@ -45,9 +45,9 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Streaming benchmark, one run on one in-JVM KRaft broker: (1) snapshot publishing throughput (gzip +
- * chunks, idempotent acks=all producer) against a plain producer sending the same bytes in records of
- * the same size; (2) snapshot-to-metrics latency through a live analyzer; (3) training steps per second
+ * Streaming benchmark, one run on one in-JVM KRaft broker: (1) snapshot publishing throughput (chunks
+ * compressed with lz4 by the idempotent acks=all producer) against a plain producer sending the same bytes
+ * in records of the same size; (2) snapshot-to-metrics latency through a live analyzer; (3) training steps per second
  * with streaming on and off. Usage: {@code bench/run streaming [--quick]}.
  */
 public final class StreamingBench {

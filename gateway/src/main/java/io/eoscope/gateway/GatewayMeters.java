@@ -50,7 +50,7 @@ public final class GatewayMeters {
         return Map.copyOf(m);
     }
 
-    /** Registers and retires series to match the view (call before each scrape, and periodically). */
+    /** Registers and retires series to match the view; called on each scrape of /metrics (nothing else calls it). */
     public synchronized void refresh() {
         long now = view.now();
         List<RunsView.Run> live = new ArrayList<>();
@@ -105,7 +105,7 @@ public final class GatewayMeters {
             for (Map.Entry<LayerField, String> f : LAYER_FIELDS.entrySet()) {
                 out.add(Gauge.builder(f.getValue(), view, v -> v.get(run).flatMap(RunsView.Run::metrics)
                         .map(m -> m.layer(layer, f.getKey())).orElse(Double.NaN))
-                        .description("Layer " + f.getKey().wire() + " of SCIENCE.md section 6 (latest analysed snapshot)")
+                        .description("Layer " + f.getKey().wire() + " of docs/science.md#layerwise-alignment (latest analysed snapshot)")
                         .tags("run", run, "layer", Integer.toString(l)).register(registry));
             }
         }

@@ -1,7 +1,7 @@
 package io.eoscope.gateway;
 
 /**
- * The dataset-size power law of SCIENCE.md section 7: a least-squares fit of log y = log a + β log N.
+ * The dataset-size power law of docs/science.md#power-law-in-n: a least-squares fit of log y = log a + β log N.
  *
  * @param a the prefactor
  * @param beta the exponent β

@@ -169,11 +169,6 @@ public final class RunsView {
             return lastHeard;
         }
 
-        /** Kept for callers of the old name: {@link #lastHeardMillis()}. */
-        public long lastUpdateMillis() {
-            return lastHeard;
-        }
-
         /** 2/η of a GD run (from its configuration), else from the latest step size, or NaN. */
         public double twoOverEta() {
             RunRecord r = record;

@@ -321,11 +321,6 @@ public final class ViewConsumer implements Runnable, AutoCloseable {
         return rejectedCount;
     }
 
-    /** Kept for callers of the old name: {@link #rejected()}. */
-    public long skipped() {
-        return rejectedCount;
-    }
-
     /** Whether the view is complete and current, and if not, why. */
     public record Readiness(boolean ready, String reason) {}
 

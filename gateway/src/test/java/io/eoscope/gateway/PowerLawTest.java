@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The least-squares log-log fit of SCIENCE.md section 7 on known synthetic points. */
+/** The least-squares log-log fit of docs/science.md#power-law-in-n on known synthetic points. */
 class PowerLawTest {
 
     @Test

@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
 
 /** {@code eos analyze}: the curvature analysis of one model on one dataset, as JSON on stdout. */
 @Command(name = "analyze", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Prints the analysis of one model on one dataset as JSON (CONTRACTS.md section 4):",
+        description = {"Prints the analysis of one model on one dataset as JSON (docs/contracts.md#eos-analyze-json):",
             "loss, the top-k eigenvalues of the Hessian, its Gauss-Newton part G and residual part H,",
             "and the layerwise Jacobian-alignment quantities. Progress goes to stderr."})
 final class AnalyzeCommand implements Callable<Integer> {

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code eos} command line. Exit status 0 on success; 2 on bad input or options, with one line on
- * stderr naming the file, field or option; 1 on an internal failure (CONTRACTS.md section 1).
+ * stderr naming the file, field or option; 1 on an internal failure (docs/contracts.md#exit-status).
  */
 @Command(name = "eos", mixinStandardHelpOptions = true, versionProvider = Eos.Version.class,
         description = "eoscope: watch the curvature of neural-network training (edge of stability).",

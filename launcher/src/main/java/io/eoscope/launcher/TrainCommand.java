@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 
 /** {@code eos train}: trains one run and writes its files (run.json, trajectory.csv, snapshots). */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains one MLP by full-batch GD, adaptive GD or exponential Euler (SCIENCE.md section 4)",
+        description = {"Trains one MLP by full-batch GD, adaptive GD or exponential Euler (docs/science.md#solvers)",
             "and writes run.json, trajectory.csv, snapshots/ and final.safetensors to --out.",
             "--resume DIR continues a run from its newest snapshot, giving the same trajectory.",
             "With --bootstrap-servers the run is streamed to Kafka as it trains (wire schema 1); with --resume too,",

@@ -1,2 +1,2 @@
-/** The eos command line (picocli): one subcommand per job, exit status 0, 1 or 2 (CONTRACTS.md section 1). */
+/** The eos command line (picocli): one subcommand per job, exit status 0, 1 or 2 (docs/contracts.md#exit-status). */
 package io.eoscope.launcher;

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code eos analyze} as a user runs it: a separate JVM with the real main class, its exit status,
- * stdout and stderr. Good input prints the JSON of CONTRACTS.md section 4; every bad input exits 2
+ * stdout and stderr. Good input prints the JSON of docs/contracts.md#eos-analyze-json; every bad input exits 2
  * with one line on stderr that names the file or option, nothing on stdout and no stack trace.
  */
 class AnalyzeCliTest {

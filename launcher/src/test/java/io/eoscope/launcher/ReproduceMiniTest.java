@@ -60,7 +60,7 @@ class ReproduceMiniTest {
             assertFalse(c.get("measured").getAsString().contains("NaN"), c.toString());
             assertTrue(html.contains(c.get("verdict").getAsString()));
         }
-        // SCIENCE.md claims 1–4, claim 3 split into its three parts
+        // the claims 1–4 of docs/science.md#the-papers-claims, claim 3 split into its three parts
         assertEquals(List.of("1.", "2.", "3a.", "3b.", "3c.", "4."), numbers);
         assertTrue(report.getAsJsonObject("versions").has("libtorch"));
         assertTrue(report.getAsJsonObject("configuration").getAsJsonArray("runs").size() >= 15);

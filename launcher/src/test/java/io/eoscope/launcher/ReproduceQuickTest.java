@@ -158,7 +158,7 @@ class ReproduceQuickTest {
     }
 
     /**
-     * SCIENCE.md claim 4: R² of the log-log fit in the paper's range (0.74 to 0.98), for both losses; the verdict also
+     * Claim 4 (docs/science.md#the-papers-claims): R² of the log-log fit in the paper's range (0.74 to 0.98), for both losses; the verdict also
      * needs the two fits to share the sign of β.
      */
     @Test

@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * A record of the {@code metrics} topic (compacted, key {@code run/step/analysis_id}): the analysis of one
- * snapshot (CONTRACTS.md section 4) plus {@code run}, {@code step}, {@code time} and {@code analysis_id}.
+ * snapshot (docs/contracts.md#eos-analyze-json) plus {@code run}, {@code step}, {@code time} and {@code analysis_id}.
  * The quantities a reader needs are typed here ({@link #value(Quantity)}, {@link #layers()}), so nobody
  * walks the JSON by string paths; the whole analysis, extra fields included, stays in {@link #toJson()}.
  *
@@ -27,7 +27,7 @@ import java.util.Map;
 public record MetricsRecord(String run, long step, double time, String analysisId, Map<Spectrum, double[]> spectra,
         Map<Quantity, Double> values, List<Layer> layers, JsonObject json) {
 
-    /** The spectra of section 4, by their JSON names. */
+    /** The spectra of docs/contracts.md#eos-analyze-json, by their JSON names. */
     public enum Spectrum {
         HESSIAN("hessian"), GAUSS_NEWTON("gauss_newton"), RESIDUAL("residual");
 
@@ -42,7 +42,7 @@ public record MetricsRecord(String run, long step, double time, String analysisI
         }
     }
 
-    /** Run-level numbers of section 4, by their JSON names. */
+    /** Run-level numbers of docs/contracts.md#eos-analyze-json, by their JSON names. */
     public enum Quantity {
         LOSS("loss"), RHO_K("rho_K"), K_MAX_SQ_MEAN("K_max_sq_mean");
 
@@ -57,7 +57,7 @@ public record MetricsRecord(String run, long step, double time, String analysisI
         }
     }
 
-    /** The layerwise quantities of section 4, by their JSON names. */
+    /** The layerwise quantities of docs/contracts.md#eos-analyze-json, by their JSON names. */
     public enum LayerField {
         GAUSS_NEWTON_TOP("gauss_newton_top"), K_MAX_SQ_MEAN("K_max_sq_mean"), PI_CHI("pi_chi"), P_CHI_DELTA("p_chi_delta"),
         PI_J("pi_J"), P_DELTA_J("p_delta_J"), DELTA_L_MAX_SQ_MEAN("delta_L_max_sq_mean");

@@ -3,7 +3,7 @@ package io.eoscope.curvature.alignment;
 import java.util.List;
 
 /**
- * The per-sample alignment quantities of SCIENCE.md section 6, in total and per layer.
+ * The per-sample alignment quantities of docs/science.md#layerwise-alignment, in total and per layer.
  *
  * @param kMaxSqMean E‖K‖²_max over the samples analysed
  * @param samples how many samples the per-sample means used (N, or the subsample size)

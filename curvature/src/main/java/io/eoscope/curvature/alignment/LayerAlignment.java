@@ -1,7 +1,7 @@
 package io.eoscope.curvature.alignment;
 
 /**
- * The section-6 quantities of one layer l (SCIENCE.md), means over the samples analysed.
+ * The alignment quantities of one layer l (docs/science.md#layerwise-alignment), means over the samples analysed.
  *
  * @param layer l, 1-based
  * @param gaussNewtonTop λ_max(Gˡ) = ρ(Kˡ), over the whole dataset

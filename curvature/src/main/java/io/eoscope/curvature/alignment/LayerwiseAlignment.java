@@ -22,7 +22,7 @@ import java.util.Random;
 import java.util.function.IntConsumer;
 
 /**
- * Every section-6 quantity (SCIENCE.md), per layer and in total: per-sample means over the dataset or
+ * Every quantity of docs/science.md#layerwise-alignment, per layer and in total: per-sample means over the dataset or
  * a seeded subsample of it, and λ_max(Gˡ) per layer over the whole dataset, by the exact dual Gram
  * matrix (Lemma A) when N·C is small or by Lanczos on the layer block of G otherwise.
  */

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Per-sample section-6 quantities for one chunk of samples, from explicit layerwise Jacobians:
+ * Per-sample alignment quantities (docs/science.md#layerwise-alignment) for one chunk of samples, from explicit layerwise Jacobians:
  * Δᴸ = R (a factor of S with RᵀR = S), Δˡ = Δˡ⁺¹·Aˡ⁺¹·diag(σ′(x̂ˡ)) = R·Mˡ, χˡ = [xˡ⁻¹; 1].
  * Norms use Lemma A: ‖Δˡ‖²_max = λ_max(ΔˡΔˡᵀ), a C×C matrix; ‖K‖²_max = λ_max(Σ_l ‖χˡ‖² ΔˡΔˡᵀ).
  */

@@ -15,7 +15,7 @@ import java.util.Set;
  * @param tolerance relative tolerance of every eigen-solve (see {@link EigenOptions})
  * @param solver {@code lanczos} (default) or {@code power}
  * @param spectra which of 𝓗, G, H to compute
- * @param layerwise whether to compute the section-6 alignment quantities
+ * @param layerwise whether to compute the alignment quantities (docs/science.md#layerwise-alignment)
  * @param chunkSize samples per chunk of every whole-dataset sum
  * @param subsample samples used for per-sample means (0: all)
  * @param layerSpectra how λ_max(Gˡ) is computed

@@ -12,14 +12,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The result of one analysis, serialised exactly as CONTRACTS.md section 4 (plus extra fields).
+ * The result of one analysis, serialised exactly as docs/contracts.md#eos-analyze-json (plus extra fields).
  *
  * @param loss L̃(θ)
  * @param n N
  * @param classes C
  * @param parameters P
  * @param spectra the spectra computed
- * @param alignment the section-6 quantities (MLPs), or null when not computed
+ * @param alignment the alignment quantities (MLPs), or null when not computed
  * @param groups λ_max of each layer's Gauss-Newton block (models other than MLPs), or null when not computed
  * @param info extra descriptive fields (dtype, device, solver, product_route, seconds, stage_seconds, …)
  */
@@ -32,7 +32,7 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
         this(loss, n, classes, parameters, spectra, alignment, null, info);
     }
 
-    /** The JSON object of CONTRACTS.md section 4; non-finite numbers are written as null. */
+    /** The JSON object of docs/contracts.md#eos-analyze-json; non-finite numbers are written as null. */
     public JsonObject toJson() {
         JsonObject o = new JsonObject();
         o.add("loss", number(loss));

@@ -63,7 +63,7 @@ public final class CurvatureAnalysis implements AutoCloseable {
     }
 
     /**
-     * Analyses {@code network} on {@code data}: the spectra of every model, then the section-6 alignment of
+     * Analyses {@code network} on {@code data}: the spectra of every model, then the layerwise alignment of
      * an MLP ({@link Network}) or λ_max of each layer's Gauss-Newton block of any other model.
      */
     public AnalysisReport analyze(DifferentiableModel network, DeviceData data, AnalysisProgress progress) {

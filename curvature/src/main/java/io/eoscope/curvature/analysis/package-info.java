@@ -1,2 +1,2 @@
-/** One analysis of a model on a dataset: loss, spectra and alignment, and its JSON form (CONTRACTS.md section 4). */
+/** One analysis of a model on a dataset: loss, spectra and alignment, and its JSON form (docs/contracts.md#eos-analyze-json). */
 package io.eoscope.curvature.analysis;

@@ -9,7 +9,7 @@ import java.util.Random;
 
 /**
  * Block power (subspace) iteration with QR and a Rayleigh-Ritz step, the reference solver of
- * SCIENCE.md section 3: V ← orth(A V), Ritz values from VᵀAV, k products per iteration.
+ * docs/science.md#eigenvalues: V ← orth(A V), Ritz values from VᵀAV, k products per iteration.
  */
 public final class BlockPowerSolver implements EigenSolver {
 

@@ -1,2 +1,2 @@
-/** Matrix-free eigen-solvers for the top-k eigenpairs by magnitude (block power iteration with QR, Lanczos with full reorthogonalisation), warm-startable (SCIENCE.md section 3). */
+/** Matrix-free eigen-solvers for the top-k eigenpairs by magnitude (block power iteration with QR, Lanczos with full reorthogonalisation), warm-startable (docs/science.md#eigenvalues). */
 package io.eoscope.curvature.eigen;

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.eoscope.curvature.net.Loss;
 
 /**
- * The three curvature operators of SCIENCE.md section 2, each the Hessian of a scalar objective
+ * The three curvature operators of docs/science.md#hessian-decomposition, each the Hessian of a scalar objective
  * built from the logits z = f(x, θ), so that one exact Hessian-vector-product primitive serves all.
  */
 public enum Curvature {

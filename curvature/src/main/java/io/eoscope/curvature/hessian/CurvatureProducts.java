@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Exact, matrix-free products with 𝓗, G and H over the whole dataset (SCIENCE.md section 2), from
+ * Exact, matrix-free products with 𝓗, G and H over the whole dataset (docs/science.md#hessian-decomposition), from
  * one Hessian-vector-product primitive: a backward pass with {@code create_graph}, then one backward
  * pass of ⟨∇θ, vⱼ⟩ per vector of the block. Sums run over the dataset in chunks.
  *

@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Dataset files (CONTRACTS.md section 3): {@code x} with shape [N, d], F32 or F64, and {@code y}
+ * Dataset files (docs/contracts.md#dataset-files): {@code x} with shape [N, d], F32 or F64, and {@code y}
  * with shape [N], I64 or I32, holding class labels 0..C−1, where C is the output width of the
  * model the data is used with ({@link #checkAgainst}).
  */

@@ -15,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Model and snapshot files (CONTRACTS.md section 2): tensors {@code layer{l}.weight} with shape
+ * Model and snapshot files (docs/contracts.md#model-files): tensors {@code layer{l}.weight} with shape
  * [d_l, d_{l-1}] and {@code layer{l}.bias} with shape [d_l] for l = 1..L, all F32 or all F64;
  * {@code __metadata__} with {@code activation} and {@code loss} and anything else (run, step,
  * time, …), all of which is kept in {@link MlpModel#metadata()}.
@@ -193,7 +193,7 @@ public final class ModelFile {
     private static String required(Map<String, String> metadata, String key, String source) throws InputException {
         String value = metadata.get(key);
         if (value == null) {
-            throw new InputException(source + ": metadata has no '" + key + "' (CONTRACTS.md section 2)");
+            throw new InputException(source + ": metadata has no '" + key + "' (docs/contracts.md#model-files)");
         }
         return value;
     }

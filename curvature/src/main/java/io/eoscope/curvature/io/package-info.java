@@ -1,7 +1,7 @@
 /**
  * Files: the safetensors wire format ({@link io.eoscope.curvature.io.Safetensors}), and on top of
- * it the model and snapshot files ({@link io.eoscope.curvature.io.ModelFile}, CONTRACTS.md
- * section 2) and the dataset files ({@link io.eoscope.curvature.io.DatasetFile}, section 3).
+ * it the model and snapshot files ({@link io.eoscope.curvature.io.ModelFile}, docs/contracts.md#model-files)
+ * and the dataset files ({@link io.eoscope.curvature.io.DatasetFile}, docs/contracts.md#dataset-files).
  *
  * <p>Every reader validates everything and reports bad input as an
  * {@link io.eoscope.curvature.io.InputException} whose message is one line,

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The hidden-layer nonlinearities of SCIENCE.md section 1, each with its derivative (needed for the
+ * The hidden-layer nonlinearities of docs/science.md#network-and-loss, each with its derivative (needed for the
  * layerwise Jacobians Jˡ = Aˡ·diag(σ′(x̂ˡ⁻¹)), which are formed explicitly, not by autograd).
  */
 public enum Activation {

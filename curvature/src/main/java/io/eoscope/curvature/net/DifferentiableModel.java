@@ -9,7 +9,7 @@ import java.util.function.UnaryOperator;
 /**
  * A model whose curvature eoscope can compute: logits f(x, θ) for flat inputs [n, d], a loss, and its
  * parameters as a flat vector θ of length P cut into named groups (a layer each). An {@link Network}
- * (the MLP of SCIENCE.md section 1) or a {@link ScriptedModel} (any TorchScript module).
+ * (the MLP of docs/science.md#network-and-loss) or a {@link ScriptedModel} (any TorchScript module).
  *
  * <p>Owns its native arrays; {@link #close()} frees them.
  */

@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * The two initialisation schemes of SCIENCE.md section 1. Both are deterministic in the seed: layer by
+ * The two initialisation schemes of docs/science.md#initialisation. Both are deterministic in the seed: layer by
  * layer, the weights (row-major) and then the biases are drawn from one {@link Random}.
  */
 public enum Init {

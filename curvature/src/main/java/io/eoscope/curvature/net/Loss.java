@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Per-sample criteria l(z, y) of SCIENCE.md section 1, with the quantities the curvature split needs:
+ * Per-sample criteria l(z, y) of docs/science.md#network-and-loss, with the quantities the curvature split needs:
  * the output gradient ∇_z l and a factor R with RᵀR = S = ∇²_z l.
  */
 public enum Loss {
@@ -54,7 +54,7 @@ public enum Loss {
     }
 
     /**
-     * A per-sample factor R_n with R_nᵀ R_n = S_n, shape [n, C, C]. Every section-6 quantity is
+     * A per-sample factor R_n with R_nᵀ R_n = S_n, shape [n, C, C]. Every alignment quantity (docs/science.md#layerwise-alignment) is
      * invariant to the choice of factor (they depend on Δ only through ΔᵀΔ-type products or singular
      * values), so the cheap closed form is used instead of the symmetric root: for cross-entropy
      * R = (I − qqᵀ)·diag(q) with q = √p, which satisfies RᵀR = diag(q)(I − qqᵀ)diag(q) = S because

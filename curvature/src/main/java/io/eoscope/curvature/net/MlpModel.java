@@ -7,7 +7,7 @@ import java.util.Random;
 
 /**
  * Host-side (plain Java, float64) description and parameters of an MLP with L affine layers
- * (SCIENCE.md section 1). {@code widths} holds d_0 (input) … d_L (= C, the number of outputs);
+ * (docs/science.md#network-and-loss). {@code widths} holds d_0 (input) … d_L (= C, the number of outputs);
  * {@code weights.get(l)} is Aˡ⁺¹ row-major with shape [d_{l+1}, d_l], {@code biases.get(l)} is bˡ⁺¹.
  *
  * @param widths d_0 … d_L
@@ -89,7 +89,7 @@ public record MlpModel(int[] widths, Activation activation, Loss loss, List<doub
     }
 
     /**
-     * A fresh network initialised by {@code init} (SCIENCE.md section 1), deterministic in {@code seed};
+     * A fresh network initialised by {@code init} (docs/science.md#initialisation), deterministic in {@code seed};
      * the scheme is recorded in the metadata as {@code init}.
      */
     public static MlpModel initialise(int[] widths, Activation activation, Loss loss, Init init, long seed) {

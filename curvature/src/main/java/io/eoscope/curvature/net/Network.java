@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * An MLP's parameters as NDArrays on one device, in one precision, and its forward pass
- * (SCIENCE.md section 1). Parameters are ordered A¹, b¹, A², b², …; the flat parameter vector θ
+ * (docs/science.md#network-and-loss). Parameters are ordered A¹, b¹, A², b², …; the flat parameter vector θ
  * concatenates them in that order, each row-major.
  *
  * <p>Owns a child manager of the given one; {@link #close()} frees every array. Its groups are the layers

@@ -1,2 +1,2 @@
-/** The MLP of SCIENCE.md section 1: architecture, activations, losses, host-side models and datasets, and their NDArray form on a device. */
+/** The MLP of docs/science.md#network-and-loss: architecture, activations, losses, host-side models and datasets, and their NDArray form on a device. */
 package io.eoscope.curvature.net;

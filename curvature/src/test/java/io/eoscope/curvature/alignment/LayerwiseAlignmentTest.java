@@ -25,9 +25,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The section-6 quantities against a plain-Java reference built from the definitions (symmetric S^½,
+ * The alignment quantities (docs/science.md#layerwise-alignment) against a plain-Java reference built from the definitions (symmetric S^½,
  * explicit Kˡ, dense Gˡ), both λ_max(Gˡ) routes against each other, the five-factor identity and the
- * bounds of section 6. Float64 throughout; the tolerances are those of the dense reference (1e-9).
+ * bounds of docs/science.md#layerwise-alignment. Float64 throughout; the tolerances are those of the dense reference (1e-9).
  */
 class LayerwiseAlignmentTest {
 
@@ -59,7 +59,7 @@ class LayerwiseAlignmentTest {
             assertRelative(a.piJ(), ref.piJ[l], 1e-9);
             assertRelative(a.deltaMaxSqMean(), ref.deltaMaxSqMean[l], 1e-9);
             assertRelative(a.deltaLMaxSqMean(), ref.deltaLMaxSqMean, 1e-9);
-            // the five-factor identity of section 6
+            // the five-factor identity of docs/science.md#layerwise-alignment
             assertRelative(a.fiveFactorProduct(), a.kMaxSqMean(), 1e-10);
             // bounds: ρ(Kˡ) ≤ E‖Kˡ‖²_max
             assertThat(a.gaussNewtonTop()).isLessThanOrEqualTo(a.kMaxSqMean() * (1 + 1e-12));

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The reference cases of shared/fixtures/analyze (copied into test resources), computed by an
+ * The reference cases of the test resources' fixtures/analyze (see its README.md), computed by an
  * independent float64 implementation with dense matrices: every number of the analysis JSON must
  * agree to 1e-6 relative in float64 (the fixture's own accuracy is about 1e-9; its README promises
  * 1e-7), and to 1e-3 in float32 (unit roundoff 6e-8, amplified by the eigenproblems' conditioning and by

@@ -65,7 +65,7 @@ class SolversAgainstDenseTest {
         }
     }
 
-    /** max_l λ_max(Gˡ) ≤ λ_max(G) ≤ Σ_l λ_max(Gˡ) (SCIENCE.md section 6, Lemma B), on dense blocks. */
+    /** max_l λ_max(Gˡ) ≤ λ_max(G) ≤ Σ_l λ_max(Gˡ) (docs/science.md#layerwise-alignment, Lemma B), on dense blocks. */
     @Test
     void lemmaBHoldsOnGaussNewtonBlocks() {
         for (Loss loss : Loss.values()) {

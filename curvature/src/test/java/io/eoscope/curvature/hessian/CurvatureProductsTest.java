@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The invariants of SCIENCE.md section 2, in float64, on several architectures and both losses. */
+/** The invariants of docs/science.md#hessian-decomposition, in float64, on several architectures and both losses. */
 class CurvatureProductsTest {
 
     static Stream<Arguments> cases() {
@@ -34,7 +34,7 @@ class CurvatureProductsTest {
     /**
      * 𝓗v against a central difference of gradients, (∇L̃(θ+εv) − ∇L̃(θ−εv))/2ε, with ε = 1e-5: the
      * truncation error is O(ε²)·‖∇³L̃‖ ≈ 1e-10 and the rounding error ≈ 1e-16/ε ≈ 1e-11, so a
-     * relative error of 1e-6 (SCIENCE.md) leaves a wide margin and still catches any wrong term.
+     * relative error of 1e-6 (docs/science.md#hessian-decomposition) leaves a wide margin and still catches any wrong term.
      */
     @ParameterizedTest
     @MethodSource("cases")

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Dataset files (CONTRACTS.md section 3). */
+/** Dataset files (docs/contracts.md#dataset-files). */
 class DatasetFileTest {
     private static final Tensor X = Tensor.ofDoubles(DType.F32, new long[] {3, 2}, new double[] {1, 2, 3, 4, 5, 6});
     private static final Tensor Y = Tensor.ofLongs(DType.I64, new long[] {3}, new long[] {0, 1, 1});

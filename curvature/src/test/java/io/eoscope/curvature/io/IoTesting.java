@@ -8,7 +8,6 @@ import java.net.URL;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -17,21 +16,14 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 final class IoTesting {
     private IoTesting() {}
 
-    /**
-     * The reference fixtures: {@code -Deoscope.fixtures=DIR} if set, else /work/shared's copy
-     * (../../shared/fixtures/analyze from the module directory), else the module's own test copy.
-     */
+    /** The reference fixtures: {@code -Deoscope.fixtures=DIR} if set, else the module's test resources (fixtures/analyze). */
     static Path fixtures() {
         String override = System.getProperty("eoscope.fixtures");
         if (override != null) {
             return Path.of(override);
         }
-        Path shared = Path.of("..", "..", "shared", "fixtures", "analyze");
-        if (Files.isDirectory(shared)) {
-            return shared;
-        }
         URL copy = IoTesting.class.getResource("/fixtures/analyze");
-        assertThat(copy).as("fixtures: neither %s nor a test resource copy exists", shared.toAbsolutePath()).isNotNull();
+        assertThat(copy).as("fixtures: the test resource fixtures/analyze is missing").isNotNull();
         try {
             return Path.of(copy.toURI());
         } catch (URISyntaxException e) {

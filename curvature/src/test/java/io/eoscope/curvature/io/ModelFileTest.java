@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Model and snapshot files (CONTRACTS.md section 2). */
+/** Model and snapshot files (docs/contracts.md#model-files). */
 class ModelFileTest {
     private static final Map<String, String> ELU_CE = Map.of("activation", "elu", "loss", "cross_entropy");
 
@@ -58,7 +58,7 @@ class ModelFileTest {
         assertThat(f.tensors().keySet()).containsExactly("layer1.weight", "layer1.bias", "layer2.weight", "layer2.bias");
         assertThat(f.tensors().get("layer1.weight").shape()).containsExactly(6, 4);
         assertThat(f.tensors().get("layer2.bias").shape()).containsExactly(3);
-        // CONTRACTS.md: at least activation and loss; a fresh network also records its initialisation
+        // docs/contracts.md#model-files: at least activation and loss; a fresh network also records its initialisation
         assertThat(f.metadata()).containsOnly(Map.entry("activation", "relu"), Map.entry("loss", "cross_entropy"),
                 Map.entry("init", "xavier"));
         assertThatThrownBy(() -> ModelFile.toSafetensors(model, DType.I64)).isInstanceOf(IllegalArgumentException.class);

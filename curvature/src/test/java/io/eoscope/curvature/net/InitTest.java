@@ -8,7 +8,7 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
- * The two initialisations of SCIENCE.md section 1 as distributions, on a 784-128 layer (100,352 weights):
+ * The two initialisations of docs/science.md#initialisation as distributions, on a 784-128 layer (100,352 weights):
  * mean, variance and bounds, each within five standard errors of its sample estimate.
  */
 class InitTest {

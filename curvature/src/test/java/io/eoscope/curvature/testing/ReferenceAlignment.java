@@ -7,7 +7,7 @@ import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
 
 /**
- * The section-6 quantities straight from their definitions, in plain Java float64, for ELU and tanh
+ * The alignment quantities (docs/science.md#layerwise-alignment) straight from their definitions, in plain Java float64, for ELU and tanh
  * networks: explicit per-sample Jᵏ, Mˡ, the symmetric root S^½ (by eigendecomposition), Δˡ = S^½Mˡ,
  * Kˡ = Δˡ ⊗ χˡᵀ, dense singular values and the dense blocks Gˡ = E[KˡᵀKˡ]. Shares no code with the
  * NDArray implementation but the dense eigensolver.

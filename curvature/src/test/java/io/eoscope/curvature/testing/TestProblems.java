@@ -10,7 +10,7 @@ import java.util.Random;
 public final class TestProblems {
     private TestProblems() {}
 
-    /** A randomly initialised model (section-1 initialisation), biases made nonzero so they matter. */
+    /** A randomly initialised model (xavier initialisation), biases made nonzero so they matter. */
     public static MlpModel model(String architecture, Activation activation, Loss loss, long seed) {
         MlpModel m = MlpModel.initialise(MlpModel.parseArchitecture(architecture), activation, loss, seed);
         Random r = new Random(seed + 1);

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Judges the claims of SCIENCE.md against this run's numbers, each by an explicit criterion that the
+ * Judges the paper's claims (docs/science.md#the-papers-claims) against this run's numbers, each by an explicit criterion that the
  * report prints beside the verdict. Verdicts: agrees, partly, disagrees, not measured.
  */
 final class Claims {
@@ -125,7 +125,7 @@ final class Claims {
     }
 
     static final String C3A = "compares the first snapshot (the initialisation) with the last one: the five factors of"
-            + " SCIENCE.md section 6 multiply to E‖K¹‖²_max, so the change of log E‖K¹‖²_max is the sum of the changes of"
+            + " docs/science.md#layerwise-alignment multiply to E‖K¹‖²_max, so the change of log E‖K¹‖²_max is the sum of the changes of"
             + " their logs, and each factor's share is Δ log factor / Δ log E‖K¹‖²_max (in percent, signs kept, summing to"
             + " 100%); agrees when the alignment P_{Δ,J}¹ rises and has the largest share of the five; partly when it"
             + " rises but another factor has a larger share; disagrees when it does not rise. λmax(G¹), the quantity"
@@ -138,7 +138,7 @@ final class Claims {
     static final int ALIGNMENT = 3;
 
     /**
-     * Layer 1's quantities of SCIENCE.md section 6 at one snapshot, as the metrics report them.
+     * Layer 1's quantities of docs/science.md#layerwise-alignment at one snapshot, as the metrics report them.
      *
      * @param t continuous time of the snapshot
      * @param piChi Π_χ¹ ({@code layer1.pi_chi})
@@ -224,8 +224,8 @@ final class Claims {
             + " is required; β and its sign are reported";
 
     /**
-     * Claim 4: a power law in N, one fit per loss in the order of {@code losses}. The abstract (all that SCIENCE.md has
-     * of the paper) states a power law without a sign, so no sign is required; the fits must agree on one.
+     * Claim 4: a power law in N, one fit per loss in the order of {@code losses}. The abstract (all that is
+     * public of the paper) states a power law without a sign, so no sign is required; the fits must agree on one.
      */
     static Claim powerLaw(List<String> losses, List<io.eoscope.gateway.PowerLaw> fits) {
         int good = 0;

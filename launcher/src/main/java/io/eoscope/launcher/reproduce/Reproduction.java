@@ -277,7 +277,7 @@ final class Reproduction {
         String reuse = "The analyzers computed these from the snapshots of experiment 1's GD run at η = " + eta + " (every "
                 + preset.snapshotDt() + " of continuous time), read back from the metrics topic: no extra training.";
         JsonObject s2 = section("sharpness", "2. Where sharpness comes from", reuse + "\n\n𝓗 = G + H; G = E[JᵀSJ] is the"
-                + " Gauss-Newton part, H the residual (SCIENCE.md section 2); top eigenvalues by magnitude, signed.\n\nClaim 3a"
+                + " Gauss-Newton part, H the residual (docs/science.md#hessian-decomposition); top eigenvalues by magnitude, signed.\n\nClaim 3a"
                 + " criterion: " + Claims.C3G + ".");
         JsonObject f2 = figure("sharpness-split", "λmax of 𝓗, G and H over training (GD η = " + eta + ")",
                 "the top eigenvalues of the Hessian, its Gauss-Newton part and its residual", "sharpness/split.csv", "t",
@@ -307,7 +307,7 @@ final class Reproduction {
         lk.write(out.resolve("layers/k_max_sq.csv"));
         claims.add(Claims.firstLayer(t, layerTop, gn));
         JsonObject s3 = section("layers", "3. Which layer", reuse + "\n\nλmax(Gˡ) is the top eigenvalue of the layer-l"
-                + " diagonal block of G (= ρ(Kˡ)); E‖Kˡ‖²_max its per-sample counterpart (SCIENCE.md section 6). By Lemma B,"
+                + " diagonal block of G (= ρ(Kˡ)); E‖Kˡ‖²_max its per-sample counterpart (docs/science.md#layerwise-alignment). By Lemma B,"
                 + " maxₗ λmax(Gˡ) ≤ λmax(G) ≤ Σₗ λmax(Gˡ).\n\nClaim 3b criterion: " + Claims.C3L + ".");
         s3.add("figures", array(
                 figure("layers-gauss-newton", "λmax(Gˡ) per layer", "the top eigenvalue of each layer's block of G",
@@ -340,7 +340,7 @@ final class Reproduction {
                 + " multiply to E‖K¹‖²_max exactly: Π_χ¹ · P_χΔ/χ¹ · Π_J¹ · P_ΔJ¹ · E‖Δᴸ‖²_max; P_ΔJ¹ is the layerwise"
                 + " Jacobian alignment (1 when each layer's top output direction feeds the next layer's top input"
                 + " direction). These are this project's precise definitions, chosen to match the paper's figure captions"
-                + " (SCIENCE.md section 6).\n\nClaim 3c criterion: " + Claims.C3A + ".");
+                + " (docs/science.md#layerwise-alignment).\n\nClaim 3c criterion: " + Claims.C3A + ".");
         s4.add("figures", array(
                 figure("alignment-rho", "ρ(K) and E‖K‖²_max", "ρ(K) = λmax(G) against the mean per-sample top",
                         "alignment/rho.csv", "t", "value", "continuous time t", "value", false, true),
@@ -431,7 +431,7 @@ final class Reproduction {
         return claims;
     }
 
-    /** Layer 1's quantities of SCIENCE.md section 6 at row {@code i} of a run's metrics, for claim 3c. */
+    /** Layer 1's quantities of docs/science.md#layerwise-alignment at row {@code i} of a run's metrics, for claim 3c. */
     private static Claims.Layer1 layer1(Csv m, int i) {
         return new Claims.Layer1(m.numbers("time")[i], m.numbers("layer1.pi_chi")[i], m.numbers("layer1.p_chi_delta")[i],
                 m.numbers("layer1.pi_J")[i], m.numbers("layer1.p_delta_J")[i], m.numbers("layer1.delta_L_max_sq_mean")[i],

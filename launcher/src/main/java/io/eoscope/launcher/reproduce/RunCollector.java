@@ -24,7 +24,7 @@ import org.apache.kafka.common.TopicPartition;
 final class RunCollector implements AutoCloseable {
     /** The telemetry columns. */
     static final String[] TELEMETRY = {"step", "time", "loss", "accuracy", "step_size", "sharpness"};
-    /** The per-layer metrics fields (CONTRACTS.md section 4). */
+    /** The per-layer metrics fields (docs/contracts.md#eos-analyze-json). */
     static final String[] LAYER_FIELDS = {"gauss_newton_top", "K_max_sq_mean", "pi_chi", "p_chi_delta", "pi_J",
         "p_delta_J", "delta_L_max_sq_mean"};
     private final KafkaSettings settings;

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Where a run's training set comes from (SCIENCE.md section 8): {@code synthetic} (default),
+ * Where a run's training set comes from (docs/science.md#datasets): {@code synthetic} (default),
  * {@code fashion-mnist}, {@code cifar10}, {@code xor} or {@code file} (a safetensors dataset file);
  * then the balanced subset of N samples of the first C classes, chosen by seed, and last the
  * {@link Preprocess preprocessing} with the statistics of that subset.

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Preprocessing after scaling to [0, 1] (SCIENCE.md section 8), with the statistics of the training subset
+ * Preprocessing after scaling to [0, 1] (docs/science.md#preprocessing), with the statistics of the training subset
  * itself, so that every consumer that rebuilds the subset from the same source rebuilds the same inputs:
  * <ul>
  *   <li>{@code none}: the scaled values;</li>

@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
-/** Balanced subsets (SCIENCE.md section 8): N samples of the first C classes, chosen by seed. */
+/** Balanced subsets (docs/science.md#datasets): N samples of the first C classes, chosen by seed. */
 public final class Subsets {
     private Subsets() {}
 

@@ -4,7 +4,7 @@ import io.eoscope.curvature.net.LabeledData;
 import java.util.Random;
 
 /**
- * The synthetic imagery of SCIENCE.md section 8, the default dataset (needs nothing installed):
+ * The synthetic imagery of docs/science.md#datasets, the default dataset (needs nothing installed):
  * C classes of 3×32×32 images. Each class has a smooth random template drawn from (seed, class): two
  * oriented sinusoidal gratings and three Gaussian blobs, each with its own colour. Each sample is its
  * class template circularly shifted by up to ±4 pixels, scaled in contrast by a factor in [0.6, 1.4]

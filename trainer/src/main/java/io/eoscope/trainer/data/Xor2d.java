@@ -4,7 +4,7 @@ import io.eoscope.curvature.net.LabeledData;
 import java.util.Random;
 
 /**
- * XOR-2D (SCIENCE.md section 8): points uniform in [0, 1]², label 1 when exactly one coordinate
+ * XOR-2D (docs/science.md#datasets): points uniform in [0, 1]², label 1 when exactly one coordinate
  * exceeds ½. Deterministic in (seed, N). The solver's smallest example.
  */
 public final class Xor2d {

@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * Watches the loss of an exponential-Euler run, which follows the gradient flow and so must never
- * increase it (SCIENCE.md section 4): an increase is a warning, or with {@code strict} stops the run.
+ * increase it (docs/science.md#solvers): an increase is a warning, or with {@code strict} stops the run.
  */
 final class LossMonitor {
     private final boolean strict;

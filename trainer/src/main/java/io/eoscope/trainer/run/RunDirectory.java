@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 
 /**
  * The files of a run: {@code run.json}, {@code trajectory.csv}, {@code snapshots/step-NNNNNNNN.safetensors}
- * (model files, CONTRACTS.md section 2, with run, step and time in the metadata) each with a
+ * (model files, docs/contracts.md#model-files, with run, step and time in the metadata) each with a
  * {@code .eigen.safetensors} beside it holding the solver's warm-start eigenvectors, and
  * {@code final.safetensors}. Every file but the trajectory (appended row by row) is written atomically.
  */

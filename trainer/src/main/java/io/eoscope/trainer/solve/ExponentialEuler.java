@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.eoscope.curvature.eigen.EigenResult;
 
 /**
- * The exponential Euler update of SCIENCE.md section 4: with the top k eigenpairs (λᵐ, vᵐ), cᵐ = g·vᵐ,
+ * The exponential Euler update of docs/science.md#solvers: with the top k eigenpairs (λᵐ, vᵐ), cᵐ = g·vᵐ,
  * w = g − Σ cᵐvᵐ, rᵐ = min((1 − e^(−λᵐΔt))/λᵐ, Δt):  θ ← θ − Σ rᵐcᵐvᵐ − Δt·w. Along each stiff
  * direction the linearised flow is integrated exactly; the rest takes an explicit Euler step.
  */

@@ -10,7 +10,7 @@ import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.curvature.net.Network;
 
 /**
- * A fine reference solution of the gradient flow dθ/dt = −∇L̃(θ) (SCIENCE.md section 4): the
+ * A fine reference solution of the gradient flow dθ/dt = −∇L̃(θ) (docs/science.md#solvers): the
  * classic fourth-order Runge-Kutta method with small fixed substeps, started from the parameters
  * of a model at t = 0, reporting L̃(θ(t)) at the requested times. The solvers (GD, exponential
  * Euler) are judged by how closely their loss curves follow this one.

@@ -2,7 +2,7 @@ package io.eoscope.trainer.solve;
 
 import java.util.Locale;
 
-/** The three training solvers of SCIENCE.md section 4. */
+/** The three training solvers of docs/science.md#solvers. */
 public enum SolverKind {
     /** θ ← θ − η∇L̃ with a fixed η; the time t advances by η per step. */
     GD("gd"),

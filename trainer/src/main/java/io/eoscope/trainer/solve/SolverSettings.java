@@ -5,7 +5,7 @@ package io.eoscope.trainer.solve;
  *
  * @param kind the solver
  * @param learningRate η of GD (ignored by the others)
- * @param etaMax η_max of adaptive GD and exponential Euler (SCIENCE.md default 0.01)
+ * @param etaMax η_max of adaptive GD and exponential Euler (default 0.01, docs/science.md#solvers)
  * @param warmupSteps steps that use the warm-up factor
  * @param warmupFactor s during the warm-up steps (1 afterwards)
  * @param tolerance relative tolerance of the per-step eigen-solves

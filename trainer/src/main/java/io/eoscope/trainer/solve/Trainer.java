@@ -16,7 +16,7 @@ import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.curvature.net.Network;
 
 /**
- * Full-batch training by one of the solvers of SCIENCE.md section 4, one {@link #step()} at a time.
+ * Full-batch training by one of the solvers of docs/science.md#solvers, one {@link #step()} at a time.
  * Holds θ on the device, the continuous time t, the step count and the previous step's eigenvectors
  * (each step's eigen-solve is warm-started from them). Plain Java and DJL: no I/O, no io.vertx.
  */

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Streams a training run to Kafka (wire schema 1): its configuration and status ({@code runs}), its
  * dataset ({@code datasets}, keyed by content hash), one telemetry record per step plus a heartbeat
- * every few seconds ({@code telemetry}), and every snapshot ({@code snapshots}, gzip chunks).
+ * every few seconds ({@code telemetry}), and every snapshot ({@code snapshots}, in chunks that the producer compresses with lz4).
  *
  * <p>The producer is idempotent with acks=all and retries a record until the delivery timeout
  * ({@link StreamOptions#deliveryTimeout()}), so a broker restart loses nothing; its buffer is bounded,

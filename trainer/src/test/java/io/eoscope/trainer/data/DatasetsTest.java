@@ -13,7 +13,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The datasets of SCIENCE.md section 8: determinism, balance, value ranges, real files and layouts. */
+/** The datasets of docs/science.md#datasets: determinism, balance, value ranges, real files and layouts. */
 class DatasetsTest {
     @TempDir
     Path dir;

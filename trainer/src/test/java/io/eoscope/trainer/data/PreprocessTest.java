@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.eoscope.curvature.net.LabeledData;
 import org.junit.jupiter.api.Test;
 
-/** Preprocessing with the training subset's own statistics (SCIENCE.md section 8), against direct computations. */
+/** Preprocessing with the training subset's own statistics (docs/science.md#preprocessing), against direct computations. */
 class PreprocessTest {
 
     /** Three samples of four features; feature 3 is constant (a blank border pixel). */

@@ -13,7 +13,7 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
- * SCIENCE.md claim 1 at CI size: full-batch GD on XOR-2D (N = 64, 2-32-32-2 ELU, MSE) with η = 0.04,
+ * Claim 1 (docs/science.md#the-papers-claims) at CI size: full-batch GD on XOR-2D (N = 64, 2-32-32-2 ELU, MSE) with η = 0.04,
  * which the initial sharpness (≈ 33) allows (2/η = 50): the sharpness rises (progressive sharpening)
  * and then hovers at the edge of stability, its median over the last half of 1,500 steps within 10%
  * of 2/η.

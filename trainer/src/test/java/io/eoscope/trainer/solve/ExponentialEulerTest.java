@@ -15,7 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * SCIENCE.md section 4: exponential Euler follows the gradient flow dθ/dt = −∇L̃. Its loss curve must
+ * docs/science.md#solvers: exponential Euler follows the gradient flow dθ/dt = −∇L̃. Its loss curve must
  * match a fine fourth-order Runge-Kutta integration of the flow at every step to within a few percent,
  * while GD with step η_max (the same nominal step) does not.
  */

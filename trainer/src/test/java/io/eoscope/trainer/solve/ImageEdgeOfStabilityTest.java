@@ -19,7 +19,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * SCIENCE.md claim 1 on real images: full-batch GD on the Fashion-MNIST files of the Debian package
+ * Claim 1 (docs/science.md#the-papers-claims) on real images: full-batch GD on the Fashion-MNIST files of the Debian package
  * (the first 4 classes, N = 512, standardized per pixel), 784-128-128-4 ELU, MSE, η = 0.02 (2/η = 100),
  * PyTorch's default initialisation. The sharpness starts far below 2/η, rises to it and hovers there:
  * its largest value at least 0.9·2/η and its median over the second half within 15% of 2/η.
