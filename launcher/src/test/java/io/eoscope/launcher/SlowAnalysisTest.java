@@ -1,0 +1,176 @@
+package io.eoscope.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.eoscope.curvature.io.DType;
+import io.eoscope.curvature.io.ModelFile;
+import io.eoscope.curvature.net.Activation;
+import io.eoscope.curvature.net.LabeledData;
+import io.eoscope.curvature.net.Loss;
+import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.launcher.embedded.EmbeddedKafka;
+import io.eoscope.streaming.Messages;
+import io.eoscope.trainer.data.SyntheticImages;
+import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.TopicScan;
+import io.eoscope.wire.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Analyses that take longer than {@code max.poll.interval.ms}, through real processes (a standalone broker and an
+ * analyzer, each its own JVM): the analyzer keeps its place in the group while it works, so a backlog of slow
+ * snapshots is analysed once each, committed to the end, and nothing is redone. Then the broker is SIGKILLed in the
+ * middle of an analysis: the analyzer either carries on when the broker is back, or, when its delivery timeout runs
+ * out first, exits non-zero saying why. It never hangs.
+ */
+@Timeout(600)
+class SlowAnalysisTest {
+    private static final String GROUP = "eos-analyzers";
+    /** Far shorter than one analysis below: the member would be evicted after each one if it did not poll while it works. */
+    private static final int POLL_INTERVAL_MS = 1_000;
+
+    @TempDir
+    Path dir;
+
+    private static List<ProducerRecord<String, byte[]>> snapshot(KafkaSettings s, long step, String dataset) {
+        MlpModel m = MlpModel.initialise(new int[] {SyntheticImages.WIDTH, 64, 64, 10}, Activation.ELU, Loss.MSE, 11 + step)
+                .withMetadata(Map.of("run", "slow", "step", Long.toString(step), "time", Double.toString(0.1 * step), "dataset", dataset));
+        return Messages.snapshot(s.topics(), "slow", step, ModelFile.encode(m, DType.F32));
+    }
+
+    private static List<String> metricKeys(KafkaSettings s) {
+        List<String> keys = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(s.consumer("test-read", null))) {
+            Map<TopicPartition, Long> end = TopicScan.fromStart(c, s.topics().metrics());
+            TopicScan.readTo(c, end, Duration.ofSeconds(30), (ConsumerRecord<String, byte[]> r) -> keys.add(r.key()));
+        } catch (Exception e) {
+            return List.of();
+        }
+        return keys;
+    }
+
+    private static boolean committedToTheEnd(KafkaSettings s) {
+        try (Admin admin = Admin.create(s.admin("test-offsets"));
+                KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(s.consumer("test-end", null))) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get();
+            for (Map.Entry<TopicPartition, Long> e : TopicScan.fromStart(c, s.topics().snapshots()).entrySet()) {
+                OffsetAndMetadata o = committed.get(e.getKey());
+                if (e.getValue() > 0 && (o == null || o.offset() < e.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** The longest analysis the analyzer has timed, in seconds, from its /metrics. */
+    private static double longestAnalysis(int metricsPort) {
+        Matcher m = Pattern.compile("eos_analyzer_analysis_seconds_max\\{[^}]*\\} ([0-9.eE+-]+)")
+                .matcher(EosService.get("http://127.0.0.1:" + metricsPort + "/metrics").body());
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+
+    private static double counter(int metricsPort, String name) {
+        Matcher m = Pattern.compile(name + "\\{[^}]*\\} ([0-9.eE+-]+)").matcher(EosService.get("http://127.0.0.1:" + metricsPort + "/metrics").body());
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+
+    private EosService broker(Path data, int port, String controller) throws Exception {
+        EosService b = EosService.start(dir, "broker", List.of("-Xmx512m"), "broker", "--data-dir", data.toString(), "--port",
+                Integer.toString(port), "--controller-port", controller);
+        b.awaitLog("eos broker: ready", Duration.ofSeconds(90));
+        return b;
+    }
+
+    @Test
+    void aBacklogOfAnalysesLongerThanThePollIntervalIsAnalysedOnceEach() throws Exception {
+        int port = EmbeddedKafka.freePort();
+        int metrics = EmbeddedKafka.freePort();
+        String controller = Integer.toString(EmbeddedKafka.freePort());
+        Path data = dir.resolve("broker");
+        EosService broker = broker(data, port, controller);
+        KafkaSettings s = new KafkaSettings("127.0.0.1:" + port, new Topics("eos."), Map.of());
+        LabeledData images = SyntheticImages.generate(5, 3000, 10);
+        Messages.EncodedDataset dataset = Messages.dataset(images, DType.F32);
+        EosService analyzer = null;
+        try {
+            try (Admin admin = Admin.create(s.admin("test"))) {
+                s.topics().create(admin, 4, (short) 1);
+            }
+            try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(s.producer("test"))) {
+                for (ProducerRecord<String, byte[]> r : Messages.dataset(s.topics(), dataset)) {
+                    p.send(r).get();
+                }
+                for (long step = 0; step < 4; step++) { // the backlog, already waiting when the analyzer starts
+                    for (ProducerRecord<String, byte[]> r : snapshot(s, step, dataset.hash())) {
+                        p.send(r).get();
+                    }
+                }
+            }
+            analyzer = EosService.start(dir, "analyzer", List.of("-Xmx1g"), "analyzer", "--bootstrap-servers", "127.0.0.1:" + port,
+                    "--metrics-port", Integer.toString(metrics), "--ready-seconds", "5", "--top-k", "2", "--tol", "1e-6",
+                    "--kafka-property", "max.poll.interval.ms=" + POLL_INTERVAL_MS,
+                    "--kafka-property", "delivery.timeout.ms=20000", "--kafka-property", "request.timeout.ms=15000");
+            EosService a = analyzer;
+            Poll.until(Duration.ofSeconds(300), "metrics of the 4 slow snapshots", () -> metricKeys(s).size() >= 4 || !a.alive());
+            Poll.until(Duration.ofSeconds(60), "offsets committed to the end", () -> committedToTheEnd(s));
+            assertThat(analyzer.alive()).as(analyzer.log()).isTrue();
+            double longest = longestAnalysis(metrics);
+            assertThat(longest).as("the slowest analysis (s) must outlast max.poll.interval.ms for this test to mean anything")
+                    .isGreaterThan(POLL_INTERVAL_MS / 1000.0);
+            assertThat(metricKeys(s)).as("each snapshot analysed once").containsExactly("slow/0/default", "slow/1/default",
+                    "slow/2/default", "slow/3/default");
+            assertThat(counter(metrics, "eos_analyzer_redelivered_total")).isEqualTo(0);
+            assertThat(analyzer.log()).doesNotContain("CommitFailedException").doesNotContain("poll timeout has expired");
+
+            // the broker dies in the middle of an analysis and comes back within the delivery timeout: the analysis resumes
+            try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(s.producer("test"))) {
+                for (ProducerRecord<String, byte[]> r : snapshot(s, 4, dataset.hash())) {
+                    p.send(r).get();
+                }
+            }
+            Poll.until(Duration.ofSeconds(60), "the analysis of step 4 to start", () -> counter(metrics, "eos_analyzer_queued") >= 1);
+            broker.kill9();
+            Thread.sleep(3_000);
+            broker = broker(data, port, controller);
+            Poll.until(Duration.ofSeconds(180), "metrics of step 4 after the broker's return",
+                    () -> metricKeys(s).contains("slow/4/default") || !a.alive());
+            assertThat(analyzer.alive()).as(analyzer.log()).isTrue();
+
+            // the broker dies and stays away longer than the delivery timeout: the analyzer exits non-zero, saying why
+            try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(s.producer("test"))) {
+                for (ProducerRecord<String, byte[]> r : snapshot(s, 5, dataset.hash())) {
+                    p.send(r).get();
+                }
+            }
+            Poll.until(Duration.ofSeconds(60), "the analysis of step 5 to start", () -> counter(metrics, "eos_analyzer_queued") >= 1);
+            broker.kill9();
+            Integer exit = analyzer.exitWithin(Duration.ofSeconds(120));
+            assertThat(exit).as(analyzer.log()).isNotNull().isNotZero();
+            assertThat(analyzer.log()).contains("cannot publish");
+        } finally {
+            if (analyzer != null) {
+                analyzer.close();
+            }
+            broker.close();
+        }
+    }
+}
