@@ -102,7 +102,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
         consumerMetrics.bindTo(registry);
         this.producerMetrics = new KafkaClientMetrics(producer, tags);
         producerMetrics.bindTo(registry);
-        this.datasets = new DatasetStore(settings, limits.maxPendingBytes());
+        this.datasets = new DatasetStore(settings, limits.maxPendingBytes(), this::deadLetter);
         this.analysis = new SnapshotAnalysis(config, 8);
     }
 
@@ -254,18 +254,19 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
                 module = found.get();
             }
             long started = System.nanoTime();
-            JsonObject metrics = analysis.analyse(c.model, data.get(), module);
+            io.eoscope.wire.MetricsRecord metrics = analysis.analyse(c.model, data.get(), module);
             lastAnalysisSeconds = (System.nanoTime() - started) / 1e9;
-            producer.send(io.eoscope.wire.Records.json(settings.topics().metrics(), io.eoscope.wire.Records.metricsKey(run, step, config.analysisId()),
-                    metrics)).get(); // acknowledged before the offsets move on
+            producer.send(io.eoscope.wire.Records.metrics(settings.topics(), metrics)).get(); // acknowledged before the offsets move on
             analysed.incrementAndGet();
-            meters.analysed(lastAnalysisSeconds, productsOf(metrics), stagesOf(metrics));
+            meters.analysed(lastAnalysisSeconds, productsOf(metrics.json()), stagesOf(metrics.json()));
             LOG.debug("analysed {}@{} in {} s", run, step, lastAnalysisSeconds);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot publish metrics: " + e.getCause().getMessage(), e.getCause());
+        } catch (UnusablePayloadException e) { // its dataset record was dead-lettered with the reason
+            deadLetter(c.last, "snapshot " + run + "@" + step + ": its " + e.getMessage());
         } catch (EigenSolveException e) { // a number that could not be computed is an error, never a value
             deadLetter(c.last, "snapshot " + run + "@" + step + ": eigen-solve failed: " + e.getMessage());
         } catch (RuntimeException e) {

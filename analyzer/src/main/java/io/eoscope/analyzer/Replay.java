@@ -1,6 +1,5 @@
 package io.eoscope.analyzer;
 
-import com.google.gson.JsonObject;
 import io.eoscope.curvature.eigen.EigenSolveException;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.ModelState;
@@ -66,9 +65,17 @@ public final class Replay {
         int failed = 0;
         List<String> failures = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.consumer("eos-replay", null));
-                DatasetStore datasets = new DatasetStore(settings, limits.maxPendingBytes());
-                SnapshotAnalysis analysis = new SnapshotAnalysis(config, 1);
-                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.producer("eos-replay"))) {
+                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.producer("eos-replay"));
+                DatasetStore datasets = new DatasetStore(settings, limits.maxPendingBytes(), (r, reason) -> {
+                    try {
+                        deadLetter(settings, producer, r, reason);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while dead-lettering " + r.topic() + "/" + r.partition() + "@"
+                                + r.offset(), e);
+                    }
+                });
+                SnapshotAnalysis analysis = new SnapshotAnalysis(config, 1)) {
             Map<TopicPartition, Long> end = TopicScan.fromStart(consumer, settings.topics().snapshots());
             ChunkAssembler assembler = new ChunkAssembler(8, limits.maxPendingBytes(), limits.maxPayloadAge().toMillis());
             while (!TopicScan.reached(consumer, end)) {
@@ -134,11 +141,12 @@ public final class Replay {
                 }
                 module = found.get();
             }
-            JsonObject metrics = analysis.analyse(m, data.get(), module);
-            producer.send(Records.json(settings.topics().metrics(), Records.metricsKey(run, step, config.analysisId()), metrics)).get();
+            producer.send(Records.metrics(settings.topics(), analysis.analyse(m, data.get(), module))).get();
             return null;
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot publish metrics: " + e.getCause().getMessage(), e.getCause());
+        } catch (UnusablePayloadException e) { // its dataset record was dead-lettered with the reason
+            return "snapshot " + run + "@" + step + ": its " + e.getMessage();
         } catch (EigenSolveException e) {
             return "snapshot " + run + "@" + step + ": eigen-solve failed: " + e.getMessage();
         } catch (RuntimeException e) {
