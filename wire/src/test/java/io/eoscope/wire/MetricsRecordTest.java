@@ -30,7 +30,7 @@ class MetricsRecordTest {
         } catch (MalformedRecordException e) {
             return e.getMessage();
         }
-        throw new AssertionError("accepted: " + json);
+        throw new AssertionError("accepted: " + (json.length() > 300 ? json.substring(0, 300) + "..." : json));
     }
 
     @Test
