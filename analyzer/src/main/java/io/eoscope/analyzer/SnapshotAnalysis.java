@@ -66,7 +66,7 @@ public final class SnapshotAnalysis implements AutoCloseable {
 
     /**
      * The metrics record of one snapshot, written with the wire's typed writer ({@link MetricsRecord#of}): the analysis
-     * (CONTRACTS.md section 4) plus run, step, time, analysis id, timings, and the snapshot's step sizes and solver.
+     * (docs/contracts.md, the metrics JSON) plus run, step, time, analysis id, timings, and the snapshot's step sizes and solver.
      *
      * @param module the TorchScript bytes of a {@link ScriptedParameters} snapshot's module (null for an MLP)
      * @throws IllegalArgumentException when the snapshot does not fit its module, or its metadata or analysis breaks
