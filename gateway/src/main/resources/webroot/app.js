@@ -49,7 +49,7 @@ async function getJson(url) {
   return body;
 }
 
-// running, finished, failed or stale (a gateway older than the status field only said finished or not)
+// running, finished, failed, stale or unknown (no runs record yet) (a gateway older than the status field only said finished or not)
 function runStatus(r) {
   return r.status || (r.finished ? "finished" : "running");
 }

@@ -113,7 +113,14 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
         if (producerMetrics != null) {
             producerMetrics.bindTo(registry);
         }
-        this.datasets = new DatasetStore(settings, limits.maxPendingBytes());
+        this.datasets = new DatasetStore(settings, limits.maxPendingBytes(), (record, reason) -> {
+            try {
+                deadLetter(record, reason);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new org.apache.kafka.common.errors.InterruptException(e);
+            }
+        });
         this.analysis = new SnapshotAnalysis(config, 8);
     }
 
@@ -249,14 +256,15 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
                 module = found.get();
             }
             long started = System.nanoTime();
-            JsonObject metrics = analysis.analyse(model, data.get(), module);
+            io.eoscope.wire.MetricsRecord metrics = analysis.analyse(model, data.get(), module);
             lastAnalysisSeconds = (System.nanoTime() - started) / 1e9;
-            Delivery.send(producer, io.eoscope.wire.Records.json(settings.topics().metrics(),
-                    io.eoscope.wire.Records.metricsKey(run, step, config.analysisId()), metrics), deliveryTimeout,
+            Delivery.send(producer, io.eoscope.wire.Records.metrics(settings.topics(), metrics), deliveryTimeout,
                     "the metrics of " + run + "@" + step); // acknowledged before the offsets move on
             analysed.incrementAndGet();
-            meters.analysed(lastAnalysisSeconds, productsOf(metrics), stagesOf(metrics));
+            meters.analysed(lastAnalysisSeconds, productsOf(metrics.json()), stagesOf(metrics.json()));
             LOG.debug("analysed {}@{} in {} s", run, step, lastAnalysisSeconds);
+        } catch (UnusablePayloadException e) { // its dataset record was dead-lettered with the reason
+            deadLetter(last, "snapshot " + run + "@" + step + ": its " + e.getMessage());
         } catch (EigenSolveException e) { // a number that could not be computed is an error, never a value
             deadLetter(last, "snapshot " + run + "@" + step + ": eigen-solve failed: " + e.getMessage());
         } catch (IllegalStateException e) {

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.CRC32;
+import java.util.function.BiConsumer;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -27,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * fetches the chunks it needs. Chunks are assembled by index, so the copies that compaction leaves, in any
  * order, still make a whole. A few decoded datasets are cached (at most four, and at most {@code maxBytes} of
  * them unless one alone is larger; least recently used out).
+ *
+ * <p>What cannot be used is dead-lettered with the reason, once per copy: a record of the topic that is not a chunk,
+ * and the first chunk of a payload whose chunks fail their CRC, whose bytes do not match its hash or do not decode.
+ * A lookup of such a payload throws {@link UnusablePayloadException} (until a new copy is written), so that the
+ * snapshot that needs it is dead-lettered saying its dataset is corrupt, not that it is missing.
  */
 public final class DatasetStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DatasetStore.class);
@@ -34,7 +41,9 @@ public final class DatasetStore implements AutoCloseable {
     private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(60);
     private final KafkaSettings settings;
     private final long maxBytes;
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final Consumer<String, byte[]> consumer;
+    private final BiConsumer<ConsumerRecord<String, byte[]>, String> deadLetters;
+    private final Map<String, String> corrupt = new HashMap<>();
     private final Map<String, LabeledData> cache = new LinkedHashMap<>(8, 0.75f, true);
     private final Map<String, byte[]> modules = new LinkedHashMap<>(8, 0.75f, true);
     private final Map<String, Entry> index = new HashMap<>();
@@ -49,6 +58,8 @@ public final class DatasetStore implements AutoCloseable {
         final int partition;
         final long[] offsets;
         long bytes;
+        /** The record of its first chunk, once read: what a dead letter of the payload names. */
+        ConsumerRecord<String, byte[]> first;
 
         Entry(ChunkHeader h, int partition) {
             this.count = h.count();
@@ -68,23 +79,39 @@ public final class DatasetStore implements AutoCloseable {
         }
     }
 
-    /** @param maxBytes the largest dataset it assembles (a bound on memory) */
-    public DatasetStore(KafkaSettings settings, long maxBytes) {
+    /**
+     * @param maxBytes the largest dataset it assembles (a bound on memory)
+     * @param deadLetters dead-letters a record of the topic with the reason it cannot be used
+     */
+    public DatasetStore(KafkaSettings settings, long maxBytes, BiConsumer<ConsumerRecord<String, byte[]>, String> deadLetters) {
+        this(settings, maxBytes, new KafkaConsumer<>(settings.consumer("eos-datasets", null)), deadLetters);
+    }
+
+    /** With a given consumer (tests use MockConsumer). */
+    DatasetStore(KafkaSettings settings, long maxBytes, Consumer<String, byte[]> consumer,
+            BiConsumer<ConsumerRecord<String, byte[]>, String> deadLetters) {
         this.settings = settings;
         this.maxBytes = maxBytes;
-        this.consumer = new KafkaConsumer<>(settings.consumer("eos-datasets", null));
+        this.consumer = consumer;
+        this.deadLetters = deadLetters;
     }
 
     /**
      * The TorchScript module with this hash (its bytes, checked against the hash), if the topic holds all of it:
      * the topic is content-addressed, and eoscope's Python client stores a run's module there next to its
      * dataset. At most four are cached.
+     *
+     * @throws UnusablePayloadException when the topic holds it but it cannot be used (dead-lettered with the reason)
      */
     public Optional<byte[]> module(String hash) {
         return lookup(hash, "module", modules, Messages::module, () -> modules.size() > CACHE);
     }
 
-    /** The dataset with this hash, if the topic holds all of it. */
+    /**
+     * The dataset with this hash, if the topic holds all of it.
+     *
+     * @throws UnusablePayloadException when the topic holds it but it cannot be used (dead-lettered with the reason)
+     */
     public Optional<LabeledData> get(String hash) {
         return lookup(hash, "dataset", cache, Messages::dataset,
                 () -> cache.size() > CACHE || (cache.size() > 1 && cachedBytes() > maxBytes));
@@ -103,6 +130,11 @@ public final class DatasetStore implements AutoCloseable {
             return Optional.of(hit);
         }
         catchUp();
+        String label = what + " " + hash + " in " + settings.topics().datasets();
+        String known = corrupt.get(hash);
+        if (known != null) {
+            throw new UnusablePayloadException(label, known);
+        }
         Entry e = index.get(hash);
         if (e == null || !e.whole()) {
             return Optional.empty();
@@ -115,9 +147,12 @@ public final class DatasetStore implements AutoCloseable {
             }
             return Optional.of(value);
         } catch (MalformedRecordException ex) {
-            LOG.warn("{} {} in {} cannot be used: {}", what, hash, settings.topics().datasets(), ex.getMessage());
-            index.remove(hash); // a later complete copy re-indexes it
-            return Optional.empty();
+            LOG.warn("{} cannot be used: {}", label, ex.getMessage());
+            corrupt.put(hash, ex.getMessage()); // until a new copy of one of its chunks is indexed
+            if (e.first != null) {
+                deadLetters.accept(e.first, label + " cannot be used: " + ex.getMessage());
+            }
+            throw new UnusablePayloadException(label, ex.getMessage());
         }
     }
 
@@ -169,9 +204,11 @@ public final class DatasetStore implements AutoCloseable {
             h = ChunkHeader.of(r);
         } catch (MalformedRecordException e) {
             LOG.warn("{}/{}@{} is not a dataset chunk: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+            deadLetters.accept(r, "a record of " + r.topic() + " that is not a dataset chunk: " + e.getMessage());
             return;
         }
         String hash = ChunkCodec.payloadKey(r.key());
+        corrupt.remove(hash); // a new copy: looked at again
         Entry e = index.get(hash);
         if (e == null || e.count != h.count() || !e.crc.equals(h.crc()) || e.partition != r.partition()) {
             e = new Entry(h, r.partition());
@@ -183,6 +220,7 @@ public final class DatasetStore implements AutoCloseable {
         e.offsets[h.index()] = r.offset();
     }
 
+    /** The payload's bytes, checked against its CRC; {@code e.first} is its first chunk's record once read. */
     private byte[] fetch(String hash, Entry e) throws MalformedRecordException {
         if (e.bytes > maxBytes) {
             throw new MalformedRecordException("dataset " + hash + " has " + e.bytes + " bytes, over the bound of " + maxBytes
@@ -212,6 +250,9 @@ public final class DatasetStore implements AutoCloseable {
                 if (i != null && parts[i] == null) {
                     parts[i] = r.value();
                     found++;
+                    if (i == 0) {
+                        e.first = r;
+                    }
                 }
             }
         }

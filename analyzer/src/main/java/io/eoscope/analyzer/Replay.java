@@ -1,6 +1,5 @@
 package io.eoscope.analyzer;
 
-import com.google.gson.JsonObject;
 import io.eoscope.curvature.eigen.EigenSolveException;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.ModelState;
@@ -63,9 +62,17 @@ public final class Replay {
         LOG.info("replay of {} (steps {}..{}, {} snapshots) as analysis '{}'", run, fromStep, toStep, total, config.analysisId());
         Tally tally = new Tally();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.consumer("eos-replay", null));
-                DatasetStore datasets = new DatasetStore(settings, limits.maxPendingBytes());
-                SnapshotAnalysis analysis = new SnapshotAnalysis(config, 1);
-                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.producer("eos-replay"))) {
+                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.producer("eos-replay"));
+                DatasetStore datasets = new DatasetStore(settings, limits.maxPendingBytes(), (r, reason) -> {
+                    try {
+                        deadLetter(settings, producer, r, reason);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while dead-lettering " + r.topic() + "/" + r.partition() + "@"
+                                + r.offset(), e);
+                    }
+                });
+                SnapshotAnalysis analysis = new SnapshotAnalysis(config, 1)) {
             Map<TopicPartition, Long> end = TopicScan.fromStart(consumer, settings.topics().snapshots());
             ChunkAssembler assembler = new ChunkAssembler(8, limits.maxPendingBytes(), limits.maxPayloadAge().toMillis());
             TopicScan.readTo(consumer, end, TopicScan.STALL, r -> {
@@ -127,10 +134,11 @@ public final class Replay {
                 }
                 module = found.get();
             }
-            JsonObject metrics = analysis.analyse(m, data.get(), module);
-            Delivery.send(producer, Records.json(settings.topics().metrics(), Records.metricsKey(run, step, config.analysisId()), metrics),
+            Delivery.send(producer, Records.metrics(settings.topics(), analysis.analyse(m, data.get(), module)),
                     settings.deliveryTimeout(), "the metrics of " + run + "@" + step);
             return null;
+        } catch (UnusablePayloadException e) { // its dataset record was dead-lettered with the reason
+            return "snapshot " + run + "@" + step + ": its " + e.getMessage();
         } catch (EigenSolveException e) {
             return "snapshot " + run + "@" + step + ": eigen-solve failed: " + e.getMessage();
         } catch (IllegalStateException e) {

@@ -15,6 +15,9 @@ import io.eoscope.curvature.net.ModelState;
 import io.eoscope.curvature.net.ScriptedModel;
 import io.eoscope.curvature.net.ScriptedParameters;
 import io.eoscope.curvature.net.Network;
+import io.eoscope.wire.MalformedRecordException;
+import io.eoscope.wire.MetricsRecord;
+import io.eoscope.wire.SnapshotMetadata;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -56,41 +59,47 @@ public final class SnapshotAnalysis implements AutoCloseable {
         this.type = config.dtype().equals("float64") ? DataType.FLOAT64 : DataType.FLOAT32;
     }
 
-    /** The metrics JSON of an MLP snapshot (see {@link #analyse(ModelState, LabeledData, byte[])}). */
-    public JsonObject analyse(MlpModel snapshot, LabeledData data) {
+    /** The metrics record of an MLP snapshot (see {@link #analyse(ModelState, LabeledData, byte[])}). */
+    public MetricsRecord analyse(MlpModel snapshot, LabeledData data) {
         return analyse(snapshot, data, null);
     }
 
     /**
-     * The metrics JSON of one snapshot: docs/contracts.md#eos-analyze-json plus run, step, time, analysis id, timings.
+     * The metrics record of one snapshot, written with the wire's typed writer ({@link MetricsRecord#of}): the analysis
+     * (docs/contracts.md, the metrics JSON) plus run, step, time, analysis id, timings, and the snapshot's step sizes and solver.
      *
      * @param module the TorchScript bytes of a {@link ScriptedParameters} snapshot's module (null for an MLP)
-     * @throws IllegalArgumentException when the snapshot does not fit its module
+     * @throws IllegalArgumentException when the snapshot does not fit its module, or its metadata or analysis breaks
+     *     a rule of the wire ({@link SnapshotMetadata}, {@link MetricsRecord#of})
      */
-    public JsonObject analyse(ModelState snapshot, LabeledData data, byte[] module) {
-        String run = snapshot.metadata().get("run");
-        String hash = snapshot.metadata().get("dataset");
+    public MetricsRecord analyse(ModelState snapshot, LabeledData data, byte[] module) {
+        SnapshotMetadata meta;
+        try {
+            meta = SnapshotMetadata.of(null, snapshot.metadata());
+        } catch (MalformedRecordException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         long started = System.nanoTime();
         AnalysisReport report;
         try (DifferentiableModel model = open(snapshot, module)) {
-            RunState state = state(run, hash, data, model);
+            RunState state = state(meta.run(), meta.dataset(), data, model);
             report = state.analysis.analyze(model, state.data, AnalysisProgress.NONE);
         }
         if (report.failure() != null) { // dead-lettered with the reason by the loop, never published as numbers
             throw new EigenSolveException(report.failure());
         }
         JsonObject o = report.toJson();
-        o.addProperty("run", run);
-        o.addProperty("step", Long.parseLong(snapshot.metadata().get("step")));
-        o.addProperty("time", Double.parseDouble(snapshot.metadata().get("time")));
-        o.addProperty("analysis_id", config.analysisId());
         o.addProperty("analysis_seconds", (System.nanoTime() - started) / 1e9);
-        for (String key : new String[] {"lr", "eta_max", "solver"}) {
-            if (snapshot.metadata().containsKey(key)) {
-                o.addProperty(key, snapshot.metadata().get(key));
-            }
+        if (!Double.isNaN(meta.lr())) {
+            o.addProperty("lr", meta.lr());
         }
-        return o;
+        if (!Double.isNaN(meta.etaMax())) {
+            o.addProperty("eta_max", meta.etaMax());
+        }
+        if (snapshot.metadata().containsKey("solver")) {
+            o.addProperty("solver", snapshot.metadata().get("solver"));
+        }
+        return MetricsRecord.of(meta.run(), meta.step(), meta.time(), config.analysisId(), o);
     }
 
     /** The model on the device: an MLP in the analysis precision, a TorchScript module in its own. */

@@ -96,13 +96,15 @@ public final class ApiBodies {
         }
     }
 
-    /** GET /api/runs/{run}: the summary plus the run's configuration, latest records and analysis ids. */
+    /** GET /api/runs/{run}: the summary plus the run's configuration (null: no runs record), latest records and analysis ids. */
     public record RunDetail(RunSummary summary, RunRecord config, TelemetryRecord.Step telemetry, MetricsRecord metrics,
             List<String> analyses) implements Body {
         @Override
         public JsonObject toJson() {
             JsonObject o = summary.toJson();
-            o.add("config", config == null ? new JsonObject() : config.config());
+            if (config != null) { // none without a runs record (status unknown): never an invented, empty one
+                o.add("config", config.config());
+            }
             if (telemetry != null) {
                 o.add("telemetry", telemetry.toJson());
             }

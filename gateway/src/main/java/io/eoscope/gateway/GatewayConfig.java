@@ -1,5 +1,7 @@
 package io.eoscope.gateway;
 
+import io.eoscope.wire.MetricsRecord;
+
 /**
  * The gateway's settings. Validated on construction; messages name the option.
  *
@@ -11,9 +13,12 @@ package io.eoscope.gateway;
  * @param staleSeconds how long a running run may be silent (no record, no heartbeat) before it is stale
  * @param maxViewRuns most runs kept in memory by the view
  * @param analysisId the live analysis id: the one summaries, Prometheus and the live stream show
+ * @param metricsLimits the most layers, groups, eigenvalues and list entries of one metrics record it holds
+ *     ({@code --max-layers}, {@code --max-groups}, {@code --max-eigenvalues}, {@code --max-record-items}); a record over
+ *     them is rejected and dead-lettered saying which
  */
 public record GatewayConfig(String host, int port, long graceSeconds, int maxRuns, String token, long staleSeconds,
-        int maxViewRuns, String analysisId) {
+        int maxViewRuns, String analysisId, MetricsRecord.Limits metricsLimits) {
     /** Default of {@code --stale-seconds}. */
     public static final long DEFAULT_STALE_SECONDS = 60;
     /** Default of {@code --max-view-runs}. */
@@ -22,6 +27,12 @@ public record GatewayConfig(String host, int port, long graceSeconds, int maxRun
     /** A gateway whose work-starting endpoints are disabled. */
     public GatewayConfig(String host, int port, long graceSeconds, int maxRuns) {
         this(host, port, graceSeconds, maxRuns, null);
+    }
+
+    /** A gateway with the default limits on metrics records. */
+    public GatewayConfig(String host, int port, long graceSeconds, int maxRuns, String token, long staleSeconds, int maxViewRuns,
+            String analysisId) {
+        this(host, port, graceSeconds, maxRuns, token, staleSeconds, maxViewRuns, analysisId, MetricsRecord.Limits.DEFAULTS);
     }
 
     /** A gateway with the default stale period, view size and live analysis id. */
@@ -56,6 +67,9 @@ public record GatewayConfig(String host, int port, long graceSeconds, int maxRun
         }
         if (analysisId == null || !analysisId.matches("[A-Za-z0-9._-]{1,100}")) {
             throw new IllegalArgumentException("--analysis-id must be 1-100 letters, digits, '.', '_' or '-', got '" + analysisId + "'");
+        }
+        if (metricsLimits == null) {
+            throw new IllegalArgumentException("the limits on metrics records are required");
         }
     }
 }

@@ -88,7 +88,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         worker.executeBlocking(() -> {
             // the gateway's own producer: dead letters and replay requests; fails within 30 s rather than waiting forever
             producer = new KafkaProducer<>(kafka.producer("eos-gateway", Duration.ofSeconds(30)));
-            return new ViewConsumer(kafka, view, registry, producer);
+            return new ViewConsumer(kafka, view, registry, producer, config.metricsLimits());
         }, false).compose(c -> {
             consumer = c;
             viewLoop = worker.executeBlocking(() -> {

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * <p>Status: a run is {@code finished} or {@code failed} when its trainer said so; {@code stale} when its
  * trainer says it is running but the view has heard nothing of it (any record, heartbeats included) for
  * longer than the stale period, measured from the Kafka record timestamps, so a gateway reading old history
- * sees long-dead runs as stale at once; else {@code running}.
+ * sees long-dead runs as stale at once; {@code running} when its trainer says so and was heard of within that
+ * period; {@code unknown} while the view has no runs record of it (telemetry or metrics alone never make a run
+ * {@code running}, and it has no configuration). Unknown runs are evicted with the finished, failed and stale ones.
  *
  * <p>Thread-safe: one writer (the consumer), many readers (HTTP handlers, meters).
  */
@@ -105,7 +107,7 @@ public final class RunsView {
             return Optional.ofNullable(record);
         }
 
-        /** The configuration (empty until the runs record arrives). */
+        /** The configuration (empty until the runs record arrives; {@link #record()} says whether it has). */
         public JsonObject config() {
             RunRecord r = record;
             return r == null ? new JsonObject() : r.config();
@@ -144,10 +146,17 @@ public final class RunsView {
             return r != null && r.status() != RunRecord.Status.RUNNING;
         }
 
-        /** {@code running}, {@code finished}, {@code failed} or {@code stale} (at {@code now}, epoch ms). */
+        /**
+         * {@code running}, {@code finished}, {@code failed}, {@code stale} (at {@code now}, epoch ms), or {@code unknown}
+         * while the view has no runs record of the run: its telemetry or metrics arrived, but nothing says what it is
+         * or whether it runs (its producer published no runs record, or the record is not read yet).
+         */
         public String status(long now) {
             RunRecord r = record;
-            if (r != null && r.status() != RunRecord.Status.RUNNING) {
+            if (r == null) {
+                return "unknown";
+            }
+            if (r.status() != RunRecord.Status.RUNNING) {
                 return r.status().wire();
             }
             return now - lastHeard > staleMillis ? "stale" : "running";

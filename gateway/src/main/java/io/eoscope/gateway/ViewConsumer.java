@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * their beginning without a consumer group: every gateway replica rebuilds the same view.
  *
  * <ul>
- *   <li>Only valid records enter the view: one that does not parse as its topic's typed record is rejected
+ *   <li>Only valid records enter the view: one that does not parse as its topic's typed record (the wire's field
+ *       rules; for metrics, also the {@link MetricsRecord.Limits} on layers, groups and lists) is rejected
  *       with the reason: counted ({@code eos.gateway.records.rejected}, tag {@code topic}), logged (one WARN
  *       line with topic, partition, offset and reason) and dead-lettered.</li>
  *   <li>Topics that do not exist yet are looked for again every second (then every 30 s for new partitions):
@@ -66,6 +67,7 @@ public final class ViewConsumer implements Runnable, AutoCloseable {
     private final Producer<String, byte[]> deadLetters;
     private final KafkaClientMetrics metrics;
     private final LongSupplier clock;
+    private final MetricsRecord.Limits limits;
     private final List<String> topics;
     private final Map<String, Counter> rejected = new LinkedHashMap<>();
     private final Set<TopicPartition> assigned = new HashSet<>();
@@ -90,15 +92,22 @@ public final class ViewConsumer implements Runnable, AutoCloseable {
      * rejected records go to the dead-letter topic through {@code deadLetters} (null: not dead-lettered).
      */
     public ViewConsumer(KafkaSettings settings, RunsView view, MeterRegistry registry, Producer<String, byte[]> deadLetters) {
+        this(settings, view, registry, deadLetters, MetricsRecord.Limits.DEFAULTS);
+    }
+
+    /** As above, holding metrics records only within {@code limits} (a record over them is rejected saying which). */
+    public ViewConsumer(KafkaSettings settings, RunsView view, MeterRegistry registry, Producer<String, byte[]> deadLetters,
+            MetricsRecord.Limits limits) {
         // a client id of its own: the Kafka client meters are told apart by it when gateways share a process
         this(settings, view, registry, deadLetters,
-                new KafkaConsumer<>(settings.consumer("eos-gateway-" + INSTANCES.incrementAndGet(), null)), System::currentTimeMillis);
+                new KafkaConsumer<>(settings.consumer("eos-gateway-" + INSTANCES.incrementAndGet(), null)), System::currentTimeMillis, limits);
     }
 
     /** With a given consumer and clock (tests use MockConsumer). */
     ViewConsumer(KafkaSettings settings, RunsView view, MeterRegistry registry, Producer<String, byte[]> deadLetters,
-            Consumer<String, byte[]> consumer, LongSupplier clock) {
+            Consumer<String, byte[]> consumer, LongSupplier clock, MetricsRecord.Limits limits) {
         this.settings = settings;
+        this.limits = java.util.Objects.requireNonNull(limits, "limits");
         this.view = view;
         this.deadLetters = deadLetters;
         this.consumer = consumer;
@@ -266,7 +275,7 @@ public final class ViewConsumer implements Runnable, AutoCloseable {
                 }
                 view.telemetry(t, timestamp);
             } else {
-                MetricsRecord m = MetricsRecord.parse(r.value());
+                MetricsRecord m = MetricsRecord.parse(r.value(), limits);
                 if (r.key() != null && !r.key().equals(m.key())) {
                     throw new MalformedRecordException("key '" + printable(r.key()) + "' is not run/step/analysis_id '" + m.key() + "'");
                 }

@@ -182,4 +182,32 @@ class RunsViewTest {
         logger.addAppender(appender);
         return appender;
     }
+
+    /**
+     * Finding 14: a snapshot's metrics (or telemetry) without a runs record made a {@code running} run with an empty
+     * configuration. Nothing says what such a run is or whether it runs: it is {@code unknown}, with no configuration,
+     * until its runs record arrives.
+     */
+    @Test
+    void aRunWithoutARunsRecordIsUnknownWithNoConfigurationUntilItsRecordArrives() throws Exception {
+        RunsView view = view(10);
+        view.metrics(Fixtures.metrics("orphan", 10, "default", 40), now.get());
+        view.telemetry(Fixtures.step("orphan", 10), now.get());
+        RunsView.Run r = view.get("orphan").orElseThrow();
+        assertThat(r.status()).isEqualTo("unknown");
+        assertThat(r.record()).isEmpty();
+        com.google.gson.JsonObject detail = new ApiBodies.RunDetail(ApiBodies.RunSummary.of(r, "default", now.get()), null,
+                r.telemetry().orElse(null), r.metrics().orElse(null), java.util.List.of("default")).toJson();
+        assertThat(detail.get("status").getAsString()).isEqualTo("unknown");
+        assertThat(detail.get("finished").getAsBoolean()).isFalse();
+        assertThat(detail.has("config")).as("no invented configuration").isFalse();
+        assertThat(detail.get("analysed_step").getAsLong()).isEqualTo(10);
+        // silent for longer than the stale period: still unknown, never stale (it never said it was running)
+        now.addAndGet(120_000);
+        assertThat(r.status()).isEqualTo("unknown");
+        view.run(Fixtures.run("orphan", "running"), now.get());
+        assertThat(r.status()).isEqualTo("running");
+        assertThat(new ApiBodies.RunDetail(ApiBodies.RunSummary.of(r, "default", now.get()), r.record().orElse(null), null, null,
+                java.util.List.of()).toJson().getAsJsonObject("config").get("solver").getAsString()).isEqualTo("gd");
+    }
 }

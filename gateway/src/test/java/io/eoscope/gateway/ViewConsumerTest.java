@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.eoscope.wire.DeadLetter;
 import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.MetricsRecord;
 import io.eoscope.wire.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,7 @@ class ViewConsumerTest {
     final MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final RunsView view = new RunsView();
+    final MetricsRecord.Limits limits = MetricsRecord.Limits.DEFAULTS;
     ViewConsumer consumer;
     Thread thread;
     long offset;
@@ -47,7 +49,7 @@ class ViewConsumerTest {
             mock.updateBeginningOffsets(Map.of(new TopicPartition(t, 0), 0L));
             mock.updateEndOffsets(Map.of(new TopicPartition(t, 0), 0L));
         }
-        consumer = new ViewConsumer(settings, view, registry, producer, mock, System::currentTimeMillis);
+        consumer = new ViewConsumer(settings, view, registry, producer, mock, System::currentTimeMillis, limits);
         thread = new Thread(consumer, "view-consumer-test");
         thread.start();
     }
@@ -165,5 +167,81 @@ class ViewConsumerTest {
         assertThat(consumer.deathReason()).contains("not allowed to read t.runs");
         assertThat(consumer.readiness().ready()).isFalse();
         assertThat(consumer.readiness().reason()).contains("not allowed");
+    }
+
+    static String layers(int n) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 1; i <= n; i++) {
+            b.append(i == 1 ? "" : ",").append("{\"layer\":").append(i).append(",\"gauss_newton_top\":1,\"pi_chi\":1}");
+        }
+        return b.toString();
+    }
+
+    List<String> reasons() {
+        return producer.history().stream().map(r -> {
+            try {
+                return DeadLetter.parse(r.value());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }).sorted(java.util.Comparator.comparingLong(DeadLetter::offset)).map(DeadLetter::reason).toList();
+    }
+
+    /**
+     * Findings 14 and 12: telemetry with accuracy 2.5, time -1e308, step size -1 or step 2^63-1, a metrics record of step
+     * -7, and one with 20,000 layers (140,012 series) were served; each is now rejected and dead-lettered saying why.
+     */
+    @Test
+    void recordsThatBreakAFieldRuleOrABoundAreRejectedWithTheReason() throws Exception {
+        allTopics();
+        send("t.runs", "good", Fixtures.runJson("good", "running"));
+        send("t.telemetry", "good", Fixtures.stepJson("good", 1, "0.5").replace("\"accuracy\":0.75", "\"accuracy\":2.5"));
+        send("t.telemetry", "good", Fixtures.stepJson("good", 2, "0.5").replace("\"time\":0.08", "\"time\":-1e308"));
+        send("t.telemetry", "good", Fixtures.stepJson("good", 3, "0.5").replace("\"step_size\":0.04", "\"step_size\":-1"));
+        send("t.telemetry", "good", Fixtures.stepJson("good", Long.MAX_VALUE, "0.5"));
+        send("t.metrics", "good/-7/default", Fixtures.metricsJson("good", -7, "default", 40));
+        String huge = Fixtures.metricsJson("good", 5, "default", 40);
+        huge = huge.substring(0, huge.indexOf("\"layers\":[") + 10) + layers(20_000) + "]}";
+        send("t.metrics", "good/5/default", huge);
+        send("t.telemetry", "good", Fixtures.stepJson("good", 4, "0.5"));
+        send("t.metrics", "good/4/default", Fixtures.metricsJson("good", 4, "default", 40));
+        until("all records consumed", () -> consumer.rejected() == 6 && view.get("good").flatMap(RunsView.Run::metrics).isPresent()
+                && view.get("good").flatMap(RunsView.Run::telemetry).isPresent());
+        RunsView.Run good = view.get("good").orElseThrow();
+        assertThat(good.telemetry().orElseThrow().step()).isEqualTo(4);
+        assertThat(good.telemetry().orElseThrow().accuracy()).isEqualTo(0.75);
+        assertThat(good.metrics().orElseThrow().step()).isEqualTo(4);
+        assertThat(good.metrics().orElseThrow().layers()).hasSize(1);
+        assertThat(reasons()).containsExactly(
+                "field 'accuracy' must be an accuracy in [0, 1] (or null: unknown), got 2.5",
+                "field 'time' must be a time: a finite number ≥ 0 (or null: unknown), got -1.0E308",
+                "field 'step_size' must be a step size: a finite number > 0 (or null: unknown), got -1.0",
+                "field 'step' must be a step in 0..9007199254740991, got 9223372036854775807",
+                "field 'step' must be a step in 0..9007199254740991, got -7",
+                "field 'layers' has 20000 entries, over the bound of 256 (--max-layers)");
+        assertThat(registry.get("eos.gateway.records.rejected").tag("topic", "t.metrics").counter().count()).isEqualTo(2);
+    }
+
+    /** The bounds are the gateway's options ({@code --max-layers} and the others), applied as configured. */
+    @Test
+    void theLimitsOnMetricsRecordsAreTheConfiguredOnes() throws Exception {
+        RunsView tight = new RunsView();
+        MockProducer<String, byte[]> letters = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+        ViewConsumer c = new ViewConsumer(settings, tight, new SimpleMeterRegistry(), letters, new MockConsumer<>("earliest"),
+                System::currentTimeMillis, new MetricsRecord.Limits(1, 1024, 1000, 1024));
+        String two = Fixtures.metricsJson("r", 1, "default", 40).replace("\"layers\":[", "\"layers\":[" + layers(1) + ",")
+                .replace("{\"layer\":1,\"gauss_newton_top\":30", "{\"layer\":2,\"gauss_newton_top\":30");
+        c.apply(new ConsumerRecord<>("t.metrics", 0, 0, "r/1/default", two.getBytes(StandardCharsets.UTF_8)));
+        c.apply(new ConsumerRecord<>("t.metrics", 0, 1, "r/2/default", Fixtures.metricsJson("r", 2, "default", 40)
+                .getBytes(StandardCharsets.UTF_8)));
+        assertThat(c.rejected()).isEqualTo(1);
+        assertThat(DeadLetter.parse(letters.history().get(0).value()).reason())
+                .isEqualTo("field 'layers' has 2 entries, over the bound of 1 (--max-layers)");
+        assertThat(tight.get("r").orElseThrow().metrics().orElseThrow().step()).isEqualTo(2);
+        // and the defaults hold 2 layers
+        RunsView roomy = new RunsView();
+        new ViewConsumer(settings, roomy, null, null, new MockConsumer<>("earliest"), System::currentTimeMillis, limits)
+                .apply(new ConsumerRecord<>("t.metrics", 0, 0, "r/1/default", two.getBytes(StandardCharsets.UTF_8)));
+        assertThat(roomy.get("r").orElseThrow().metrics().orElseThrow().layers()).hasSize(2);
     }
 }

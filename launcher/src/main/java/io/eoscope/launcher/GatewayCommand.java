@@ -2,6 +2,7 @@ package io.eoscope.launcher;
 
 import io.eoscope.gateway.GatewayConfig;
 import io.eoscope.gateway.GatewayVerticle;
+import io.eoscope.wire.MetricsRecord;
 import io.vertx.core.Vertx;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -45,6 +46,26 @@ final class GatewayCommand implements Callable<Integer> {
             description = "the live analysis shown by summaries, Prometheus and the live page; others via ?analysis_id= (default: ${DEFAULT-VALUE})")
     String analysisId;
 
+    @Option(names = "--max-layers", defaultValue = "256", paramLabel = "N",
+            description = "most layers of an MLP in one metrics record (each is seven Prometheus series); a record over it is "
+                    + "rejected and dead-lettered (default: ${DEFAULT-VALUE})")
+    int maxLayers;
+
+    @Option(names = "--max-groups", defaultValue = "1024", paramLabel = "N",
+            description = "most groups (parameterised submodules) of a TorchScript module in one metrics record; a record over it "
+                    + "is rejected and dead-lettered (default: ${DEFAULT-VALUE})")
+    int maxGroups;
+
+    @Option(names = "--max-eigenvalues", defaultValue = "1000", paramLabel = "N",
+            description = "most eigenvalues (and residuals) of one spectrum in a metrics record; a record over it is rejected and "
+                    + "dead-lettered (default: ${DEFAULT-VALUE}, the largest top_k of a replay)")
+    int maxEigenvalues;
+
+    @Option(names = "--max-record-items", defaultValue = "1024", paramLabel = "N",
+            description = "most entries of any other list or object in a metrics record; a record over it is rejected and "
+                    + "dead-lettered (default: ${DEFAULT-VALUE})")
+    int maxRecordItems;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -52,7 +73,7 @@ final class GatewayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // the token that enables POST /api/runs/{run}/replay comes from the environment, never the command line
         GatewayConfig config = new GatewayConfig(host, port, grace, maxRuns, System.getenv("EOS_GATEWAY_TOKEN"), staleSeconds,
-                maxViewRuns, analysisId);
+                maxViewRuns, analysisId, new MetricsRecord.Limits(maxLayers, maxGroups, maxEigenvalues, maxRecordItems));
         Vertx vertx = Vertx.vertx();
         try (StopSignal stop = StopSignal.install()) {
             try {

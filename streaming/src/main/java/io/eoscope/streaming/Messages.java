@@ -11,6 +11,7 @@ import io.eoscope.wire.ChunkAssembler;
 import io.eoscope.wire.ChunkCodec;
 import io.eoscope.wire.MalformedRecordException;
 import io.eoscope.wire.Records;
+import io.eoscope.wire.SnapshotMetadata;
 import io.eoscope.wire.Topics;
 import java.util.List;
 import java.util.Map;
@@ -27,24 +28,22 @@ public final class Messages {
 
     /**
      * A reassembled snapshot (validated like a file): an MLP, or a TorchScript module's parameters (metadata
-     * {@code format} = {@code torchscript}, from eoscope's Python client).
+     * {@code format} = {@code torchscript}, from eoscope's Python client). Its metadata keeps the wire's
+     * {@link io.eoscope.wire.FieldRules} ({@link SnapshotMetadata}): a snapshot the gateway could not show is refused here, before
+     * it is analysed.
      */
     public static ModelState snapshot(ChunkAssembler.Payload payload) throws MalformedRecordException {
         try {
             ModelState model = ModelFile.state(Safetensors.decode(payload.bytes(), "snapshot " + payload.id()),
                     "snapshot " + payload.id());
-            for (String key : new String[] {"run", "step", "time", "dataset"}) {
-                if (!model.metadata().containsKey(key)) {
-                    throw new MalformedRecordException("snapshot " + payload.id() + ": metadata has no '" + key + "'");
-                }
+            try {
+                SnapshotMetadata.of(payload.id(), model.metadata());
+            } catch (MalformedRecordException e) {
+                throw new MalformedRecordException("snapshot " + payload.id() + ": " + e.getMessage());
             }
-            Long.parseLong(model.metadata().get("step"));
-            Double.parseDouble(model.metadata().get("time"));
             return model;
         } catch (InputException e) {
             throw new MalformedRecordException(e.getMessage());
-        } catch (NumberFormatException e) {
-            throw new MalformedRecordException("snapshot " + payload.id() + ": step or time is not a number");
         }
     }
 

@@ -14,6 +14,11 @@ import java.util.Map;
  * The quantities a reader needs are typed here ({@link #value(Quantity)}, {@link #layers()}), so nobody
  * walks the JSON by string paths; the whole analysis, extra fields included, stays in {@link #toJson()}.
  *
+ * <p>Producers write it with {@link #of} (the analyzer publishes through it), consumers read it with {@link #parse}:
+ * both apply the same {@link FieldRules}, so what the analyzer writes the gateway accepts. A reader also bounds the
+ * size of what it holds ({@link Limits}): every list of a record, and the layers, groups and eigenvalues that
+ * become series and meters, so one record cannot make a consumer hold (or a Prometheus scrape carry) without bound.
+ *
  * @param run the run's name
  * @param step the analysed snapshot's step
  * @param time its continuous time t (NaN: unknown)
@@ -39,6 +44,16 @@ public record MetricsRecord(String run, long step, double time, String analysisI
 
         public String wire() {
             return wire;
+        }
+
+        /** The spectrum of this JSON name, or null. */
+        static Spectrum ofWire(String wire) {
+            for (Spectrum s : values()) {
+                if (s.wire.equals(wire)) {
+                    return s;
+                }
+            }
+            return null;
         }
     }
 
@@ -102,9 +117,8 @@ public record MetricsRecord(String run, long step, double time, String analysisI
         if (run == null || !JsonFields.NAME.matcher(run).matches()) {
             throw new IllegalArgumentException("run must match " + JsonFields.NAME.pattern() + ", got '" + run + "'");
         }
-        if (step < 0) {
-            throw new IllegalArgumentException("step must be ≥ 0, got " + step);
-        }
+        FieldRules.step("step", step);
+        FieldRules.time("time", time);
         if (analysisId == null || !JsonFields.ANALYSIS_ID.matcher(analysisId).matches()) {
             throw new IllegalArgumentException("analysis_id must match " + JsonFields.ANALYSIS_ID.pattern() + ", got '" + analysisId + "'");
         }
@@ -119,21 +133,99 @@ public record MetricsRecord(String run, long step, double time, String analysisI
         json.addProperty("analysis_id", analysisId);
     }
 
-    /** Parses a {@code metrics} record's value. */
-    public static MetricsRecord parse(byte[] value) throws MalformedRecordException {
-        return parse(JsonFields.object(value));
+    /**
+     * How much of one record a reader holds; a record over any bound is refused with the bound in the reason (the
+     * gateway dead-letters and counts it). The defaults are generous for real models and keep one run's series in
+     * the thousands: each layer becomes seven Prometheus series.
+     *
+     * @param maxLayers most {@code layers} of an MLP; default 256, ten times the depth of the deepest MLPs of edge of
+     *     stability studies, and 1,792 layer series per run
+     * @param maxGroups most {@code groups} of a TorchScript module (its parameterised submodules); default 1,024, over
+     *     three times the 300-odd of a ResNet-152
+     * @param maxEigenvalues most {@code eigenvalues} of a spectrum, and of its {@code residuals} and
+     *     {@code verified_residuals}; default {@value ReplayRequest#MAX_TOP_K}, the largest {@code top_k} a replay asks for
+     * @param maxItems most entries of every other array or object in the record, at any depth (extra fields,
+     *     {@code stage_seconds}, a layer's quantities); default 1,024
+     */
+    public record Limits(int maxLayers, int maxGroups, int maxEigenvalues, int maxItems) {
+        /** The defaults (see the parameters). */
+        public static final Limits DEFAULTS = new Limits(256, 1024, ReplayRequest.MAX_TOP_K, 1024);
+        /** The largest value of any bound: 1,000,000. */
+        public static final int MOST = 1_000_000;
+
+        /** Validates; messages name the gateway's options. */
+        public Limits {
+            check("--max-layers", maxLayers);
+            check("--max-groups", maxGroups);
+            check("--max-eigenvalues", maxEigenvalues);
+            check("--max-record-items", maxItems);
+        }
+
+        private static void check(String option, int value) {
+            if (value < 1 || value > MOST) {
+                throw new IllegalArgumentException(option + " must be in 1.." + MOST + ", got " + value);
+            }
+        }
+
+        void check(String field, int size, int bound, String option) throws MalformedRecordException {
+            if (size > bound) {
+                throw new MalformedRecordException((field.isEmpty() ? "the record" : "field '" + field + "'") + " has " + size
+                        + " entries, over the bound of " + bound + " (" + option + ")");
+            }
+        }
     }
 
-    /** Parses a {@code metrics} record's JSON object. */
+    /**
+     * The typed writer: the metrics record of one analysis, checked by the same rules as {@link #parse} (the
+     * analyzer publishes through it), so that it never writes what a reader refuses for its content. The
+     * {@link Limits} are a reader's bounds and are not applied here: a record over a gateway's limits is
+     * dead-lettered there, with the option to raise.
+     *
+     * @param analysis the analysis ({@code eos analyze}'s JSON); its {@code run}, {@code step}, {@code time} and
+     *     {@code analysis_id}, if any, are replaced by the typed ones; non-finite numbers become null
+     * @throws IllegalArgumentException naming the field that breaks a rule
+     */
+    public static MetricsRecord of(String run, long step, double time, String analysisId, JsonObject analysis) {
+        JsonObject o = analysis == null ? new JsonObject() : JsonFields.finite(analysis).getAsJsonObject();
+        o.addProperty("run", run);
+        o.addProperty("step", FieldRules.step("step", step));
+        JsonFields.put(o, "time", FieldRules.time("time", time));
+        o.addProperty("analysis_id", analysisId);
+        try {
+            return parse(o, null);
+        } catch (MalformedRecordException e) {
+            throw new IllegalArgumentException("metrics record of " + run + "@" + step + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses a {@code metrics} record's value within the {@link Limits#DEFAULTS}. */
+    public static MetricsRecord parse(byte[] value) throws MalformedRecordException {
+        return parse(value, Limits.DEFAULTS);
+    }
+
+    /** Parses a {@code metrics} record's value within {@code limits}. */
+    public static MetricsRecord parse(byte[] value, Limits limits) throws MalformedRecordException {
+        return parse(JsonFields.object(value), limits);
+    }
+
+    /** Parses a {@code metrics} record's JSON object within the {@link Limits#DEFAULTS}. */
     public static MetricsRecord parse(JsonObject value) throws MalformedRecordException {
+        return parse(value, Limits.DEFAULTS);
+    }
+
+    /**
+     * Parses a {@code metrics} record's JSON object: the {@link FieldRules}, the documented types, and {@code limits}
+     * (null: unbounded, for the writer).
+     */
+    public static MetricsRecord parse(JsonObject value, Limits limits) throws MalformedRecordException {
+        if (limits != null) {
+            checkSizes(value, "", limits);
+        }
         JsonObject o = value.deepCopy(); // whole numbers are rewritten below: never the caller's object
         JsonFields.schema(o);
         String run = JsonFields.name(o, "run", JsonFields.NAME);
-        long step = JsonFields.integer(o, "step");
-        if (step < 0) {
-            throw new MalformedRecordException("field 'step' must be ≥ 0, got " + step);
-        }
-        double time = JsonFields.number(o, "time");
+        long step = rule(() -> FieldRules.step("step", JsonFields.integer(o, "step")));
+        double time = rule(() -> FieldRules.time("time", JsonFields.number(o, "time")));
         String id = JsonFields.name(o, "analysis_id", JsonFields.ANALYSIS_ID);
         checkDocumented(o);
         Map<Spectrum, double[]> spectra = new EnumMap<>(Spectrum.class);
@@ -144,7 +236,10 @@ public record MetricsRecord(String run, long step, double time, String analysisI
                 String where = s.wire() + ".";
                 JsonFields.optNumbers(spectrum, where, "residuals");
                 JsonFields.optNumbers(spectrum, where, "verified_residuals");
-                JsonFields.wholeNumber(spectrum, "products");
+                Long products = JsonFields.wholeNumber(spectrum, "products");
+                if (products != null) {
+                    rule(() -> FieldRules.count(where + "products", products));
+                }
                 JsonFields.optBoolean(spectrum, "converged");
                 JsonFields.optBoolean(spectrum, "warm_started");
                 JsonFields.notNull(spectrum, "failure", "a string");
@@ -224,17 +319,84 @@ public record MetricsRecord(String run, long step, double time, String analysisI
         JsonFields.notNull(o, "model", "a string");
         JsonFields.optString(o, "model");
         for (String f : new String[] {"n", "classes", "parameters", "per_sample_n"}) {
-            JsonFields.wholeNumber(o, f);
+            Long v = JsonFields.wholeNumber(o, f);
+            if (v != null) {
+                rule(() -> FieldRules.count(f, v));
+            }
         }
-        JsonFields.optNumber(o, "seconds");
+        rule(() -> FieldRules.loss("loss", JsonFields.optNumber(o, "loss")));
+        for (String f : new String[] {"lr", "eta_max"}) { // the snapshot's step sizes, passed on
+            stepSize(o, f);
+        }
+        for (String f : new String[] {"seconds", "analysis_seconds"}) {
+            rule(() -> FieldRules.seconds(f, JsonFields.optNumber(o, f)));
+        }
         JsonFields.notNull(o, "stage_seconds", "an object");
         JsonObject stages = JsonFields.optObject(o, "stage_seconds");
         if (stages != null) {
             for (Map.Entry<String, JsonElement> e : stages.entrySet()) {
-                JsonFields.number("stage_seconds." + e.getKey(), e.getValue());
+                String f = "stage_seconds." + e.getKey();
+                rule(() -> FieldRules.seconds(f, JsonFields.number(f, e.getValue())));
             }
         }
         JsonFields.notNull(o, "layers", "an array");
+    }
+
+    /**
+     * An optional step size passed on from the snapshot: a number (analyzers before the typed writer wrote the
+     * metadata's text, such as {@code "0.05"}, which is read as the number it spells and rewritten as one).
+     */
+    private static void stepSize(JsonObject o, String field) throws MalformedRecordException {
+        JsonElement e = o.get(field);
+        if (e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+            try {
+                o.addProperty(field, new java.math.BigDecimal(e.getAsString()).doubleValue());
+            } catch (NumberFormatException ex) {
+                throw new MalformedRecordException("field '" + field + "' must be a number, got " + JsonFields.shown(e));
+            }
+        }
+        rule(() -> FieldRules.stepSize(field, JsonFields.optNumber(o, field)));
+    }
+
+    /** A value read under a {@link FieldRules} rule: its refusal becomes the record's. */
+    private interface Ruled<T> {
+        T get() throws MalformedRecordException;
+    }
+
+    private static <T> T rule(Ruled<T> read) throws MalformedRecordException {
+        try {
+            return read.get();
+        } catch (IllegalArgumentException e) {
+            throw new MalformedRecordException(e.getMessage());
+        }
+    }
+
+    /** Checks the size of every array and object in {@code e} (at {@code path}) against {@code limits}. */
+    private static void checkSizes(JsonElement e, String path, Limits limits) throws MalformedRecordException {
+        if (e.isJsonArray()) {
+            JsonArray a = e.getAsJsonArray();
+            String leaf = path.substring(path.lastIndexOf('.') + 1);
+            boolean spectrum = path.indexOf('.') > 0 && Spectrum.ofWire(path.substring(0, path.indexOf('.'))) != null
+                    && path.indexOf('.') == path.lastIndexOf('.');
+            if (path.equals("layers")) {
+                limits.check(path, a.size(), limits.maxLayers(), "--max-layers");
+            } else if (path.equals("groups")) {
+                limits.check(path, a.size(), limits.maxGroups(), "--max-groups");
+            } else if (spectrum && (leaf.equals("eigenvalues") || leaf.equals("residuals") || leaf.equals("verified_residuals"))) {
+                limits.check(path, a.size(), limits.maxEigenvalues(), "--max-eigenvalues");
+            } else {
+                limits.check(path, a.size(), limits.maxItems(), "--max-record-items");
+            }
+            for (int i = 0; i < a.size(); i++) {
+                checkSizes(a.get(i), path + "[" + i + "]", limits);
+            }
+        } else if (e.isJsonObject()) {
+            JsonObject o = e.getAsJsonObject();
+            limits.check(path, o.size(), limits.maxItems(), "--max-record-items");
+            for (Map.Entry<String, JsonElement> m : o.entrySet()) {
+                checkSizes(m.getValue(), path.isEmpty() ? m.getKey() : path + "." + m.getKey(), limits);
+            }
+        }
     }
 
     /** The record's key on the metrics topic. */

@@ -31,6 +31,11 @@ public final class Records {
         }
     }
 
+    /** A metrics record, with its key {@code run/step/analysis_id} (write it with {@link MetricsRecord#of}). */
+    public static ProducerRecord<String, byte[]> metrics(Topics topics, MetricsRecord metrics) {
+        return json(topics.metrics(), metrics.key(), metrics.toJson());
+    }
+
     /** The idempotent key of a metrics record. */
     public static String metricsKey(String run, long step, String analysisId) {
         return run + "/" + step + "/" + analysisId;

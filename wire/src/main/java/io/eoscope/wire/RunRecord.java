@@ -54,6 +54,11 @@ public record RunRecord(String run, JsonObject config, Status status, String fai
             throw new IllegalArgumentException("failure is given exactly when status is failed");
         }
         config = config == null ? new JsonObject() : JsonFields.finite(config).getAsJsonObject();
+        try {
+            checkFields(config);
+        } catch (MalformedRecordException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         config.remove("schema");
         config.addProperty("run", run);
         config.addProperty("status", status.wire());
@@ -78,21 +83,7 @@ public record RunRecord(String run, JsonObject config, Status status, String fai
     public static RunRecord parse(String key, JsonObject value) throws MalformedRecordException {
         JsonFields.schema(value);
         JsonObject o = value.deepCopy(); // whole numbers are rewritten below: never the caller's object
-        for (String f : value.keySet()) {
-            if (STRINGS.contains(f)) {
-                JsonFields.optString(o, f);
-            } else if (INTEGERS.contains(f)) {
-                JsonFields.wholeNumber(o, f);
-            } else if (NUMBERS.contains(f)) {
-                JsonFields.optNumber(o, f);
-            }
-        }
-        for (String positive : new String[] {"learningRate", "etaMax"}) {
-            double v = o.has(positive) && !o.get(positive).isJsonNull() ? o.get(positive).getAsDouble() : Double.NaN;
-            if (Double.isFinite(v) && v <= 0) { // not finite: unknown, read as absent like every number
-                throw new MalformedRecordException("field '" + positive + "' must be > 0, got " + o.get(positive));
-            }
-        }
+        checkFields(o);
         String named = JsonFields.optString(o, "run");
         String run = key != null ? key : named;
         if (run == null) {
@@ -117,11 +108,44 @@ public record RunRecord(String run, JsonObject config, Status status, String fai
         if (status != Status.FAILED) {
             failure = null;
         }
-        Long n = JsonFields.optInteger(o, "n");
-        if (n != null && n < 0) {
-            throw new MalformedRecordException("field 'n' must be ≥ 0, got " + n);
+        try {
+            return new RunRecord(run, o, status, failure);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedRecordException(e.getMessage());
         }
-        return new RunRecord(run, o, status, failure);
+    }
+
+    /**
+     * The types of the known fields (whole numbers written as such in {@code o}) and their {@link FieldRules}: the
+     * step sizes are step sizes, the counts counts, the resumed step a step. Producers and the parser alike.
+     */
+    private static void checkFields(JsonObject o) throws MalformedRecordException {
+        for (String f : o.keySet().toArray(new String[0])) {
+            if (STRINGS.contains(f)) {
+                JsonFields.optString(o, f);
+            } else if (INTEGERS.contains(f)) {
+                JsonFields.wholeNumber(o, f);
+            } else if (NUMBERS.contains(f)) {
+                JsonFields.optNumber(o, f);
+            }
+        }
+        try {
+            for (String f : new String[] {"learningRate", "etaMax"}) {
+                FieldRules.stepSize(f, JsonFields.optNumber(o, f));
+            }
+            for (String f : new String[] {"n", "classes", "steps"}) {
+                Long v = JsonFields.optInteger(o, f);
+                if (v != null) {
+                    FieldRules.count(f, v);
+                }
+            }
+            Long resumed = JsonFields.optInteger(o, "resumed_from_step");
+            if (resumed != null) {
+                FieldRules.step("resumed_from_step", resumed);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new MalformedRecordException(e.getMessage());
+        }
     }
 
     /** The record's value: the configuration with {@code schema}, {@code run}, {@code status} and {@code failure}. */

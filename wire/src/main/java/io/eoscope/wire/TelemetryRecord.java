@@ -21,21 +21,25 @@ public sealed interface TelemetryRecord permits TelemetryRecord.Step, TelemetryR
     /**
      * One training step.
      *
-     * @param time continuous time t of the gradient flow (NaN: unknown)
-     * @param loss training loss (NaN: not finite)
-     * @param accuracy training accuracy (NaN: unknown)
-     * @param stepSize the step size η of this step (NaN: unknown)
+     * @param step the step just taken ({@link FieldRules#step})
+     * @param time continuous time t of the gradient flow ({@link FieldRules#time}; NaN: unknown)
+     * @param loss training loss ({@link FieldRules#loss}; NaN: not finite)
+     * @param accuracy training accuracy ({@link FieldRules#accuracy}; NaN: unknown)
+     * @param stepSize the step size η of this step ({@link FieldRules#stepSize}; NaN: unknown)
      * @param sharpness the trainer's own sharpness estimate, NaN when it did not compute one
-     * @param products Hessian-vector products the step used
+     * @param products Hessian-vector products the step used ({@link FieldRules#count})
      */
     record Step(String run, long step, double time, double loss, double accuracy, double stepSize, double sharpness,
             long products) implements TelemetryRecord {
-        /** Validates. */
+        /** Validates with the {@link FieldRules}. */
         public Step {
-            check(run, step, 0);
-            if (products < 0) {
-                throw new IllegalArgumentException("products must be ≥ 0, got " + products);
-            }
+            checkRun(run);
+            FieldRules.step("step", step);
+            FieldRules.time("time", time);
+            FieldRules.loss("loss", loss);
+            FieldRules.accuracy("accuracy", accuracy);
+            FieldRules.stepSize("step_size", stepSize);
+            FieldRules.count("products", products);
         }
 
         @Override
@@ -60,11 +64,12 @@ public sealed interface TelemetryRecord permits TelemetryRecord.Step, TelemetryR
      * @param at when it was sent (epoch ms)
      */
     record Heartbeat(String run, long step, long at) implements TelemetryRecord {
-        /** Validates. */
+        /** Validates with the {@link FieldRules}. */
         public Heartbeat {
-            check(run, step, -1);
+            checkRun(run);
+            FieldRules.lastStep("step", step);
             if (at < 0) {
-                throw new IllegalArgumentException("at must be epoch milliseconds ≥ 0, got " + at);
+                throw new IllegalArgumentException("field 'at' must be epoch milliseconds ≥ 0, got " + at);
             }
         }
 
@@ -81,43 +86,30 @@ public sealed interface TelemetryRecord permits TelemetryRecord.Step, TelemetryR
         return parse(JsonFields.object(value));
     }
 
-    /** Parses a {@code telemetry} record's JSON object. */
+    /** Parses a {@code telemetry} record's JSON object: the same rules as the constructors ({@link FieldRules}). */
     static TelemetryRecord parse(JsonObject o) throws MalformedRecordException {
         JsonFields.schema(o);
         String type = JsonFields.optString(o, "type");
         String run = JsonFields.name(o, "run", JsonFields.NAME);
         long step = JsonFields.integer(o, "step");
-        if (type == null || type.equals("step")) {
-            if (step < 0) {
-                throw new MalformedRecordException("field 'step' must be ≥ 0, got " + step);
+        try {
+            if (type == null || type.equals("step")) {
+                return new Step(run, step, JsonFields.number(o, "time"), JsonFields.number(o, "loss"), JsonFields.number(o, "accuracy"),
+                        JsonFields.number(o, "step_size"), JsonFields.optNumber(o, "sharpness"), JsonFields.integer(o, "products"));
             }
-            long products = JsonFields.integer(o, "products");
-            if (products < 0) {
-                throw new MalformedRecordException("field 'products' must be ≥ 0, got " + products);
+            if (type.equals("heartbeat")) {
+                return new Heartbeat(run, step, JsonFields.integer(o, "at"));
             }
-            return new Step(run, step, JsonFields.number(o, "time"), JsonFields.number(o, "loss"), JsonFields.number(o, "accuracy"),
-                    JsonFields.number(o, "step_size"), JsonFields.optNumber(o, "sharpness"), products);
-        }
-        if (type.equals("heartbeat")) {
-            if (step < -1) {
-                throw new MalformedRecordException("field 'step' of a heartbeat must be ≥ -1, got " + step);
-            }
-            long at = JsonFields.integer(o, "at");
-            if (at < 0) {
-                throw new MalformedRecordException("field 'at' must be epoch milliseconds ≥ 0, got " + at);
-            }
-            return new Heartbeat(run, step, at);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedRecordException((type == null || type.equals("step") ? "" : "heartbeat: ") + e.getMessage());
         }
         throw new MalformedRecordException("unknown telemetry type '" + (type.length() > 40 ? type.substring(0, 40) + "..." : type)
                 + "' (expected step or heartbeat)");
     }
 
-    private static void check(String run, long step, long min) {
+    private static void checkRun(String run) {
         if (run == null || !JsonFields.NAME.matcher(run).matches()) {
             throw new IllegalArgumentException("run must match " + JsonFields.NAME.pattern() + ", got '" + run + "'");
-        }
-        if (step < min) {
-            throw new IllegalArgumentException("step must be ≥ " + min + ", got " + step);
         }
     }
 

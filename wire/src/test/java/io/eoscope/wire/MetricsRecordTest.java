@@ -1,6 +1,7 @@
 package io.eoscope.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.eoscope.wire.MetricsRecord.LayerField;
 import io.eoscope.wire.MetricsRecord.Quantity;
@@ -29,7 +30,7 @@ class MetricsRecordTest {
         } catch (MalformedRecordException e) {
             return e.getMessage();
         }
-        throw new AssertionError("accepted: " + json);
+        throw new AssertionError("accepted: " + (json.length() > 300 ? json.substring(0, 300) + "..." : json));
     }
 
     @Test
@@ -153,5 +154,118 @@ class MetricsRecordTest {
         assertThat(Records.RUN_NAME.matcher("...").matches()).isTrue();
         assertThat(Records.RUN_NAME.matcher(".hidden").matches()).isTrue();
         assertThat(Records.RUN_NAME.matcher("a..b").matches()).isTrue();
+    }
+
+    /** Finding 14: the metrics record keeps the same field rules as the snapshot it comes from and the telemetry. */
+    @Test
+    void eachFieldKeepsItsRule() throws Exception {
+        assertThat(reason(ANALYSIS.replace("\"step\":20", "\"step\":-7"))).isEqualTo("field 'step' must be a step in 0..9007199254740991, got -7");
+        assertThat(reason(ANALYSIS.replace("\"step\":20", "\"step\":9007199254740992"))).contains("'step'");
+        assertThat(reason(ANALYSIS.replace("\"time\":0.8", "\"time\":-1"))).contains("field 'time' must be a time");
+        assertThat(reason(ANALYSIS.replace("\"lr\":\"0.05\"", "\"lr\":\"-1\""))).contains("field 'lr' must be a step size");
+        assertThat(reason(ANALYSIS.replace("\"lr\":\"0.05\"", "\"lr\":-1"))).contains("field 'lr' must be a step size");
+        assertThat(reason(ANALYSIS.replace("\"lr\":\"0.05\"", "\"lr\":\"NaN\""))).contains("field 'lr' must be a number");
+        assertThat(reason(ANALYSIS.replace("\"lr\":\"0.05\"", "\"eta_max\":0"))).contains("field 'eta_max' must be a step size");
+        assertThat(reason(ANALYSIS.replace("\"loss\":0.4", "\"loss\":-0.4"))).contains("field 'loss' must be a loss ≥ 0");
+        assertThat(reason(ANALYSIS.replace("\"n\":64", "\"n\":-64"))).contains("field 'n' must be a count ≥ 0");
+        assertThat(reason(ANALYSIS.replace("\"products\":30", "\"products\":-30"))).contains("field 'hessian.products' must be a count");
+        assertThat(reason(ANALYSIS.replace("\"analysis_seconds\":0.3", "\"analysis_seconds\":-0.3"))).contains("'analysis_seconds'");
+        // an older analyzer wrote the snapshot's text for lr: read as the number it spells, and written as one
+        assertThat(parse(ANALYSIS).toJson().get("lr").getAsJsonPrimitive().isNumber()).isTrue();
+        assertThat(parse(ANALYSIS).toJson().get("lr").getAsDouble()).isEqualTo(0.05);
+        // the constructor (every producer) keeps the step and time rules too
+        MetricsRecord m = parse(ANALYSIS);
+        assertThatThrownBy(() -> new MetricsRecord("r1", -7, 0.8, "default", m.spectra(), m.values(), m.layers(), m.json()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'step'");
+        assertThatThrownBy(() -> new MetricsRecord("r1", 7, -0.8, "default", m.spectra(), m.values(), m.layers(), m.json()))
+                .hasMessageContaining("'time'");
+    }
+
+    /** Finding 6: the analyzer's typed writer, and the round trip writer → topic record → parser. */
+    @Test
+    void theTypedWriterRoundTripsThroughTheTopicRecord() throws Exception {
+        com.google.gson.JsonObject analysis = com.google.gson.JsonParser.parseString(ANALYSIS).getAsJsonObject();
+        analysis.remove("run");
+        analysis.remove("step");
+        analysis.addProperty("lr", 0.05);
+        analysis.addProperty("K_max_sq_mean", Double.NaN);
+        MetricsRecord written = MetricsRecord.of("r2", 40, 1.6, "topk3", analysis);
+        org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> record = Records.metrics(new Topics("t."), written);
+        assertThat(record.topic()).isEqualTo("t.metrics");
+        assertThat(record.key()).isEqualTo("r2/40/topk3");
+        MetricsRecord read = MetricsRecord.parse(record.value());
+        assertThat(read.toJson()).isEqualTo(written.toJson());
+        assertThat(read.values()).isEqualTo(written.values());
+        assertThat(read.layers()).isEqualTo(written.layers());
+        assertThat(read.run()).isEqualTo("r2");
+        assertThat(read.step()).isEqualTo(40);
+        assertThat(read.time()).isEqualTo(1.6);
+        assertThat(read.analysisId()).isEqualTo("topk3");
+        assertThat(read.spectra().get(Spectrum.HESSIAN)).containsExactly(45.0, 12.0);
+        assertThat(read.layer(2, LayerField.GAUSS_NEWTON_TOP)).isEqualTo(10.0);
+        assertThat(read.value(Quantity.K_MAX_SQ_MEAN)).isNaN();
+        assertThat(new String(record.value(), StandardCharsets.UTF_8)).contains("\"K_max_sq_mean\":null").contains("\"lr\":0.05")
+                .contains("\"schema\":1");
+        // what the writer refuses, it refuses with the field's name, like the gateway would
+        assertThatThrownBy(() -> MetricsRecord.of("r2", -7, 1.6, "topk3", analysis)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'step'");
+        assertThatThrownBy(() -> MetricsRecord.of("r2", 40, Double.NEGATIVE_INFINITY, "topk3", analysis)).hasMessageContaining("'time'");
+        analysis.addProperty("lr", -1);
+        assertThatThrownBy(() -> MetricsRecord.of("r2", 40, 1.6, "topk3", analysis))
+                .hasMessage("metrics record of r2@40: field 'lr' must be a step size: a finite number > 0 (or null: unknown), got -1.0");
+        analysis.addProperty("lr", 0.05);
+        analysis.remove("hessian");
+        analysis.remove("gauss_newton");
+        analysis.remove("residual");
+        assertThatThrownBy(() -> MetricsRecord.of("r2", 40, 1.6, "topk3", analysis)).hasMessageContaining("no spectrum");
+    }
+
+    static String withLayers(int n) {
+        StringBuilder layers = new StringBuilder();
+        for (int i = 1; i <= n; i++) {
+            layers.append(i == 1 ? "" : ",").append("{\"layer\":").append(i).append(",\"gauss_newton_top\":1,\"K_max_sq_mean\":1,"
+                    + "\"pi_chi\":1,\"p_chi_delta\":1,\"pi_J\":1,\"p_delta_J\":1,\"delta_L_max_sq_mean\":1}");
+        }
+        return ANALYSIS.substring(0, ANALYSIS.indexOf("\"layers\":[") + 10) + layers + ANALYSIS.substring(ANALYSIS.indexOf("],\"analysis_seconds\""));
+    }
+
+    static String repeated(String item, int n) {
+        return String.join(",", java.util.Collections.nCopies(n, item));
+    }
+
+    /** Finding 12: one record with 20,000 layers became 140,012 series; every list of a record is bounded. */
+    @Test
+    void everyListOfARecordIsBoundedAndWhatExceedsABoundIsRefusedSayingWhich() throws Exception {
+        assertThat(parse(withLayers(2)).layers()).hasSize(2);
+        assertThat(reason(withLayers(20_000))).isEqualTo("field 'layers' has 20000 entries, over the bound of 256 (--max-layers)");
+        assertThat(parse(withLayers(256)).layers()).hasSize(256);
+        assertThat(reason(withLayers(257))).contains("257 entries, over the bound of 256");
+        String group = "{\"group\":\"g\",\"gauss_newton_top\":1}";
+        String scripted = "{\"run\":\"cnn\",\"step\":3,\"time\":0.1,\"analysis_id\":\"default\",\"hessian\":{\"eigenvalues\":[1.5]},"
+                + "\"groups\":[%s]}";
+        assertThat(parse(scripted.formatted(repeated(group, 1024))).layers()).hasSize(1024);
+        assertThat(reason(scripted.formatted(repeated(group, 1025)))).isEqualTo(
+                "field 'groups' has 1025 entries, over the bound of 1024 (--max-groups)");
+        String spectrum = "{\"run\":\"r\",\"step\":3,\"time\":0.1,\"analysis_id\":\"default\",\"hessian\":{\"eigenvalues\":[%s],"
+                + "\"residuals\":[%s]}}";
+        assertThat(parse(spectrum.formatted(repeated("1", 1000), repeated("0", 1000))).spectra().get(Spectrum.HESSIAN)).hasSize(1000);
+        assertThat(reason(spectrum.formatted(repeated("1", 1001), "0"))).isEqualTo(
+                "field 'hessian.eigenvalues' has 1001 entries, over the bound of 1000 (--max-eigenvalues)");
+        assertThat(reason(spectrum.formatted("1", repeated("0", 1001)))).contains("'hessian.residuals' has 1001 entries");
+        // a list the contract does not name, at any depth, and an object's fields
+        assertThat(reason(ANALYSIS.replace("\"n\":64", "\"extra\":{\"deep\":[" + repeated("0", 1025) + "]}")))
+                .isEqualTo("field 'extra.deep' has 1025 entries, over the bound of 1024 (--max-record-items)");
+        assertThat(reason(ANALYSIS.replace("\"n\":64", "\"stage_seconds\":{" + java.util.stream.IntStream.range(0, 1025)
+                .mapToObj(i -> "\"s" + i + "\":1").collect(java.util.stream.Collectors.joining(",")) + "}")))
+                .contains("field 'stage_seconds' has 1025 entries");
+        // the bounds are the reader's to set
+        MetricsRecord.Limits tight = new MetricsRecord.Limits(1, 1, 1000, 64);
+        assertThatThrownBy(() -> MetricsRecord.parse(ANALYSIS.getBytes(StandardCharsets.UTF_8), tight))
+                .hasMessage("field 'layers' has 2 entries, over the bound of 1 (--max-layers)");
+        MetricsRecord.Limits roomy = new MetricsRecord.Limits(20_000, 1, 1000, 1024);
+        assertThat(MetricsRecord.parse(withLayers(20_000).getBytes(StandardCharsets.UTF_8), roomy).layers()).hasSize(20_000);
+        assertThatThrownBy(() -> new MetricsRecord.Limits(0, 1, 1, 1)).hasMessage("--max-layers must be in 1..1000000, got 0");
+        assertThatThrownBy(() -> new MetricsRecord.Limits(1, 1, 1, 1_000_001)).hasMessageContaining("--max-record-items");
+        assertThat(MetricsRecord.Limits.DEFAULTS).isEqualTo(new MetricsRecord.Limits(256, 1024, ReplayRequest.MAX_TOP_K, 1024));
     }
 }

@@ -90,8 +90,8 @@ class RunRecordTest {
 
     @Test
     void aLearningRateThatIsNotPositiveIsRefused() {
-        assertThat(reason("r1", TRAINER.replace("0.05", "-1"))).contains("'learningRate' must be > 0");
-        assertThat(reason("r1", TRAINER.replace("0.05", "0"))).contains("'learningRate' must be > 0");
+        assertThat(reason("r1", TRAINER.replace("0.05", "-1"))).contains("'learningRate' must be a step size: a finite number > 0");
+        assertThat(reason("r1", TRAINER.replace("0.05", "0"))).contains("'learningRate' must be a step size: a finite number > 0");
     }
 
     @Test

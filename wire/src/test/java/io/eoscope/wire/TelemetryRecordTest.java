@@ -1,6 +1,7 @@
 package io.eoscope.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -74,5 +75,42 @@ class TelemetryRecordTest {
         assertThat(reason(OLD_STEP.replace("\"run\":\"r1\",", ""))).contains("missing field 'run'");
         assertThat(reason(OLD_STEP.replace("\"products\":12", "\"products\":1.5"))).contains("'products'");
         assertThat(reason("\"just a string\"")).contains("not a JSON object");
+    }
+
+    /**
+     * Finding 14: telemetry that broke a field's meaning was served and exported. Each field has one rule
+     * ({@link FieldRules}), which the parser (the gateway) and the constructor (the trainer) both apply.
+     */
+    @Test
+    void eachFieldKeepsItsRuleWhenReadAndWhenWritten() throws Exception {
+        assertThat(reason(OLD_STEP.replace("\"accuracy\":0.75", "\"accuracy\":2.5")))
+                .isEqualTo("field 'accuracy' must be an accuracy in [0, 1] (or null: unknown), got 2.5");
+        assertThat(reason(OLD_STEP.replace("\"accuracy\":0.75", "\"accuracy\":-0.01"))).contains("'accuracy'");
+        assertThat(reason(OLD_STEP.replace("\"time\":0.12", "\"time\":-1e308")))
+                .isEqualTo("field 'time' must be a time: a finite number ≥ 0 (or null: unknown), got -1.0E308");
+        assertThat(reason(OLD_STEP.replace("\"step_size\":0.04", "\"step_size\":-1")))
+                .isEqualTo("field 'step_size' must be a step size: a finite number > 0 (or null: unknown), got -1.0");
+        assertThat(reason(OLD_STEP.replace("\"step_size\":0.04", "\"step_size\":0"))).contains("'step_size'");
+        assertThat(reason(OLD_STEP.replace("\"step\":3", "\"step\":9223372036854775807")))
+                .isEqualTo("field 'step' must be a step in 0..9007199254740991, got 9223372036854775807");
+        assertThat(reason(OLD_STEP.replace("\"step\":3", "\"step\":9007199254740992"))).contains("'step'");
+        assertThat(reason(OLD_STEP.replace("\"loss\":0.5", "\"loss\":-0.5"))).contains("'loss' must be a loss ≥ 0");
+        assertThat(reason("{\"type\":\"heartbeat\",\"run\":\"r1\",\"step\":-2,\"at\":1}")).contains("heartbeat: field 'step'");
+        // the producers' side: the same rules, the same words
+        assertThatThrownBy(() -> new TelemetryRecord.Step("r1", 3, 0.12, 0.5, 2.5, 0.04, Double.NaN, 12))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage(reason(OLD_STEP.replace("0.75", "2.5")));
+        assertThatThrownBy(() -> new TelemetryRecord.Step("r1", Long.MAX_VALUE, 0.12, 0.5, 0.5, 0.04, Double.NaN, 12))
+                .hasMessageContaining("'step'");
+        assertThatThrownBy(() -> new TelemetryRecord.Step("r1", 3, -1e308, 0.5, 0.5, 0.04, Double.NaN, 12)).hasMessageContaining("'time'");
+        assertThatThrownBy(() -> new TelemetryRecord.Step("r1", 3, 0.12, 0.5, 0.5, -1, Double.NaN, 12)).hasMessageContaining("'step_size'");
+        assertThatThrownBy(() -> new TelemetryRecord.Heartbeat("r1", FieldRules.MAX_STEP + 1, 1)).hasMessageContaining("'step'");
+        // the edges of each rule pass; unknown (null) and a diverged loss (not finite) stay allowed
+        TelemetryRecord.Step edge = new TelemetryRecord.Step("r1", FieldRules.MAX_STEP, 0, Double.POSITIVE_INFINITY, 1, Double.MIN_VALUE,
+                -3, 0);
+        assertThat(TelemetryRecord.parse(edge.toJson())).isEqualTo(new TelemetryRecord.Step("r1", FieldRules.MAX_STEP, 0, Double.NaN, 1,
+                Double.MIN_VALUE, -3, 0));
+        assertThat(((TelemetryRecord.Step) parse(OLD_STEP.replace("0.75", "0").replace("0.12", "null").replace("0.04", "null")))
+                .accuracy()).isZero();
+        assertThat(new TelemetryRecord.Heartbeat("r1", -1, 0).step()).isEqualTo(-1);
     }
 }

@@ -12,6 +12,7 @@ import io.eoscope.trainer.run.TrainingRun;
 import io.eoscope.trainer.solve.StepRecord;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.Records;
+import io.eoscope.wire.FieldRules;
 import io.eoscope.wire.RunRecord;
 import io.eoscope.wire.TelemetryRecord;
 import java.io.IOException;
@@ -176,6 +177,8 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
 
     @Override
     public void snapshot(long step, double time, Path file) {
+        FieldRules.step("step", step); // the rules the analyzer reads its metadata with (SnapshotMetadata)
+        FieldRules.known("time", FieldRules.time("time", time));
         try {
             List<ProducerRecord<String, byte[]>> records = Messages.snapshot(settings.topics(), run, step, Files.readAllBytes(file));
             records.forEach(this::send);

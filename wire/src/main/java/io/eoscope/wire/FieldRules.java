@@ -1,0 +1,103 @@
+package io.eoscope.wire;
+
+import java.util.Locale;
+
+/**
+ * One rule per field, for every record that carries the field: the trainer's and the Python client's telemetry, the
+ * snapshots' metadata, the analyzer's metrics and the runs records. The record classes apply them in their
+ * validating constructors, which their parsers go through, so a producer cannot write what a consumer refuses and
+ * the analyzer cannot analyse what the gateway would dead-letter. Each rule returns the value or throws an
+ * {@link IllegalArgumentException} whose message names the field as the wire writes it; parsers turn it into a
+ * {@link MalformedRecordException} (the dead letter's reason). NaN stands for JSON {@code null}: unknown, or not
+ * finite where the quantity can diverge (a loss); a rule says whether it allows it.
+ */
+public final class FieldRules {
+    /**
+     * The largest step: 2<sup>53</sup> − 1, the largest whole number every reader holds exactly (the web page's
+     * JavaScript numbers and Prometheus samples are doubles). A trainer taking a million steps a second would need
+     * 285 years to reach it, so a larger step is a corrupt record, never a long run.
+     */
+    public static final long MAX_STEP = (1L << 53) - 1;
+
+    private FieldRules() {}
+
+    /** A step: a whole number in 0..{@link #MAX_STEP}. */
+    public static long step(String field, long value) {
+        if (value < 0 || value > MAX_STEP) {
+            throw new IllegalArgumentException("field '" + field + "' must be a step in 0.." + MAX_STEP + ", got " + value);
+        }
+        return value;
+    }
+
+    /** A heartbeat's last completed step: {@code -1} (none yet) or a {@link #step}. */
+    public static long lastStep(String field, long value) {
+        if (value < -1 || value > MAX_STEP) {
+            throw new IllegalArgumentException("field '" + field + "' must be -1 (no step yet) or a step in 0.." + MAX_STEP + ", got "
+                    + value);
+        }
+        return value;
+    }
+
+    /** A count (products, samples, parameters, classes): a whole number ≥ 0. */
+    public static long count(String field, long value) {
+        if (value < 0) {
+            throw new IllegalArgumentException("field '" + field + "' must be a count ≥ 0, got " + value);
+        }
+        return value;
+    }
+
+    /** Continuous time t of the gradient flow: finite and ≥ 0, or NaN (null: unknown). */
+    public static double time(String field, double value) {
+        if (!Double.isNaN(value) && !(value >= 0 && Double.isFinite(value))) {
+            throw new IllegalArgumentException("field '" + field + "' must be a time: a finite number ≥ 0 (or null: unknown), got "
+                    + shown(value));
+        }
+        return value;
+    }
+
+    /** A step size (η, η_max, a step's size): finite and > 0, or NaN (null: unknown). */
+    public static double stepSize(String field, double value) {
+        if (!Double.isNaN(value) && !(value > 0 && Double.isFinite(value))) {
+            throw new IllegalArgumentException("field '" + field + "' must be a step size: a finite number > 0 (or null: unknown), got "
+                    + shown(value));
+        }
+        return value;
+    }
+
+    /** A loss (mean squared error, cross-entropy): ≥ 0, or NaN (null: not finite, a diverged run, or unknown). */
+    public static double loss(String field, double value) {
+        if (value < 0 || value == Double.NEGATIVE_INFINITY) {
+            throw new IllegalArgumentException("field '" + field + "' must be a loss ≥ 0 (or null: not finite), got " + shown(value));
+        }
+        return value;
+    }
+
+    /** An accuracy: a fraction in [0, 1], or NaN (null: unknown). */
+    public static double accuracy(String field, double value) {
+        if (!Double.isNaN(value) && !(value >= 0 && value <= 1)) {
+            throw new IllegalArgumentException("field '" + field + "' must be an accuracy in [0, 1] (or null: unknown), got "
+                    + shown(value));
+        }
+        return value;
+    }
+
+    /** A duration in seconds: ≥ 0, or NaN (null: unknown). */
+    public static double seconds(String field, double value) {
+        if (!Double.isNaN(value) && !(value >= 0 && Double.isFinite(value))) {
+            throw new IllegalArgumentException("field '" + field + "' must be seconds ≥ 0 (or null: unknown), got " + shown(value));
+        }
+        return value;
+    }
+
+    /** A value that must be known (not NaN) where its record requires it, such as a snapshot's time. */
+    public static double known(String field, double value) {
+        if (Double.isNaN(value)) {
+            throw new IllegalArgumentException("field '" + field + "' must be known (a finite number), got NaN");
+        }
+        return value;
+    }
+
+    private static String shown(double v) {
+        return String.format(Locale.ROOT, "%s", v);
+    }
+}
