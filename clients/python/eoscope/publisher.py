@@ -99,14 +99,11 @@ class Publisher:
         if step <= self.step:
             raise PublisherError(f"telemetry step {step} does not come after step {self.step}, already recorded: "
                                  "steps must increase")
-        eta = lr if lr is not None else self.lr
-        if time is not None:
-            self.time = float(time)
-        elif eta is not None:
-            self.time += float(eta)
-        self.step = step
-        record = wire.step_record(self.run, step, self.time, _number(loss, "loss"), _number(accuracy, "accuracy"),
-                                  _number(eta, "lr"), None if sharpness is None else _number(sharpness, "sharpness"))
+        eta = _number(lr if lr is not None else self.lr, "lr")
+        loss, accuracy, sharpness = _number(loss, "loss"), _number(accuracy, "accuracy"), _number(sharpness, "sharpness")
+        t = _number(time, "time") if time is not None else self.time + (eta or 0.0)
+        self.time, self.step = t, step  # only once the step is known good: a refused call changes nothing
+        record = wire.step_record(self.run, step, t, loss, accuracy, eta, sharpness)
         self._send("telemetry", ("telemetry", step), self.run, wire.json_bytes(record))
 
     def snapshot(self, step, time=None):
@@ -249,6 +246,7 @@ class Publisher:
         if self._producer.flush(seconds):
             self._deliveries.give_up(f"not acknowledged within {seconds:g} s")
             self._producer.purge()
+            self._producer.poll(0)  # serves the purged records' reports
 
     def _check_delivery(self):
         """Raises DeliveryError once a record has been lost: training on would publish a run with a hole."""

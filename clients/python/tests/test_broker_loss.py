@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from eoscope import DeliveryError, Publisher
-from processes import Broker, read_all
+from processes import Broker, read_all, wait_for
 
 CLIENT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -37,6 +37,10 @@ def broker(one_broker):
 def data():
     g = torch.Generator().manual_seed(0)
     return torch.randn(32, 4, generator=g), torch.randint(0, 3, (32,), generator=g)
+
+
+def telemetry_steps(broker, run):
+    return [t["step"] for t in read_all(broker.bootstrap, "eos.telemetry", run) if t["type"] == "step"]
 
 
 def train_until_the_loss_is_seen(pub, first_step, seconds):
@@ -63,7 +67,7 @@ def test_a_broker_killed_mid_run_stops_the_loop_and_the_run_ends_as_failed_never
             for step in range(10):
                 pub.telemetry(step, loss=1.0, lr=0.1)
             pub.snapshot(9)
-            pub._wait(10)  # steps 0-9 and the snapshot are acknowledged before the broker dies
+            wait_for(lambda: telemetry_steps(broker, "killed-mid-run") == list(range(10)), 30, "steps 0-9 on the topic")
             broker.kill()
             error, last_accepted = train_until_the_loss_is_seen(pub, 10, seconds=30)
             # the first step sent to the dead broker is named
@@ -78,7 +82,7 @@ def test_a_broker_killed_mid_run_stops_the_loop_and_the_run_ends_as_failed_never
     statuses = read_all(broker.bootstrap, "eos.runs", "killed-mid-run")
     assert [s["status"] for s in statuses] == ["running", "failed"], statuses
     assert statuses[-1]["failure"].startswith("DeliveryError: run killed-mid-run: lost "), statuses[-1]
-    steps = [t["step"] for t in read_all(broker.bootstrap, "eos.telemetry", "killed-mid-run") if t["type"] == "step"]
+    steps = telemetry_steps(broker, "killed-mid-run")
     assert steps[:10] == list(range(10)) and 10 not in steps  # step 10 is the hole the failure names
 
 
@@ -87,7 +91,7 @@ def test_a_broker_gone_for_good_makes_close_raise_and_finished_is_never_publishe
     pub = Publisher(broker.bootstrap, run="broker-gone", model=nn.Sequential(nn.Linear(4, 3)), inputs=x, labels=y,
                     lr=0.1, delivery_timeout_seconds=3, heartbeat_seconds=60)
     pub.telemetry(0, loss=1.0)
-    pub._wait(10)
+    wait_for(lambda: telemetry_steps(broker, "broker-gone") == [0], 30, "step 0 on the topic")
     broker.kill()
     pub.telemetry(1, loss=0.5)  # into the producer's queue; the broker never acknowledges it
     started = time.monotonic()
@@ -133,8 +137,7 @@ def test_a_program_that_never_closes_has_its_records_delivered_at_exit(broker):
     rc, err, _ = unclosed_client(broker, "unclosed", exit_timeout=30)
     assert rc == 0, err
     assert "run unclosed was not closed: closing it at interpreter exit" in err
-    steps = [t["step"] for t in read_all(broker.bootstrap, "eos.telemetry", "unclosed") if t["type"] == "step"]
-    assert steps == list(range(200))
+    assert telemetry_steps(broker, "unclosed") == list(range(200))
     payloads = read_all(broker.bootstrap, "eos.snapshots", "unclosed", decode=lambda m: dict(m.headers())["eos-payload"])
     assert payloads == [b"unclosed@0", b"unclosed@50", b"unclosed@100", b"unclosed@150"]
     assert [s["status"] for s in read_all(broker.bootstrap, "eos.runs", "unclosed")] == ["running", "finished"]

@@ -320,8 +320,11 @@ def test_telemetry_steps_must_increase_and_snapshots_may_share_their_step():
             pub.telemetry(0, loss=0.8)
         with pytest.raises(PublisherError, match="snapshot step 1 does not come after step 1, already published: snapshot steps must increase"):
             pub.snapshot(1)
-        pub.telemetry(5, loss=0.5)  # steps may skip
-    assert [json.loads(r["value"])["step"] for r in p.on("eos.telemetry")] == [0, 1, 5]
+        with pytest.raises(PublisherError, match="loss must be a number, got 'low'"):
+            pub.telemetry(5, loss="low", lr=0.5)
+        pub.telemetry(5, loss=0.5, lr=0.5)  # steps may skip; the refused call above changed nothing
+    telemetry = [json.loads(r["value"]) for r in p.on("eos.telemetry")]
+    assert [t["step"] for t in telemetry] == [0, 1, 5] and telemetry[-1]["time"] == 0.5
     assert [r["headers"]["eos-payload"] for r in p.on("eos.snapshots")] == [b"r@0", b"r@1"]
     assert statuses(p)[-1] == ("finished", None)
 
