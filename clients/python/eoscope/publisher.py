@@ -149,7 +149,7 @@ class Publisher:
         block raised something else: then that exception goes on, with the loss as a note."""
         failure = None
         if exc is not None and not (isinstance(exc, SystemExit) and exc.code in (None, 0)):
-            failure = f"{kind.__name__}: {exc}"
+            failure = _reason(exc)
         if failure is None or isinstance(exc, PublisherError):
             self.close(failure)  # a DeliveryError raised from the block is raised again with the final count
             return False
@@ -205,7 +205,7 @@ class Publisher:
         log.warning("eoscope: run %s was not closed: closing it at interpreter exit (waiting at most %g s)",
                     self.run, self._exit_timeout)
         try:
-            self._end(None if uncaught is None else f"{type(uncaught).__name__}: {uncaught}", self._exit_timeout)
+            self._end(None if uncaught is None else _reason(uncaught), self._exit_timeout)
         except PublisherError:
             pass  # _end logged what was lost
 
@@ -281,6 +281,11 @@ def _dataset_bytes(x, y):
     flat = x.reshape(len(x), -1)
     flat = flat.to(torch.float64 if flat.dtype == torch.float64 else torch.float32)
     return safetensors.encode({"x": flat.numpy(), "y": y.numpy()})
+
+
+def _reason(e):
+    """An exception as a run's failure: its type, and its message if it has one (KeyboardInterrupt has none)."""
+    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
 
 
 def _positive(v):

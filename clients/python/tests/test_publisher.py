@@ -296,12 +296,14 @@ def test_a_loss_beside_another_exception_lets_that_exception_go_on_with_the_loss
 
 @pytest.mark.parametrize("code, status, failure", [
     (0, "finished", None), (None, "finished", None), (3, "failed", "SystemExit: 3"),
-    ("bad config", "failed", "SystemExit: bad config")])
+    ("bad config", "failed", "SystemExit: bad config"), (KeyboardInterrupt, "failed", "KeyboardInterrupt")])
 def test_sys_exit_in_the_block_ends_the_run_by_its_status(code, status, failure):
     x, y = data()
     p = MemoryProducer()
-    with pytest.raises(SystemExit):
+    with pytest.raises((SystemExit, KeyboardInterrupt)):
         with Publisher("unused:9092", run="r", model=nn.Sequential(nn.Linear(4, 3)), inputs=x, labels=y, producer=p):
+            if code is KeyboardInterrupt:
+                raise KeyboardInterrupt  # Ctrl-C: no message, its name is the reason
             sys.exit(code)
     assert statuses(p)[-1] == (status, failure)
 
