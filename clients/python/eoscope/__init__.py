@@ -1,6 +1,6 @@
 """eoscope's Python client: watch any PyTorch training with eoscope (see README.md)."""
-from .model import PublisherError
+from .model import DeliveryError, PublisherError
 from .publisher import Publisher
 
-__all__ = ["Publisher", "PublisherError"]
+__all__ = ["DeliveryError", "Publisher", "PublisherError"]
 __version__ = "0.1.0"

@@ -13,7 +13,17 @@ _ACTIVATIONS = {nn.Tanh: "tanh", nn.ReLU: "relu", nn.ELU: "elu", nn.GELU: "gelu"
 
 
 class PublisherError(Exception):
-    """Bad input from the caller, found before anything is sent: the message says what and how to fix it."""
+    """Bad input from the caller (found before anything is sent), or records Kafka did not acknowledge: the
+    message says what is wrong, or what was lost."""
+
+
+class DeliveryError(PublisherError):
+    """Records of the run could not be delivered to Kafka within the delivery timeout: the run has a hole, so
+    it is never published as finished. ``lost`` is the number of records lost."""
+
+    def __init__(self, message, lost):
+        super().__init__(message)
+        self.lost = lost
 
 
 @dataclass

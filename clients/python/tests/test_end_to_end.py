@@ -3,8 +3,6 @@ a real analyzer process (``eos analyzer``) analyses their snapshots, and its num
 PyTorch's own float64 double-backward Lanczos, and, for an MLP, against ``eos analyze`` on the same
 parameters. Needs the Java build (``./eos`` builds it on first use)."""
 import json
-import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -17,27 +15,9 @@ from torch import nn
 
 from eoscope import Publisher, safetensors
 from lanczos import Curvature, top_eigenvalue
+from processes import EOS, ROOT, free_port, wait_for
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-EOS = os.path.join(ROOT, "eos")
 SPECTRA = {"hessian": "hessian", "gauss_newton": "gauss_newton", "residual": "residual"}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition, seconds, what, process=None, log=None):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if condition():
-            return
-        if process is not None and process.poll() is not None:
-            raise AssertionError(f"{what}: the process exited with status {process.returncode}:\n{log.read_text()[-3000:]}")
-        time.sleep(0.5)
-    raise AssertionError(f"{what} did not happen within {seconds} s" + (f":\n{log.read_text()[-3000:]}" if log else ""))
 
 
 @pytest.fixture(scope="module")

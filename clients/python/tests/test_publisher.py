@@ -1,6 +1,7 @@
 """Unit tests of the Publisher with an in-memory producer: what it sends, and what it refuses to send."""
 import hashlib
 import json
+import sys
 import zlib
 
 import numpy as np
@@ -8,7 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from eoscope import Publisher, PublisherError, safetensors
+from eoscope import DeliveryError, Publisher, PublisherError, safetensors
+from eoscope.publisher import _ensure_topics
 
 
 class MemoryProducer:
@@ -29,6 +31,39 @@ class MemoryProducer:
 
     def on(self, topic):
         return [r for r in self.records if r["topic"] == topic]
+
+
+class BrokerDown(Exception):
+    """A delivery report's error, as librdkafka's KafkaError prints it."""
+
+
+class LossyProducer(MemoryProducer):
+    """A MemoryProducer whose broker can go down: records produced while it is down are reported as failed once
+    their delivery timeout has passed (time_out(), or a flush), the others as delivered at the next poll."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = False
+        self._ready, self._waiting = [], []
+
+    def produce(self, topic, key=None, value=None, headers=None, on_delivery=None, partition=None):
+        super().produce(topic, key, value, headers, on_delivery, partition)
+        (self._waiting if self.down else self._ready).append((on_delivery, topic))
+
+    def time_out(self):
+        self._ready += [(report, topic, BrokerDown("Local: Message timed out")) for report, topic in self._waiting]
+        self._waiting = []
+
+    def poll(self, timeout=0):
+        reports, self._ready = self._ready, []
+        for report, topic, *err in reports:
+            report(err[0] if err else None, type("Message", (), {"topic": lambda self, t=topic: t})())
+        return len(reports)
+
+    def flush(self, timeout=None):
+        self.time_out()
+        self.poll()
+        return 0
 
 
 def data(n=20, d=4, classes=3, seed=0):
@@ -204,3 +239,128 @@ def test_heartbeats_say_the_loop_is_alive_with_its_last_step_until_close():
     assert len(p.on("eos.telemetry")) == n, "no heartbeat after close"
     with pytest.raises(PublisherError, match="run r is closed"):
         pub.snapshot(8)
+
+
+def statuses(p):
+    return [(r["status"], r.get("failure")) for r in map(json.loads, (r["value"] for r in p.on("eos.runs")))]
+
+
+def test_a_lost_record_stops_the_loop_at_the_next_call_and_the_run_ends_as_failed_never_finished():
+    x, y = data()
+    p = LossyProducer()
+    with pytest.raises(DeliveryError) as raised:
+        with Publisher("unused:9092", run="r", model=nn.Sequential(nn.Linear(4, 3)), inputs=x, labels=y, producer=p,
+                       heartbeat_seconds=60, delivery_timeout_seconds=8) as pub:
+            pub.telemetry(0, loss=1.0)
+            pub.snapshot(0)
+            p.down = True
+            pub.telemetry(1, loss=0.9)
+            pub.snapshot(1)  # the broker has not said anything yet
+            p.down = False
+            p.time_out()
+            pub.telemetry(2, loss=0.8)  # the reports of step 1 have arrived: this call raises
+            pub.telemetry(3, loss=0.7)
+    message = ("run r: lost 2 records that Kafka did not acknowledge (telemetry of step 1, the snapshot of step 1 "
+               "(1 chunk)); first error: eos.telemetry: Local: Message timed out (delivery timeout 8 s)")
+    assert str(raised.value) == message and raised.value.lost == 2
+    assert [json.loads(r["value"])["step"] for r in p.on("eos.telemetry")] == [0, 1], "nothing sent after the loss"
+    assert statuses(p) == [("running", None), ("failed", "DeliveryError: " + message)]
+
+
+def test_close_publishes_failed_when_records_were_lost_and_raises():
+    x, y = data()
+    p = LossyProducer()
+    pub = Publisher("unused:9092", run="r", model=nn.Sequential(nn.Linear(4, 3)), inputs=x, labels=y, producer=p,
+                    heartbeat_seconds=60)
+    p.down = True
+    pub.telemetry(0, loss=1.0)
+    p.down = False
+    with pytest.raises(DeliveryError, match=r"^run r: lost 1 record that Kafka did not acknowledge \(telemetry of step 0\)"):
+        pub.close()
+    assert [s for s, _ in statuses(p)] == ["running", "failed"]
+    assert statuses(p)[-1][1].startswith("run r: lost 1 record that")
+
+
+def test_a_loss_beside_another_exception_lets_that_exception_go_on_with_the_loss_as_a_note():
+    x, y = data()
+    p = LossyProducer()
+    with pytest.raises(RuntimeError) as raised:
+        with Publisher("unused:9092", run="r", model=nn.Sequential(nn.Linear(4, 3)), inputs=x, labels=y, producer=p,
+                       heartbeat_seconds=60) as pub:
+            p.down = True
+            pub.telemetry(0, loss=1.0)
+            raise RuntimeError("loss went NaN")
+    assert raised.value.__notes__[0].startswith("eoscope: run r: lost 2 records that Kafka did not acknowledge "
+                                                "(telemetry of step 0, the run record (failed))")
+
+
+@pytest.mark.parametrize("code, status, failure", [
+    (0, "finished", None), (None, "finished", None), (3, "failed", "SystemExit: 3"),
+    ("bad config", "failed", "SystemExit: bad config"), (KeyboardInterrupt, "failed", "KeyboardInterrupt")])
+def test_sys_exit_in_the_block_ends_the_run_by_its_status(code, status, failure):
+    x, y = data()
+    p = MemoryProducer()
+    with pytest.raises((SystemExit, KeyboardInterrupt)):
+        with Publisher("unused:9092", run="r", model=nn.Sequential(nn.Linear(4, 3)), inputs=x, labels=y, producer=p):
+            if code is KeyboardInterrupt:
+                raise KeyboardInterrupt  # Ctrl-C: no message, its name is the reason
+            sys.exit(code)
+    assert statuses(p)[-1] == (status, failure)
+
+
+def test_telemetry_steps_must_increase_and_snapshots_may_share_their_step():
+    x, y = data()
+    p = MemoryProducer()
+    with Publisher("unused:9092", run="r", model=nn.Sequential(nn.Linear(4, 3)), inputs=x, labels=y, producer=p) as pub:
+        pub.snapshot(0)  # the initial parameters, before any step
+        pub.telemetry(0, loss=1.0)
+        pub.telemetry(1, loss=0.9)
+        pub.snapshot(1)  # the same step as the telemetry just recorded
+        with pytest.raises(PublisherError, match="telemetry step 1 does not come after step 1, already recorded: steps must increase"):
+            pub.telemetry(1, loss=0.8)
+        with pytest.raises(PublisherError, match="telemetry step 0 does not come after step 1"):
+            pub.telemetry(0, loss=0.8)
+        with pytest.raises(PublisherError, match="snapshot step 1 does not come after step 1, already published: snapshot steps must increase"):
+            pub.snapshot(1)
+        with pytest.raises(PublisherError, match="loss must be a number, got 'low'"):
+            pub.telemetry(5, loss="low", lr=0.5)
+        pub.telemetry(5, loss=0.5, lr=0.5)  # steps may skip; the refused call above changed nothing
+    telemetry = [json.loads(r["value"]) for r in p.on("eos.telemetry")]
+    assert [t["step"] for t in telemetry] == [0, 1, 5] and telemetry[-1]["time"] == 0.5
+    assert [r["headers"]["eos-payload"] for r in p.on("eos.snapshots")] == [b"r@0", b"r@1"]
+    assert statuses(p)[-1] == ("finished", None)
+
+
+class RecordingAdmin:
+    created = []
+
+    def __init__(self, config):
+        pass
+
+    def list_topics(self, timeout):
+        return type("Metadata", (), {"topics": {}})()
+
+    def create_topics(self, topics):
+        RecordingAdmin.created = topics
+        return {}
+
+
+@pytest.mark.parametrize("factor, sent", [(None, -1), (3, 3)])
+def test_topics_are_created_with_the_brokers_default_replication_factor_unless_one_is_given(monkeypatch, factor, sent):
+    import confluent_kafka.admin
+    monkeypatch.setattr(confluent_kafka.admin, "AdminClient", RecordingAdmin)
+    _ensure_topics("unused:9092", "eos.", 4, {}, factor)
+    assert len(RecordingAdmin.created) == 7 and {t.replication_factor for t in RecordingAdmin.created} == {sent}
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"replication_factor": 0}, "replication_factor must be a whole number ≥ 1 or None (the broker's default), got 0"),
+    ({"replication_factor": 1.5}, "replication_factor must be a whole number ≥ 1 or None"),
+    ({"exit_timeout_seconds": float("inf")}, "heartbeat_seconds, delivery_timeout_seconds and exit_timeout_seconds must be positive"),
+    ({"delivery_timeout_seconds": 0}, "heartbeat_seconds, delivery_timeout_seconds and exit_timeout_seconds must be positive"),
+])
+def test_bad_options_are_refused(kwargs, message):
+    x, y = data()
+    with pytest.raises(PublisherError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Publisher("unused:9092", run="r", model=nn.Sequential(nn.Linear(4, 3)), inputs=x, labels=y,
+                  producer=MemoryProducer(), **kwargs)
