@@ -21,7 +21,7 @@ public final class AnalyzerVerticle extends AbstractVerticle {
     private final AnalyzerLimits limits;
     private static final Logger LOG = LoggerFactory.getLogger(AnalyzerVerticle.class);
     private AnalyzerLoop loop;
-    private ReplayService replays;
+    private volatile ReplayService replays;
     private Future<Void> replaysFinished;
     private volatile Throwable replayFailure;
     private WorkerExecutor worker;
@@ -51,9 +51,18 @@ public final class AnalyzerVerticle extends AbstractVerticle {
     @Override
     public void start(Promise<Void> started) {
         worker = vertx.createSharedWorkerExecutor("eos-analyzer-" + deploymentID(), 2, 365, TimeUnit.DAYS);
-        worker.executeBlocking(() -> new AnalyzerLoop(kafka, config, limits, registry), false).onSuccess(l -> {
+        // every Kafka client is built on the worker: a client's construction does blocking work (DNS, files, class loading)
+        worker.executeBlocking(() -> {
+            AnalyzerLoop l = new AnalyzerLoop(kafka, config, limits, registry);
+            try {
+                replays = new ReplayService(kafka, config, limits, l.clientId());
+            } catch (RuntimeException | Error e) {
+                l.close();
+                throw e;
+            }
+            return l;
+        }, false).onSuccess(l -> {
             loop = l;
-            replays = new ReplayService(kafka, config, limits, loop.clientId());
             finished = worker.executeBlocking(() -> {
                 try {
                     loop.run(); // logs and rethrows what it cannot survive: finished() then fails with it

@@ -45,18 +45,27 @@ public final class Replay {
      */
     public record Result(int analysed, int failed, List<String> failures) {}
 
+    /** The range is empty, or the run has no snapshot in it: the request's mistake, named in the message. */
+    public static final class NothingToReplay extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        NothingToReplay(String message) {
+            super(message);
+        }
+    }
+
     /**
      * @param progress told (done, total) after each snapshot
-     * @throws IllegalArgumentException when the range is empty or the run has no snapshot in it
+     * @throws NothingToReplay when the range is empty or the run has no snapshot in it
      */
     public static Result run(KafkaSettings settings, AnalyzerConfig config, AnalyzerLimits limits, String run, long fromStep,
             long toStep, BiConsumer<Integer, Integer> progress) throws InterruptedException {
         if (fromStep < 0 || fromStep > toStep) {
-            throw new IllegalArgumentException("need 0 ≤ --from-step ≤ --to-step, got " + fromStep + " and " + toStep);
+            throw new NothingToReplay("need 0 ≤ --from-step ≤ --to-step, got " + fromStep + " and " + toStep);
         }
         int total = count(settings, run, fromStep, toStep);
         if (total == 0) {
-            throw new IllegalArgumentException("--run " + run + ": no snapshot with step in [" + fromStep + ", " + toStep
+            throw new NothingToReplay("--run " + run + ": no snapshot with step in [" + fromStep + ", " + toStep
                     + "] in " + settings.topics().snapshots());
         }
         LOG.info("replay of {} (steps {}..{}, {} snapshots) as analysis '{}'", run, fromStep, toStep, total, config.analysisId());

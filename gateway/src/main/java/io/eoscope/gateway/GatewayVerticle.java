@@ -55,7 +55,30 @@ public final class GatewayVerticle extends AbstractVerticle {
     private Producer<String, byte[]> producer;
     private WorkerExecutor worker;
     private WorkerExecutor replays;
+    /** Refreshes the meters and renders the scrape, one at a time, off the event loop (a scrape of many runs takes long). */
+    private WorkerExecutor scrapes;
     private HttpServer server;
+    /** The OpenAPI document, read once from the classpath. */
+    private final String openApi;
+
+    /** The HTTP server could not listen on the configured host and port (in use, not permitted, no such address). */
+    public static final class CannotListen extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CannotListen(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        /** The CannotListen that {@code e} is or was caused by (a failed deployment may wrap it), or null. */
+        public static CannotListen in(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof CannotListen c) {
+                    return c;
+                }
+            }
+            return null;
+        }
+    }
 
     /** @param registry where the gateway's meters (and any others the process adds) are scraped from */
     public GatewayVerticle(KafkaSettings kafka, GatewayConfig config, PrometheusMeterRegistry registry) {
@@ -63,6 +86,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         this.config = config;
         this.registry = registry;
         this.view = new RunsView(config.analysisId(), config.staleSeconds() * 1000, config.maxViewRuns(), System::currentTimeMillis);
+        this.openApi = openApi();
     }
 
     /** A gateway with a registry of its own. */
@@ -79,27 +103,37 @@ public final class GatewayVerticle extends AbstractVerticle {
         new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
         worker = vertx.createSharedWorkerExecutor("eos-gateway-view-" + deploymentID(), 1, 365, TimeUnit.DAYS);
         replays = vertx.createSharedWorkerExecutor("eos-gateway-replay-" + deploymentID(), 1, 365, TimeUnit.DAYS);
+        scrapes = vertx.createSharedWorkerExecutor("eos-gateway-scrape-" + deploymentID(), 1, 5, TimeUnit.MINUTES);
         FunctionCounter.builder("eos.gateway.runs.evicted", view, RunsView::evictions)
                 .description("Runs evicted from the gateway's view to stay within --max-view-runs").register(registry);
         Gauge.builder("eos.gateway.view.runs", view, RunsView::size).description("Runs held by the gateway's view").register(registry);
         Gauge.builder("eos.gateway.ready", this, g -> g.consumer != null && g.consumer.readiness().ready() ? 1 : 0)
                 .description("1 when the gateway's view is assigned to all its topics and the broker answers (as /ready)")
                 .register(registry);
-        worker.executeBlocking(() -> {
-            // the gateway's own producer: dead letters and replay requests; fails within 30 s rather than waiting forever
-            producer = new KafkaProducer<>(kafka.producer("eos-gateway", Duration.ofSeconds(30)));
-            return new ViewConsumer(kafka, view, registry, producer, config.metricsLimits());
-        }, false).compose(c -> {
-            consumer = c;
-            viewLoop = worker.executeBlocking(() -> {
-                consumer.run();
-                return null;
-            }, false);
-            return vertx.createHttpServer().requestHandler(router()).listen(config.port(), config.host());
-        }).onSuccess(s -> {
-            server = s;
-            started.complete();
-        }).onFailure(started::fail);
+        // the port first: a gateway that cannot serve fails before it has started a Kafka client (nothing to interrupt)
+        vertx.createHttpServer().requestHandler(router()).listen(config.port(), config.host())
+                .recover(e -> io.vertx.core.Future.failedFuture(new CannotListen("cannot listen on " + config.host() + ":"
+                        + config.port() + " (" + e.getMessage() + ")", e)))
+                .compose(s -> {
+                    server = s;
+                    return worker.executeBlocking(() -> {
+                        // the gateway's own producer: dead letters and replay requests; fails within 30 s rather than waiting forever
+                        producer = new KafkaProducer<>(kafka.producer("eos-gateway", Duration.ofSeconds(30)));
+                        return new ViewConsumer(kafka, view, registry, producer, config.metricsLimits());
+                    }, false);
+                }).onSuccess(c -> {
+                    consumer = c;
+                    viewLoop = worker.executeBlocking(() -> {
+                        consumer.run();
+                        return null;
+                    }, false);
+                    started.complete();
+                }).onFailure(e -> {
+                    if (server != null) {
+                        server.close();
+                    }
+                    started.fail(e);
+                });
     }
 
     /** The bound port (after start). */
@@ -123,18 +157,18 @@ public final class GatewayVerticle extends AbstractVerticle {
         router.route().handler(this::timed);
         router.get("/health").handler(this::health);
         router.get("/ready").handler(this::ready);
-        router.get("/metrics").handler(ctx -> {
+        router.get("/metrics").handler(ctx -> scrapes.executeBlocking(() -> {
             meters.refresh();
-            ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
-        });
+            return registry.scrape();
+        }, true).onSuccess(text -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(text))
+                .onFailure(ctx::fail));
         router.get("/api/runs").handler(this::runs);
         router.get("/api/runs/:run").handler(this::run);
         router.get("/api/runs/:run/series").handler(this::series);
         router.get("/api/runs/:run/stream").handler(this::stream);
         router.get("/api/powerlaw").handler(this::powerLaw);
         router.post("/api/runs/:run/replay").handler(this::replay);
-        router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("content-type", "application/yaml")
-                .end(openApi()));
+        router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("content-type", "application/yaml").end(openApi));
         router.route("/*").handler(StaticHandler.create("webroot"));
         router.route().failureHandler(ctx -> {
             if (ctx.response().headWritten()) {
@@ -179,7 +213,8 @@ public final class GatewayVerticle extends AbstractVerticle {
     }
 
     private static String openApi() {
-        try (java.io.InputStream in = GatewayVerticle.class.getResourceAsStream("/openapi.yaml")) {
+        try (java.io.InputStream in = java.util.Objects.requireNonNull(GatewayVerticle.class.getResourceAsStream("/openapi.yaml"),
+                "openapi.yaml is not on the classpath")) {
             return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -505,6 +540,7 @@ public final class GatewayVerticle extends AbstractVerticle {
                 .onComplete(ar -> {
                     worker.close();
                     replays.close();
+                    scrapes.close();
                     stopped.complete();
                 });
     }

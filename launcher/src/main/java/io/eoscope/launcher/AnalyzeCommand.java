@@ -92,10 +92,10 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InputException {
-        AnalysisOptions options = new AnalysisOptions(topK, tolerance, solver, curvatures(), !noLayerwise, chunkSize,
-                subsample, route(layerSpectra), dualGramLimit, maxProducts, seed);
+        AnalysisOptions options = UsageException.fromOptions(() -> new AnalysisOptions(topK, tolerance, solver, curvatures(),
+                !noLayerwise, chunkSize, subsample, route(layerSpectra), dualGramLimit, maxProducts, seed));
         DataType type = dataType(dtype);
-        Device dev = DeviceChoice.parse(device).resolve();
+        Device dev = UsageException.fromOptions(() -> DeviceChoice.parse(device).resolve());
         ModelState state = params != null ? ScriptedFile.read(params) : mlp(model);
         LabeledData samples = DatasetFile.read(data);
         DatasetFile.checkAgainst(samples, state, data);
@@ -105,7 +105,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                 DeviceData deviceData = DeviceData.upload(samples, network.classes(), manager, network.dataType(), chunkSize);
                 CurvatureAnalysis analysis = new CurvatureAnalysis(options, manager)) {
             if (topK > network.parameterCount()) {
-                throw new IllegalArgumentException("--top-k " + topK + " exceeds the model's " + network.parameterCount() + " parameters");
+                throw new UsageException("--top-k " + topK + " exceeds the model's " + network.parameterCount() + " parameters");
             }
             AnalysisReport report = analysis.analyze(network, deviceData, progress);
             progress.close();
@@ -163,12 +163,12 @@ final class AnalyzeCommand implements Callable<Integer> {
                 }
             }
             if (match == null) {
-                throw new IllegalArgumentException("--spectra: unknown spectrum '" + s + "' (expected hessian, gauss_newton, residual)");
+                throw new UsageException("--spectra: unknown spectrum '" + s + "' (expected hessian, gauss_newton, residual)");
             }
             out.add(match);
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException("--spectra: name at least one spectrum");
+            throw new UsageException("--spectra: name at least one spectrum");
         }
         return out;
     }
@@ -180,7 +180,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             case "float32":
                 return DataType.FLOAT32;
             default:
-                throw new IllegalArgumentException("--dtype must be float64 or float32, got '" + text + "'");
+                throw new UsageException("--dtype must be float64 or float32, got '" + text + "'");
         }
     }
 
@@ -193,7 +193,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             case "operator":
                 return LayerSpectraRoute.OPERATOR;
             default:
-                throw new IllegalArgumentException("--layer-spectra must be auto, dual-gram or operator, got '" + text + "'");
+                throw new UsageException("--layer-spectra must be auto, dual-gram or operator, got '" + text + "'");
         }
     }
 }

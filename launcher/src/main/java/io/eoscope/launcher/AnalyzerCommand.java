@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -56,17 +55,18 @@ final class AnalyzerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (instances < 1 || instances > 64) {
-            throw new IllegalArgumentException("--instances must be in 1..64, got " + instances);
+            throw new UsageException("--instances must be in 1..64, got " + instances);
         }
         if (readySeconds < 1) {
-            throw new IllegalArgumentException("--ready-seconds must be at least 1, got " + readySeconds);
+            throw new UsageException("--ready-seconds must be at least 1, got " + readySeconds);
         }
         KafkaSettings settings = kafka.required();
         io.eoscope.analyzer.AnalyzerConfig config = analysis.config();
         io.eoscope.analyzer.AnalyzerLimits bounds = limits.limitsWithin(Runtime.getRuntime().maxMemory() / instances);
-        try (Admin admin = Admin.create(settings.admin("eos-analyzer-admin"))) {
-            settings.topics().create(admin, kafka.partitions, (short) 1);
+        if (metricsPort < -1 || metricsPort > 65535) {
+            throw new UsageException("--metrics-port must be in 0..65535, or -1 for none, got " + metricsPort);
         }
+        kafka.createTopics(settings, "eos-analyzer-admin");
         Vertx vertx = Vertx.vertx();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);

@@ -36,14 +36,14 @@ final class BrokerCommand implements Callable<Integer> {
         int controller = controllerPort < 0 ? port + 1 : controllerPort;
         for (int[] p : new int[][] {{port, 0}, {controller, 1}}) {
             if (p[0] < 1 || p[0] > 65535) {
-                throw new IllegalArgumentException((p[1] == 0 ? "--port" : "--controller-port") + " must be in 1..65535, got " + p[0]);
+                throw new UsageException((p[1] == 0 ? "--port" : "--controller-port") + " must be in 1..65535, got " + p[0]);
             }
         }
         if (controller == port) {
-            throw new IllegalArgumentException("--controller-port must differ from --port (" + port + ")");
+            throw new UsageException("--controller-port must differ from --port (" + port + ")");
         }
         if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
-            throw new IllegalArgumentException("--data-dir " + dataDir + " is not a directory");
+            throw new UsageException("--data-dir " + dataDir + " is not a directory");
         }
         try (StopSignal stop = StopSignal.install(); EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, port, controller)) {
             LOG.info("broker ready on {} (controller on port {}), log in {}", kafka.bootstrapServers(), controller,

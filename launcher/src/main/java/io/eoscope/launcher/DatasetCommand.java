@@ -50,11 +50,19 @@ final class DatasetCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InputException {
         if (out == null && png == null) {
-            throw new IllegalArgumentException("give --out FILE, --png FILE or both");
+            throw new UsageException("give --out FILE, --png FILE or both");
         }
-        DatasetSource source = new DatasetSource(dataset, dataDir, n, classes, seed, Preprocess.parse(preprocess));
+        if (rows < 1 || rows > 1000) {
+            throw new UsageException("--rows must be in 1..1000, got " + rows);
+        }
+        DatasetSource source = UsageException.fromOptions(() -> new DatasetSource(dataset, dataDir, n, classes, seed,
+                Preprocess.parse(preprocess)));
         io.eoscope.trainer.run.MemoryEstimate.checkDataset(source); // before anything large is allocated
         LabeledData data = source.loadScaled();
+        if (png != null && data.inputWidth() != 784 && data.inputWidth() != 3072) {
+            throw new UsageException("--png needs image data (fashion-mnist, cifar10, synthetic: inputs of width 784 or 3072),"
+                    + " but the " + dataset + " dataset has inputs of width " + data.inputWidth());
+        }
         if (out != null) {
             DatasetFile.write(out, source.preprocess().apply(data), DType.F32);
             System.err.println("eos dataset: wrote " + data.n() + " samples of width " + data.inputWidth() + " to " + out);

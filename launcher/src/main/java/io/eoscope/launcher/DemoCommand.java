@@ -12,9 +12,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -76,11 +74,18 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (analyzers < 1) {
-            throw new IllegalArgumentException("--analyzers must be at least 1");
+            throw new UsageException("--analyzers must be at least 1");
         }
         String run = "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        RunConfig config = new RunConfig(run, dataset, null, n, classes, 0, arch, "elu", "mse", 0, null, "gd", lr, 0.01, 0,
-                0.1, 1e-4, 1, steps, 0, 0, snapshotEvery, 0, "float32", "auto", 1000, false, init, preprocess);
+        if (snapshotEvery < 1) {
+            throw new UsageException("--snapshot-every must be at least 1, got " + snapshotEvery);
+        }
+        if (port < 0 || port > 65535) {
+            throw new UsageException("--port must be in 0..65535, got " + port);
+        }
+        RunConfig config = UsageException.fromOptions(() -> new RunConfig(run, dataset, null, n, classes, 0, arch, "elu", "mse", 0,
+                null, "gd", lr, 0.01, 0, 0.1, 1e-4, 1, steps, 0, 0, snapshotEvery, 0, "float32", "auto", 1000, false, init,
+                preprocess));
         io.eoscope.analyzer.AnalyzerConfig analyzerConfig = analysis.config();
         // the user's directory is checked before any work: exit 2 with the path and the system's reason
         io.eoscope.trainer.run.WritableDirectory.require("--data-dir", dataDir);
@@ -88,10 +93,8 @@ final class DemoCommand implements Callable<Integer> {
         try (StopSignal stop = StopSignal.install(); EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"))) {
             KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), new io.eoscope.wire.Topics("eos."),
                     java.util.Map.of());
-            Properties admin = settings.admin("eos-demo");
-            try (Admin a = Admin.create(admin)) {
-                settings.topics().create(a, 4, (short) 1);
-            }
+            // the broker's default replication factor: 1 on this single broker
+            io.eoscope.wire.TopicSetup.createTopics(settings, "eos-demo", 4, java.util.Optional.empty(), java.time.Duration.ofSeconds(30));
             Path runDir = dataDir.resolve("runs").resolve(run);
             System.err.println("eos demo: broker at " + kafka.bootstrapServers() + "; topics " + settings.topics().snapshots()
                     + ", " + settings.topics().metrics() + ", " + settings.topics().telemetry() + ", …");
@@ -118,9 +121,12 @@ final class DemoCommand implements Callable<Integer> {
                                 analyzerConfig.analysisId()), registry);
                 try {
                     vertx.deployVerticle(gateway).await();
-                } catch (Exception e) {
-                    throw new IllegalArgumentException("--port " + port + ": cannot serve the page (" + e.getMessage()
-                            + "); try --port 0");
+                } catch (RuntimeException e) {
+                    io.eoscope.gateway.GatewayVerticle.CannotListen cannot = io.eoscope.gateway.GatewayVerticle.CannotListen.in(e);
+                    if (cannot != null) {
+                        throw new UsageException("--port " + port + ": " + cannot.getMessage() + "; try --port 0", e);
+                    }
+                    throw e;
                 }
                 System.err.println("eos demo: open http://127.0.0.1:" + gateway.port() + "/#run=" + run
                         + "  (Prometheus metrics at /metrics, API at /api)");

@@ -2,6 +2,7 @@ package io.eoscope.launcher;
 
 import io.eoscope.curvature.io.InputException;
 import java.io.PrintWriter;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -37,38 +38,59 @@ public final class Eos implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs the command line and returns the exit status (used by tests too). */
+    /** Runs the command line on the process' stdout and stderr and returns the exit status. */
     static int execute(String... args) {
-        CommandLine cli = new CommandLine(new Eos());
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /**
+     * Runs the command line and returns the exit status; picocli's help and the one-line errors go to {@code out}
+     * and {@code err} (tests read them). Exit 2 only for the user's mistakes: picocli's parse errors, a
+     * {@link UsageException} (an option) and an {@link InputException} (a file). Anything else is an internal
+     * failure: exit 1, one line on {@code err}, the stack trace in the log.
+     */
+    static int execute(PrintWriter out, PrintWriter err, String... args) {
+        return commandLine(out, err).execute(args);
+    }
+
+    /** The command line with its exit-status mapping (see {@link #execute(PrintWriter, PrintWriter, String...)}). */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return withExitStatuses(new CommandLine(new Eos()), out, err);
+    }
+
+    /** Gives {@code cli} and its subcommands the exit-status mapping and the streams. */
+    static CommandLine withExitStatuses(CommandLine cli, PrintWriter out, PrintWriter err) {
+        cli.setOut(out);
+        cli.setErr(err);
         cli.setParameterExceptionHandler((ex, a) -> {
-            PrintWriter err = ex.getCommandLine().getErr();
             String name = ex.getCommandLine().getCommandSpec().qualifiedName();
             err.println(name + ": " + ex.getMessage() + (ex.getMessage().contains("--help") ? "" : " (see " + name + " --help)"));
             err.flush();
             return BAD_INPUT;
         });
         cli.setExecutionExceptionHandler((ex, line, parsed) -> {
-            PrintWriter err = line.getErr();
-            if (ex instanceof InputException || ex instanceof IllegalArgumentException) {
-                err.println(line.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
-                err.flush();
-                return BAD_INPUT;
-            }
-            if (ex instanceof io.eoscope.trainer.solve.TrainingStopped
-                    || ex instanceof io.eoscope.curvature.eigen.EigenSolveException) {
-                err.println(line.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
-                err.flush();
+            PrintWriter to = err;
+            String name = line.getCommandSpec().qualifiedName();
+            try {
+                if (ex instanceof UsageException || ex instanceof InputException) {
+                    to.println(name + ": " + ex.getMessage());
+                    return BAD_INPUT;
+                }
+                if (ex instanceof io.eoscope.trainer.solve.TrainingStopped
+                        || ex instanceof io.eoscope.curvature.eigen.EigenSolveException
+                        || ex instanceof io.eoscope.wire.BrokerUnreachableException) {
+                    to.println(name + ": " + ex.getMessage());
+                    return INTERNAL;
+                }
+                // the logger is made here, not at class load: main chooses the log format first
+                LoggerFactory.getLogger(Eos.class).error("{}: internal error", name, ex);
+                to.println(name + ": internal error: " + ex + " (the log above has the stack trace)");
                 return INTERNAL;
+            } finally {
+                to.flush();
             }
-            err.println(line.getCommandSpec().qualifiedName() + ": internal error: " + ex
-                    + (System.getenv("EOS_DEBUG") == null ? " (set EOS_DEBUG=1 for the stack trace)" : ""));
-            if (System.getenv("EOS_DEBUG") != null) {
-                ex.printStackTrace(err);
-            }
-            err.flush();
-            return INTERNAL;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     /** The version from the jar manifest. */

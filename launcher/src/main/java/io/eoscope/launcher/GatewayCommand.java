@@ -72,16 +72,22 @@ final class GatewayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // the token that enables POST /api/runs/{run}/replay comes from the environment, never the command line
-        GatewayConfig config = new GatewayConfig(host, port, grace, maxRuns, System.getenv("EOS_GATEWAY_TOKEN"), staleSeconds,
-                maxViewRuns, analysisId, new MetricsRecord.Limits(maxLayers, maxGroups, maxEigenvalues, maxRecordItems));
+        String token = System.getenv("EOS_GATEWAY_TOKEN");
+        GatewayConfig config = UsageException.fromOptions(() -> new GatewayConfig(host, port, grace, maxRuns, token, staleSeconds,
+                maxViewRuns, analysisId, new MetricsRecord.Limits(maxLayers, maxGroups, maxEigenvalues, maxRecordItems)));
+        io.eoscope.wire.KafkaSettings settings = kafka.required();
         Vertx vertx = Vertx.vertx();
         try (StopSignal stop = StopSignal.install()) {
             try {
-                GatewayVerticle gateway = new GatewayVerticle(kafka.required(), config);
+                GatewayVerticle gateway = new GatewayVerticle(settings, config);
                 try {
                     vertx.deployVerticle(gateway).await();
-                } catch (Exception e) {
-                    throw new IllegalArgumentException("cannot serve on " + host + ":" + port + " (" + e.getMessage() + ")");
+                } catch (RuntimeException e) { // the port in use, or an address not of this machine: one line, exit 2
+                    GatewayVerticle.CannotListen cannot = GatewayVerticle.CannotListen.in(e);
+                    if (cannot != null) {
+                        throw new UsageException("--port " + port + ": " + cannot.getMessage(), e);
+                    }
+                    throw e;
                 }
                 LOG.info("eos gateway: http://{}:{}/ (metrics at /metrics, API at /api, /health, /ready, /openapi.yaml); Ctrl-C stops",
                         host, gateway.port());

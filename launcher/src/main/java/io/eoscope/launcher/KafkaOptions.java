@@ -1,6 +1,7 @@
 package io.eoscope.launcher;
 
 import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.TopicSetup;
 import io.eoscope.wire.Topics;
 import java.io.IOException;
 import java.io.Reader;
@@ -8,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import picocli.CommandLine.Option;
 
@@ -31,10 +34,20 @@ public final class KafkaOptions {
     @Option(names = "--partitions", defaultValue = "4", description = "partitions of new snapshot and metrics topics (default: ${DEFAULT-VALUE})")
     int partitions;
 
+    @Option(names = "--replication-factor", paramLabel = "R",
+            description = "replication factor of the topics a command creates when they are missing (default: the broker's"
+                    + " default.replication.factor)")
+    Integer replicationFactor;
+
+    @Option(names = "--broker-timeout-seconds", defaultValue = "30", paramLabel = "S",
+            description = "how long train, trainer, analyzer, replay and reproduce wait at start for the Kafka cluster to answer"
+                    + " (to create the topics, or read a run), 1 to 3600 (default: ${DEFAULT-VALUE})")
+    long brokerTimeoutSeconds;
+
     /** The settings of a command that needs a cluster: --bootstrap-servers is required. */
     KafkaSettings required() {
         if (bootstrapServers == null) {
-            throw new IllegalArgumentException("--bootstrap-servers is required (host:port of the Kafka cluster)");
+            throw new UsageException("--bootstrap-servers is required (host:port of the Kafka cluster)");
         }
         return settings(null);
     }
@@ -44,15 +57,69 @@ public final class KafkaOptions {
         return bootstrapServers;
     }
 
-    /** --partitions. */
+    /** --partitions, validated. */
     public int partitions() {
+        if (partitions < 1 || partitions > 10_000) {
+            throw new UsageException("--partitions must be in 1..10000, got " + partitions);
+        }
         return partitions;
     }
 
-    /** The settings, with {@code bootstrap} used when --bootstrap-servers was not given. */
+    /** --replication-factor, validated; empty when not given (the broker's default.replication.factor). */
+    public Optional<Short> replication() {
+        if (replicationFactor == null) {
+            return Optional.empty();
+        }
+        if (replicationFactor < 1 || replicationFactor > Short.MAX_VALUE) {
+            throw new UsageException("--replication-factor must be in 1.." + Short.MAX_VALUE + ", got " + replicationFactor);
+        }
+        return Optional.of(replicationFactor.shortValue());
+    }
+
+    /** --broker-timeout-seconds, validated. */
+    public Duration brokerTimeout() {
+        if (brokerTimeoutSeconds < 1 || brokerTimeoutSeconds > 3600) {
+            throw new UsageException("--broker-timeout-seconds must be in 1..3600, got " + brokerTimeoutSeconds);
+        }
+        return Duration.ofSeconds(brokerTimeoutSeconds);
+    }
+
+    /**
+     * The settings, with {@code bootstrap} used when --bootstrap-servers was not given. Every option of this group
+     * is validated here, so that a command that calls this first refuses a bad one before it starts anything.
+     */
     public KafkaSettings settings(String bootstrap) {
         String servers = bootstrapServers != null ? bootstrapServers : bootstrap;
-        return new KafkaSettings(servers, new Topics(topicPrefix), clientProperties());
+        Map<String, String> properties = validate();
+        return UsageException.fromOptions(() -> new KafkaSettings(servers, new Topics(topicPrefix), properties));
+    }
+
+    /** Validates every option of this group but --bootstrap-servers (a command may start its own broker); the client properties. */
+    public Map<String, String> validate() {
+        partitions();
+        replication();
+        brokerTimeout();
+        UsageException.fromOptions(() -> new Topics(topicPrefix));
+        return clientProperties();
+    }
+
+    /**
+     * Reaches the cluster within --broker-timeout-seconds and creates the topics that are missing, with --partitions
+     * and --replication-factor.
+     *
+     * @throws io.eoscope.wire.BrokerUnreachableException when the cluster does not answer in time
+     */
+    public void createTopics(KafkaSettings settings, String clientId) throws InterruptedException {
+        TopicSetup.createTopics(settings, clientId, partitions(), replication(), brokerTimeout());
+    }
+
+    /**
+     * Waits at most --broker-timeout-seconds for the cluster to answer.
+     *
+     * @throws io.eoscope.wire.BrokerUnreachableException when it does not
+     */
+    public void reach(KafkaSettings settings, String clientId) throws InterruptedException {
+        TopicSetup.reach(settings, clientId, brokerTimeout());
     }
 
     /** The client properties: those of --kafka-config, then the --kafka-property entries over them. */
@@ -64,9 +131,10 @@ public final class KafkaOptions {
             try (Reader in = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
                 file.load(in);
             } catch (NoSuchFileException e) {
-                throw new IllegalArgumentException("--kafka-config " + configFile + ": no such file");
+                throw new UsageException("--kafka-config " + configFile + ": no such file");
             } catch (IOException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("--kafka-config " + configFile + ": cannot read it as a properties file ("
+                // IllegalArgumentException: what Properties.load throws on a malformed unicode escape
+                throw new UsageException("--kafka-config " + configFile + ": cannot read it as a properties file ("
                         + e.getMessage() + ")");
             }
             for (String key : file.stringPropertyNames()) {

@@ -31,7 +31,7 @@ final class LimitsOptions {
     AnalyzerLimits limitsWithin(long heapBytes) {
         AnalyzerLimits l = limits();
         if (l.maxPendingBytes() > heapBytes / 2) {
-            throw new IllegalArgumentException("--max-pending-bytes " + l.maxPendingBytes() + " is over half the heap of each analyzer ("
+            throw new UsageException("--max-pending-bytes " + l.maxPendingBytes() + " is over half the heap of each analyzer ("
                     + heapBytes + " bytes): a large or hostile snapshot could exhaust it; lower the bound or raise -Xmx (EOS_JAVA_OPTS)");
         }
         return l;
@@ -39,9 +39,11 @@ final class LimitsOptions {
 
     /** The validated limits. */
     AnalyzerLimits limits() {
-        if (maxPayloadAgeSeconds > Duration.ofDays(365).toSeconds() || datasetWaitSeconds > 3600) {
-            throw new IllegalArgumentException("--max-payload-age-seconds must be at most a year and --dataset-wait-seconds at most 3600");
+        if (maxPayloadAgeSeconds > Duration.ofDays(365).toSeconds() || datasetWaitSeconds > 3600 || datasetWaitSeconds < 0) {
+            throw new UsageException("--max-payload-age-seconds must be at most a year and --dataset-wait-seconds in 0..3600, got "
+                    + maxPayloadAgeSeconds + " and " + datasetWaitSeconds);
         }
-        return new AnalyzerLimits(maxPendingBytes, Duration.ofSeconds(maxPayloadAgeSeconds), Duration.ofSeconds(datasetWaitSeconds), queuedSnapshots);
+        return UsageException.fromOptions(() -> new AnalyzerLimits(maxPendingBytes, Duration.ofSeconds(maxPayloadAgeSeconds),
+                Duration.ofSeconds(datasetWaitSeconds), queuedSnapshots));
     }
 }

@@ -43,21 +43,26 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         KafkaSettings settings = kafka.required();
         if (from < 0 || from > to) {
-            throw new IllegalArgumentException("need 0 ≤ --from-step ≤ --to-step, got " + from + " and " + to);
+            throw new UsageException("need 0 ≤ --from-step ≤ --to-step, got " + from + " and " + to);
         }
         if (analysis.analysisId.equals("default")) {
             analysis.analysisId = "replay-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         }
+        io.eoscope.analyzer.AnalyzerConfig config = analysis.config();
+        io.eoscope.analyzer.AnalyzerLimits bounds = limits.limits();
+        kafka.reach(settings, "eos-replay"); // an unreachable cluster is said as such, before the topics are read
         ProgressBar[] bar = new ProgressBar[1];
         Replay.Result r;
         try {
-            r = Replay.run(settings, analysis.config(), limits.limits(), run, from, to, (done, total) -> {
+            r = Replay.run(settings, config, bounds, run, from, to, (done, total) -> {
                 if (bar[0] == null) {
                     bar[0] = new ProgressBarBuilder().setTaskName("replay " + run).setInitialMax(total)
                             .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
                 }
                 bar[0].stepTo(done);
             });
+        } catch (Replay.NothingToReplay e) {
+            throw new UsageException(e.getMessage(), e);
         } finally {
             if (bar[0] != null) {
                 bar[0].close();

@@ -31,7 +31,7 @@ final class ServiceEndpoints {
                 }
             }).listen(port, host).await();
         } catch (Exception e) {
-            throw new IllegalArgumentException(portOption + " " + port + ": cannot listen on " + host + " (" + e.getMessage() + ")");
+            throw new UsageException(portOption + " " + port + ": cannot listen on " + host + " (" + e.getMessage() + ")");
         }
     }
 

@@ -41,7 +41,7 @@ final class ServiceOptions {
     @Option(names = "--lag-policy", defaultValue = "all", description = "all (every snapshot) or latest (each run's newest when behind) (default: ${DEFAULT-VALUE})")
     String lagPolicy;
 
-    AnalyzerConfig config() {
+    private AnalyzerConfig build() {
         Set<Curvature> kinds = EnumSet.noneOf(Curvature.class);
         for (String s : spectra) {
             String id = s.trim().toLowerCase(Locale.ROOT).replace('-', '_');
@@ -52,7 +52,7 @@ final class ServiceOptions {
                 }
             }
             if (match == null) {
-                throw new IllegalArgumentException("--spectra: unknown spectrum '" + s + "' (expected hessian, gauss_newton, residual)");
+                throw new UsageException("--spectra: unknown spectrum '" + s + "' (expected hessian, gauss_newton, residual)");
             }
             kinds.add(match);
         }
@@ -60,5 +60,10 @@ final class ServiceOptions {
         AnalysisOptions options = new AnalysisOptions(topK, tol, d.solver(), kinds, !noLayerwise, d.chunkSize(), subsample,
                 LayerSpectraRoute.AUTO, d.dualGramLimit(), d.maxProducts(), d.seed());
         return new AnalyzerConfig(analysisId, options, dtype, device, group, lagPolicy);
+    }
+
+    /** The validated configuration; a bad option is a {@link UsageException} naming it. */
+    AnalyzerConfig config() {
+        return UsageException.fromOptions(this::build);
     }
 }

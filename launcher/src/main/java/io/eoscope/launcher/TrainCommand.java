@@ -3,7 +3,6 @@ package io.eoscope.launcher;
 import io.eoscope.curvature.io.InputException;
 import io.eoscope.trainer.run.RunConfig;
 import io.eoscope.trainer.run.RunDirectory;
-import io.eoscope.trainer.solve.TrainingStopped;
 import io.eoscope.trainer.stream.SnapshotPublisher;
 import io.eoscope.trainer.stream.StreamOptions;
 import io.eoscope.wire.KafkaSettings;
@@ -117,8 +116,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--until-loss", defaultValue = "0", description = "stop when the loss falls to this")
     double untilLoss;
 
-    @Option(names = "--snapshot-every", defaultValue = "0", description = "a snapshot every k steps (default: every 100 steps when no --snapshot-dt)")
-    long snapshotEvery;
+    @Option(names = "--snapshot-every", paramLabel = "K", description = "a snapshot every K ≥ 1 steps (default: every 100 steps when no --snapshot-dt)")
+    Long snapshotEvery;
 
     @Option(names = "--snapshot-dt", defaultValue = "0", description = "a snapshot every Δt of continuous time")
     double snapshotDt;
@@ -152,15 +151,16 @@ final class TrainCommand implements Callable<Integer> {
     KafkaOptions kafka;
 
     @Override
-    public Integer call() throws InputException {
-        StreamOptions stream = StreamOptions.ofSeconds(deliveryTimeoutSeconds, heartbeatSeconds); // validated first
+    public Integer call() throws InputException, InterruptedException {
+        // every option is validated before anything is created or started
+        StreamOptions stream = UsageException.fromOptions(() -> StreamOptions.ofSeconds(deliveryTimeoutSeconds, heartbeatSeconds));
+        KafkaSettings settings = kafka.bootstrapServers != null ? kafka.settings(null) : null;
+        RunConfig config = target.resume != null ? RunDirectory.config(target.resume) : config();
         try (Progress progress = new Progress(quiet)) {
             TrainingRun.Outcome outcome;
-            RunConfig config = target.resume != null ? RunDirectory.config(target.resume) : config();
             progress.begin(config);
-            if (kafka.bootstrapServers != null) { // stream the run to Kafka as it trains
-                KafkaSettings settings = kafka.settings(null);
-                createTopics(settings, stream, kafka.partitions);
+            if (settings != null) { // stream the run to Kafka as it trains
+                kafka.createTopics(settings, "eos-train"); // an unreachable cluster stops here, before training
                 try (SnapshotPublisher publisher = new SnapshotPublisher(settings, stream, progress)) {
                     outcome = publisher.publish(() -> target.resume != null ? TrainingRun.resume(target.resume, publisher)
                             : TrainingRun.start(config, target.out, publisher));
@@ -177,30 +177,18 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Creates the topics (if missing) within the delivery timeout; an unreachable broker stops here, before training. */
-    static void createTopics(KafkaSettings settings, StreamOptions stream, int partitions) {
-        java.util.Properties admin = settings.admin("eos-train");
-        int ms = (int) Math.min(Integer.MAX_VALUE, stream.deliveryTimeout().toMillis());
-        admin.putIfAbsent("default.api.timeout.ms", Integer.toString(ms));
-        admin.putIfAbsent("request.timeout.ms", Integer.toString(Math.min(ms, 30_000)));
-        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
-            settings.topics().create(a, partitions, (short) 1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TrainingStopped("interrupted while creating the topics");
-        } catch (IllegalStateException | org.apache.kafka.common.KafkaException e) {
-            throw new TrainingStopped("cannot create the topics on " + settings.bootstrapServers() + ": " + e.getMessage());
-        }
-    }
-
     RunConfig config() throws InputException {
-        long every = snapshotEvery == 0 && snapshotDt == 0 ? 100 : snapshotEvery;
+        if (snapshotEvery != null && snapshotEvery < 1) {
+            throw new UsageException("--snapshot-every must be at least 1, got " + snapshotEvery
+                    + " (without it: every 100 steps, or none by steps with --snapshot-dt)");
+        }
+        long every = snapshotEvery != null ? snapshotEvery : snapshotDt == 0 ? 100 : 0;
         String name = run != null ? run : target.out.toAbsolutePath().normalize().getFileName().toString();
         String dataset = this.dataset;
         Path dataDir = this.dataDir;
         if (data != null) {
             if (dataset != null && !dataset.equals("file") || dataDir != null) {
-                throw new IllegalArgumentException("--data FILE is a dataset file: give it without --dataset and --data-dir");
+                throw new UsageException("--data FILE is a dataset file: give it without --dataset and --data-dir");
             }
             dataset = "file";
             dataDir = data;
@@ -217,14 +205,16 @@ final class TrainCommand implements Callable<Integer> {
                 default -> 3072;
             };
             if (width < 0) {
-                throw new IllegalArgumentException("a dataset file needs --arch (or --model)");
+                throw new UsageException("a dataset file needs --arch (or --model)");
             }
             arch = width + "-64-64-" + classes;
         }
-        return new RunConfig(name, dataset, dataDir == null ? null : dataDir.toString(), n, classes, dataSeed, arch,
-                activation, loss, seed, model == null ? null : model.toString(), solver, lr, etaMax, warmupSteps,
-                warmupFactor, tol, sharpnessEvery, steps, untilTime, untilLoss, every, snapshotDt, dtype, device, chunkSize,
-                strict, init, preprocess);
+        String data = dataDir == null ? null : dataDir.toString();
+        String set = dataset;
+        String widths = arch;
+        return UsageException.fromOptions(() -> new RunConfig(name, set, data, n, classes, dataSeed, widths, activation, loss,
+                seed, model == null ? null : model.toString(), solver, lr, etaMax, warmupSteps, warmupFactor, tol, sharpnessEvery,
+                steps, untilTime, untilLoss, every, snapshotDt, dtype, device, chunkSize, strict, init, preprocess));
     }
 
     /** A progress bar on stderr: step, t, loss, sharpness and 2/η. */

@@ -51,14 +51,15 @@ final class TrainerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        StreamOptions stream = StreamOptions.ofSeconds(deliveryTimeoutSeconds, heartbeatSeconds);
+        StreamOptions stream = UsageException.fromOptions(() -> StreamOptions.ofSeconds(deliveryTimeoutSeconds, heartbeatSeconds));
         if (resume != null && (config != null || out != null)) {
-            throw new IllegalArgumentException("--resume DIR takes the run's configuration and files from DIR:"
+            throw new UsageException("--resume DIR takes the run's configuration and files from DIR:"
                     + " give it without --config and --out");
         }
         if (resume == null && (config == null || out == null)) {
-            throw new IllegalArgumentException("give --config RUN.JSON and --out DIR for a new run, or --resume DIR");
+            throw new UsageException("give --config RUN.JSON and --out DIR for a new run, or --resume DIR");
         }
+        KafkaSettings settings = kafka.required();
         RunConfig run;
         if (resume != null) {
             run = RunDirectory.config(resume);
@@ -71,8 +72,7 @@ final class TrainerCommand implements Callable<Integer> {
             }
             run = RunConfig.fromJson(text, config.toString());
         }
-        KafkaSettings settings = kafka.required();
-        TrainCommand.createTopics(settings, stream, kafka.partitions);
+        kafka.createTopics(settings, "eos-trainer");
         TrainingRun.Outcome outcome;
         try (SnapshotPublisher publisher = new SnapshotPublisher(settings, stream, new TrainingListener() {
             private long last;

@@ -21,7 +21,7 @@ class BrokerCommandTest {
     @Test
     void aSecondBrokerOnALiveBrokersDirectoryIsRefused() throws Exception {
         try (EmbeddedKafka live = EmbeddedKafka.start(dir.resolve("data"))) {
-            assertThatThrownBy(() -> EmbeddedKafka.start(dir.resolve("data"))).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> EmbeddedKafka.start(dir.resolve("data"))).isInstanceOf(io.eoscope.curvature.io.InputException.class)
                     .hasMessageContaining("is in use by another running broker");
             EosProcess.Result r = EosProcess.run(dir, "broker", "--data-dir", dir.resolve("data").toString(), "--port",
                     Integer.toString(EmbeddedKafka.freePort()));

@@ -25,7 +25,7 @@ class KafkaOptionsTest {
     @Test
     void serviceCommandsRequireTheBootstrapServers() {
         assertThatThrownBy(() -> parse("--topic-prefix", "x.").required())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--bootstrap-servers is required");
+                .isInstanceOf(UsageException.class).hasMessageContaining("--bootstrap-servers is required");
         assertThat(parse("--bootstrap-servers", "kafka:9092").required().bootstrapServers()).isEqualTo("kafka:9092");
     }
 
@@ -64,10 +64,10 @@ class KafkaOptionsTest {
     void aMissingOrUnreadableFileNamesTheFile() throws Exception {
         Path missing = dir.resolve("absent.properties");
         assertThatThrownBy(() -> parse("--kafka-config", missing.toString()).clientProperties())
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UsageException.class)
                 .hasMessage("--kafka-config " + missing + ": no such file");
         assertThatThrownBy(() -> parse("--kafka-config", dir.toString()).clientProperties())
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UsageException.class)
                 .hasMessageStartingWith("--kafka-config " + dir + ": cannot read it as a properties file");
         Path bad = dir.resolve("bad.properties");
         Files.writeString(bad, "key=\\u12G4\n", StandardCharsets.UTF_8); // a malformed \\uXXXX escape

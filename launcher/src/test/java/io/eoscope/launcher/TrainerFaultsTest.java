@@ -193,7 +193,7 @@ class TrainerFaultsTest {
     @Test
     void aResumedStreamFillsTheStepsACrashLostFromTheTrajectoryFile() throws Exception {
         KafkaSettings s = settings("fill.");
-        TrainCommand.createTopics(s, io.eoscope.trainer.stream.StreamOptions.DEFAULTS, 2);
+        io.eoscope.wire.TopicSetup.createTopics(s, "test", 2, java.util.Optional.empty(), java.time.Duration.ofSeconds(30));
         io.eoscope.trainer.run.RunConfig config = new io.eoscope.trainer.run.RunConfig("gap", "xor", null, 32, 2, 3,
                 "2-8-2", "elu", "mse", 4, null, "gd", 0.05, 0.01, 0, 0.1, 1e-4, 1, 200, 0, 0, 50, 0, "float32", "cpu", 1000,
                 false);

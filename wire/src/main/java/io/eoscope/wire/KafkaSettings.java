@@ -106,14 +106,17 @@ public record KafkaSettings(String bootstrapServers, Topics topics, Map<String, 
         return p;
     }
 
-    /** Properties of a consumer in {@code group} (null: no group) with manual commits. */
+    /**
+     * Properties of a consumer in {@code group} (null: no group) with manual commits. The isolation level is
+     * Kafka's default, {@code read_uncommitted}: eoscope's producers are idempotent but not transactional, so
+     * {@code read_committed} would only add the wait for the last stable offset.
+     */
     public Properties consumer(String clientId, String group) {
         Properties p = common(clientId);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "50");
         // Kafka's default max.poll.interval.ms (5 min) holds: members poll on their own thread while work runs on another (GroupWorker)
         if (group != null) {

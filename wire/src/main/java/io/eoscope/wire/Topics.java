@@ -2,6 +2,7 @@ package io.eoscope.wire;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -63,22 +64,45 @@ public record Topics(String prefix) {
         return prefix + DEADLETTER;
     }
 
-    /** The topics with their configurations: snapshots kept forever (replay), metadata compacted. */
-    public List<NewTopic> definitions(int partitions, short replication) {
+    /**
+     * The topics with their configurations: snapshots kept forever (replay), metadata compacted.
+     *
+     * @param replication the replication factor; empty: the broker's {@code default.replication.factor}
+     */
+    public List<NewTopic> definitions(int partitions, Optional<Short> replication) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
+        }
+        Optional<Integer> many = Optional.of(partitions);
+        Optional<Integer> one = Optional.of(1);
         Map<String, String> compact = Map.of("cleanup.policy", "compact");
         Map<String, String> forever = Map.of("retention.ms", "-1", "retention.bytes", "-1");
         return List.of(
-                new NewTopic(runs(), 1, replication).configs(compact),
-                new NewTopic(datasets(), 1, replication).configs(compact),
-                new NewTopic(snapshots(), partitions, replication).configs(forever),
-                new NewTopic(metrics(), partitions, replication).configs(compact),
-                new NewTopic(telemetry(), partitions, replication).configs(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
-                new NewTopic(replays(), partitions, replication).configs(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
-                new NewTopic(deadletter(), 1, replication).configs(forever));
+                new NewTopic(runs(), one, replication).configs(compact),
+                new NewTopic(datasets(), one, replication).configs(compact),
+                new NewTopic(snapshots(), many, replication).configs(forever),
+                new NewTopic(metrics(), many, replication).configs(compact),
+                new NewTopic(telemetry(), many, replication).configs(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
+                new NewTopic(replays(), many, replication).configs(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
+                new NewTopic(deadletter(), one, replication).configs(forever));
     }
 
-    /** Creates the topics that do not exist yet (idempotent). */
+    /** {@link #definitions(int, Optional)} with an explicit replication factor (tests on one broker). */
+    public List<NewTopic> definitions(int partitions, short replication) {
+        return definitions(partitions, Optional.of(replication));
+    }
+
+    /** {@link #create(Admin, int, Optional)} with an explicit replication factor (tests on one broker). */
     public void create(Admin admin, int partitions, short replication) throws InterruptedException {
+        create(admin, partitions, Optional.of(replication));
+    }
+
+    /**
+     * Creates the topics that do not exist yet (idempotent); the services go through {@link TopicSetup}.
+     *
+     * @param replication the replication factor; empty: the broker's {@code default.replication.factor}
+     */
+    public void create(Admin admin, int partitions, Optional<Short> replication) throws InterruptedException {
         for (NewTopic t : definitions(partitions, replication)) {
             try {
                 admin.createTopics(List.of(t)).all().get();

@@ -60,7 +60,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         // brokers of this JVM (closing any channel of a file drops all of a process's POSIX locks on it, so a
         // second channel must never be opened here), a file lock for the other processes.
         if (!LOCKED.add(logDir)) {
-            throw new IllegalArgumentException("--data-dir " + dir + " is in use by another running broker");
+            throw new io.eoscope.curvature.io.InputException("--data-dir " + dir + " is in use by another running broker");
         }
         FileChannel lockChannel;
         FileLock lock;
@@ -69,7 +69,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             lock = lockChannel.tryLock();
             if (lock == null) {
                 lockChannel.close();
-                throw new IllegalArgumentException("--data-dir " + dir + " is in use by another running broker");
+                throw new io.eoscope.curvature.io.InputException("--data-dir " + dir + " is in use by another running broker");
             }
         } catch (IOException | RuntimeException e) {
             LOCKED.remove(logDir);
@@ -80,7 +80,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 lock.release();
                 lockChannel.close();
                 LOCKED.remove(logDir);
-                throw new IllegalArgumentException("port " + p + " on 127.0.0.1 is in use (" + (p == port ? "--port" : "--controller-port") + ")");
+                throw new io.eoscope.curvature.io.InputException("port " + p + " on 127.0.0.1 is in use (" + (p == port ? "--port" : "--controller-port") + ")");
             }
         }
         Properties p = new Properties();

@@ -23,7 +23,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.function.DoubleConsumer;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
 
 /**
  * The real streaming pipeline the reproduction runs through: a Kafka broker (in this process, or a
@@ -48,18 +47,16 @@ final class Pipeline implements AutoCloseable {
     }
 
     /**
-     * Starts the broker (when {@code cluster} is null: in this process, its log under {@code kafkaDir}),
+     * Starts the broker (when {@code embedded}: in this process, its log under {@code kafkaDir}, else the one of
+     * {@code cluster}),
      * creates the topics and deploys {@code analyzers} analyzer verticles.
      */
-    static Pipeline open(java.util.function.Function<String, KafkaSettings> cluster, boolean embedded, Path kafkaDir,
-            int partitions, int analyzers) throws Exception {
+    static Pipeline open(io.eoscope.launcher.KafkaOptions cluster, boolean embedded, Path kafkaDir, int analyzers) throws Exception {
         EmbeddedKafka broker = embedded ? EmbeddedKafka.start(kafkaDir) : null;
         Vertx vertx = null;
         try {
-            KafkaSettings settings = cluster.apply(broker == null ? null : broker.bootstrapServers());
-            try (Admin admin = Admin.create(settings.admin("eos-reproduce"))) {
-                settings.topics().create(admin, partitions, (short) 1);
-            }
+            KafkaSettings settings = cluster.settings(broker == null ? null : broker.bootstrapServers());
+            cluster.createTopics(settings, "eos-reproduce"); // --partitions, --replication-factor (else the broker's default)
             vertx = Vertx.vertx();
             io.eoscope.curvature.analysis.AnalysisOptions d = io.eoscope.curvature.analysis.AnalysisOptions.defaults();
             AnalyzerConfig config = new AnalyzerConfig(ANALYSIS_ID, d, "float64", "auto", "eos-reproduce", "all");

@@ -2,6 +2,7 @@ package io.eoscope.launcher.reproduce;
 
 import io.eoscope.report.ReportException;
 import io.eoscope.report.ReportRenderer;
+import io.eoscope.launcher.UsageException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -19,12 +20,12 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(dir.resolve("report.json"))) {
-            throw new IllegalArgumentException("--dir " + dir + ": has no report.json (run eos reproduce --out " + dir + ")");
+            throw new UsageException("--dir " + dir + ": has no report.json (run eos reproduce --out " + dir + ")");
         }
         try {
             System.out.println(ReportRenderer.render(dir).toAbsolutePath());
         } catch (ReportException e) {
-            throw new IllegalArgumentException("--dir " + dir + ": " + e.getMessage(), e);
+            throw new UsageException("--dir " + dir + ": " + e.getMessage(), e);
         }
         return 0;
     }

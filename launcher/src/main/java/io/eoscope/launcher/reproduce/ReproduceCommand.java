@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.eoscope.curvature.io.AtomicFiles;
 import io.eoscope.launcher.KafkaOptions;
+import io.eoscope.launcher.UsageException;
 import io.eoscope.report.ReportException;
 import io.eoscope.report.ReportRenderer;
 import java.io.IOException;
@@ -66,12 +67,13 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (analyzers < 1) {
-            throw new IllegalArgumentException("--analyzers must be at least 1, got " + analyzers);
+            throw new UsageException("--analyzers must be at least 1, got " + analyzers);
         }
         if (dataDir != null && !Files.isDirectory(Path.of(dataDir))) {
-            throw new IllegalArgumentException("--data-dir " + dataDir + ": not a directory");
+            throw new UsageException("--data-dir " + dataDir + ": not a directory");
         }
-        Preset p = Preset.of(preset, dataset, dataDir);
+        Preset p = UsageException.fromOptions(() -> Preset.of(preset, dataset, dataDir));
+        kafka.validate(); // before anything starts
         // the user's directory is checked before any work: exit 2 with the path and the system's reason
         io.eoscope.trainer.run.WritableDirectory.require("--out", out);
         try {
@@ -112,8 +114,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             err.println("eos reproduce: preset " + p.name() + ", " + (embedded ? "starting a Kafka broker in this process"
                     + " (log in " + out.resolve("kafka") + ")" : "Kafka at " + kafka.bootstrapServersGiven()) + ", "
                     + analyzers + " analyzers");
-            try (Pipeline pipeline = Pipeline.open(kafka::settings, embedded, out.resolve("kafka"), kafka.partitions(),
-                    analyzers)) {
+            try (Pipeline pipeline = Pipeline.open(kafka, embedded, out.resolve("kafka"), analyzers)) {
                 r.train(pipeline);
             }
         }
@@ -148,12 +149,12 @@ public final class ReproduceCommand implements Callable<Integer> {
             try {
                 theirs = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
             } catch (IOException | RuntimeException e) {
-                throw new IllegalArgumentException("--out " + out + ": reproduce.json is unreadable (" + e.getMessage() + ")");
+                throw new UsageException("--out " + out + ": reproduce.json is unreadable (" + e.getMessage() + ")");
             }
             if (!theirs.equals(mine)) {
                 String name = theirs.isJsonObject() && theirs.getAsJsonObject().has("name")
                         ? theirs.getAsJsonObject().get("name").getAsString() : "?";
-                throw new IllegalArgumentException("--out " + out + ": holds a reproduction with another configuration"
+                throw new UsageException("--out " + out + ": holds a reproduction with another configuration"
                         + " (preset " + name + "); use another --out or the same --preset/--dataset/--data-dir");
             }
             return;

@@ -41,6 +41,16 @@ public record DatasetSource(String name, Path dataDir, int n, int classes, long 
         if (name.equals("file") && dataDir == null) {
             throw new IllegalArgumentException("--dataset file needs --data FILE, a safetensors dataset file");
         }
+        if ((name.equals("fashion-mnist") || name.equals("cifar10")) && classes > 10) {
+            throw new IllegalArgumentException("--classes must be at most 10 for " + name + ", got " + classes);
+        }
+        if (name.equals("cifar10") && dataDir == null) {
+            throw new IllegalArgumentException("--dataset cifar10 needs --data-dir with data_batch_*.bin");
+        }
+        if ((name.equals("fashion-mnist") || name.equals("cifar10") || name.equals("file")) && n < classes) {
+            throw new IllegalArgumentException("--n must be at least --classes (a balanced subset of " + classes
+                    + " classes), got " + n);
+        }
         java.util.Objects.requireNonNull(preprocess, "preprocess");
     }
 
@@ -57,19 +67,10 @@ public record DatasetSource(String name, Path dataDir, int n, int classes, long 
             case "xor":
                 return Xor2d.generate(seed, n);
             case "fashion-mnist": {
-                if (classes > 10) {
-                    throw new IllegalArgumentException("--classes must be at most 10 for fashion-mnist");
-                }
                 Path dir = dataDir == null ? FashionMnist.DEFAULT_DIR : dataDir;
                 return Subsets.balanced(FashionMnist.read(dir, true), classes, n, seed, dir.toString());
             }
             case "cifar10": {
-                if (dataDir == null) {
-                    throw new IllegalArgumentException("--dataset cifar10 needs --data-dir with data_batch_*.bin");
-                }
-                if (classes > 10) {
-                    throw new IllegalArgumentException("--classes must be at most 10 for cifar10");
-                }
                 return Subsets.balanced(Cifar10.read(dataDir, true), classes, n, seed, dataDir.toString());
             }
             default: {

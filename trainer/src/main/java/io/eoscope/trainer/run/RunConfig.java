@@ -71,20 +71,30 @@ public record RunConfig(String run, String dataset, String dataDir, int n, int c
         Activation.parse(activation);
         Loss.parse(loss);
         solverSettings(solver, learningRate, etaMax, warmupSteps, warmupFactor, tolerance, sharpnessEvery, initSeed);
-        if (steps < 0 || untilTime < 0 || untilLoss < 0) {
-            throw new IllegalArgumentException("--steps, --until-time and --until-loss must be ≥ 0");
+        if (steps < 0) {
+            throw new IllegalArgumentException("--steps must be ≥ 0, got " + steps);
         }
+        // NaN and infinities are refused by name: they would stop nothing, and run.json (JSON) cannot hold them
+        finiteAtLeastZero("--until-time", untilTime);
+        finiteAtLeastZero("--until-loss", untilLoss);
+        finiteAtLeastZero("--snapshot-dt", snapshotDt);
         if (steps == 0 && untilTime == 0 && untilLoss == 0) {
             throw new IllegalArgumentException("give a stopping rule: --steps, --until-time or --until-loss");
         }
-        if (snapshotEvery < 0 || snapshotDt < 0) {
-            throw new IllegalArgumentException("--snapshot-every and --snapshot-dt must be ≥ 0");
+        if (snapshotEvery < 0) {
+            throw new IllegalArgumentException("--snapshot-every must be ≥ 0, got " + snapshotEvery);
         }
         if (!dtype.equals("float32") && !dtype.equals("float64")) {
             throw new IllegalArgumentException("--dtype must be float64 or float32, got '" + dtype + "'");
         }
         if (chunkSize < 1) {
             throw new IllegalArgumentException("--chunk-size must be at least 1, got " + chunkSize);
+        }
+    }
+
+    private static void finiteAtLeastZero(String option, double value) {
+        if (!(value >= 0) || value == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException(option + " must be a finite number ≥ 0, got " + value);
         }
     }
 

@@ -47,6 +47,7 @@ public final class RunDirectory implements AutoCloseable {
         if (Files.exists(dir.resolve("run.json"))) {
             throw new InputException(dir + ": already holds a run (use --resume " + dir + " to continue it)");
         }
+        byte[] json = config.toJson().getBytes(StandardCharsets.UTF_8); // before anything is created
         WritableDirectory.require("--out", dir);
         try {
             Files.createDirectories(dir.resolve("snapshots"));
@@ -54,7 +55,7 @@ public final class RunDirectory implements AutoCloseable {
             throw new InputException(dir + ": cannot create the run directory (" + WritableDirectory.reason(e) + ")");
         }
         RunDirectory d = new RunDirectory(dir);
-        AtomicFiles.write(dir.resolve("run.json"), config.toJson().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(dir.resolve("run.json"), json);
         d.openTrajectory(List.of(), false);
         return d;
     }

@@ -13,6 +13,12 @@ public interface TrainingListener {
     /** After each step. */
     default void stepped(StepRecord record) { }
 
+    /**
+     * After the last step: the final state, the trajectory's last row (the step count, t, loss and accuracy of the
+     * model in final.safetensors; no step is taken from it, so its step size and sharpness are NaN).
+     */
+    default void finalState(StepRecord record) { }
+
     /** A snapshot was written. */
     default void snapshot(long step, double time, java.nio.file.Path file) { }
 

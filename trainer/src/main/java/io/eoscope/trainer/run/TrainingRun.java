@@ -138,7 +138,9 @@ public final class TrainingRun {
                 }
                 double[] last = trainer.evaluate();
                 // the last row is the final state (the model in final.safetensors), with no step taken from it
-                out.append(new StepRecord(trainer.stepCount(), trainer.time(), last[0], last[1], Double.NaN, Double.NaN, 0));
+                StepRecord finalState = new StepRecord(trainer.stepCount(), trainer.time(), last[0], last[1], Double.NaN, Double.NaN, 0);
+                out.append(finalState);
+                listener.finalState(finalState);
                 out.writeFinal(trainer.model(), precision, trainer.stepCount(), trainer.time(), config.run());
                 return new Outcome(trainer.stepCount(), trainer.time(), last[0], last[1], out.path(), stoppedEarly);
             }

@@ -169,6 +169,17 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
         next.stepped(r);
     }
 
+    /** The final state is streamed as the step record of step N: the gateway's last loss is the final model's. */
+    @Override
+    public void finalState(StepRecord r) {
+        if (r.step() > publishedUpTo) {
+            send(Records.json(settings.topics().telemetry(), run, stepRecord(run, r)));
+        }
+        lastStep = Math.max(lastStep, r.step());
+        checkDelivery();
+        next.finalState(r);
+    }
+
     /** The schema-1 step record (the wire module's): a non-finite number is written as null (JSON has no NaN). */
     static JsonObject stepRecord(String run, StepRecord r) {
         return new TelemetryRecord.Step(run, r.step(), r.time(), r.loss(), r.accuracy(), r.stepSize(), r.sharpness(), r.products())

@@ -67,11 +67,14 @@ public final class TrainerVerticle extends AbstractVerticle {
     @Override
     public void start(Promise<Void> started) {
         worker = vertx.createSharedWorkerExecutor("eos-trainer-" + config.run(), 1, 365, TimeUnit.DAYS);
-        publisher = new SnapshotPublisher(kafka, options, progress);
-        // the run is over when this returns: marked finished, or failed with the reason, and flushed
-        done = worker.executeBlocking(() -> publisher.publish(() -> resume ? TrainingRun.resume(directory, publisher)
-                : TrainingRun.start(config, directory, publisher)), false);
-        started.complete();
+        // the Kafka producer is built on the worker too: its construction does blocking work (DNS, files, class loading)
+        worker.executeBlocking(() -> new SnapshotPublisher(kafka, options, progress), false).onSuccess(p -> {
+            publisher = p;
+            // the run is over when this returns: marked finished, or failed with the reason, and flushed
+            done = worker.executeBlocking(() -> publisher.publish(() -> resume ? TrainingRun.resume(directory, publisher)
+                    : TrainingRun.start(config, directory, publisher)), false);
+            started.complete();
+        }).onFailure(started::fail);
     }
 
     /** Completes when the run has finished (its stopping rule, or a stop). */

@@ -200,4 +200,25 @@ class SnapshotPublisherTest {
                 .isLessThanOrEqualTo(3000);
         assertThat(settings.producer("x").getProperty("delivery.timeout.ms")).isEqualTo(Integer.toString(Integer.MAX_VALUE));
     }
+
+    /** The trajectory's last row (the final state, step N) is streamed too: the gateway's last loss is the final model's. */
+    @Test
+    void theFinalStateIsStreamedAsStepN(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+        SnapshotPublisher publisher = new SnapshotPublisher(settings, producer, TrainingListener.NONE);
+        RunConfig threeSteps = new RunConfig("r", "xor", null, 16, 2, 1, "2-4-2", "elu", "mse", 2, null, "gd", 0.05, 0.01, 0,
+                0.1, 1e-4, 0, 3, 0, 0, 0, 0, "float32", "cpu", 1000, false);
+        io.eoscope.trainer.run.TrainingRun.Outcome outcome = publisher.publish(
+                () -> io.eoscope.trainer.run.TrainingRun.start(threeSteps, dir.resolve("run"), publisher));
+        java.util.List<com.google.gson.JsonObject> steps = on(producer, "t.telemetry").stream().map(SnapshotPublisherTest::json)
+                .filter(o -> o.get("type").getAsString().equals("step")).toList();
+        assertThat(steps).extracting(o -> o.get("step").getAsLong()).containsExactly(0L, 1L, 2L, 3L);
+        com.google.gson.JsonObject last = steps.get(3);
+        assertThat(last.get("loss").getAsDouble()).isEqualTo(outcome.loss());
+        assertThat(last.get("accuracy").getAsDouble()).isEqualTo(outcome.accuracy());
+        assertThat(last.get("time").getAsDouble()).isEqualTo(outcome.time()).isCloseTo(3 * 0.05, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(last.get("step_size").isJsonNull()).as("no step is taken from the final state").isTrue();
+        java.util.List<String> rows = java.nio.file.Files.readAllLines(dir.resolve("run/trajectory.csv"));
+        assertThat(rows.get(rows.size() - 1)).startsWith("3,");
+    }
 }
