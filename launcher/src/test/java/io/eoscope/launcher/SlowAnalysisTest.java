@@ -93,6 +93,16 @@ class SlowAnalysisTest {
         return m.find() ? Double.parseDouble(m.group(1)) : -1;
     }
 
+    private static void publish(KafkaSettings s, String dataset, long... steps) throws Exception {
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(s.producer("test"))) {
+            for (long step : steps) {
+                for (ProducerRecord<String, byte[]> r : snapshot(s, step, dataset)) {
+                    p.send(r).get();
+                }
+            }
+        }
+    }
+
     private EosService broker(Path data, int port, String controller) throws Exception {
         EosService b = EosService.start(dir, "broker", List.of("-Xmx512m"), "broker", "--data-dir", data.toString(), "--port",
                 Integer.toString(port), "--controller-port", controller);
@@ -142,26 +152,18 @@ class SlowAnalysisTest {
             assertThat(analyzer.log()).doesNotContain("CommitFailedException").doesNotContain("poll timeout has expired");
 
             // the broker dies in the middle of an analysis and comes back within the delivery timeout: the analysis resumes
-            try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(s.producer("test"))) {
-                for (ProducerRecord<String, byte[]> r : snapshot(s, 4, dataset.hash())) {
-                    p.send(r).get();
-                }
-            }
-            Poll.until(Duration.ofSeconds(60), "the analysis of step 4 to start", () -> counter(metrics, "eos_analyzer_queued") >= 1);
+            publish(s, dataset.hash(), 4, 5);
+            Poll.until(Duration.ofSeconds(60), "the analysis of step 4 to start", () -> counter(metrics, "eos_analyzer_queued_snapshots") >= 1);
             broker.kill9();
             Thread.sleep(3_000);
             broker = broker(data, port, controller);
-            Poll.until(Duration.ofSeconds(180), "metrics of step 4 after the broker's return",
-                    () -> metricKeys(s).contains("slow/4/default") || !a.alive());
+            Poll.until(Duration.ofSeconds(180), "metrics of steps 4 and 5 after the broker's return",
+                    () -> metricKeys(s).containsAll(List.of("slow/4/default", "slow/5/default")) || !a.alive());
             assertThat(analyzer.alive()).as(analyzer.log()).isTrue();
 
             // the broker dies and stays away longer than the delivery timeout: the analyzer exits non-zero, saying why
-            try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(s.producer("test"))) {
-                for (ProducerRecord<String, byte[]> r : snapshot(s, 5, dataset.hash())) {
-                    p.send(r).get();
-                }
-            }
-            Poll.until(Duration.ofSeconds(60), "the analysis of step 5 to start", () -> counter(metrics, "eos_analyzer_queued") >= 1);
+            publish(s, dataset.hash(), 6, 7);
+            Poll.until(Duration.ofSeconds(60), "the analysis of step 6 to start", () -> counter(metrics, "eos_analyzer_queued_snapshots") >= 1);
             broker.kill9();
             Integer exit = analyzer.exitWithin(Duration.ofSeconds(120));
             assertThat(exit).as(analyzer.log()).isNotNull().isNotZero();
