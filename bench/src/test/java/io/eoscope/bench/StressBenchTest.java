@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cycles of {@code eos train}, every result compared bit for bit with the first. The full run (200
  * repetitions) is in bench/README.md.
  */
+@Tag("integration")
 class StressBenchTest {
     @TempDir
     Path work;

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The gateway over a real broker, fed bad input and faults: started before its topics exist, bad records,
  * non-finite numbers, hostile parameters, replays, stale runs and, last, a dead consumer.
  */
+@Tag("integration")
 @Timeout(240)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GatewayFaultsTest {

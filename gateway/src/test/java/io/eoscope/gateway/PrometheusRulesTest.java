@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** deploy/prometheus: promtool check rules and promtool test rules (Debian package prometheus). */
+@Tag("integration")
 class PrometheusRulesTest {
     static final Path RULES = Path.of("..", "deploy", "prometheus").toAbsolutePath().normalize();
 

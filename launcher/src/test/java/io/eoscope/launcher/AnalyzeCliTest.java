@@ -29,9 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code eos analyze} as a user runs it: a separate JVM with the real main class, its exit status,
- * stdout and stderr. Good input prints the JSON of docs/contracts.md#eos-analyze-json; every bad input exits 2
- * with one line on stderr that names the file or option, nothing on stdout and no stack trace.
+ * {@code eos analyze} through the command line, in this JVM ({@link EosCli}): its exit status, stdout and
+ * stderr. Good input prints the JSON of docs/contracts.md#eos-analyze-json; every bad input exits 2 with one line on
+ * stderr that names the file or option, nothing on stdout and no stack trace. (The real process:
+ * {@link EosProcessSmokeTest}.)
  */
 class AnalyzeCliTest {
     @TempDir
@@ -205,7 +206,7 @@ class AnalyzeCliTest {
         return p;
     }
 
-    private static EosProcess.Result run(String... args) throws Exception {
-        return EosProcess.run(dir, args);
+    private static EosProcess.Result run(String... args) {
+        return EosCli.run(args);
     }
 }

@@ -7,11 +7,13 @@ import io.eoscope.launcher.embedded.EmbeddedKafka;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code eos broker} refuses what would hurt a running broker, in one line: its data directory in use, a port in use. */
+@Tag("integration")
 @Timeout(180)
 class BrokerCommandTest {
     @TempDir

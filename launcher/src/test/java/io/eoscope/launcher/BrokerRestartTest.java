@@ -13,11 +13,13 @@ import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The broker stopped and restarted during a run: the trainer resumes sending and nothing is lost. */
+@Tag("integration")
 @Timeout(300)
 class BrokerRestartTest {
     @TempDir

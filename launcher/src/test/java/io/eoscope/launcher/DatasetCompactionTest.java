@@ -27,6 +27,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * datasets survive compaction (each chunk has a key of its own), and a lookup of an unknown dataset reads
  * only what is new instead of the whole topic.
  */
+@Tag("integration")
 @Timeout(180)
 class DatasetCompactionTest {
     @TempDir

@@ -39,11 +39,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The gateway's REST and SSE API over a real broker and real runs: contract, errors, fuzz, power law. */
+@Tag("integration")
 @Timeout(300)
 class GatewayApiTest {
     @TempDir

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it bounded and answering; a gateway killed and restarted rebuilds the same bounded view within a 64 MiB
  * heap; a run that goes silent is reported stale.
  */
+@Tag("integration")
 @Timeout(300)
 class GatewayProcessTest {
     @TempDir

@@ -78,7 +78,7 @@ class KafkaOptionsTest {
     @Test
     void theServiceCommandsExitTwoNamingTheFile() throws Exception {
         Path missing = dir.resolve("client.properties");
-        EosProcess.Result r = EosProcess.run(dir, "analyzer", "--bootstrap-servers", "127.0.0.1:1", "--kafka-config",
+        EosProcess.Result r = EosCli.run("analyzer", "--bootstrap-servers", "127.0.0.1:1", "--kafka-config",
                 missing.toString(), "--metrics-port", "-1");
         assertThat(r.status()).as(r.err()).isEqualTo(2);
         assertThat(r.err().strip()).isEqualTo("eos analyzer: --kafka-config " + missing + ": no such file");

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * trainer and analyzer verticles: every figure, CSV and claims row of the report exists with finite
  * numbers, the power law is the fit of the points shown, and a rerun trains nothing.
  */
+@Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReproduceMiniTest {
     Path scratch;
@@ -217,27 +219,5 @@ class ReproduceMiniTest {
         List<String> metrics = Files.readAllLines(cifar.resolve("runs/size-mse-36/metrics.csv"));
         assertTrue(metrics.size() >= 3 && metrics.get(0).contains("layer1.p_delta_J"), metrics.toString());
         assertFalse(Files.readString(cifar.resolve("powerlaw/mse.csv")).contains("NaN"));
-    }
-
-    @Test
-    void badOptionsNameTheOption() throws Exception {
-        EosProcess.Result preset = EosProcess.run(scratch, "reproduce", "--preset", "huge", "--out",
-                scratch.resolve("x").toString());
-        assertEquals(2, preset.status());
-        assertTrue(preset.err().contains("--preset"), preset.err());
-        EosProcess.Result analyzers = EosProcess.run(scratch, "reproduce", "--analyzers", "0", "--out",
-                scratch.resolve("y").toString());
-        assertEquals(2, analyzers.status());
-        assertTrue(analyzers.err().contains("--analyzers"), analyzers.err());
-        EosProcess.Result cifar = EosProcess.run(scratch, "reproduce", "--preset", "paper", "--dataset", "cifar10", "--out",
-                scratch.resolve("z").toString());
-        assertEquals(2, cifar.status());
-        assertTrue(cifar.err().contains("--data-dir"), cifar.err());
-        EosProcess.Result help = EosProcess.run(scratch, "reproduce", "--help");
-        assertEquals(0, help.status());
-        assertTrue(help.out().contains("--bootstrap-servers") && help.out().contains("--preset"), help.out());
-        EosProcess.Result report = EosProcess.run(scratch, "report", "--dir", scratch.resolve("nothing").toString());
-        assertEquals(2, report.status());
-        assertTrue(report.err().contains("--dir"), report.err());
     }
 }

@@ -28,6 +28,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * middle of an analysis: the analyzer either carries on when the broker is back, or, when its delivery timeout runs
  * out first, exits non-zero saying why. It never hangs.
  */
+@Tag("integration")
 @Timeout(600)
 class SlowAnalysisTest {
     private static final String GROUP = "eos-analyzers";

@@ -38,17 +38,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,6 +61,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The streaming pipeline against a real KRaft broker in this JVM: trainer → snapshots → analyzers →
  * metrics, dead letters, and a 20 MB model through default record limits.
  */
+@Tag("integration")
 @Timeout(300)
 class StreamingPipelineTest {
     @TempDir
@@ -113,7 +118,11 @@ class StreamingPipelineTest {
         assertThat(registry.get("eos.analyzer.snapshots").counter().count()).isEqualTo(5);
         assertThat(registry.get("eos.analyzer.analysis").timer().count()).isEqualTo(5);
         assertThat(registry.get("eos.analyzer.products").counter().count()).isGreaterThan(15);
-        assertThat(registry.get("eos.analyzer.lag").gauge().value()).isGreaterThanOrEqualTo(0);
+        // every snapshot record committed by the group, and the lag the analyzer exports is the group's lag as the broker has it
+        Poll.until(Duration.ofSeconds(30), "the group's offsets committed to the end of the snapshots topic",
+                () -> groupLag(s, "e2e") == 0);
+        Poll.until(Duration.ofSeconds(30), "the exported lag back to the group's lag, 0",
+                () -> registry.get("eos.analyzer.lag").gauge().value() == 0 && analyzer.loop().lag() == 0);
         // the Kafka clients' own meters: the consumer read the five snapshots' records, the producer sent the five metrics
         assertThat(registry.get("kafka.consumer.fetch.manager.records.consumed.total").tag("component", "analyzer")
                 .functionCounter().count()).isGreaterThanOrEqualTo(5);
@@ -378,6 +387,7 @@ class StreamingPipelineTest {
         Poll.until(Duration.ofSeconds(120), "three snapshots analysed", () -> first.loop().analysed() >= 3);
         vertx.undeploy(first.deploymentID()).await();
         assertThat(first.loop().analysed()).isGreaterThanOrEqualTo(3);
+        long done = committed(s, "restart"); // how far the first got is up to the timing: what it left is asserted below
         AnalyzerVerticle second = new AnalyzerVerticle(s, analyzerConfig("restart"));
         vertx.deployVerticle(second).await();
         trainer.finished().await();
@@ -386,11 +396,18 @@ class StreamingPipelineTest {
             assertThat(metrics).containsKey("kr/" + step + "/test");
         }
         assertThat(metrics).hasSize(26);
-        assertThat(second.loop().analysed()).as("the restarted analyzer took over").isPositive();
+        Poll.until(Duration.ofSeconds(60), "every snapshot record committed", () -> groupLag(s, "restart") == 0);
+        assertThat(snapshotRecords(s)).as("one record per snapshot").isEqualTo(26);
+        assertThat(second.loop().analysed()).as("the restarted analyzer took over exactly what the first had not committed")
+                .isEqualTo(26 - done);
         vertx.undeploy(second.deploymentID()).await();
     }
 
-    /** Two analyzers share the partitions; a third joining and one leaving lose nothing. */
+    /**
+     * Two analyzers share the partitions; a third joining and one leaving lose nothing. Asserted is what the group
+     * promises, not where the runs' keys happen to fall: every member is assigned partitions, every snapshot is
+     * analysed, and one is analysed twice only when the member that left had not committed it (at least once).
+     */
     @Test
     void analyzersShareTheWorkAndRebalanceWithoutLoss() throws Exception {
         KafkaSettings s = settings("group.");
@@ -398,6 +415,7 @@ class StreamingPipelineTest {
         AnalyzerVerticle b = new AnalyzerVerticle(s, analyzerConfig("shared"));
         vertx.deployVerticle(a).await();
         vertx.deployVerticle(b).await();
+        awaitAssigned(s, "shared", a, b);
         List<String> runs = List.of("g1", "g2", "g3", "g4");
         List<TrainerVerticle> trainers = new ArrayList<>();
         for (String name : runs) {
@@ -409,19 +427,95 @@ class StreamingPipelineTest {
         AnalyzerVerticle c = new AnalyzerVerticle(s, analyzerConfig("shared"));
         vertx.deployVerticle(c).await();
         vertx.undeploy(a.deploymentID()).await();
+        awaitAssigned(s, "shared", b, c);
         for (TrainerVerticle t : trainers) {
             t.finished().await();
         }
-        Map<String, JsonObject> metrics = readUntil(s, s.topics().metrics(), 16);
+        Poll.until(Duration.ofSeconds(120), "every snapshot record committed by the group", () -> groupLag(s, "shared") == 0);
+        Map<String, Integer> published = countAll(s, s.topics().metrics());
+        List<String> expected = new ArrayList<>();
         for (String name : runs) {
             for (long step = 0; step <= 30; step += 10) {
-                assertThat(metrics).containsKey(name + "/" + step + "/test");
+                expected.add(name + "/" + step + "/test");
             }
         }
-        assertThat(a.loop().analysed()).isPositive();
-        assertThat(b.loop().analysed()).isPositive();
+        assertThat(published.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+        long analysed = a.loop().analysed() + b.loop().analysed() + c.loop().analysed();
+        long total = published.values().stream().mapToLong(Integer::longValue).sum();
+        assertThat(total).as("metrics records published, one per analysis").isEqualTo(analysed);
+        assertThat(total - expected.size()).as("snapshots analysed again: only what the leaving member had not committed")
+                .isLessThanOrEqualTo(a.loop().analysed());
+        assertThat(published.values()).as("analyses per snapshot").allSatisfy(n -> assertThat(n).isBetween(1, 2));
         vertx.undeploy(b.deploymentID()).await();
         vertx.undeploy(c.deploymentID()).await();
+    }
+
+    /** Waits until the group is stable with exactly these analyzers as members, each assigned partitions of the snapshots topic. */
+    static void awaitAssigned(KafkaSettings s, String group, AnalyzerVerticle... members) throws Exception {
+        Map<String, Integer> want = new HashMap<>();
+        for (AnalyzerVerticle m : members) {
+            want.put(m.loop().clientId(), 0);
+        }
+        Map<String, Integer> seen = new HashMap<>();
+        try (Admin admin = Admin.create(s.admin("test-group-reader"))) {
+            Poll.until(Duration.ofSeconds(90), "group " + group + " stable with members " + want.keySet()
+                    + ", each assigned partitions of " + s.topics().snapshots() + " (last seen: " + seen + ")", () -> {
+                        ConsumerGroupDescription d = describe(admin, group);
+                        seen.clear();
+                        d.members().forEach(m -> seen.put(m.clientId(), (int) m.assignment().topicPartitions().stream()
+                                .filter(tp -> tp.topic().equals(s.topics().snapshots())).count()));
+                        return d.groupState() == GroupState.STABLE && seen.keySet().equals(want.keySet())
+                                && seen.values().stream().allMatch(n -> n > 0);
+                    });
+        }
+    }
+
+    private static ConsumerGroupDescription describe(Admin admin, String group) {
+        try {
+            return admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("cannot describe group " + group + ": " + e, e);
+        }
+    }
+
+    /** Records of the snapshots topic the group has not committed (no transactions: every offset is a record). */
+    static long groupLag(KafkaSettings s, String group) {
+        return snapshotRecords(s) - committed(s, group);
+    }
+
+    /** Records in the snapshots topic: the sum of its end offsets. */
+    static long snapshotRecords(KafkaSettings s) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(s.consumer("test-end-reader", null))) {
+            return consumer.endOffsets(partitions(consumer, s.topics().snapshots()), Duration.ofSeconds(10)).values().stream()
+                    .mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** The group's committed offsets on the snapshots topic, summed: the records it is done with. */
+    static long committed(KafkaSettings s, String group) {
+        try (Admin admin = Admin.create(s.admin("test-offset-reader"))) {
+            return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS).entrySet()
+                    .stream().filter(e -> e.getKey().topic().equals(s.topics().snapshots()) && e.getValue() != null)
+                    .mapToLong(e -> e.getValue().offset()).sum();
+        } catch (Exception e) {
+            throw new AssertionError("cannot read the offsets of group " + group + ": " + e, e);
+        }
+    }
+
+    /** How many records each key has in {@code topic}, read to its end. */
+    static Map<String, Integer> countAll(KafkaSettings s, String topic) {
+        Map<String, Integer> counts = new HashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(s.consumer("test-counter", null))) {
+            Map<TopicPartition, Long> end = io.eoscope.wire.TopicScan.fromStart(consumer, topic);
+            Instant deadline = Instant.now().plusSeconds(60);
+            while (!io.eoscope.wire.TopicScan.reached(consumer, end)) {
+                assertThat(Instant.now()).as("read " + topic + " to its end").isBefore(deadline);
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    counts.merge(r.key(), 1, Integer::sum);
+                }
+            }
+        }
+        return counts;
     }
 
     static byte[] randomBytes(int n) {

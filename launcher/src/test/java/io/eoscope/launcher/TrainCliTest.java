@@ -10,7 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code eos train} and {@code eos dataset} through the real command line. */
+/** {@code eos train} and {@code eos dataset} through the command line, in this JVM ({@link EosCli}). */
 class TrainCliTest {
     @TempDir
     static Path dir;
@@ -18,7 +18,7 @@ class TrainCliTest {
     @Test
     void trainWritesTheRunFilesAndResumeContinuesIt() throws Exception {
         Path out = dir.resolve("xor-run");
-        EosProcess.Result r = EosProcess.run(dir, "train", "--out", out.toString(), "--dataset", "xor", "--classes", "2",
+        EosProcess.Result r = EosCli.run("train", "--out", out.toString(), "--dataset", "xor", "--classes", "2",
                 "--n", "32", "--arch", "2-8-2", "--solver", "exp-euler", "--eta-max", "0.05", "--steps", "12",
                 "--snapshot-every", "5");
         assertThat(r.status()).as(r.err()).isZero();
@@ -34,11 +34,11 @@ class TrainCliTest {
         assertThat(ModelFile.read(out.resolve("final.safetensors")).metadata()).containsEntry("step", "12");
         assertThat(ModelFile.read(out.resolve("snapshots/step-00000010.safetensors")).metadata())
                 .containsEntry("run", "xor-run").containsEntry("step", "10").containsKey("time");
-        EosProcess.Result again = EosProcess.run(dir, "train", "--out", out.toString(), "--dataset", "xor", "--classes",
+        EosProcess.Result again = EosCli.run("train", "--out", out.toString(), "--dataset", "xor", "--classes",
                 "2", "--steps", "3");
         assertThat(again.status()).isEqualTo(2);
         assertThat(again.err()).contains("already holds a run (use --resume");
-        EosProcess.Result resumed = EosProcess.run(dir, "train", "--resume", out.toString());
+        EosProcess.Result resumed = EosCli.run("train", "--resume", out.toString());
         assertThat(resumed.status()).as(resumed.err()).isZero();
         assertThat(Files.readAllLines(out.resolve("trajectory.csv"))).containsExactlyElementsOf(rows);
     }
@@ -46,11 +46,11 @@ class TrainCliTest {
     @Test
     void initPreprocessDataFileModelClassesAndTheFinalRow() throws Exception {
         Path data = dir.resolve("xor.safetensors");
-        EosProcess.Result d = EosProcess.run(dir, "dataset", "--dataset", "xor", "--classes", "2", "--n", "32",
+        EosProcess.Result d = EosCli.run("dataset", "--dataset", "xor", "--classes", "2", "--n", "32",
                 "--preprocess", "standardize", "--out", data.toString());
         assertThat(d.status()).as(d.err()).isZero();
         Path first = dir.resolve("from-file");
-        EosProcess.Result r = EosProcess.run(dir, "train", "--out", first.toString(), "--data", data.toString(), "--classes",
+        EosProcess.Result r = EosCli.run("train", "--out", first.toString(), "--data", data.toString(), "--classes",
                 "2", "--arch", "2-8-2", "--init", "pytorch", "--preprocess", "center", "--lr", "0.5", "--until-time", "2",
                 "--snapshot-every", "2");
         assertThat(r.status()).as(r.err()).isZero();
@@ -69,12 +69,12 @@ class TrainCliTest {
                 .containsEntry("time", "2.0");
         // --model gives the classes: no --classes needed (it used to default to 4 and fail)
         Path second = dir.resolve("from-model");
-        EosProcess.Result m = EosProcess.run(dir, "train", "--out", second.toString(), "--data", data.toString(),
+        EosProcess.Result m = EosCli.run("train", "--out", second.toString(), "--data", data.toString(),
                 "--model", first.resolve("final.safetensors").toString(), "--steps", "2");
         assertThat(m.status()).as(m.err()).isZero();
         assertThat(JsonParser.parseString(Files.readString(second.resolve("run.json"))).getAsJsonObject().get("classes")
                 .getAsInt()).isEqualTo(2);
-        EosProcess.Result both = EosProcess.run(dir, "train", "--out", dir.resolve("both").toString(), "--data",
+        EosProcess.Result both = EosCli.run("train", "--out", dir.resolve("both").toString(), "--data",
                 data.toString(), "--dataset", "xor", "--steps", "2");
         assertThat(both.status()).isEqualTo(2);
         assertThat(both.err()).contains("--data FILE is a dataset file: give it without --dataset and --data-dir");
@@ -94,10 +94,10 @@ class TrainCliTest {
         bad("--steps 5 --arch 3072-4-2 --classes 4", "the model has 2 outputs but --classes is 4");
         bad("--steps 5 --activation swish", "unknown activation 'swish'");
         bad("--steps 5 --model /nonexistent.safetensors", "/nonexistent.safetensors: no such file");
-        EosProcess.Result r = EosProcess.run(dir, "train", "--resume", dir.resolve("not-a-run").toString());
+        EosProcess.Result r = EosCli.run("train", "--resume", dir.resolve("not-a-run").toString());
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.err()).contains("run.json: no such file");
-        EosProcess.Result none = EosProcess.run(dir, "train", "--steps", "3");
+        EosProcess.Result none = EosCli.run("train", "--steps", "3");
         assertThat(none.status()).isEqualTo(2);
         assertThat(none.err()).contains("--out").contains("--resume");
     }
@@ -105,7 +105,7 @@ class TrainCliTest {
     @Test
     void divergenceStopsWithAClearStatusAndNoNanTrajectory() throws Exception {
         Path out = dir.resolve("diverge");
-        EosProcess.Result r = EosProcess.run(dir, "train", "--out", out.toString(), "--dataset", "xor", "--classes", "2",
+        EosProcess.Result r = EosCli.run("train", "--out", out.toString(), "--dataset", "xor", "--classes", "2",
                 "--n", "32", "--arch", "2-16-16-2", "--lr", "50", "--steps", "200");
         assertThat(r.status()).as(r.err()).isEqualTo(1);
         assertThat(r.err().strip()).contains("training diverged").contains("try a smaller --lr").doesNotContain("Exception");
@@ -118,7 +118,7 @@ class TrainCliTest {
     void datasetWritesAPngGridAndAFile() throws Exception {
         Path png = dir.resolve("grid.png");
         Path file = dir.resolve("data.safetensors");
-        EosProcess.Result r = EosProcess.run(dir, "dataset", "--classes", "3", "--n", "30", "--png", png.toString(),
+        EosProcess.Result r = EosCli.run("dataset", "--classes", "3", "--n", "30", "--png", png.toString(),
                 "--out", file.toString(), "--rows", "4");
         assertThat(r.status()).as(r.err()).isZero();
         java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
@@ -130,7 +130,7 @@ class TrainCliTest {
     private static void bad(String options, String phrase) throws Exception {
         List<String> args = new java.util.ArrayList<>(List.of("train", "--out", dir.resolve("bad-" + System.nanoTime()).toString()));
         args.addAll(List.of(options.split(" ")));
-        EosProcess.Result r = EosProcess.run(dir, args.toArray(new String[0]));
+        EosProcess.Result r = EosCli.run(args.toArray(new String[0]));
         assertThat(r.status()).as("%s: %s", options, r.err()).isEqualTo(2);
         assertThat(r.err().strip().lines().count()).as(r.err()).isEqualTo(1);
         assertThat(r.err()).startsWith("eos train: ").contains(phrase).doesNotContain("\tat ");

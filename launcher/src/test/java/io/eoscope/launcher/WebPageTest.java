@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and every chart has drawn data. The screenshot is kept as a test artifact in
  * launcher/target/web-page.png.
  */
+@Tag("integration")
 @Timeout(300)
 class WebPageTest {
     @TempDir

@@ -1,6 +1,7 @@
 package io.eoscope.curvature.analysis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -19,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * from a warm start once stayed in the warm start's manager, 16 arrays per snapshot, and an analyzer's
  * resident memory grew by about 0.7 MB per snapshot.)
  */
+@Tag("integration")
 class RepeatedAnalysisTest {
 
     @ParameterizedTest

@@ -16,6 +16,7 @@ import io.eoscope.curvature.net.Network;
 import io.eoscope.curvature.testing.DenseOperators;
 import io.eoscope.curvature.testing.TestProblems;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Dense small cases: 𝓗, G and H materialised column by column from products; the solvers' top-k
  * against a dense symmetric eigendecomposition; Lemma B on the layer blocks of G.
  */
+@Tag("integration")
 class SolversAgainstDenseTest {
 
     static Stream<Arguments> cases() {

@@ -20,6 +20,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * backward time. A garbage collection in between frees the buffer; a new direct buffer reuses the
  * memory; the gradient comes out scaled by whatever is there (0 when the new buffer was zero-filled).
  */
+@Tag("integration")
 class GcDuringProductsTest {
 
     /** The mechanism itself, on DJL directly: the graph reads the freed scalar at backward time. */

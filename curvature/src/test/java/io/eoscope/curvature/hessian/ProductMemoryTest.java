@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import io.eoscope.curvature.net.ScriptedModel;
 import io.eoscope.curvature.testing.TorchScriptFixtures;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * its already committed heap, compiles code or keeps freed pages, none of which is a leak (clean-clone
  * runs measured 112 and 125 MB of such growth with a flat committed heap).
  */
+@Tag("integration")
 class ProductMemoryTest {
 
     @Test

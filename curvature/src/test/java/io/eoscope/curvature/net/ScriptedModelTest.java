@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * float64 matrices built by PyTorch itself, against float64 finite differences of the gradient, and the
  * analysis against the dense eigenvalues; an MLP as TorchScript gives what the MLP path gives.
  */
+@Tag("integration")
 class ScriptedModelTest {
     private static final AnalysisOptions TIGHT = new AnalysisOptions(1, 1e-10, "lanczos", EnumSet.allOf(Curvature.class), true,
             1000, 0, LayerSpectraRoute.AUTO, 2048, 5000, 3);

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The {@code helm test} hook: helm template leaves hooks out, so a copy of the chart without the hook annotation
  * renders the pod, and its script runs in a real BusyBox shell against a stand-in gateway.
  */
+@Tag("integration")
 class TestHookTest {
     static final Path HOOK = Path.of("templates/tests/test-gateway.yaml");
     /** Links to BusyBox named after its applets (outside the temporary directories, which warn about links). */

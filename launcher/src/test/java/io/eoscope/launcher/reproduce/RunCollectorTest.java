@@ -13,10 +13,12 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** On a real broker in the JVM: a run's dead-lettered snapshot is seen at once (not after the stall timeout). */
+@Tag("integration")
 class RunCollectorTest {
     @TempDir
     Path dir;

@@ -9,6 +9,7 @@ import io.eoscope.trainer.solve.StepRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the same final model, bit for bit, as the run left alone (θ, t and the warm-start eigenvectors are
  * all in the snapshot; the solver seeds depend on the step only).
  */
+@Tag("integration")
 class ResumeTest {
     @TempDir
     Path dir;

@@ -9,10 +9,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Stopping by continuous time and by loss, snapshots every Δt, and --strict on a loss increase. */
+@Tag("integration")
 class StoppingRulesTest {
     @TempDir
     Path dir;

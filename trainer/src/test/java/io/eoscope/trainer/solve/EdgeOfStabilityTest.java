@@ -10,6 +10,7 @@ import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.trainer.data.Xor2d;
 import java.util.Arrays;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * and then hovers at the edge of stability, its median over the last half of 1,500 steps within 10%
  * of 2/η.
  */
+@Tag("integration")
 class EdgeOfStabilityTest {
 
     @Test

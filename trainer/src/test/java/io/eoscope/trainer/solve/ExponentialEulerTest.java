@@ -12,6 +12,7 @@ import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.trainer.data.Xor2d;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * match a fine fourth-order Runge-Kutta integration of the flow at every step to within a few percent,
  * while GD with step η_max (the same nominal step) does not.
  */
+@Tag("integration")
 class ExponentialEulerTest {
 
     @Test

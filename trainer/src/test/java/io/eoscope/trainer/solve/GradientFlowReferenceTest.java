@@ -14,12 +14,14 @@ import io.eoscope.trainer.data.Xor2d;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@link GradientFlowReference} against the closed-form flow of a linear model with MSE, its RK4
  * order, its convergence under halving of the substep on a nonlinear network, and bounded memory.
  */
+@Tag("integration")
 class GradientFlowReferenceTest {
     private static final double A = 2.0;
     private static final double B = 0.5;
