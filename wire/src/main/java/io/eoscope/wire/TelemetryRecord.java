@@ -25,7 +25,8 @@ public sealed interface TelemetryRecord permits TelemetryRecord.Step, TelemetryR
      * @param time continuous time t of the gradient flow ({@link FieldRules#time}; NaN: unknown)
      * @param loss training loss ({@link FieldRules#loss}; NaN: not finite)
      * @param accuracy training accuracy ({@link FieldRules#accuracy}; NaN: unknown)
-     * @param stepSize the step size η of this step ({@link FieldRules#stepSize}; NaN: unknown)
+     * @param stepSize the step size η of this step ({@link FieldRules#stepSize}; NaN: unknown; +∞, an adaptive step
+     *     with no curvature to bound it, is kept as unknown)
      * @param sharpness the trainer's own sharpness estimate, NaN when it did not compute one
      * @param products Hessian-vector products the step used ({@link FieldRules#count})
      */
@@ -38,6 +39,9 @@ public sealed interface TelemetryRecord permits TelemetryRecord.Step, TelemetryR
             FieldRules.time("time", time);
             FieldRules.loss("loss", loss);
             FieldRules.accuracy("accuracy", accuracy);
+            if (stepSize == Double.POSITIVE_INFINITY) {
+                stepSize = Double.NaN; // an adaptive step with no curvature to bound it: not finite, written as null
+            }
             FieldRules.stepSize("step_size", stepSize);
             FieldRules.count("products", products);
         }

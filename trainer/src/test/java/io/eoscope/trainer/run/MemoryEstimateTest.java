@@ -12,7 +12,8 @@ class MemoryEstimateTest {
     private static final long GB = 1_000_000_000L;
 
     private static RunConfig config(String dataset, int n, int classes, String arch) {
-        return new RunConfig("r", dataset, null, n, classes, 0, arch, "elu", "mse", 0, null, "gd", 0.01, 0.01, 0, 0.1,
+        String dataDir = dataset.equals("cifar10") ? "cifar-10-batches-bin" : null; // read only when training starts
+        return new RunConfig("r", dataset, dataDir, n, classes, 0, arch, "elu", "mse", 0, null, "gd", 0.01, 0.01, 0, 0.1,
                 1e-4, 1, 10, 0, 0, 5, 0, "float32", "cpu", 1000, false);
     }
 

@@ -198,7 +198,8 @@ class SnapshotPublisherTest {
         assertThat(p.getProperty("max.block.ms")).isEqualTo("3000");
         assertThat(Long.parseLong(p.getProperty("request.timeout.ms")) + Long.parseLong(p.getProperty("linger.ms")))
                 .isLessThanOrEqualTo(3000);
-        assertThat(settings.producer("x").getProperty("delivery.timeout.ms")).isEqualTo(Integer.toString(Integer.MAX_VALUE));
+        assertThat(settings.producer("x").getProperty("delivery.timeout.ms")).as("finite: a broker gone is an error, not a wait")
+                .isEqualTo("120000");
     }
 
     /** The trajectory's last row (the final state, step N) is streamed too: the gateway's last loss is the final model's. */
