@@ -20,7 +20,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -340,10 +339,6 @@ public final class GroupWorker implements Runnable {
                     offsets, e.toString());
         } catch (RetriableException e) {
             LOG.warn("{}: offsets not committed ({}); the next commit carries them", name, e.toString());
-        } catch (WakeupException e) {
-            if (!stopping) {
-                throw e;
-            }
         }
     }
 
@@ -413,10 +408,15 @@ public final class GroupWorker implements Runnable {
         }
     }
 
-    /** Interrupts the worker, waits for its running work within {@code stopWait}, and commits what finished. */
+    /**
+     * Interrupts the worker, commits what finished, then waits for the running work within {@code stopWait} (the
+     * poll thread does not poll meanwhile, so the commit comes first: a short {@code max.poll.interval.ms} may end
+     * the membership during the wait) and commits what finished during it.
+     */
     private void stop() {
         stopping = true;
         worker.interrupt();
+        commitFinished();
         try {
             worker.join(limits.stopWait().toMillis());
         } catch (InterruptedException e) {
@@ -426,15 +426,24 @@ public final class GroupWorker implements Runnable {
             LOG.warn("{}: the running work did not stop within {} s; its records will be delivered again", name,
                     limits.stopWait().toSeconds());
         }
+        commitFinished();
+    }
+
+    private void commitFinished() {
         for (Queued q; (q = finished.poll()) != null; ) {
             q.ledger.close(q.work.firstOffset());
         }
         try {
             if (workFailure == null) {
-                commit(new ArrayList<>(ledgers.keySet()));
+                try {
+                    commit(new ArrayList<>(ledgers.keySet()));
+                } catch (WakeupException e) {
+                    commit(new ArrayList<>(ledgers.keySet())); // the stop's own wake-up, not yet spent by a poll
+                }
             }
-        } catch (InterruptException | WakeupException e) {
-            LOG.warn("{}: the last commit was interrupted; the records since the one before will be delivered again", name);
+        } catch (org.apache.kafka.common.KafkaException e) { // a wake-up, an interrupt, a broker gone
+            LOG.warn("{}: the last commit did not go through ({}); the records since the one before will be delivered again", name,
+                    e.toString());
         }
     }
 

@@ -335,6 +335,35 @@ class GroupWorkerTest {
         assertThat(ended.get()).isNull();
     }
 
+    /**
+     * What finished is committed at once when a stop begins, before the wait for the running work: the poll thread
+     * does not poll during that wait, and a short max.poll.interval.ms could end the membership (and the commit) in it.
+     */
+    @Test
+    void aStopCommitsWhatFinishedBeforeItWaitsForTheRunningWork() throws Exception {
+        CountDownLatch second = new CountDownLatch(1);
+        AtomicInteger n = new AtomicInteger();
+        GroupWorker w = start(new OnePerRecord(() -> {
+            if (n.getAndIncrement() == 1) {
+                second.countDown();
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait(); // ignores interrupts
+                }
+            }
+        }, false), 10, Duration.ofSeconds(3));
+        consumer.refuseCommits.set(1_000); // no commit while running: the stop's commit is the one that counts
+        add(P0, 0, "a");
+        add(P0, 1, "a");
+        assertThat(second.await(10, TimeUnit.SECONDS)).isTrue();
+        consumer.refuseCommits.set(0);
+        w.requestStop();
+        await(() -> committed(P0) == 1, "the commit of the finished piece");
+        assertThat(thread.isAlive()).as("still waiting for the running work").isTrue();
+        thread.join(10_000);
+        assertThat(committed(P0)).isEqualTo(1);
+    }
+
     @Test
     void capacityMustBePositive() {
         assertThatThrownBy(() -> new GroupWorker.Limits(0, Duration.ofMillis(1), Duration.ofSeconds(1), Duration.ofSeconds(1)))
