@@ -153,6 +153,24 @@ class SlowAnalysisTest {
             assertThat(counter(metrics, "eos_analyzer_redelivered_total")).isEqualTo(0);
             assertThat(analyzer.log()).doesNotContain("CommitFailedException").doesNotContain("poll timeout has expired");
 
+            // a second analyzer joins while the first works through a backlog: the group rebalances at once (the first
+            // answers from its poll thread), not after the backlog; nothing is lost across the rebalance
+            publish(s, dataset.hash(), 10, 11, 12, 13, 14, 15);
+            Poll.until(Duration.ofSeconds(120), "the first analysis of the new backlog", () -> counter(metrics, "eos_analyzer_snapshots_total") >= 5);
+            int second = EmbeddedKafka.freePort();
+            EosService b = EosService.start(dir, "analyzer-b", List.of("-Xmx1g"), "analyzer", "--bootstrap-servers", "127.0.0.1:" + port,
+                    "--metrics-port", Integer.toString(second), "--ready-seconds", "5", "--top-k", "2", "--tol", "1e-6");
+            try {
+                b.awaitLog("was assigned partitions [eos.snapshots", Duration.ofSeconds(120));
+                assertThat(counter(metrics, "eos_analyzer_snapshots_total")).as("the first analyzer's analyses when the second joined")
+                        .isLessThan(10);
+                Poll.until(Duration.ofSeconds(300), "metrics of the new backlog", () -> metricKeys(s).containsAll(List.of("slow/10/default",
+                        "slow/11/default", "slow/12/default", "slow/13/default", "slow/14/default", "slow/15/default")));
+                Poll.until(Duration.ofSeconds(60), "offsets committed to the end after the rebalance", () -> committedToTheEnd(s));
+            } finally {
+                b.close();
+            }
+
             // the broker dies in the middle of an analysis and comes back within the delivery timeout: the analysis resumes
             publish(s, dataset.hash(), 4, 5);
             Poll.until(Duration.ofSeconds(60), "the analysis of step 4 to start", () -> counter(metrics, "eos_analyzer_queued_snapshots") >= 1);
