@@ -10,10 +10,15 @@ final class Poll {
     private Poll() {}
 
     static void until(Duration timeout, String what, BooleanSupplier condition) {
+        until(timeout, () -> what, condition);
+    }
+
+    /** As above, with the description made when the deadline fails the test (it may read a log). */
+    static void until(Duration timeout, java.util.function.Supplier<String> what, BooleanSupplier condition) {
         Instant deadline = Instant.now().plus(timeout);
         while (!condition.getAsBoolean()) {
             if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("not within " + timeout + ": " + what);
+                throw new AssertionError("not within " + timeout + ": " + what.get());
             }
             LockSupport.parkNanos(20_000_000L);
         }

@@ -55,4 +55,56 @@ class DeliveryTest {
         assertThat(given.producer("p").getProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)).isEqualTo("45000");
         assertThat(given.deliveryTimeout()).isEqualTo(Duration.ofSeconds(45));
     }
+
+    /**
+     * A stop that interrupts a sender waiting for a record already sent: an acknowledgement within the grace counts
+     * (the record is published, so the work is done), with the interrupt kept for the caller to see.
+     */
+    @Test
+    void aRecordAcknowledgedJustAfterAnInterruptIsSent() throws Exception {
+        MockProducer<String, byte[]> slow = new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean interruptKept = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread sender = new Thread(() -> {
+            try {
+                outcome.set(Delivery.send(slow, record, Duration.ofSeconds(30), "the metrics of r@1"));
+            } catch (Exception e) {
+                outcome.set(e);
+            }
+            interruptKept.set(Thread.currentThread().isInterrupted());
+        });
+        sender.start();
+        while (slow.history().isEmpty()) {
+            Thread.sleep(5);
+        }
+        sender.interrupt();
+        Thread.sleep(200);
+        assertThat(slow.completeNext()).isTrue();
+        sender.join(10_000);
+        assertThat(outcome.get()).isInstanceOf(org.apache.kafka.clients.producer.RecordMetadata.class);
+        assertThat(interruptKept.get()).isTrue();
+    }
+
+    /** Not acknowledged within the grace either: the interrupt wins, within the grace. */
+    @Test
+    void anInterruptedSenderGivesUpAfterTheGrace() throws Exception {
+        MockProducer<String, byte[]> never = new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread sender = new Thread(() -> {
+            try {
+                outcome.set(Delivery.send(never, record, Duration.ofSeconds(60), "x"));
+            } catch (Exception e) {
+                outcome.set(e);
+            }
+        });
+        sender.start();
+        while (never.history().isEmpty()) {
+            Thread.sleep(5);
+        }
+        long t0 = System.nanoTime();
+        sender.interrupt();
+        sender.join(30_000);
+        assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
+        assertThat((System.nanoTime() - t0) / 1e9).isBetween(Delivery.GRACE.toSeconds() - 0.5, Delivery.GRACE.toSeconds() + 5.0);
+    }
 }
