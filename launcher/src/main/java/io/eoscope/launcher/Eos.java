@@ -1,5 +1,6 @@
 package io.eoscope.launcher;
 
+import io.eoscope.broker.BrokerConflictException;
 import io.eoscope.curvature.io.InputException;
 import java.io.PrintWriter;
 import org.slf4j.LoggerFactory;
@@ -46,7 +47,8 @@ public final class Eos implements Runnable {
     /**
      * Runs the command line and returns the exit status; picocli's help and the one-line errors go to {@code out}
      * and {@code err} (tests read them). Exit 2 only for the user's mistakes: picocli's parse errors, a
-     * {@link UsageException} (an option) and an {@link InputException} (a file). Anything else is an internal
+     * {@link UsageException} (an option), an {@link InputException} (a file) and a {@link BrokerConflictException} (a data
+     * directory or port of {@code eos broker} in use). Anything else is an internal
      * failure: exit 1, one line on {@code err}, the stack trace in the log.
      */
     static int execute(PrintWriter out, PrintWriter err, String... args) {
@@ -72,7 +74,7 @@ public final class Eos implements Runnable {
             PrintWriter to = err;
             String name = line.getCommandSpec().qualifiedName();
             try {
-                if (ex instanceof UsageException || ex instanceof InputException) {
+                if (ex instanceof UsageException || ex instanceof InputException || ex instanceof BrokerConflictException) {
                     to.println(name + ": " + ex.getMessage());
                     return BAD_INPUT;
                 }

@@ -3,9 +3,9 @@ package io.eoscope.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eoscope.analyzer.DatasetStore;
+import io.eoscope.broker.EmbeddedKafka;
 import io.eoscope.curvature.io.DType;
 import io.eoscope.curvature.net.LabeledData;
-import io.eoscope.launcher.embedded.EmbeddedKafka;
 import io.eoscope.streaming.Messages;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.TopicScan;

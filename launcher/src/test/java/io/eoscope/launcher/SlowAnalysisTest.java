@@ -2,13 +2,13 @@ package io.eoscope.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eoscope.broker.EmbeddedKafka;
 import io.eoscope.curvature.io.DType;
 import io.eoscope.curvature.io.ModelFile;
 import io.eoscope.curvature.net.Activation;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
-import io.eoscope.launcher.embedded.EmbeddedKafka;
 import io.eoscope.streaming.Messages;
 import io.eoscope.trainer.data.SyntheticImages;
 import io.eoscope.wire.KafkaSettings;

@@ -2,9 +2,9 @@ package io.eoscope.launcher.reproduce;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.eoscope.launcher.embedded.EmbeddedKafka;
-import io.eoscope.wire.KafkaSettings;
+import io.eoscope.broker.EmbeddedKafka;
 import io.eoscope.streaming.Messages;
+import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.Topics;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.eoscope.launcher.embedded;
+package io.eoscope.broker;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,8 +23,8 @@ import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * A single-node KRaft Kafka broker (combined broker and controller) inside this JVM, for {@code eos demo}
- * and integration tests. Its log lives in a directory that survives restarts. Only this launcher
- * module knows it: the services take a bootstrap address like any other client.
+ * and integration tests. Its log lives in a directory that survives restarts. The services never know it: they
+ * take a bootstrap address like any other client.
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaRaftServer server;
@@ -60,7 +60,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         // brokers of this JVM (closing any channel of a file drops all of a process's POSIX locks on it, so a
         // second channel must never be opened here), a file lock for the other processes.
         if (!LOCKED.add(logDir)) {
-            throw new io.eoscope.curvature.io.InputException("--data-dir " + dir + " is in use by another running broker");
+            throw new BrokerConflictException("--data-dir " + dir + " is in use by another running broker");
         }
         FileChannel lockChannel;
         FileLock lock;
@@ -69,9 +69,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             lock = lockChannel.tryLock();
             if (lock == null) {
                 lockChannel.close();
-                throw new io.eoscope.curvature.io.InputException("--data-dir " + dir + " is in use by another running broker");
+                throw new BrokerConflictException("--data-dir " + dir + " is in use by another running broker");
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | BrokerConflictException e) {
             LOCKED.remove(logDir);
             throw e;
         }
@@ -80,7 +80,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 lock.release();
                 lockChannel.close();
                 LOCKED.remove(logDir);
-                throw new io.eoscope.curvature.io.InputException("port " + p + " on 127.0.0.1 is in use (" + (p == port ? "--port" : "--controller-port") + ")");
+                throw new BrokerConflictException("port " + p + " on 127.0.0.1 is in use (" + (p == port ? "--port" : "--controller-port") + ")");
             }
         }
         Properties p = new Properties();
