@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         description = "eoscope: watch the curvature of neural-network training (edge of stability).",
         subcommands = {DemoCommand.class, BrokerCommand.class, AnalyzeCommand.class, TrainCommand.class, DatasetCommand.class,
             TrainerCommand.class, AnalyzerCommand.class, GatewayCommand.class, ReplayCommand.class,
-            io.eoscope.launcher.reproduce.ReproduceCommand.class, io.eoscope.launcher.reproduce.ReportCommand.class,
+            ReproduceCommand.class, ReportCommand.class,
             CommandLine.HelpCommand.class})
 public final class Eos implements Runnable {
 

@@ -1,4 +1,4 @@
-package io.eoscope.launcher.reproduce;
+package io.eoscope.reproduce;
 
 import java.io.PrintStream;
 import java.util.Locale;

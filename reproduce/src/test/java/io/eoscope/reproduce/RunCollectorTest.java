@@ -1,9 +1,8 @@
-package io.eoscope.launcher.reproduce;
+package io.eoscope.reproduce;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eoscope.broker.EmbeddedKafka;
-import io.eoscope.streaming.Messages;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.Topics;
 import java.nio.file.Path;

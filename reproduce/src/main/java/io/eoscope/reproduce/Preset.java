@@ -1,4 +1,4 @@
-package io.eoscope.launcher.reproduce;
+package io.eoscope.reproduce;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.eoscope.launcher.reproduce;
+package io.eoscope.reproduce;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;

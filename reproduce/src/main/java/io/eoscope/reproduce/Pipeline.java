@@ -1,4 +1,4 @@
-package io.eoscope.launcher.reproduce;
+package io.eoscope.reproduce;
 
 import com.google.gson.JsonObject;
 import io.eoscope.analyzer.AnalyzerConfig;
@@ -51,7 +51,7 @@ final class Pipeline implements AutoCloseable {
      * {@code cluster}),
      * creates the topics and deploys {@code analyzers} analyzer verticles.
      */
-    static Pipeline open(io.eoscope.launcher.KafkaOptions cluster, boolean embedded, Path kafkaDir, int analyzers) throws Exception {
+    static Pipeline open(KafkaAccess cluster, boolean embedded, Path kafkaDir, int analyzers) throws Exception {
         EmbeddedKafka broker = embedded ? EmbeddedKafka.start(kafkaDir) : null;
         Vertx vertx = null;
         try {

@@ -1,11 +1,10 @@
-package io.eoscope.launcher.reproduce;
+package io.eoscope.reproduce;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.MalformedRecordException;
-import io.eoscope.streaming.Messages;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.eoscope.launcher.reproduce;
+package io.eoscope.reproduce;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

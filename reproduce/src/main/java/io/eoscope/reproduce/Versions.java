@@ -1,4 +1,4 @@
-package io.eoscope.launcher.reproduce;
+package io.eoscope.reproduce;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;

@@ -1,8 +1,7 @@
-package io.eoscope.launcher.reproduce;
+package io.eoscope.launcher;
 
 import io.eoscope.report.ReportException;
 import io.eoscope.report.ReportRenderer;
-import io.eoscope.launcher.UsageException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
