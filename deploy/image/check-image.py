@@ -130,7 +130,8 @@ def static_checks(outer, config, layers):
     check(java is not None, f"a java binary on the image's PATH: {java}")
     check("app/classpath/eoscope-launcher.jar" in files, "the launcher jar /app/classpath/eoscope-launcher.jar")
     libs = {posixpath.basename(f) for f in files if f.startswith("app/libs/")}
-    for prefix in ("eoscope-curvature-", "eoscope-analyzer-", "eoscope-gateway-", "picocli-", "pytorch-engine-",
+    for prefix in ("eoscope-curvature-", "eoscope-analyzer-", "eoscope-gateway-", "eoscope-broker-", "eoscope-reproduce-",
+                   "picocli-", "pytorch-engine-",
                    "pytorch-native-cpu-", "kafka-clients-", "vertx-core-"):
         check(any(l.startswith(prefix) for l in libs), f"dependency jar {prefix}*.jar in /app/libs")
     cp_arg = entry[entry.index("-cp") + 1] if "-cp" in entry else ""

@@ -5,7 +5,6 @@ import io.eoscope.curvature.eigen.EigenSolveException;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.ModelState;
 import io.eoscope.curvature.net.ScriptedParameters;
-import io.eoscope.streaming.Messages;
 import io.eoscope.wire.ChunkAssembler;
 import io.eoscope.wire.Delivery;
 import io.eoscope.wire.GroupWorker;
@@ -226,7 +225,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
     private void analyseAndPublish(ChunkAssembler.Payload payload, ConsumerRecord<String, byte[]> last) throws InterruptedException {
         ModelState model;
         try {
-            model = Messages.snapshot(payload);
+            model = PayloadDecoder.snapshot(payload);
         } catch (MalformedRecordException e) {
             deadLetter(last, e.getMessage());
             return;

@@ -1,7 +1,6 @@
 package io.eoscope.analyzer;
 
 import io.eoscope.curvature.net.LabeledData;
-import io.eoscope.streaming.Messages;
 import io.eoscope.wire.ChunkCodec;
 import io.eoscope.wire.ChunkHeader;
 import io.eoscope.wire.KafkaSettings;
@@ -13,8 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.zip.CRC32;
 import java.util.function.BiConsumer;
+import java.util.zip.CRC32;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -104,7 +103,7 @@ public final class DatasetStore implements AutoCloseable {
      * @throws UnusablePayloadException when the topic holds it but it cannot be used (dead-lettered with the reason)
      */
     public Optional<byte[]> module(String hash) {
-        return lookup(hash, "module", modules, Messages::module, () -> modules.size() > CACHE);
+        return lookup(hash, "module", modules, PayloadDecoder::module, () -> modules.size() > CACHE);
     }
 
     /**
@@ -113,7 +112,7 @@ public final class DatasetStore implements AutoCloseable {
      * @throws UnusablePayloadException when the topic holds it but it cannot be used (dead-lettered with the reason)
      */
     public Optional<LabeledData> get(String hash) {
-        return lookup(hash, "dataset", cache, Messages::dataset,
+        return lookup(hash, "dataset", cache, PayloadDecoder::dataset,
                 () -> cache.size() > CACHE || (cache.size() > 1 && cachedBytes() > maxBytes));
     }
 

@@ -4,7 +4,6 @@ import io.eoscope.curvature.eigen.EigenSolveException;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.ModelState;
 import io.eoscope.curvature.net.ScriptedParameters;
-import io.eoscope.streaming.Messages;
 import io.eoscope.wire.ChunkAssembler;
 import io.eoscope.wire.ChunkHeader;
 import io.eoscope.wire.Delivery;
@@ -92,7 +91,7 @@ public final class Replay {
                 try {
                     Optional<ChunkAssembler.Payload> payload = assembler.accept(r);
                     if (payload.isPresent()) {
-                        ModelState m = Messages.snapshot(payload.get());
+                        ModelState m = PayloadDecoder.snapshot(payload.get());
                         long step = Long.parseLong(m.metadata().get("step"));
                         if (step >= fromStep && step <= toStep) {
                             reason = analyse(settings, config, datasets, analysis, producer, m);

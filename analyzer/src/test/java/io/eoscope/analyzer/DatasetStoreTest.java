@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.eoscope.curvature.io.DType;
+import io.eoscope.curvature.io.DatasetFile;
 import io.eoscope.curvature.net.LabeledData;
-import io.eoscope.streaming.Messages;
 import io.eoscope.wire.ChunkCodec;
 import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.Payloads;
 import io.eoscope.wire.Topics;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,12 +72,12 @@ class DatasetStoreTest {
 
     @Test
     void aCorruptDatasetIsDeadLetteredOnceWithItsReasonAndALookupSaysItIsUnusableNotMissing() {
-        Messages.EncodedDataset good = Messages.dataset(data(40, 1), DType.F64);
-        Messages.EncodedDataset other = Messages.dataset(data(30, 2), DType.F64);
+        Payloads.Addressed good = Payloads.Addressed.of(DatasetFile.encode(data(40, 1), DType.F64));
+        Payloads.Addressed other = Payloads.Addressed.of(DatasetFile.encode(data(30, 2), DType.F64));
         String forged = other.hash(); // the bytes of one dataset under the hash of another: chunks whole, CRC right, content wrong
         write(ChunkCodec.encodeCompacted(tp.topic(), forged, forged, good.bytes()));
         write(List.of(new ProducerRecord<>(tp.topic(), "not-a-chunk", new byte[] {1, 2, 3})));
-        write(Messages.dataset(settings.topics(), good));
+        write(Payloads.dataset(settings.topics(), good));
         DatasetStore store = store();
 
         assertThatThrownBy(() -> store.get(forged)).isInstanceOf(UnusablePayloadException.class)

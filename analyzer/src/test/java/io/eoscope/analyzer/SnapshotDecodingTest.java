@@ -8,7 +8,6 @@ import io.eoscope.curvature.io.ModelFile;
 import io.eoscope.curvature.net.Activation;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
-import io.eoscope.streaming.Messages;
 import io.eoscope.wire.ChunkAssembler;
 import io.eoscope.wire.MalformedRecordException;
 import java.util.HashMap;
@@ -31,14 +30,14 @@ class SnapshotDecodingTest {
 
     @Test
     void aSnapshotThatBreaksAFieldRuleIsRefusedWithTheFieldsName() throws Exception {
-        assertThat(Messages.snapshot(snapshot("r1@20", Map.of())).metadata()).containsEntry("step", "20");
-        assertThatThrownBy(() -> Messages.snapshot(snapshot("r1@-7", Map.of("step", "-7")))).isInstanceOf(MalformedRecordException.class)
+        assertThat(PayloadDecoder.snapshot(snapshot("r1@20", Map.of())).metadata()).containsEntry("step", "20");
+        assertThatThrownBy(() -> PayloadDecoder.snapshot(snapshot("r1@-7", Map.of("step", "-7")))).isInstanceOf(MalformedRecordException.class)
                 .hasMessage("snapshot r1@-7: metadata field 'step' must be a step in 0..9007199254740991, got -7");
-        assertThatThrownBy(() -> Messages.snapshot(snapshot("r1@20", Map.of("time", "NaN"))))
+        assertThatThrownBy(() -> PayloadDecoder.snapshot(snapshot("r1@20", Map.of("time", "NaN"))))
                 .hasMessage("snapshot r1@20: metadata field 'time' must be a finite decimal number, got 'NaN'");
-        assertThatThrownBy(() -> Messages.snapshot(snapshot("r1@20", Map.of("lr", "-1"))))
+        assertThatThrownBy(() -> PayloadDecoder.snapshot(snapshot("r1@20", Map.of("lr", "-1"))))
                 .hasMessageStartingWith("snapshot r1@20: metadata field 'lr' must be a step size");
-        assertThatThrownBy(() -> Messages.snapshot(snapshot("r1@21", Map.of())))
+        assertThatThrownBy(() -> PayloadDecoder.snapshot(snapshot("r1@21", Map.of())))
                 .hasMessage("snapshot r1@21: metadata says run r1 step 20 but the payload is r1@21");
     }
 }

@@ -21,7 +21,7 @@ import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.curvature.net.Network;
-import io.eoscope.launcher.reproduce.Versions;
+import io.eoscope.reproduce.Versions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.eoscope.analyzer.AnalyzerConfig;
 import io.eoscope.analyzer.AnalyzerVerticle;
+import io.eoscope.broker.EmbeddedKafka;
 import io.eoscope.curvature.alignment.LayerSpectraRoute;
 import io.eoscope.curvature.analysis.AnalysisOptions;
 import io.eoscope.curvature.hessian.Curvature;
@@ -13,15 +14,14 @@ import io.eoscope.curvature.io.ModelFile;
 import io.eoscope.curvature.net.Activation;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
-import io.eoscope.launcher.embedded.EmbeddedKafka;
-import io.eoscope.wire.KafkaSettings;
-import io.eoscope.streaming.Messages;
-import io.eoscope.wire.Topics;
 import io.eoscope.trainer.run.RunConfig;
 import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.run.TrainingRun;
 import io.eoscope.trainer.stream.SnapshotPublisher;
 import io.eoscope.trainer.stream.TrainerVerticle;
+import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.Payloads;
+import io.eoscope.wire.Topics;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -90,12 +90,12 @@ public final class StreamingBench {
         double plain = 0;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("bench"))) {
             for (int warm = 0; warm < 2; warm++) { // warm-up
-                send(producer, Messages.snapshot(s.topics(), "b", warm, bytes));
+                send(producer, Payloads.snapshot(s.topics(), "b", warm, bytes));
                 send(producer, plainRecords(bytes));
             }
             for (int r = 0; r < reps; r++) { // interleaved, so a slow spell hits both
                 long t0 = System.nanoTime();
-                send(producer, Messages.snapshot(s.topics(), "b", 10 + r, bytes));
+                send(producer, Payloads.snapshot(s.topics(), "b", 10 + r, bytes));
                 long t1 = System.nanoTime();
                 send(producer, plainRecords(bytes));
                 long t2 = System.nanoTime();

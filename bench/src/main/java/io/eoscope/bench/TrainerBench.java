@@ -16,7 +16,7 @@ import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.curvature.net.Network;
-import io.eoscope.launcher.reproduce.Versions;
+import io.eoscope.reproduce.Versions;
 import io.eoscope.trainer.data.SyntheticImages;
 import io.eoscope.trainer.data.Xor2d;
 import io.eoscope.trainer.solve.DivergedException;

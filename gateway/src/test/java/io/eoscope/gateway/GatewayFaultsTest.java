@@ -6,6 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.eoscope.broker.EmbeddedKafka;
 import io.eoscope.wire.DeadLetter;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.ReplayRequest;
@@ -51,7 +52,7 @@ class GatewayFaultsTest {
     static final String TOKEN = "s3cret-token-for-tests";
     @TempDir
     static Path dir;
-    static TestBroker broker;
+    static EmbeddedKafka broker;
     static Vertx vertx;
     static KafkaSettings settings;
     static GatewayVerticle gateway;
@@ -60,7 +61,7 @@ class GatewayFaultsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        broker = TestBroker.start(dir.resolve("kafka"));
+        broker = EmbeddedKafka.start(dir.resolve("kafka"));
         settings = new KafkaSettings(broker.bootstrapServers(), new Topics("f."), Map.of());
         vertx = Vertx.vertx();
         gateway = new GatewayVerticle(settings, new GatewayConfig("127.0.0.1", 0, 300, 50, TOKEN, 60, 100, "default"),

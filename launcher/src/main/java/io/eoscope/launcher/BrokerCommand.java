@@ -1,6 +1,6 @@
 package io.eoscope.launcher;
 
-import io.eoscope.launcher.embedded.EmbeddedKafka;
+import io.eoscope.broker.EmbeddedKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -1,11 +1,11 @@
 package io.eoscope.launcher;
 
 import io.eoscope.analyzer.AnalyzerVerticle;
-import io.eoscope.launcher.embedded.EmbeddedKafka;
-import io.eoscope.wire.KafkaSettings;
+import io.eoscope.broker.EmbeddedKafka;
 import io.eoscope.trainer.run.RunConfig;
 import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.stream.TrainerVerticle;
+import io.eoscope.wire.KafkaSettings;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.LocalDateTime;

@@ -1,5 +1,6 @@
 package io.eoscope.launcher;
 
+import io.eoscope.broker.BrokerConflictException;
 import io.eoscope.curvature.io.InputException;
 import java.io.PrintWriter;
 import org.slf4j.LoggerFactory;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
         description = "eoscope: watch the curvature of neural-network training (edge of stability).",
         subcommands = {DemoCommand.class, BrokerCommand.class, AnalyzeCommand.class, TrainCommand.class, DatasetCommand.class,
             TrainerCommand.class, AnalyzerCommand.class, GatewayCommand.class, ReplayCommand.class,
-            io.eoscope.launcher.reproduce.ReproduceCommand.class, io.eoscope.launcher.reproduce.ReportCommand.class,
+            ReproduceCommand.class, ReportCommand.class,
             CommandLine.HelpCommand.class})
 public final class Eos implements Runnable {
 
@@ -46,7 +47,8 @@ public final class Eos implements Runnable {
     /**
      * Runs the command line and returns the exit status; picocli's help and the one-line errors go to {@code out}
      * and {@code err} (tests read them). Exit 2 only for the user's mistakes: picocli's parse errors, a
-     * {@link UsageException} (an option) and an {@link InputException} (a file). Anything else is an internal
+     * {@link UsageException} (an option), an {@link InputException} (a file) and a {@link BrokerConflictException} (a data
+     * directory or port of {@code eos broker} in use). Anything else is an internal
      * failure: exit 1, one line on {@code err}, the stack trace in the log.
      */
     static int execute(PrintWriter out, PrintWriter err, String... args) {
@@ -72,7 +74,7 @@ public final class Eos implements Runnable {
             PrintWriter to = err;
             String name = line.getCommandSpec().qualifiedName();
             try {
-                if (ex instanceof UsageException || ex instanceof InputException) {
+                if (ex instanceof UsageException || ex instanceof InputException || ex instanceof BrokerConflictException) {
                     to.println(name + ": " + ex.getMessage());
                     return BAD_INPUT;
                 }

@@ -1,5 +1,6 @@
 package io.eoscope.launcher;
 
+import io.eoscope.reproduce.KafkaAccess;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.TopicSetup;
 import io.eoscope.wire.Topics;
@@ -17,7 +18,7 @@ import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /** The Kafka options every service command shares. */
-public final class KafkaOptions {
+public final class KafkaOptions implements KafkaAccess {
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "the Kafka cluster (host:port[,host:port…])")
     String bootstrapServers;
 
@@ -53,6 +54,7 @@ public final class KafkaOptions {
     }
 
     /** --bootstrap-servers, or null when not given. */
+    @Override
     public String bootstrapServersGiven() {
         return bootstrapServers;
     }
@@ -88,6 +90,7 @@ public final class KafkaOptions {
      * The settings, with {@code bootstrap} used when --bootstrap-servers was not given. Every option of this group
      * is validated here, so that a command that calls this first refuses a bad one before it starts anything.
      */
+    @Override
     public KafkaSettings settings(String bootstrap) {
         String servers = bootstrapServers != null ? bootstrapServers : bootstrap;
         Map<String, String> properties = validate();
@@ -109,6 +112,7 @@ public final class KafkaOptions {
      *
      * @throws io.eoscope.wire.BrokerUnreachableException when the cluster does not answer in time
      */
+    @Override
     public void createTopics(KafkaSettings settings, String clientId) throws InterruptedException {
         TopicSetup.createTopics(settings, clientId, partitions(), replication(), brokerTimeout());
     }

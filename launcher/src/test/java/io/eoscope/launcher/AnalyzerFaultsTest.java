@@ -3,17 +3,18 @@ package io.eoscope.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import io.eoscope.broker.EmbeddedKafka;
 import io.eoscope.curvature.io.DType;
+import io.eoscope.curvature.io.DatasetFile;
 import io.eoscope.curvature.io.ModelFile;
 import io.eoscope.curvature.net.Activation;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
-import io.eoscope.launcher.embedded.EmbeddedKafka;
-import io.eoscope.streaming.Messages;
 import io.eoscope.wire.ChunkCodec;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.MalformedRecordException;
+import io.eoscope.wire.Payloads;
 import io.eoscope.wire.Records;
 import io.eoscope.wire.TopicScan;
 import io.eoscope.wire.Topics;
@@ -57,7 +58,7 @@ class AnalyzerFaultsTest {
     private static List<ProducerRecord<String, byte[]>> snapshot(KafkaSettings s, String run, long step, String dataset) {
         MlpModel m = MlpModel.initialise(new int[] {2, 8, 2}, Activation.ELU, Loss.MSE, 7 + step)
                 .withMetadata(Map.of("run", run, "step", Long.toString(step), "time", Double.toString(0.1 * step), "dataset", dataset));
-        return Messages.snapshot(s.topics(), run, step, ModelFile.encode(m, DType.F32));
+        return Payloads.snapshot(s.topics(), run, step, ModelFile.encode(m, DType.F32));
     }
 
     private static void send(KafkaProducer<String, byte[]> p, List<ProducerRecord<String, byte[]>> records) throws Exception {
@@ -141,9 +142,9 @@ class AnalyzerFaultsTest {
             KafkaSettings s = settings(port);
             EosService first = analyzer(port, metrics);
             LabeledData xor = io.eoscope.trainer.data.Xor2d.generate(3, 32);
-            Messages.EncodedDataset dataset = Messages.dataset(xor, DType.F32);
+            Payloads.Addressed dataset = Payloads.Addressed.of(DatasetFile.encode(xor, DType.F32));
             try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(s.producer("test"))) {
-                send(p, Messages.dataset(s.topics(), dataset));
+                send(p, Payloads.dataset(s.topics(), dataset));
                 for (long step = 0; step < 3; step++) {
                     send(p, snapshot(s, "good", step, dataset.hash()));
                 }

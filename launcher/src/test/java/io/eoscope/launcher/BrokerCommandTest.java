@@ -3,7 +3,8 @@ package io.eoscope.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.eoscope.launcher.embedded.EmbeddedKafka;
+import io.eoscope.broker.BrokerConflictException;
+import io.eoscope.broker.EmbeddedKafka;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ class BrokerCommandTest {
     @Test
     void aSecondBrokerOnALiveBrokersDirectoryIsRefused() throws Exception {
         try (EmbeddedKafka live = EmbeddedKafka.start(dir.resolve("data"))) {
-            assertThatThrownBy(() -> EmbeddedKafka.start(dir.resolve("data"))).isInstanceOf(io.eoscope.curvature.io.InputException.class)
+            assertThatThrownBy(() -> EmbeddedKafka.start(dir.resolve("data"))).isInstanceOf(BrokerConflictException.class)
                     .hasMessageContaining("is in use by another running broker");
             EosProcess.Result r = EosProcess.run(dir, "broker", "--data-dir", dir.resolve("data").toString(), "--port",
                     Integer.toString(EmbeddedKafka.freePort()));

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import io.eoscope.analyzer.AnalyzerVerticle;
-import io.eoscope.launcher.embedded.EmbeddedKafka;
-import io.eoscope.wire.KafkaSettings;
-import io.eoscope.wire.Topics;
+import io.eoscope.broker.EmbeddedKafka;
 import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.stream.TrainerVerticle;
+import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.Topics;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.Map;

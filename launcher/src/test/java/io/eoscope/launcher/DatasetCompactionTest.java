@@ -3,11 +3,12 @@ package io.eoscope.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eoscope.analyzer.DatasetStore;
+import io.eoscope.broker.EmbeddedKafka;
 import io.eoscope.curvature.io.DType;
+import io.eoscope.curvature.io.DatasetFile;
 import io.eoscope.curvature.net.LabeledData;
-import io.eoscope.launcher.embedded.EmbeddedKafka;
-import io.eoscope.streaming.Messages;
 import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.Payloads;
 import io.eoscope.wire.TopicScan;
 import io.eoscope.wire.Topics;
 import java.nio.file.Path;
@@ -97,17 +98,17 @@ class DatasetCompactionTest {
         }
         LabeledData first = wide(120, 1);
         LabeledData second = wide(60, 2);
-        Messages.EncodedDataset a = Messages.dataset(first, DType.F32);
-        Messages.EncodedDataset b = Messages.dataset(second, DType.F32);
-        int chunksA = Messages.dataset(s.topics(), a).size();
-        int chunksB = Messages.dataset(s.topics(), b).size();
+        Payloads.Addressed a = Payloads.Addressed.of(DatasetFile.encode(first, DType.F32));
+        Payloads.Addressed b = Payloads.Addressed.of(DatasetFile.encode(second, DType.F32));
+        int chunksA = Payloads.dataset(s.topics(), a).size();
+        int chunksB = Payloads.dataset(s.topics(), b).size();
         assertThat(chunksA).as("a multi-chunk dataset").isGreaterThanOrEqualTo(3);
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(s.producer("test"))) {
             for (int copy = 0; copy < 2; copy++) { // a resumed trainer publishes its dataset again
-                for (ProducerRecord<String, byte[]> r : Messages.dataset(s.topics(), a)) {
+                for (ProducerRecord<String, byte[]> r : Payloads.dataset(s.topics(), a)) {
                     p.send(r).get();
                 }
-                for (ProducerRecord<String, byte[]> r : Messages.dataset(s.topics(), b)) {
+                for (ProducerRecord<String, byte[]> r : Payloads.dataset(s.topics(), b)) {
                     p.send(r).get();
                 }
                 Thread.sleep(1500); // segments roll on the next record after segment.ms
@@ -141,25 +142,25 @@ class DatasetCompactionTest {
         try (Admin admin = Admin.create(s.admin("test"))) {
             s.topics().create(admin, 1, (short) 1);
         }
-        Messages.EncodedDataset a = Messages.dataset(wide(80, 3), DType.F32);
-        Messages.EncodedDataset late = Messages.dataset(wide(10, 4), DType.F32);
+        Payloads.Addressed a = Payloads.Addressed.of(DatasetFile.encode(wide(80, 3), DType.F32));
+        Payloads.Addressed late = Payloads.Addressed.of(DatasetFile.encode(wide(10, 4), DType.F32));
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(s.producer("test"));
                 DatasetStore store = new DatasetStore(s, 64L << 20, (r, reason) -> { }) /* the fillers are not chunks: their dead letters are not looked at here */) {
-            for (ProducerRecord<String, byte[]> r : Messages.dataset(s.topics(), a)) {
+            for (ProducerRecord<String, byte[]> r : Payloads.dataset(s.topics(), a)) {
                 p.send(r).get();
             }
             assertThat(store.get(late.hash())).isEmpty();
             long indexed = store.indexed();
-            assertThat(indexed).isEqualTo(Messages.dataset(s.topics(), a).size());
+            assertThat(indexed).isEqualTo(Payloads.dataset(s.topics(), a).size());
             for (int i = 0; i < 5; i++) {
                 assertThat(store.get(late.hash())).isEmpty();
             }
             assertThat(store.indexed()).as("records read by five more lookups of a missing dataset").isEqualTo(indexed);
-            for (ProducerRecord<String, byte[]> r : Messages.dataset(s.topics(), late)) {
+            for (ProducerRecord<String, byte[]> r : Payloads.dataset(s.topics(), late)) {
                 p.send(r).get();
             }
             assertThat(store.get(late.hash())).isPresent();
-            assertThat(store.indexed()).isEqualTo(indexed + Messages.dataset(s.topics(), late).size());
+            assertThat(store.indexed()).isEqualTo(indexed + Payloads.dataset(s.topics(), late).size());
             assertThat(store.get(a.hash())).isPresent();
         }
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.eoscope.launcher.embedded.EmbeddedKafka;
+import io.eoscope.broker.EmbeddedKafka;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.Records;
 import io.eoscope.wire.Topics;

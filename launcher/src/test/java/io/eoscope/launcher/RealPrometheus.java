@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.eoscope.launcher.embedded.EmbeddedKafka;
+import io.eoscope.broker.EmbeddedKafka;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;

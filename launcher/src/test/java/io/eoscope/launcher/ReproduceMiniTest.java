@@ -174,8 +174,8 @@ class ReproduceMiniTest {
         Files.delete(copy.resolve("runs/size-mse-36/done.json"));
         Files.writeString(copy.resolve("runs/size-mse-36/metrics.csv"), "step,time\n0,0.0\n"); // stale, half-written
         FileTime kept = Files.getLastModifiedTime(copy.resolve("runs/eos-exp-euler/done.json"));
-        try (io.eoscope.launcher.embedded.EmbeddedKafka cluster =
-                io.eoscope.launcher.embedded.EmbeddedKafka.start(scratch.resolve("cluster"))) {
+        try (io.eoscope.broker.EmbeddedKafka cluster =
+                io.eoscope.broker.EmbeddedKafka.start(scratch.resolve("cluster"))) {
             EosProcess.Result again = EosProcess.run(scratch, "reproduce", "--preset", "mini", "--out", copy.toString(),
                     "--bootstrap-servers", cluster.bootstrapServers(), "--analyzers", "1");
             assertEquals(0, again.status(), again.err());

@@ -2,16 +2,17 @@ package io.eoscope.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eoscope.broker.EmbeddedKafka;
 import io.eoscope.curvature.io.DType;
+import io.eoscope.curvature.io.DatasetFile;
 import io.eoscope.curvature.io.ModelFile;
 import io.eoscope.curvature.net.Activation;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
-import io.eoscope.launcher.embedded.EmbeddedKafka;
-import io.eoscope.streaming.Messages;
 import io.eoscope.trainer.data.SyntheticImages;
 import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.Payloads;
 import io.eoscope.wire.TopicScan;
 import io.eoscope.wire.Topics;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ class SlowAnalysisTest {
     private static List<ProducerRecord<String, byte[]>> snapshot(KafkaSettings s, long step, String dataset) {
         MlpModel m = MlpModel.initialise(new int[] {SyntheticImages.WIDTH, 64, 64, 10}, Activation.ELU, Loss.MSE, 11 + step)
                 .withMetadata(Map.of("run", "slow", "step", Long.toString(step), "time", Double.toString(0.1 * step), "dataset", dataset));
-        return Messages.snapshot(s.topics(), "slow", step, ModelFile.encode(m, DType.F32));
+        return Payloads.snapshot(s.topics(), "slow", step, ModelFile.encode(m, DType.F32));
     }
 
     private static String tail(EosService service) {
@@ -130,14 +131,14 @@ class SlowAnalysisTest {
         EosService broker = broker(data, port, controller);
         KafkaSettings s = new KafkaSettings("127.0.0.1:" + port, new Topics("eos."), Map.of());
         LabeledData images = SyntheticImages.generate(5, 2000, 10);
-        Messages.EncodedDataset dataset = Messages.dataset(images, DType.F32);
+        Payloads.Addressed dataset = Payloads.Addressed.of(DatasetFile.encode(images, DType.F32));
         EosService analyzer = null;
         try {
             try (Admin admin = Admin.create(s.admin("test"))) {
                 s.topics().create(admin, 4, (short) 1);
             }
             try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(s.producer("test"))) {
-                for (ProducerRecord<String, byte[]> r : Messages.dataset(s.topics(), dataset)) {
+                for (ProducerRecord<String, byte[]> r : Payloads.dataset(s.topics(), dataset)) {
                     p.send(r).get();
                 }
                 for (long step = 0; step < 4; step++) { // the backlog, already waiting when the analyzer starts

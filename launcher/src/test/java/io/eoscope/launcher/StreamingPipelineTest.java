@@ -7,6 +7,8 @@ import com.google.gson.JsonParser;
 import io.eoscope.analyzer.AnalyzerConfig;
 import io.eoscope.analyzer.AnalyzerLoop;
 import io.eoscope.analyzer.AnalyzerVerticle;
+import io.eoscope.analyzer.PayloadDecoder;
+import io.eoscope.broker.EmbeddedKafka;
 import io.eoscope.curvature.alignment.LayerSpectraRoute;
 import io.eoscope.curvature.analysis.AnalysisOptions;
 import io.eoscope.curvature.hessian.Curvature;
@@ -16,14 +18,13 @@ import io.eoscope.curvature.io.ModelFile;
 import io.eoscope.curvature.net.Activation;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
-import io.eoscope.launcher.embedded.EmbeddedKafka;
-import io.eoscope.wire.ChunkAssembler;
-import io.eoscope.wire.KafkaSettings;
-import io.eoscope.streaming.Messages;
-import io.eoscope.wire.Topics;
 import io.eoscope.trainer.run.RunConfig;
 import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.stream.TrainerVerticle;
+import io.eoscope.wire.ChunkAssembler;
+import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.Payloads;
+import io.eoscope.wire.Topics;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -168,7 +169,7 @@ class StreamingPipelineTest {
             new Random(1).nextBytes(noise);
             producer.send(new ProducerRecord<>(s.topics().snapshots(), "junk", noise)).get();
             // a two-chunk payload whose first chunk never arrives
-            List<ProducerRecord<String, byte[]>> big = Messages.snapshot(s.topics(), "cut", 0, randomBytes(900_000));
+            List<ProducerRecord<String, byte[]>> big = Payloads.snapshot(s.topics(), "cut", 0, randomBytes(900_000));
             assertThat(big).hasSizeGreaterThan(1);
             producer.send(big.get(1)).get();
             // a complete payload whose model has inconsistent shapes
@@ -177,7 +178,7 @@ class StreamingPipelineTest {
             tensors.put("layer2.weight", io.eoscope.curvature.io.Tensor.ofDoubles(DType.F32, new long[] {2, 3}, new double[6]));
             byte[] shapes = io.eoscope.curvature.io.Safetensors.encode(new io.eoscope.curvature.io.SafetensorsFile(tensors,
                     Map.of("activation", "elu", "loss", "mse", "run", "shapes", "step", "0", "time", "0", "dataset", "x")));
-            for (ProducerRecord<String, byte[]> rec : Messages.snapshot(s.topics(), "shapes", 0, shapes)) {
+            for (ProducerRecord<String, byte[]> rec : Payloads.snapshot(s.topics(), "shapes", 0, shapes)) {
                 producer.send(rec).get();
             }
         }
@@ -208,16 +209,16 @@ class StreamingPipelineTest {
         AnalyzerVerticle analyzer = new AnalyzerVerticle(s, analyzerConfig("late"));
         vertx.deployVerticle(analyzer).await();
         io.eoscope.curvature.net.LabeledData data = io.eoscope.trainer.data.Xor2d.generate(3, 32);
-        Messages.EncodedDataset encoded = Messages.dataset(data, DType.F32);
+        Payloads.Addressed encoded = Payloads.Addressed.of(DatasetFile.encode(data, DType.F32));
         MlpModel model = MlpModel.initialise(new int[] {2, 8, 2}, Activation.ELU, Loss.MSE, 4)
                 .withMetadata(Map.of("run", "late", "step", "0", "time", "0", "dataset", encoded.hash()));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("test-late"))) {
-            for (ProducerRecord<String, byte[]> r : Messages.snapshot(s.topics(), "late", 0, ModelFile.encode(model, DType.F32))) {
+            for (ProducerRecord<String, byte[]> r : Payloads.snapshot(s.topics(), "late", 0, ModelFile.encode(model, DType.F32))) {
                 producer.send(r).get();
             }
             // the analyzer has the snapshot and found no dataset: now it arrives
             Poll.until(Duration.ofSeconds(30), "the analyzer waiting for the dataset", () -> analyzer.loop().datasetWaits() >= 1);
-            for (ProducerRecord<String, byte[]> r : Messages.dataset(s.topics(), encoded)) {
+            for (ProducerRecord<String, byte[]> r : Payloads.dataset(s.topics(), encoded)) {
                 producer.send(r).get();
             }
         }
@@ -238,18 +239,18 @@ class StreamingPipelineTest {
     void aSnapshotWithoutATrustworthySpectrumIsDeadLetteredWithTheReason() throws Exception {
         KafkaSettings s = settings("nospec.");
         io.eoscope.curvature.net.LabeledData data = io.eoscope.trainer.data.Xor2d.generate(5, 32);
-        Messages.EncodedDataset encoded = Messages.dataset(data, DType.F32);
+        Payloads.Addressed encoded = Payloads.Addressed.of(DatasetFile.encode(data, DType.F32));
         Map<String, String> meta = Map.of("run", "affine", "step", "0", "time", "0", "dataset", encoded.hash());
         MlpModel affine = MlpModel.initialise(new int[] {2, 2}, Activation.ELU, Loss.MSE, 4).withMetadata(meta);
         MlpModel deep = MlpModel.initialise(new int[] {2, 8, 2}, Activation.ELU, Loss.MSE, 4)
                 .withMetadata(Map.of("run", "deep", "step", "0", "time", "0", "dataset", encoded.hash()));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("test-nospec"))) {
-            for (ProducerRecord<String, byte[]> r : Messages.dataset(s.topics(), encoded)) {
+            for (ProducerRecord<String, byte[]> r : Payloads.dataset(s.topics(), encoded)) {
                 producer.send(r).get();
             }
             for (MlpModel m : List.of(affine, deep)) {
                 String run = m.metadata().get("run");
-                for (ProducerRecord<String, byte[]> r : Messages.snapshot(s.topics(), run, 0, ModelFile.encode(m, DType.F32))) {
+                for (ProducerRecord<String, byte[]> r : Payloads.snapshot(s.topics(), run, 0, ModelFile.encode(m, DType.F32))) {
                     producer.send(r).get();
                 }
             }
@@ -273,7 +274,7 @@ class StreamingPipelineTest {
                 .withMetadata(Map.of("run", "big", "step", "0", "time", "0", "dataset", "none"));
         byte[] bytes = ModelFile.encode(model, DType.F32);
         assertThat(bytes.length).isGreaterThan(19_000_000);
-        List<ProducerRecord<String, byte[]>> records = Messages.snapshot(s.topics(), "big", 0, bytes);
+        List<ProducerRecord<String, byte[]>> records = Payloads.snapshot(s.topics(), "big", 0, bytes);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("test-big"))) {
             for (ProducerRecord<String, byte[]> r : records) {
                 producer.send(r).get();
@@ -298,7 +299,7 @@ class StreamingPipelineTest {
         }
         assertThat(payload).isPresent();
         assertThat(payload.get().bytes()).isEqualTo(bytes);
-        MlpModel back = (MlpModel) Messages.snapshot(payload.get());
+        MlpModel back = (MlpModel) PayloadDecoder.snapshot(payload.get());
         double[] want = model.weights().get(0);
         double[] got = back.weights().get(0);
         assertThat(got.length).isEqualTo(want.length);

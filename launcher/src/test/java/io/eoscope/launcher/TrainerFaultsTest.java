@@ -6,7 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
-import io.eoscope.launcher.embedded.EmbeddedKafka;
+import io.eoscope.broker.EmbeddedKafka;
 import io.eoscope.wire.KafkaSettings;
 import io.eoscope.wire.TopicScan;
 import io.eoscope.wire.Topics;

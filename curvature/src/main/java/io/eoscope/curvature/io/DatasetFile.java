@@ -120,6 +120,11 @@ public final class DatasetFile {
         return new SafetensorsFile(tensors, metadata);
     }
 
+    /** The bytes of a dataset file (see {@link #toSafetensors}), with no metadata. */
+    public static byte[] encode(LabeledData data, DType xPrecision) {
+        return Safetensors.encode(toSafetensors(data, xPrecision, Map.of()));
+    }
+
     /**
      * Writes a dataset file atomically: x in {@code xPrecision} (F32 or F64), y as I64.
      *

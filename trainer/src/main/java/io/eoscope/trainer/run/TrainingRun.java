@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.eoscope.curvature.io.DType;
+import io.eoscope.curvature.io.DatasetFile;
 import io.eoscope.curvature.io.InputException;
 import io.eoscope.curvature.io.ModelFile;
 import io.eoscope.curvature.io.Safetensors;
@@ -18,6 +19,7 @@ import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.trainer.solve.SolverKind;
 import io.eoscope.trainer.solve.StepRecord;
 import io.eoscope.trainer.solve.Trainer;
+import io.eoscope.wire.Payloads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -87,7 +89,7 @@ public final class TrainingRun {
             double startTime, Tensor warmVectors, Path resumedFrom, TrainingListener listener) throws InputException {
         DataType type = config.dtype().equals("float64") ? DataType.FLOAT64 : DataType.FLOAT32;
         DType precision = type == DataType.FLOAT64 ? DType.F64 : DType.F32;
-        io.eoscope.streaming.Messages.EncodedDataset encoded = io.eoscope.streaming.Messages.dataset(data, precision);
+        Payloads.Addressed encoded = Payloads.Addressed.of(DatasetFile.encode(data, precision));
         out.setMetadata(java.util.Map.of("dataset", encoded.hash(), "solver", config.solver(),
                 "lr", Double.toString(config.learningRate()), "eta_max", Double.toString(config.etaMax()),
                 "init", config.modelFile() == null ? config.init() : model.metadata().getOrDefault("init", "unknown (--model)"),

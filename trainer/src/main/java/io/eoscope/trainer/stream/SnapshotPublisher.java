@@ -3,16 +3,17 @@ package io.eoscope.trainer.stream;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.eoscope.curvature.io.DType;
+import io.eoscope.curvature.io.DatasetFile;
 import io.eoscope.curvature.io.InputException;
 import io.eoscope.curvature.net.LabeledData;
-import io.eoscope.streaming.Messages;
 import io.eoscope.trainer.run.RunConfig;
 import io.eoscope.trainer.run.TrainingListener;
 import io.eoscope.trainer.run.TrainingRun;
 import io.eoscope.trainer.solve.StepRecord;
-import io.eoscope.wire.KafkaSettings;
-import io.eoscope.wire.Records;
 import io.eoscope.wire.FieldRules;
+import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.Payloads;
+import io.eoscope.wire.Records;
 import io.eoscope.wire.RunRecord;
 import io.eoscope.wire.TelemetryRecord;
 import java.io.IOException;
@@ -132,8 +133,8 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
             inStream = TelemetryReadBack.lastStep(settings, run, options.deliveryTimeout());
         }
         send(runsRecord(runRecord));
-        Messages.EncodedDataset encoded = Messages.dataset(data, config.dtype().equals("float64") ? DType.F64 : DType.F32);
-        Messages.dataset(settings.topics(), encoded).forEach(this::send);
+        Payloads.Addressed encoded = Payloads.Addressed.of(DatasetFile.encode(data, config.dtype().equals("float64") ? DType.F64 : DType.F32));
+        Payloads.dataset(settings.topics(), encoded).forEach(this::send);
         if (resumedFrom >= 0) {
             int filled = 0;
             for (StepRecord r : earlier) {
@@ -191,7 +192,7 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
         FieldRules.step("step", step); // the rules the analyzer reads its metadata with (SnapshotMetadata)
         FieldRules.known("time", FieldRules.time("time", time));
         try {
-            List<ProducerRecord<String, byte[]>> records = Messages.snapshot(settings.topics(), run, step, Files.readAllBytes(file));
+            List<ProducerRecord<String, byte[]>> records = Payloads.snapshot(settings.topics(), run, step, Files.readAllBytes(file));
             records.forEach(this::send);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

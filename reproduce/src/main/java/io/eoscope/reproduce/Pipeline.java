@@ -1,0 +1,188 @@
+package io.eoscope.reproduce;
+
+import com.google.gson.JsonObject;
+import io.eoscope.analyzer.AnalyzerConfig;
+import io.eoscope.analyzer.AnalyzerVerticle;
+import io.eoscope.broker.EmbeddedKafka;
+import io.eoscope.curvature.io.AtomicFiles;
+import io.eoscope.trainer.run.TrainingListener;
+import io.eoscope.trainer.run.TrainingRun;
+import io.eoscope.trainer.stream.TrainerVerticle;
+import io.eoscope.wire.KafkaSettings;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.DoubleConsumer;
+import java.util.stream.Stream;
+
+/**
+ * The real streaming pipeline the reproduction runs through: a Kafka broker (in this process, or a
+ * cluster), analyzer verticles in a consumer group, and one trainer verticle per run. Each run's
+ * telemetry and metrics are read back from Kafka by a {@link RunCollector} and stored in the run's
+ * directory as {@code telemetry.csv} and {@code metrics.csv}, then marked complete by {@code done.json}
+ * (written last, atomically): a complete run is never trained again.
+ */
+final class Pipeline implements AutoCloseable {
+    /** The analysis id of the reproduction's metrics. */
+    static final String ANALYSIS_ID = "reproduce";
+    /** A run whose records stop arriving for this long has failed. */
+    private static final Duration STALL = Duration.ofMinutes(20);
+    private final EmbeddedKafka kafka;
+    private final KafkaSettings settings;
+    private final Vertx vertx;
+
+    private Pipeline(EmbeddedKafka kafka, KafkaSettings settings, Vertx vertx) {
+        this.kafka = kafka;
+        this.settings = settings;
+        this.vertx = vertx;
+    }
+
+    /**
+     * Starts the broker (when {@code embedded}: in this process, its log under {@code kafkaDir}, else the one of
+     * {@code cluster}),
+     * creates the topics and deploys {@code analyzers} analyzer verticles.
+     */
+    static Pipeline open(KafkaAccess cluster, boolean embedded, Path kafkaDir, int analyzers) throws Exception {
+        EmbeddedKafka broker = embedded ? EmbeddedKafka.start(kafkaDir) : null;
+        Vertx vertx = null;
+        try {
+            KafkaSettings settings = cluster.settings(broker == null ? null : broker.bootstrapServers());
+            cluster.createTopics(settings, "eos-reproduce"); // --partitions, --replication-factor (else the broker's default)
+            vertx = Vertx.vertx();
+            io.eoscope.curvature.analysis.AnalysisOptions d = io.eoscope.curvature.analysis.AnalysisOptions.defaults();
+            AnalyzerConfig config = new AnalyzerConfig(ANALYSIS_ID, d, "float64", "auto", "eos-reproduce", "all");
+            for (int i = 0; i < analyzers; i++) {
+                // a registry each: their meters share names and tags, and nothing here exports them
+                vertx.deployVerticle(new AnalyzerVerticle(settings, config, new SimpleMeterRegistry())).await();
+            }
+            return new Pipeline(broker, settings, vertx);
+        } catch (Exception | Error e) {
+            if (vertx != null) {
+                vertx.close().await();
+            }
+            if (broker != null) {
+                broker.close();
+            }
+            throw e;
+        }
+    }
+
+    String bootstrapServers() {
+        return settings.bootstrapServers();
+    }
+
+    /** Whether {@code runDir} holds a complete run. */
+    static boolean complete(Path runDir) {
+        return Files.exists(runDir.resolve("done.json"));
+    }
+
+    /**
+     * Trains {@code spec} through the pipeline into {@code runDir} (anything an interrupted attempt left
+     * there is removed first), waits until every snapshot is analysed, and writes the run's CSVs.
+     *
+     * @param progress told the run's progress in [0, 1]: training to 0.8, analysis of the rest to 1
+     */
+    void run(RunSpec spec, Path runDir, DoubleConsumer progress) throws Exception {
+        deleteTree(runDir);
+        Files.createDirectories(runDir);
+        String name = spec.id() + "-" + Long.toString(System.currentTimeMillis(), 36);
+        Path trainDir = runDir.resolve("train");
+        try (RunCollector collector = new RunCollector(settings, name, ANALYSIS_ID, spec.layers())) {
+            collector.begin();
+            TrainerVerticle trainer = new TrainerVerticle(spec.named(name), trainDir, settings, TrainingListener.NONE);
+            String deployment = vertx.deployVerticle(trainer).await();
+            long lastChange = System.nanoTime();
+            try {
+                while (true) {
+                    if (collector.poll(Duration.ofMillis(300))) {
+                        lastChange = System.nanoTime();
+                    }
+                    if (!collector.deadLetters().isEmpty()) {
+                        throw new IllegalStateException("run " + spec.id() + ": the analyzers dead-lettered a snapshot ("
+                                + collector.deadLetters().get(0) + "), so its metrics will never arrive");
+                    }
+                    Future<TrainingRun.Outcome> finished = trainer.finished();
+                    if (finished.failed()) {
+                        Throwable cause = finished.cause();
+                        if (cause instanceof Exception e) {
+                            throw e;
+                        }
+                        throw new IllegalStateException(cause);
+                    }
+                    double train = Math.min(1, collector.lastTime() / spec.duration());
+                    int snapshots = snapshotCount(trainDir);
+                    double analysed = snapshots == 0 ? 0 : Math.min(1, collector.analysed() / (double) snapshots);
+                    progress.accept(0.8 * train + 0.2 * (finished.succeeded() ? analysed : 0));
+                    if (finished.succeeded() && collector.lastStep() >= finished.result().steps() - 1
+                            && collector.analysed() >= snapshots) {
+                        break;
+                    }
+                    if (System.nanoTime() - lastChange > STALL.toNanos()) {
+                        throw new IllegalStateException("run " + spec.id() + ": no telemetry or metrics for "
+                                + STALL.toMinutes() + " minutes (are the analyzers running? is the broker reachable?)");
+                    }
+                }
+            } finally {
+                vertx.undeploy(deployment).await();
+            }
+            collector.telemetry().write(runDir.resolve("telemetry.csv"));
+            collector.metrics().write(runDir.resolve("metrics.csv"));
+            JsonObject done = new JsonObject();
+            done.addProperty("run", name);
+            done.addProperty("id", spec.id());
+            done.addProperty("steps", collector.lastStep() + 1);
+            done.addProperty("analysed_snapshots", collector.analysed());
+            AtomicFiles.write(runDir.resolve("done.json"), done.toString().getBytes(StandardCharsets.UTF_8));
+            progress.accept(1);
+        }
+    }
+
+    private static int snapshotCount(Path trainDir) throws IOException {
+        Path snaps = trainDir.resolve("snapshots");
+        if (!Files.isDirectory(snaps)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(snaps)) {
+            return (int) s.map(p -> p.getFileName().toString())
+                    .filter(f -> f.startsWith("step-") && f.endsWith(".safetensors") && !f.endsWith(".eigen.safetensors"))
+                    .count();
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        List<Path> all = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(all::add);
+        }
+        for (Path p : all) {
+            try {
+                Files.delete(p);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            vertx.close().await();
+        } finally {
+            if (kafka != null) {
+                kafka.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,533 @@
+package io.eoscope.reproduce;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.eoscope.curvature.io.AtomicFiles;
+import io.eoscope.curvature.io.InputException;
+import io.eoscope.curvature.net.DeviceChoice;
+import io.eoscope.curvature.net.DeviceData;
+import io.eoscope.curvature.net.LabeledData;
+import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.gateway.PowerLaw;
+import io.eoscope.trainer.data.ImageGrid;
+import io.eoscope.trainer.run.RunConfig;
+import io.eoscope.trainer.solve.GradientFlowReference;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The five experiments of the reproduction: which runs they need ({@link #eosRuns}, {@link #sizeRuns}),
+ * training the missing ones through the {@link Pipeline}, the gradient-flow reference, and the
+ * assembly of figures (long-format CSVs), tables, claims and {@code report.json}.
+ */
+final class Reproduction {
+    static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues()
+            .create();
+    private static final int FLOW_POINTS = 200;
+    private final Preset preset;
+    private final Path out;
+    private final PrintStream err;
+
+    Reproduction(Preset preset, Path out, PrintStream err) {
+        this.preset = preset;
+        this.out = out;
+        this.err = err;
+    }
+
+    private RunConfig config(String dataset, int n, int classes, String arch, String loss, String solver, double lr,
+            long steps, double untilTime, long snapshotEvery, double snapshotDt, int sharpnessEvery) {
+        return new RunConfig("template", dataset, preset.dataDirFor(dataset), n, classes, preset.seed(), arch,
+                preset.activation(), loss, preset.seed(), null, solver, lr, preset.etaMax(), 0, 0.1, 1e-4, sharpnessEvery,
+                steps, untilTime, 0, snapshotEvery, snapshotDt, "float32", "auto", 1000, false, preset.init(),
+                preset.preprocess());
+    }
+
+    /** Experiment 1's runs: GD at each step size, then exponential Euler; same data, same initialisation. */
+    List<RunSpec> eosRuns() {
+        List<RunSpec> runs = new ArrayList<>();
+        for (double eta : preset.gdSteps()) {
+            long steps = Math.round(preset.eosTime() / eta);
+            long every = Math.max(1, Math.round(preset.snapshotDt() / eta));
+            runs.add(new RunSpec("eos-gd-" + eta, 1, "GD η = " + eta, config(preset.eosDataset(), preset.eosN(),
+                    preset.eosClasses(), preset.eosArchitecture(), preset.eosLoss(), "gd", eta, steps, 0, every, 0,
+                    preset.sharpnessEvery()), steps * eta));
+        }
+        runs.add(new RunSpec("eos-exp-euler", 1, "exp. Euler η_max = " + preset.etaMax(), config(preset.eosDataset(),
+                preset.eosN(), preset.eosClasses(), preset.eosArchitecture(), preset.eosLoss(), "exp-euler", preset.etaMax(),
+                0, preset.eosTime(), 0, preset.snapshotDt(), 1), preset.eosTime()));
+        return runs;
+    }
+
+    /** Experiment 5's runs: the N grid for cross-entropy and MSE; the initial and the final snapshot of each. */
+    List<RunSpec> sizeRuns() {
+        List<RunSpec> runs = new ArrayList<>();
+        for (String loss : List.of("cross_entropy", "mse")) {
+            double lr = loss.equals("mse") ? preset.sizeLrMse() : preset.sizeLrCrossEntropy();
+            for (int n : preset.sizes()) {
+                runs.add(new RunSpec("size-" + loss + "-" + n, 5, loss + " N = " + n, config(preset.sizeDataset(), n,
+                        preset.sizeClasses(), preset.sizeArchitecture(), loss, "gd", lr, preset.sizeSteps(), 0,
+                        preset.sizeSteps(), 0, 0), preset.sizeSteps() * lr));
+            }
+        }
+        return runs;
+    }
+
+    Path runDir(RunSpec spec) {
+        return out.resolve("runs").resolve(spec.id());
+    }
+
+    /** Trains every run that is not complete yet, one experiment (one progress bar) at a time. */
+    void train(Pipeline pipeline) throws Exception {
+        if (trainAll(pipeline, "experiment 1 (GD and exponential Euler; also feeds 2–4)", eosRuns()) > 0) {
+            Pipeline.deleteTree(out.resolve("runs").resolve("flow")); // it is evaluated at those runs' times
+        }
+        flowReference();
+        trainAll(pipeline, "experiment 5 (dataset sizes)", sizeRuns());
+    }
+
+    /** Trains the runs that are not complete; returns how many it trained. */
+    private int trainAll(Pipeline pipeline, String name, List<RunSpec> runs) throws Exception {
+        int skipped = 0;
+        try (ExperimentProgress progress = new ExperimentProgress(err, name, runs.size())) {
+            for (int i = 0; i < runs.size(); i++) {
+                RunSpec spec = runs.get(i);
+                int index = i;
+                if (Pipeline.complete(runDir(spec))) {
+                    skipped++;
+                    progress.update(i, spec.label() + " (done before)", 1);
+                    continue;
+                }
+                pipeline.run(spec, runDir(spec), f -> progress.update(index, spec.label(), f));
+            }
+        }
+        if (skipped > 0) {
+            err.println("eos reproduce: " + name + ": " + skipped + " of " + runs.size()
+                    + " runs were complete in " + out.resolve("runs") + " and were not trained again");
+        }
+        return runs.size() - skipped;
+    }
+
+    /** The fine RK4 gradient flow from experiment 1's initial parameters (float64), at FLOW_POINTS times. */
+    private void flowReference() throws Exception {
+        Path dir = out.resolve("runs").resolve("flow");
+        if (Files.exists(dir.resolve("done.json"))) {
+            return;
+        }
+        RunConfig c = eosRuns().get(0).config();
+        MlpModel model = c.initialModel();
+        LabeledData data = c.datasetSource().load();
+        // a regular grid for the plot, and every time at which a solver of experiment 1 reported its loss, so
+        // that each solver is compared with the flow at its own times (no interpolation of a fast-falling loss)
+        java.util.TreeSet<Double> grid = new java.util.TreeSet<>();
+        for (int i = 0; i <= FLOW_POINTS; i++) {
+            grid.add(preset.eosTime() * i / FLOW_POINTS);
+        }
+        java.util.TreeSet<Double> all = new java.util.TreeSet<>(grid);
+        for (RunSpec s : eosRuns()) {
+            for (double t : telemetry(s).numbers("time")) {
+                all.add(t);
+            }
+        }
+        double[] times = all.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] losses;
+        try (ExperimentProgress progress = new ExperimentProgress(err, "gradient-flow reference (RK4)", 1);
+                NDManager manager = NDManager.newBaseManager(DeviceChoice.parse("auto").resolve());
+                DeviceData device = DeviceData.upload(data, model.classes(), manager, DataType.FLOAT64, 1000)) {
+            losses = GradientFlowReference.lossAt(model, device, manager, DataType.FLOAT64, times, preset.flowDt(),
+                    (reached, total, t, loss) -> progress.update(0, "t = " + Csv.fmt(t), reached / (double) total));
+        }
+        Csv csv = new Csv("time", "loss", "grid");
+        for (int i = 0; i < times.length; i++) {
+            csv.row(times[i], losses[i], grid.contains(times[i]) ? 1L : 0L);
+        }
+        Files.createDirectories(dir);
+        csv.write(dir.resolve("flow.csv"));
+        AtomicFiles.write(dir.resolve("done.json"), ("{\"max_substep\": " + preset.flowDt() + "}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ---------------------------------------------------------------- assembly
+
+    private Csv telemetry(RunSpec s) throws InputException {
+        return Csv.read(runDir(s).resolve("telemetry.csv"));
+    }
+
+    private Csv metrics(RunSpec s) throws InputException {
+        return Csv.read(runDir(s).resolve("metrics.csv"));
+    }
+
+    /** Writes every figure's CSV and report.json; returns the claims. */
+    List<Claims.Claim> assemble(JsonObject configuration, JsonObject versions) throws Exception {
+        List<RunSpec> eos = eosRuns();
+        List<RunSpec> gd = eos.subList(0, eos.size() - 1);
+        RunSpec ee = eos.get(eos.size() - 1);
+        List<Claims.Claim> claims = new ArrayList<>();
+        JsonArray sections = new JsonArray();
+
+        // 1. edge of stability
+        Csv sharp = new Csv("t", "sharpness", "series", "step");
+        Csv loss = new Csv("t", "loss", "series", "step");
+        List<Claims.Trace> traces = new ArrayList<>();
+        JsonArray hlines = new JsonArray();
+        Csv flow = Csv.read(out.resolve("runs/flow/flow.csv"));
+        double[] flowT = flow.numbers("time");
+        double[] flowL = flow.numbers("loss");
+        double[] gdDev = new double[gd.size()];
+        double[] gdEta = new double[gd.size()];
+        double eeDev = Double.NaN;
+        Claims.Claim eeClaim = null;
+        for (int i = 0; i < eos.size(); i++) {
+            RunSpec s = eos.get(i);
+            Csv tel = telemetry(s);
+            double[] t = tel.numbers("time");
+            double[] sh = tel.numbers("sharpness");
+            double[] l = tel.numbers("loss");
+            double[] step = tel.numbers("step");
+            for (int k = 0; k < t.length; k++) {
+                if (Double.isFinite(sh[k])) {
+                    sharp.row(t[k], sh[k], s.label(), (long) step[k]);
+                }
+                loss.row(t[k], l[k], s.label(), (long) step[k]);
+            }
+            double dev = deviation(t, l, flowT, flowL);
+            if (i < gd.size()) {
+                double eta = s.config().learningRate();
+                traces.add(new Claims.Trace(eta, t, sh));
+                gdDev[i] = dev;
+                gdEta[i] = eta;
+                JsonObject h = new JsonObject();
+                h.addProperty("y", 2 / eta);
+                h.addProperty("label", "2/η (η = " + eta + ")");
+                hlines.add(h);
+            } else {
+                double max = 0;
+                for (double v : sh) {
+                    if (Double.isFinite(v)) {
+                        max = Math.max(max, v * preset.etaMax() / 2);
+                    }
+                }
+                eeDev = dev;
+                eeClaim = Claims.exponentialEuler(dev, gdDev, gdEta, max);
+            }
+        }
+        double[] onGrid = flow.numbers("grid");
+        for (int k = 0; k < flowT.length; k++) {
+            if (onGrid[k] == 1) {
+                loss.row(flowT[k], flowL[k], "gradient flow (RK4)", -1L);
+            }
+        }
+        sharp.write(out.resolve("eos/sharpness.csv"));
+        loss.write(out.resolve("eos/loss.csv"));
+        claims.add(Claims.edgeOfStability(traces));
+        claims.add(eeClaim);
+        JsonObject s1 = section("eos", "1. Edge of stability",
+                "GD at " + gd.size() + " step sizes and exponential Euler (η_max = " + preset.etaMax() + ") start from the same"
+                        + " initial parameters (seed " + preset.seed() + ") on the same data (" + preset.eosDataset() + ", N = "
+                        + preset.eosN() + ", C = " + preset.eosClasses() + ", " + preset.eosArchitecture() + " "
+                        + preset.activation() + ", " + preset.eosLoss() + "), for the same continuous time t = "
+                        + preset.eosTime() + " (GD advances t by η per step). The sharpness λmax(𝓗) is the trainer's own"
+                        + " (every " + preset.sharpnessEvery() + " GD steps; every step for exponential Euler), read back from"
+                        + " the telemetry topic. The gradient-flow reference integrates dθ/dt = −∇L̃ with classic RK4 in float64"
+                        + " (substeps ≤ " + preset.flowDt() + "). Initialisation: " + preset.init() + "; inputs: "
+                        + preset.preprocess() + " (with the statistics of each run's training subset)."
+                        + (preset.eosDataset().equals("xor") ? " This miniature trains experiments 1–4 on XOR-2D, the"
+                        + " solver's smallest example." : "")
+                        + "\n\nClaim 1 criterion: " + Claims.C1 + ".\n\nClaim 2 criterion: "
+                        + Claims.C2 + ". The deviation is the largest |L̃_solver(t) − L̃_flow(t)|/L̃_flow(t) over the times t at"
+                        + " which the solver took a step (the flow is integrated to exactly those times).");
+        JsonArray f1 = new JsonArray();
+        JsonObject fs = figure("eos-sharpness", "Sharpness against continuous time", "λmax(𝓗) of each run; dashed lines"
+                + " at 2/η of each GD step size", "eos/sharpness.csv", "t", "sharpness", "continuous time t", "λmax(𝓗)", false,
+                false);
+        fs.add("hlines", hlines);
+        f1.add(fs);
+        f1.add(figure("eos-loss", "Training loss against continuous time", "L̃ of each run beside the fine gradient-flow"
+                + " reference", "eos/loss.csv", "t", "loss", "continuous time t", "L̃", false, true));
+        s1.add("figures", f1);
+        s1.add("tables", tables(table("Loss deviation from the gradient flow", List.of("run", "max relative deviation"),
+                devRows(gd, gdDev, eeDev))));
+        sections.add(s1);
+
+        // 2–4: the metrics of the GD run at the largest step size
+        RunSpec main = gd.get(0);
+        double eta = main.config().learningRate();
+        Csv m = metrics(main);
+        double[] t = m.numbers("time");
+        double[] hess = m.numbers("hessian");
+        double[] gn = m.numbers("gauss_newton");
+        double[] res = m.numbers("residual");
+        Csv split = new Csv("t", "value", "series", "step");
+        double[] step = m.numbers("step");
+        for (int k = 0; k < t.length; k++) {
+            split.row(t[k], hess[k], "λmax(𝓗)", (long) step[k]);
+            split.row(t[k], gn[k], "λmax(G)", (long) step[k]);
+            split.row(t[k], res[k], "top λ(H) (by magnitude)", (long) step[k]);
+        }
+        split.write(out.resolve("sharpness/split.csv"));
+        claims.add(Claims.gaussNewton(t, hess, gn, res));
+        String reuse = "The analyzers computed these from the snapshots of experiment 1's GD run at η = " + eta + " (every "
+                + preset.snapshotDt() + " of continuous time), read back from the metrics topic: no extra training.";
+        JsonObject s2 = section("sharpness", "2. Where sharpness comes from", reuse + "\n\n𝓗 = G + H; G = E[JᵀSJ] is the"
+                + " Gauss-Newton part, H the residual (docs/science.md#hessian-decomposition); top eigenvalues by magnitude, signed.\n\nClaim 3a"
+                + " criterion: " + Claims.C3G + ".");
+        JsonObject f2 = figure("sharpness-split", "λmax of 𝓗, G and H over training (GD η = " + eta + ")",
+                "the top eigenvalues of the Hessian, its Gauss-Newton part and its residual", "sharpness/split.csv", "t",
+                "value", "continuous time t", "eigenvalue", false, false);
+        JsonArray h2 = new JsonArray();
+        JsonObject line = new JsonObject();
+        line.addProperty("y", 2 / eta);
+        line.addProperty("label", "2/η");
+        h2.add(line);
+        f2.add("hlines", h2);
+        s2.add("figures", array(f2));
+        sections.add(s2);
+
+        int layers = main.layers();
+        Csv lg = new Csv("t", "value", "series", "step");
+        Csv lk = new Csv("t", "value", "series", "step");
+        double[][] layerTop = new double[layers][];
+        for (int l = 1; l <= layers; l++) {
+            layerTop[l - 1] = m.numbers("layer" + l + ".gauss_newton_top");
+            double[] k = m.numbers("layer" + l + ".K_max_sq_mean");
+            for (int i = 0; i < t.length; i++) {
+                lg.row(t[i], layerTop[l - 1][i], "layer " + l, (long) step[i]);
+                lk.row(t[i], k[i], "layer " + l, (long) step[i]);
+            }
+        }
+        lg.write(out.resolve("layers/gauss_newton.csv"));
+        lk.write(out.resolve("layers/k_max_sq.csv"));
+        claims.add(Claims.firstLayer(t, layerTop, gn));
+        JsonObject s3 = section("layers", "3. Which layer", reuse + "\n\nλmax(Gˡ) is the top eigenvalue of the layer-l"
+                + " diagonal block of G (= ρ(Kˡ)); E‖Kˡ‖²_max its per-sample counterpart (docs/science.md#layerwise-alignment). By Lemma B,"
+                + " maxₗ λmax(Gˡ) ≤ λmax(G) ≤ Σₗ λmax(Gˡ).\n\nClaim 3b criterion: " + Claims.C3L + ".");
+        s3.add("figures", array(
+                figure("layers-gauss-newton", "λmax(Gˡ) per layer", "the top eigenvalue of each layer's block of G",
+                        "layers/gauss_newton.csv", "t", "value", "continuous time t", "λmax(Gˡ)", false, true),
+                figure("layers-k-max", "E‖Kˡ‖²_max per layer", "the mean over samples of the largest squared singular value"
+                        + " of Kˡ", "layers/k_max_sq.csv", "t", "value", "continuous time t", "E‖Kˡ‖²_max", false, true)));
+        sections.add(s3);
+
+        double[] rho = m.numbers("rho_K");
+        double[] kk = m.numbers("K_max_sq_mean");
+        Csv ra = new Csv("t", "value", "series", "step");
+        Csv fa = new Csv("t", "value", "series", "step");
+        String[][] factors = {{"pi_chi", "Π_χ¹"}, {"p_chi_delta", "P_χΔ/χ¹"}, {"pi_J", "Π_J¹"}, {"p_delta_J", "P_ΔJ¹"},
+            {"delta_L_max_sq_mean", "E‖Δᴸ‖²_max"}};
+        for (int i = 0; i < t.length; i++) {
+            ra.row(t[i], rho[i], "ρ(K) = λmax(G)", (long) step[i]);
+            ra.row(t[i], kk[i], "E‖K‖²_max", (long) step[i]);
+        }
+        for (String[] f : factors) {
+            double[] v = m.numbers("layer1." + f[0]);
+            for (int i = 0; i < t.length; i++) {
+                fa.row(t[i], v[i], f[1], (long) step[i]);
+            }
+        }
+        ra.write(out.resolve("alignment/rho.csv"));
+        fa.write(out.resolve("alignment/factors.csv"));
+        claims.add(Claims.alignment(layer1(m, 0), layer1(m, t.length - 1)));
+        JsonObject s4 = section("alignment", "4. Alignment", reuse + "\n\nρ(K) = λmax(E[KᵀK]) = λmax(G) and E‖K‖²_max ≥ ρ(K);"
+                + " their ratio in (0, 1] measures how well the samples' top directions agree. The five factors of layer 1"
+                + " multiply to E‖K¹‖²_max exactly: Π_χ¹ · P_χΔ/χ¹ · Π_J¹ · P_ΔJ¹ · E‖Δᴸ‖²_max; P_ΔJ¹ is the layerwise"
+                + " Jacobian alignment (1 when each layer's top output direction feeds the next layer's top input"
+                + " direction). These are this project's precise definitions, chosen to match the paper's figure captions"
+                + " (docs/science.md#layerwise-alignment).\n\nClaim 3c criterion: " + Claims.C3A + ".");
+        s4.add("figures", array(
+                figure("alignment-rho", "ρ(K) and E‖K‖²_max", "ρ(K) = λmax(G) against the mean per-sample top",
+                        "alignment/rho.csv", "t", "value", "continuous time t", "value", false, true),
+                figure("alignment-factors", "The five factors of E‖K¹‖²_max", "Π_χ¹, P_χΔ/χ¹, Π_J¹, P_ΔJ¹ and E‖Δᴸ‖²_max",
+                        "alignment/factors.csv", "t", "value", "continuous time t", "factor", false, true)));
+        sections.add(s4);
+
+        // 5. dataset size
+        List<RunSpec> sizes = sizeRuns();
+        List<PowerLaw> fits = new ArrayList<>();
+        List<String> losses = List.of("cross_entropy", "mse");
+        JsonArray f5 = new JsonArray();
+        List<List<String>> fitRows = new ArrayList<>();
+        List<List<String>> pointRows = new ArrayList<>();
+        for (String ls : losses) {
+            List<RunSpec> runs = sizes.stream().filter(r -> r.config().loss().equals(ls)).toList();
+            double[] n = new double[runs.size()];
+            double[] y = new double[runs.size()];
+            for (int i = 0; i < runs.size(); i++) {
+                Csv mm = metrics(runs.get(i));
+                double[] p = mm.numbers("layer1.p_delta_J");
+                n[i] = runs.get(i).config().n();
+                y[i] = p[p.length - 1];
+                pointRows.add(List.of(ls, Integer.toString(runs.get(i).config().n()), Double.toString(y[i]),
+                        Double.toString(mm.numbers("loss")[p.length - 1])));
+            }
+            PowerLaw fit = PowerLaw.fit(n, y);
+            fits.add(fit);
+            Csv pl = new Csv("N", "value", "series");
+            for (int i = 0; i < n.length; i++) {
+                pl.row((long) n[i], y[i], "measured");
+            }
+            for (int i = 0; i < n.length; i++) {
+                pl.row((long) n[i], fit.a() * Math.pow(n[i], fit.beta()), String.format(Locale.ROOT, "fit a·N^β (β = %.3g; R² = %.3g)", fit.beta(), fit.r2()));
+            }
+            pl.write(out.resolve("powerlaw/" + ls + ".csv"));
+            fitRows.add(List.of(ls, Double.toString(fit.a()), Double.toString(fit.beta()), Double.toString(fit.r2()),
+                    Integer.toString(fit.points())));
+            JsonObject f = figure("powerlaw-" + ls.replace('_', '-'), "P_ΔJ¹ at the end of training against N (" + ls + ")",
+                    String.format(Locale.ROOT, "log-log; least-squares fit log y = log a + β log N: a = %.4g, β = %.4g, R² = %.4g",
+                            fit.a(), fit.beta(), fit.r2()), "powerlaw/" + ls + ".csv", "N", "value", "dataset size N",
+                    "P_ΔJ¹", true, true);
+            JsonArray sc = new JsonArray();
+            sc.add("measured");
+            f.add("scatter", sc);
+            f5.add(f);
+        }
+        claims.add(Claims.powerLaw(losses, fits));
+        JsonObject s5 = section("powerlaw", "5. Dataset size", "For each N in " + preset.sizes() + " and each loss, GD from"
+                + " the same seed on the first N samples (balanced) of " + preset.sizeDataset() + " (C = " + preset.sizeClasses()
+                + ", " + preset.sizeArchitecture() + " " + preset.activation() + "), the same stopping rule for every N: "
+                + preset.sizeSteps() + " steps at η = " + preset.sizeLrCrossEntropy() + " (cross-entropy) or " + preset.sizeLrMse()
+                + " (MSE). The alignment P_ΔJ¹ is the analyzers' value at the final snapshot; the fit is log y = log a + β log N"
+                + " by least squares over the points shown (the gateway's PowerLaw).\n\nClaim 4 criterion: " + Claims.C4 + ".");
+        s5.add("figures", f5);
+        s5.add("tables", tables(
+                table("Power-law fits (full precision)", List.of("loss", "a", "beta", "R2", "points"), fitRows),
+                table("Points: P_ΔJ¹ and the loss at the end of training", List.of("loss", "N", "P_ΔJ¹", "final loss"),
+                        pointRows)));
+        if (Files.exists(out.resolve("data/examples.png"))) {
+            JsonObject img = new JsonObject();
+            img.addProperty("file", "data/examples.png");
+            img.addProperty("caption", "Examples of the " + preset.sizeDataset() + " training data, one column per class");
+            s5.add("images", array(img));
+        }
+        sections.add(s5);
+
+        JsonObject report = new JsonObject();
+        report.addProperty("title", "eoscope: reproduction of Lowell & Kastner (2024), " + preset.name() + " preset");
+        report.addProperty("subtitle", "Training on the Edge of Stability Is Caused by Layerwise Jacobian Alignment"
+                + " (arXiv:2406.00127): every number below was trained and analysed through the streaming pipeline"
+                + " (Kafka, trainer and analyzer verticles) and read back from Kafka.");
+        JsonArray cl = new JsonArray();
+        for (Claims.Claim c : claims) {
+            JsonObject o = new JsonObject();
+            o.addProperty("claim", c.claim());
+            o.addProperty("paper", c.paper());
+            o.addProperty("measured", c.measured());
+            o.addProperty("verdict", c.verdict());
+            o.addProperty("criterion", c.criterion());
+            cl.add(o);
+        }
+        report.add("claims", cl);
+        report.add("sections", sections);
+        report.add("configuration", configuration);
+        report.add("versions", versions);
+        AtomicFiles.write(out.resolve("report.json"), GSON.toJson(report).getBytes(StandardCharsets.UTF_8));
+        return claims;
+    }
+
+    /** Layer 1's quantities of docs/science.md#layerwise-alignment at row {@code i} of a run's metrics, for claim 3c. */
+    private static Claims.Layer1 layer1(Csv m, int i) {
+        return new Claims.Layer1(m.numbers("time")[i], m.numbers("layer1.pi_chi")[i], m.numbers("layer1.p_chi_delta")[i],
+                m.numbers("layer1.pi_J")[i], m.numbers("layer1.p_delta_J")[i], m.numbers("layer1.delta_L_max_sq_mean")[i],
+                m.numbers("layer1.K_max_sq_mean")[i], m.numbers("layer1.gauss_newton_top")[i]);
+    }
+
+    private static List<List<String>> devRows(List<RunSpec> gd, double[] gdDev, double eeDev) {
+        List<List<String>> rows = new ArrayList<>();
+        for (int i = 0; i < gd.size(); i++) {
+            rows.add(List.of(gd.get(i).label(), Csv.fmt(gdDev[i])));
+        }
+        rows.add(List.of("exp. Euler", Csv.fmt(eeDev)));
+        return rows;
+    }
+
+    /**
+     * max over the solver's times t_k of |L(t_k) − L_flow(t_k)|/L_flow(t_k); the flow was evaluated at exactly
+     * those times (the interpolation below then returns its values); times past the reference are skipped.
+     */
+    static double deviation(double[] t, double[] l, double[] flowT, double[] flowL) {
+        double worst = 0;
+        int j = 0;
+        for (int k = 0; k < t.length; k++) {
+            double x = t[k];
+            if (x > flowT[flowT.length - 1]) {
+                break;
+            }
+            while (j < flowT.length - 2 && flowT[j + 1] <= x) {
+                j++;
+            }
+            double v;
+            if (flowT.length == 1 || x <= flowT[j]) {
+                v = flowL[j];
+            } else {
+                double w = Math.min(1, (x - flowT[j]) / (flowT[j + 1] - flowT[j]));
+                v = flowL[j] + w * (flowL[j + 1] - flowL[j]);
+            }
+            worst = Math.max(worst, Math.abs(l[k] - v) / v);
+        }
+        return worst;
+    }
+
+    /** The example picture of the size experiment's image data (data/examples.png). */
+    void examples() throws Exception {
+        if (preset.sizeDataset().equals("xor")) {
+            return;
+        }
+        RunSpec s = sizeRuns().get(sizeRuns().size() - 1);
+        LabeledData data = s.config().datasetSource().load();
+        Path png = out.resolve("data/examples.png");
+        Files.createDirectories(png.getParent());
+        AtomicFiles.write(png, ImageGrid.png(data, preset.sizeClasses(), 4));
+    }
+
+    static JsonObject section(String id, String title, String text) {
+        JsonObject o = new JsonObject();
+        o.addProperty("id", id);
+        o.addProperty("title", title);
+        o.addProperty("text", text);
+        return o;
+    }
+
+    static JsonObject figure(String id, String title, String caption, String csv, String x, String y, String xLabel,
+            String yLabel, boolean logX, boolean logY) {
+        JsonObject o = new JsonObject();
+        o.addProperty("id", id);
+        o.addProperty("title", title);
+        o.addProperty("caption", caption);
+        o.addProperty("csv", csv);
+        o.addProperty("x", x);
+        o.addProperty("y", y);
+        o.addProperty("series", "series");
+        o.addProperty("xLabel", xLabel);
+        o.addProperty("yLabel", yLabel);
+        o.addProperty("logX", logX);
+        o.addProperty("logY", logY);
+        return o;
+    }
+
+    static JsonObject table(String title, List<String> columns, List<List<String>> rows) {
+        JsonObject o = new JsonObject();
+        o.addProperty("title", title);
+        o.add("columns", JsonParser.parseString(GSON.toJson(columns)));
+        o.add("rows", JsonParser.parseString(GSON.toJson(rows)));
+        return o;
+    }
+
+    static JsonArray array(JsonObject... items) {
+        JsonArray a = new JsonArray();
+        for (JsonObject i : items) {
+            a.add(i);
+        }
+        return a;
+    }
+
+    static JsonArray tables(JsonObject... items) {
+        return array(items);
+    }
+}

@@ -1,0 +1,181 @@
+package io.eoscope.reproduce;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.eoscope.gateway.PowerLaw;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The claims' criteria on hand-made traces whose verdicts are known, edges included. */
+class ClaimsTest {
+
+    private static Claims.Trace trace(double eta, double... ratios) {
+        double[] t = new double[ratios.length];
+        double[] s = new double[ratios.length];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = i;
+            s[i] = ratios[i] * 2 / eta;
+        }
+        return new Claims.Trace(eta, t, s);
+    }
+
+    @Test
+    void edgeOfStabilityNeedsEveryStepSizeToReachAndHoverAtTwoOverEta() {
+        Claims.Trace hovers = trace(0.05, 0.5, 0.8, 1.05, 0.95, 1.0, 0.98);
+        Claims.Trace below = trace(0.04, 0.5, 0.6, 0.7, 0.8, 0.8, 0.8);
+        Claims.Trace overshoots = trace(0.02, 0.5, 0.9, 1.3, 1.2, 1.25, 1.3);
+        assertEquals("agrees", Claims.edgeOfStability(List.of(hovers, trace(0.1, 0.9, 1, 1, 1, 1, 1))).verdict());
+        assertEquals("partly", Claims.edgeOfStability(List.of(hovers, below)).verdict());
+        assertEquals("disagrees", Claims.edgeOfStability(List.of(below, overshoots)).verdict());
+        // NaN (steps without a sharpness) are skipped, not counted
+        Claims.Trace gaps = new Claims.Trace(0.05, new double[] {0, 1, 2, 3}, new double[] {Double.NaN, 40, Double.NaN, 40});
+        assertEquals("agrees", Claims.edgeOfStability(List.of(gaps)).verdict());
+    }
+
+    @Test
+    void exponentialEulerMustBeCloserToTheFlowThanEveryGdRun() {
+        double[] etas = {0.05, 0.04};
+        assertEquals("agrees", Claims.exponentialEuler(0.01, new double[] {0.5, 0.2}, etas, 1.5).verdict());
+        assertEquals("partly", Claims.exponentialEuler(0.08, new double[] {0.5, 0.2}, etas, 1.5).verdict());
+        assertEquals("disagrees", Claims.exponentialEuler(0.3, new double[] {0.5, 0.2}, etas, 1.5).verdict());
+        assertEquals("not measured", Claims.exponentialEuler(Double.NaN, new double[] {0.5, 0.2}, etas, 1.5).verdict());
+    }
+
+    @Test
+    void gaussNewtonShareIsJudgedOnTheSecondHalf() {
+        double[] t = {0, 1, 2, 3};
+        double[] h = {10, 10, 10, 10};
+        // the first half does not count: G is small there and large after
+        assertEquals("agrees", Claims.gaussNewton(t, h, new double[] {1, 1, 9.5, 9.9}, new double[] {9, 9, 0.5, 0.1}).verdict());
+        assertEquals("partly", Claims.gaussNewton(t, h, new double[] {9, 9, 7, 7}, new double[] {1, 1, 3, 3}).verdict());
+        assertEquals("disagrees", Claims.gaussNewton(t, h, new double[] {9, 9, 5, 5}, new double[] {1, 1, 5, 5}).verdict());
+    }
+
+    @Test
+    void firstLayerMustLeadInMostLateSnapshots() {
+        double[] t = {0, 1, 2, 3, 4};
+        double[] g = {10, 10, 10, 10, 10};
+        double[][] leads = {{1, 1, 5, 5, 5}, {2, 2, 1, 1, 1}};
+        double[][] lastOnly = {{1, 1, 1, 1, 5}, {2, 2, 2, 2, 1}};
+        double[][] never = {{1, 1, 1, 1, 1}, {2, 2, 2, 2, 2}};
+        assertEquals("agrees", Claims.firstLayer(t, leads, g).verdict());
+        assertEquals("partly", Claims.firstLayer(t, lastOnly, g).verdict());
+        assertEquals("disagrees", Claims.firstLayer(t, never, g).verdict());
+    }
+
+    /** Layer 1 at time t whose measured E‖K¹‖²_max is the five factors' product, as the identity makes it. */
+    private static Claims.Layer1 layer1(double t, double piChi, double pChiDelta, double piJ, double pDeltaJ, double deltaL,
+            double gaussNewtonTop) {
+        return new Claims.Layer1(t, piChi, pChiDelta, piJ, pDeltaJ, deltaL, piChi * pChiDelta * piJ * pDeltaJ * deltaL,
+                gaussNewtonTop);
+    }
+
+    @Test
+    void alignmentAgreesWhenItHasTheLargestShareOfTheRiseOfTheFirstLayersTop() {
+        Claims.Layer1 start = layer1(0, 1, 1, 10, 0.1, 2, 1.5);
+        Claims.Layer1 end = layer1(80, 1.02, 1, 12, 0.4, 2, 7);
+        double[] s = Claims.shares(start, end);
+        double total = Math.log(1.02) + Math.log(1.2) + Math.log(4);
+        // Δ log of the product is Δ log E‖K¹‖²_max: here 1 × 1 × 10 × 0.1 × 2 = 2 → 1.02 × 1 × 12 × 0.4 × 2 = 9.792
+        assertThat(Math.log(end.kMaxSq() / start.kMaxSq())).isCloseTo(total, within(1e-12));
+        assertThat(s).containsExactly(new double[] {100 * Math.log(1.02) / total, 0, 100 * Math.log(1.2) / total,
+            100 * Math.log(4) / total, 0}, within(1e-9));
+        assertThat(Arrays.stream(s).sum()).isCloseTo(100, within(1e-9));
+        Claims.Claim c = Claims.alignment(start, end);
+        assertThat(c.verdict()).isEqualTo("agrees");
+        assertThat(c.measured()).contains("from t = 0.000 to t = 80.00", "P_{Δ,J}¹ 0.100 → 0.400 (+300.0%)", "P_{Δ,J}¹ +87.3%",
+                "Π_J¹ +11.5%", "within a relative 0.0e+00", "λmax(G¹) 1.500 → 7.000 (Δ log +1.54");
+    }
+
+    @Test
+    void alignmentRisingSevenPercentWhileTheJacobianNormsCarryTheRiseIsOnlyPartly() {
+        // the numbers: P_ΔJ¹ 0.328 → 0.351 (+7%) while Π_J¹ doubles
+        Claims.Layer1 start = layer1(0, 1.5, 0.9, 10, 0.328, 2, 5);
+        Claims.Layer1 end = layer1(80, 1.5, 0.9, 20, 0.351, 2, 9);
+        double[] s = Claims.shares(start, end);
+        double rise = Math.log(0.351 / 0.328);
+        double total = Math.log(2) + rise;
+        assertThat(s[2]).isCloseTo(100 * Math.log(2) / total, within(1e-9)).isCloseTo(91.1, within(0.05));
+        assertThat(s[Claims.ALIGNMENT]).isCloseTo(100 * rise / total, within(1e-9)).isCloseTo(8.9, within(0.05));
+        assertThat(s[0]).isZero();
+        assertThat(Arrays.stream(s).sum()).isCloseTo(100, within(1e-9));
+        Claims.Claim c = Claims.alignment(start, end);
+        assertThat(c.verdict()).isEqualTo("partly");
+        assertThat(c.measured()).contains("(+7.0%)", "Π_J¹ +91.1%", "P_{Δ,J}¹ +8.9%");
+    }
+
+    @Test
+    void alignmentThatFallsDisagreesWhateverElseRises() {
+        Claims.Layer1 start = layer1(0, 1, 1, 10, 0.4, 2, 5);
+        Claims.Layer1 end = layer1(80, 1, 1.5, 40, 0.3, 2, 20);
+        double[] s = Claims.shares(start, end);
+        double total = Math.log(1.5) + Math.log(4) + Math.log(0.75);
+        assertThat(s[Claims.ALIGNMENT]).isCloseTo(100 * Math.log(0.75) / total, within(1e-9)).isNegative();
+        assertThat(Arrays.stream(s).sum()).isCloseTo(100, within(1e-9));
+        assertThat(Claims.alignment(start, end).verdict()).isEqualTo("disagrees");
+        // no change of E‖K¹‖²_max to apportion (P_ΔJ¹ doubles, Π_J¹ halves): no shares, so a rising alignment is not
+        // the largest
+        Claims.Layer1 same = layer1(80, 1, 1, 5, 0.8, 2, 5);
+        assertThat(Claims.shares(start, same)).containsOnly(Double.NaN);
+        assertThat(Claims.alignment(start, same).verdict()).isEqualTo("partly");
+    }
+
+    @Test
+    void alignmentReportsHowFarTheFactorsAreFromTheMeasuredTop() {
+        Claims.Layer1 start = layer1(0, 1, 1, 10, 0.1, 2, 1.5);
+        Claims.Layer1 end = layer1(80, 1.02, 1, 12, 0.4, 2, 7);
+        Claims.Layer1 off = new Claims.Layer1(80, 1.02, 1, 12, 0.4, 2, end.kMaxSq() * 1.001, 7);
+        assertThat(end.product()).isCloseTo(end.kMaxSq(), within(1e-12));
+        // the shares come from the factors; the measured E‖K¹‖²_max only shows the identity's gap
+        assertThat(Claims.shares(start, off)).containsExactly(Claims.shares(start, end), within(0.0));
+        assertThat(Claims.alignment(start, off).measured()).contains("within a relative 1.0e-03");
+    }
+
+    @Test
+    void powerLawVerdictNeedsThePapersLowerR2AndOneDirectionForEveryLoss() {
+        double[] n = {16, 32, 64, 128, 256, 512};
+        double[] rising = new double[n.length];
+        double[] falling = new double[n.length];
+        double[] noisy = new double[n.length];
+        for (int i = 0; i < n.length; i++) {
+            rising[i] = 2 * Math.pow(n[i], 0.3);
+            falling[i] = 2 * Math.pow(n[i], -0.3);
+            noisy[i] = i % 2 == 0 ? 1 : 2; // no trend: R² near 0
+        }
+        PowerLaw up = PowerLaw.fit(n, rising);
+        PowerLaw down = PowerLaw.fit(n, falling);
+        PowerLaw bad = PowerLaw.fit(n, noisy);
+        assertThat(up.beta()).isCloseTo(0.3, within(1e-12));
+        assertThat(down.beta()).isCloseTo(-0.3, within(1e-12));
+        assertThat(up.r2()).isCloseTo(1.0, within(1e-12));
+        assertThat(down.r2()).isCloseTo(1.0, within(1e-12));
+        assertThat(bad.r2()).isLessThan(0.74);
+        List<String> losses = List.of("cross_entropy", "mse");
+        Claims.Claim both = Claims.powerLaw(losses, List.of(up, up));
+        assertThat(both.verdict()).isEqualTo("agrees");
+        assertThat(both.measured()).isEqualTo("cross_entropy: β = +0.300 (rising), R² 1.00 (6 sizes);"
+                + " mse: β = +0.300 (rising), R² 1.00 (6 sizes)");
+        // no sign is required (the paper's public text states none) ...
+        assertThat(Claims.powerLaw(losses, List.of(down, down)).verdict()).isEqualTo("agrees");
+        // ... but one law has one direction: good fits that disagree on it only partly meet the claim
+        Claims.Claim mixed = Claims.powerLaw(losses, List.of(up, down));
+        assertThat(mixed.verdict()).isEqualTo("partly");
+        assertThat(mixed.measured()).contains("mse: β = -0.300 (falling), R² 1.00");
+        assertThat(Claims.powerLaw(losses, List.of(up, bad)).verdict()).isEqualTo("partly");
+        assertThat(Claims.powerLaw(losses, List.of(bad, bad)).verdict()).isEqualTo("disagrees");
+    }
+
+    @Test
+    void deviationComparesAtTheSolversOwnTimes() {
+        double[] flowT = {0, 0.5, 1, 1.5, 2};
+        double[] flowL = {4, 2, 1, 0.5, 0.25};
+        // exact at every own time: no deviation, although a straight line between t = 0 and 1 is far off at 0.5
+        assertEquals(0, Reproduction.deviation(new double[] {0, 1, 2}, new double[] {4, 1, 0.25}, flowT, flowL), 1e-15);
+        assertEquals(0.5, Reproduction.deviation(new double[] {0, 1}, new double[] {4, 1.5}, flowT, flowL), 1e-15);
+        // a time between reference times interpolates the reference; times past its end are skipped
+        assertEquals(0.0, Reproduction.deviation(new double[] {0.25, 9}, new double[] {3, 100}, flowT, flowL), 1e-15);
+    }
+}
