@@ -207,7 +207,10 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
             return data; // found, or known missing with nothing new written since
         }
         long deadline = System.nanoTime() + limits.datasetWait().toNanos();
-        while (data.isEmpty() && running && System.nanoTime() < deadline) {
+        while (data.isEmpty() && System.nanoTime() < deadline) {
+            if (!running) {
+                throw new InterruptedException("stopped while waiting for " + hash); // a stop, not a missing dataset
+            }
             datasetWaits.incrementAndGet();
             Thread.sleep(DATASET_RETRY.toMillis());
             data = lookup.apply(hash);
@@ -270,8 +273,8 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
             throw e; // the broker did not take a record: not survivable here
         } catch (org.apache.kafka.common.errors.InterruptException e) {
             throw new InterruptedException("stopped while reading the datasets topic"); // a stop, not the snapshot's fault
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw new IllegalStateException("the datasets topic could not be read for " + run + "@" + step + ": " + e.getMessage(), e);
+        } catch (org.apache.kafka.common.KafkaException e) { // the broker (a timeout, an ACL), not the snapshot: stop, loudly
+            throw new IllegalStateException("the datasets topic could not be read for " + run + "@" + step + ": " + e, e);
         } catch (RuntimeException e) {
             deadLetter(last, "snapshot " + run + "@" + step + ": analysis failed: " + e);
         }

@@ -89,6 +89,11 @@ public final class ReplayService implements Runnable, AutoCloseable {
                     result.analysed(), result.failed());
         } catch (IllegalArgumentException e) {
             deadLetter(r, "replay request " + request.analysisId() + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            // the replay could not go on (the broker too slow or gone): the live analysis is not stopped for it; the request
+            // is dead-lettered with the reason (if the broker takes nothing, that fails too, and then the analyzer stops)
+            LOG.error("replay '{}' of {} failed: {}", request.analysisId(), request.run(), e.toString(), e);
+            deadLetter(r, "replay request " + request.analysisId() + ": the replay failed: " + e);
         }
     }
 

@@ -133,6 +133,7 @@ public final class GroupWorker implements Runnable {
     private final Set<TopicPartition> paused = new HashSet<>();
     private final Thread worker;
     private volatile Queued running;
+    private Queued adopted; // poll thread only: running work whose partition was revoked and assigned back
     private volatile Throwable workFailure;
     private volatile boolean stopping;
     private volatile long brokerContactMillis;
@@ -165,7 +166,7 @@ public final class GroupWorker implements Runnable {
     /** One piece of work in the queue, with the ledger of its partition's assignment at the time it was made. */
     private static final class Queued {
         final Work work;
-        final Ledger ledger;
+        Ledger ledger; // poll thread only: moves to the new ledger when a revoked partition of running work comes back
 
         Queued(Work work, Ledger ledger) {
             this.work = work;
@@ -266,6 +267,10 @@ public final class GroupWorker implements Runnable {
 
     private void enqueue(Work work) {
         Ledger ledger = ledger(work.partition());
+        if (adopted != null && adopted.work.partition().equals(work.partition()) && adopted.work.firstOffset() == work.firstOffset()) {
+            adopted = null; // the same records as the work still running from before the rebalance: not done twice
+            return;
+        }
         ledger.open(work.firstOffset());
         if (work.coalesce() != null) {
             for (Queued q : queue) {
@@ -296,15 +301,24 @@ public final class GroupWorker implements Runnable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // asked to stop: the interrupted work is not done, its records come again
-        } catch (RuntimeException | Error e) {
             if (!stopping) {
-                workFailure = e;
+                workFailure = new IllegalStateException(name + ": the worker was interrupted outside a stop", e);
+                LOG.error("{}: the worker was interrupted outside a stop; stopping", name);
+            }
+        } catch (Throwable e) {
+            if (!stopping) {
+                workFailure = e instanceof RuntimeException || e instanceof Error ? e : new IllegalStateException(e);
                 LOG.error("{}: work failed, stopping: {}", name, e.toString(), e);
+            } else {
+                LOG.info("{}: work ended by the stop: {}", name, e.toString());
             }
         }
     }
 
     private void throwIfWorkFailed() {
+        if (workFailure == null && !stopping && !worker.isAlive()) {
+            workFailure = new IllegalStateException(name + ": the worker thread ended without a reason");
+        }
         Throwable f = workFailure;
         if (f instanceof RuntimeException re) {
             throw re;
@@ -352,7 +366,8 @@ public final class GroupWorker implements Runnable {
         try {
             Set<TopicPartition> assigned = consumer.assignment();
             if (assigned.isEmpty()) {
-                consumer.listTopics(limits.callTimeout());
+                consumer.partitionsFor(topic, limits.callTimeout());
+                lag.set(0); // nothing assigned: nothing of this member's behind
             } else {
                 long total = 0;
                 for (Map.Entry<TopicPartition, Long> e : consumer.endOffsets(assigned, limits.callTimeout()).entrySet()) {
@@ -377,8 +392,12 @@ public final class GroupWorker implements Runnable {
             for (Queued q; (q = finished.poll()) != null; ) {
                 q.ledger.close(q.work.firstOffset());
             }
-            commit(partitions); // what finished is not read again by the next owner
-            release(partitions, "gave up");
+            try {
+                commit(partitions); // what finished is not read again by the next owner
+            } finally {
+                finishedSinceCommit = true; // the kept partitions' finished work: committed at the next poll
+                release(partitions, "gave up");
+            }
         }
 
         @Override
@@ -389,6 +408,13 @@ public final class GroupWorker implements Runnable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             brokerContactMillis = System.currentTimeMillis();
+            Queued r = running;
+            if (r != null && partitions.contains(r.work.partition()) && !ledgers.containsKey(r.work.partition())) {
+                Ledger fresh = ledger(r.work.partition()); // running work of a partition that came back: it keeps its place
+                fresh.open(r.work.firstOffset());
+                r.ledger = fresh;
+                adopted = r;
+            }
             if (!paused.isEmpty()) {
                 consumer.pause(partitions); // still busy: the new partitions wait too
                 paused.addAll(partitions);
@@ -397,14 +423,17 @@ public final class GroupWorker implements Runnable {
         }
 
         private void release(Collection<TopicPartition> partitions, String how) {
-            int before = queue.size();
-            queue.removeIf(q -> partitions.contains(q.work.partition()));
-            dropped.addAndGet(before - queue.size());
+            AtomicLong left = new AtomicLong();
+            queue.removeIf(q -> partitions.contains(q.work.partition()) && left.incrementAndGet() > 0);
+            dropped.addAndGet(left.get());
             handler.released(partitions);
             partitions.forEach(ledgers::remove);
             paused.removeAll(partitions);
-            LOG.info("{} {} partitions {} ({} queued pieces of work left for their next owner)", name, how, partitions,
-                    before - queue.size());
+            if (adopted != null && partitions.contains(adopted.work.partition())) {
+                adopted = null;
+            }
+            lag.set(0); // until the next broker check counts what is still assigned
+            LOG.info("{} {} partitions {} ({} queued pieces of work left for their next owner)", name, how, partitions, left.get());
         }
     }
 

@@ -57,6 +57,9 @@ public final class TopicScan {
             for (ConsumerRecord<String, byte[]> r : records) {
                 action.accept(r);
             }
+            if (!records.isEmpty()) {
+                lastRecord = System.nanoTime(); // the stall is counted from the end of the work the records asked for
+            }
         }
     }
 

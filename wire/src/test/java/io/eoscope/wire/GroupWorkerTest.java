@@ -252,6 +252,43 @@ class GroupWorkerTest {
         w.requestStop();
     }
 
+    /**
+     * An eager rebalance takes a partition away while its work runs and gives it back: the records come again from the
+     * committed offset, but the work already running is not queued a second time, and its end is committed.
+     */
+    @Test
+    void runningWorkOfAPartitionThatComesBackIsNotDoneTwice() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Long> ran = new CopyOnWriteArrayList<>();
+        OnePerRecord handler = new OnePerRecord(null, false) {
+            @Override
+            public void accept(ConsumerRecord<String, byte[]> r, GroupWorker.Sink out) {
+                out.submit(new GroupWorker.Work(new TopicPartition(r.topic(), r.partition()), r.offset(), null, () -> {
+                    release.await();
+                    ran.add(r.offset());
+                }));
+            }
+        };
+        GroupWorker w = start(handler, 10, Duration.ofSeconds(5));
+        add(P0, 0, "a");
+        await(() -> w.outstanding() == 1 && w.done() == 0, "the work to run");
+        Thread.sleep(50);
+        consumer.schedulePollTask(() -> consumer.rebalance(List.of(P1))); // P0 revoked
+        await(() -> !handler.released.isEmpty(), "the revocation");
+        consumer.schedulePollTask(() -> {
+            consumer.rebalance(List.of(P0, P1)); // P0 back: its record is delivered again
+            consumer.updateBeginningOffsets(Map.of(P0, 0L));
+            consumer.seek(P0, 0);
+            consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, 0, "a", new byte[0]));
+        });
+        Thread.sleep(300);
+        release.countDown();
+        await(() -> committed(P0) == 1, "the commit of the running work on the partition's new assignment");
+        Thread.sleep(200);
+        assertThat(ran).containsExactly(0L);
+        w.requestStop();
+    }
+
     /** A commit refused because the group rebalanced is counted ("will be delivered again"); the member goes on. */
     @Test
     void aRefusedCommitIsCountedAndSurvived() throws Exception {
