@@ -63,7 +63,7 @@ public final class ApiBodies {
                     c == null ? null : c.string("architecture"), c == null ? null : c.string("activation"),
                     c == null ? null : c.string("loss"), Double.isFinite(two) ? two : null,
                     t == null ? null : t.step(), t == null ? null : t.time(), t == null ? null : t.loss(),
-                    t == null ? null : t.accuracy(), t == null || !Double.isFinite(t.sharpness()) ? null : t.sharpness(),
+                    t == null ? null : t.accuracy(), r.estimated().map(TelemetryRecord.Step::sharpness).orElse(null),
                     m == null ? null : m.analysisId(), m == null ? null : m.step(),
                     m == null || !m.values().containsKey(MetricsRecord.Quantity.RHO_K) ? null : m.value(MetricsRecord.Quantity.RHO_K));
         }

@@ -90,6 +90,7 @@ public final class RunsView {
         final String name;
         volatile RunRecord record;
         volatile TelemetryRecord.Step telemetry;
+        volatile TelemetryRecord.Step estimated; // the latest step with the trainer's own sharpness estimate
         volatile long lastHeard = Long.MIN_VALUE;
         final TreeMap<Long, TelemetryRecord.Step> telemetrySeries = new TreeMap<>();
         final Map<String, Analysis> analyses = new ConcurrentHashMap<>();
@@ -116,6 +117,11 @@ public final class RunsView {
         /** The latest training step. */
         public Optional<TelemetryRecord.Step> telemetry() {
             return Optional.ofNullable(telemetry);
+        }
+
+        /** The latest step with the trainer's own sharpness estimate (the final state, step N, has none). */
+        public Optional<TelemetryRecord.Step> estimated() {
+            return Optional.ofNullable(estimated);
         }
 
         /** The latest analysis of the live analysis id. */
@@ -225,6 +231,10 @@ public final class RunsView {
                 TelemetryRecord.Step latest = r.telemetry;
                 if (latest == null || s.step() >= latest.step()) {
                     r.telemetry = s;
+                }
+                TelemetryRecord.Step estimate = r.estimated;
+                if (Double.isFinite(s.sharpness()) && (estimate == null || s.step() >= estimate.step())) {
+                    r.estimated = s;
                 }
             }
             if (!listeners.isEmpty()) {

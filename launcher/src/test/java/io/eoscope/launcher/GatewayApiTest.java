@@ -158,7 +158,7 @@ class GatewayApiTest {
             }
         }
         JsonObject loss = JsonParser.parseString(get("/api/runs/n64/series?metric=loss").body()).getAsJsonObject();
-        assertThat(loss.getAsJsonArray("points")).hasSize(20);
+        assertThat(loss.getAsJsonArray("points")).hasSize(21); // steps 0..19 and the final state, step 20
         JsonObject few = JsonParser.parseString(get("/api/runs/n64/series?metric=loss&from=5&to=15&max_points=4").body())
                 .getAsJsonObject();
         assertThat(few.getAsJsonArray("points").size()).isBetween(2, 5);
