@@ -35,6 +35,7 @@ public record KafkaSettings(String bootstrapServers, Topics topics, Map<String, 
             throw new IllegalArgumentException("--bootstrap-servers is required (host:port[,host:port…])");
         }
         clientProperties = Map.copyOf(clientProperties);
+        deliveryTimeoutOf(clientProperties); // a bad delivery.timeout.ms is the user's option, named at start
     }
 
     /** The shortest delivery timeout {@link #producer(String, Duration)} accepts. */
@@ -81,14 +82,22 @@ public record KafkaSettings(String bootstrapServers, Topics topics, Map<String, 
 
     /** The delivery timeout of {@link #producer(String)}: {@code delivery.timeout.ms} when given, else the default. */
     public Duration deliveryTimeout() {
+        return deliveryTimeoutOf(clientProperties);
+    }
+
+    private static Duration deliveryTimeoutOf(Map<String, String> clientProperties) {
         String given = clientProperties.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
         if (given == null) {
             return DEFAULT_DELIVERY_TIMEOUT;
         }
         try {
-            return Duration.ofMillis(Long.parseLong(given.trim()));
+            long ms = Long.parseLong(given.trim());
+            if (ms < 1) {
+                throw new NumberFormatException("not positive");
+            }
+            return Duration.ofMillis(ms);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--kafka-property delivery.timeout.ms must be a whole number of milliseconds, got '"
+            throw new IllegalArgumentException("--kafka-property delivery.timeout.ms must be a positive whole number of milliseconds, got '"
                     + given + "'");
         }
     }

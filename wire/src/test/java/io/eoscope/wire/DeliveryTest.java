@@ -54,6 +54,8 @@ class DeliveryTest {
         KafkaSettings given = new KafkaSettings("localhost:9092", new Topics(""), Map.of("delivery.timeout.ms", "45000"));
         assertThat(given.producer("p").getProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)).isEqualTo("45000");
         assertThat(given.deliveryTimeout()).isEqualTo(Duration.ofSeconds(45));
+        assertThatThrownBy(() -> new KafkaSettings("localhost:9092", new Topics(""), Map.of("delivery.timeout.ms", "soon")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("delivery.timeout.ms");
     }
 
     /**
