@@ -60,8 +60,10 @@ def train_until_the_loss_is_seen(pub, first_step, seconds):
 def test_a_broker_killed_mid_run_stops_the_loop_and_the_run_ends_as_failed_never_finished(broker):
     x, y = data()
     net = nn.Sequential(nn.Linear(4, 3))
+    # librdkafka backs off reconnecting up to 10 s by default: after the broker's return the final status must get
+    # through within close()'s bound (twice the delivery timeout), so the producer reconnects within half a second
     pub = Publisher(broker.bootstrap, run="killed-mid-run", model=net, inputs=x, labels=y, lr=0.1,
-                    delivery_timeout_seconds=3, heartbeat_seconds=0.5)
+                    delivery_timeout_seconds=8, heartbeat_seconds=0.5, kafka_config={"reconnect.backoff.max.ms": 500})
     with pytest.raises(DeliveryError) as raised:
         with pub:
             for step in range(10):
