@@ -150,7 +150,7 @@ class SlowAnalysisTest {
             analyzer = EosService.start(dir, "analyzer", List.of("-Xmx1g"), "analyzer", "--bootstrap-servers", "127.0.0.1:" + port,
                     "--metrics-port", Integer.toString(metrics), "--ready-seconds", "5", "--top-k", "2",
                     "--kafka-property", "max.poll.interval.ms=" + POLL_INTERVAL_MS,
-                    "--kafka-property", "delivery.timeout.ms=10000", "--kafka-property", "request.timeout.ms=8000");
+                    "--kafka-property", "delivery.timeout.ms=30000", "--kafka-property", "request.timeout.ms=20000");
             EosService a = analyzer;
             Poll.until(Duration.ofSeconds(300), () -> "metrics of the 3 slow snapshots; the analyzer's log ends " + tail(a),
                     () -> metricKeys(s).size() >= 3 || !a.alive());
