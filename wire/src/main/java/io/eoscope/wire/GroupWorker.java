@@ -241,10 +241,7 @@ public final class GroupWorker implements Runnable {
         if (check) {
             handler.tick(checkBroker(), this::enqueue);
         }
-        for (Queued q; (q = finished.poll()) != null; ) {
-            q.ledger.close(q.work.firstOffset());
-            finishedSinceCommit = true;
-        }
+        drainFinished();
         if (finishedSinceCommit || check) { // a commit per finished piece of work; records that made none, at each check
             commit(ledgers.keySet());
         }
@@ -259,6 +256,14 @@ public final class GroupWorker implements Runnable {
             paused.clear();
         }
         throwIfWorkFailed();
+    }
+
+    /** Takes the work the worker finished into the ledgers of its partitions (poll thread). */
+    private void drainFinished() {
+        for (Queued q; (q = finished.poll()) != null; ) {
+            q.ledger.close(q.work.firstOffset());
+            finishedSinceCommit = true;
+        }
     }
 
     private Ledger ledger(TopicPartition tp) {
@@ -389,9 +394,7 @@ public final class GroupWorker implements Runnable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            for (Queued q; (q = finished.poll()) != null; ) {
-                q.ledger.close(q.work.firstOffset());
-            }
+            drainFinished();
             try {
                 commit(partitions); // what finished is not read again by the next owner
             } finally {
@@ -459,9 +462,7 @@ public final class GroupWorker implements Runnable {
     }
 
     private void commitFinished() {
-        for (Queued q; (q = finished.poll()) != null; ) {
-            q.ledger.close(q.work.firstOffset());
-        }
+        drainFinished();
         try {
             if (workFailure == null) {
                 try {
