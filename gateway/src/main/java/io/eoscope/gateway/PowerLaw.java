@@ -1,14 +1,19 @@
 package io.eoscope.gateway;
 
 /**
- * The dataset-size power law of docs/science.md#power-law-in-n: a least-squares fit of log y = log a + β log N.
+ * The dataset-size power law of docs/science.md#power-law-in-n: a least-squares fit of log y = log a + β log N to
+ * every point (several seeds per N give several points at that N).
  *
  * @param a the prefactor
  * @param beta the exponent β
- * @param r2 the coefficient of determination of the log-log fit
+ * @param r2 the coefficient of determination of the log-log fit over every point
  * @param points how many points were fitted
+ * @param betaStdError the standard error of β, √(SSR/(points − 2) / Σ(log N − mean)²); NaN with two points
+ * @param r2Means R² of the per-N means of log y about the fitted line (the seeds' noise averaged out; equals
+ *     {@code r2} with one point per N); NaN when the means are all equal
+ * @param sizes how many distinct N
  */
-public record PowerLaw(double a, double beta, double r2, int points) {
+public record PowerLaw(double a, double beta, double r2, int points, double betaStdError, double r2Means, int sizes) {
 
     /** Fits positive (N, y) pairs; needs at least two distinct N. */
     public static PowerLaw fit(double[] n, double[] y) {
@@ -41,7 +46,53 @@ public record PowerLaw(double a, double beta, double r2, int points) {
         }
         double beta = sxy / sxx;
         double intercept = my - beta * mx;
-        double r2 = syy == 0 ? 1 : 1 - (syy - beta * sxy) / syy;
-        return new PowerLaw(Math.exp(intercept), beta, r2, n.length);
+        double ssr = 0;
+        for (int i = 0; i < n.length; i++) {
+            double e = Math.log(y[i]) - intercept - beta * Math.log(n[i]);
+            ssr += e * e;
+        }
+        double r2 = syy == 0 ? 1 : 1 - ssr / syy;
+        double se = n.length > 2 ? Math.sqrt(ssr / (n.length - 2) / sxx) : Double.NaN;
+        // the per-N means of log y against the same line
+        java.util.TreeMap<Double, double[]> byN = new java.util.TreeMap<>();
+        for (int i = 0; i < n.length; i++) {
+            double[] sum = byN.computeIfAbsent(n[i], k -> new double[2]);
+            sum[0] += Math.log(y[i]);
+            sum[1]++;
+        }
+        double grand = 0;
+        for (double[] sum : byN.values()) {
+            grand += sum[0] / sum[1];
+        }
+        grand /= byN.size();
+        double tot = 0;
+        double res = 0;
+        for (var e : byN.entrySet()) {
+            double mean = e.getValue()[0] / e.getValue()[1];
+            tot += (mean - grand) * (mean - grand);
+            double r = mean - intercept - beta * Math.log(e.getKey());
+            res += r * r;
+        }
+        // means equal to rounding leave nothing to explain: R² is undefined there, not 1
+        double r2Means = tot <= 1e-24 * Math.max(1, grand * grand) * byN.size() ? Double.NaN : 1 - res / tot;
+        return new PowerLaw(Math.exp(intercept), beta, r2, n.length, se, r2Means, byN.size());
+    }
+
+    /**
+     * The two-sided confidence interval of β at {@code level} (0.95: 95%) from its standard error and Student's t
+     * with points − 2 degrees of freedom: {lo, hi}, both NaN with two points (no residual degrees of freedom).
+     */
+    public double[] betaInterval(double level) {
+        if (points <= 2) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        double half = StudentT.twoSided(level, points - 2) * betaStdError;
+        return new double[] {beta - half, beta + half};
+    }
+
+    /** True when β's 95% interval contains 0 (or cannot be computed): the data show no dependence on N. */
+    public boolean flat() {
+        double[] ci = betaInterval(0.95);
+        return !(ci[0] > 0 || ci[1] < 0);
     }
 }

@@ -57,6 +57,103 @@ class PowerLawTest {
     }
 
     @Test
+    void aPerfectLawHasAZeroWidthIntervalAndSeveralSeedsPerNAreFitted() {
+        double[] n = {64, 64, 64, 128, 128, 128, 256, 256, 256};
+        double[] y = new double[n.length];
+        for (int i = 0; i < n.length; i++) {
+            y[i] = 0.7 * Math.pow(n[i], 0.25);
+        }
+        PowerLaw fit = PowerLaw.fit(n, y);
+        assertThat(fit.beta()).isCloseTo(0.25, within(1e-12));
+        assertThat(fit.r2()).isCloseTo(1, within(1e-12));
+        assertThat(fit.r2Means()).isCloseTo(1, within(1e-12));
+        assertThat(fit.betaStdError()).isCloseTo(0, within(1e-12));
+        double[] ci = fit.betaInterval(0.95);
+        assertThat(ci[1] - ci[0]).isCloseTo(0, within(1e-11));
+        assertThat(fit.flat()).isFalse();
+        assertThat(fit.points()).isEqualTo(9);
+        assertThat(fit.sizes()).isEqualTo(3);
+    }
+
+    @Test
+    void aFlatCloudHasAnIntervalContainingZero() {
+        // per-N means 0.2, −0.2, 0, −0.2, 0.2 (symmetric in log N, so no trend), each N two seeds at mean ± 0.1
+        double[] sizes = {64, 128, 256, 512, 1024};
+        double[] means = {0.2, -0.2, 0, -0.2, 0.2};
+        double[] n = new double[10];
+        double[] y = new double[10];
+        for (int i = 0; i < 5; i++) {
+            n[2 * i] = sizes[i];
+            n[2 * i + 1] = sizes[i];
+            y[2 * i] = Math.exp(means[i] + 0.1);
+            y[2 * i + 1] = Math.exp(means[i] - 0.1);
+        }
+        PowerLaw fit = PowerLaw.fit(n, y);
+        assertThat(fit.beta()).isCloseTo(0, within(1e-12));
+        double[] ci = fit.betaInterval(0.95);
+        assertThat(ci[0]).isNegative();
+        assertThat(ci[1]).isPositive();
+        assertThat(fit.flat()).isTrue();
+        // a flat line explains none of the means' variation, nor of the points'
+        assertThat(fit.r2Means()).isCloseTo(0, within(1e-12));
+        assertThat(fit.r2()).isCloseTo(0, within(1e-12));
+    }
+
+    @Test
+    void standardErrorMatchesTheClosedFormAndTheIntervalCoversAsStated() {
+        // SE by the textbook formula on (log N, log y), and the interval's coverage by simulation: 4,000 fits of a
+        // noisy law; the count that covers the true β is binomial(4000, 0.95), standard deviation 13.8, so
+        // [3740, 3860] is ±4.3 standard deviations
+        double[] n = {16, 32, 64, 128, 256, 512};
+        Random r = new Random(11);
+        int covered = 0;
+        for (int rep = 0; rep < 4000; rep++) {
+            double[] y = new double[n.length];
+            for (int i = 0; i < n.length; i++) {
+                y[i] = 2 * Math.pow(n[i], -0.4) * Math.exp(0.2 * r.nextGaussian());
+            }
+            PowerLaw fit = PowerLaw.fit(n, y);
+            double[] ci = fit.betaInterval(0.95);
+            covered += ci[0] <= -0.4 && -0.4 <= ci[1] ? 1 : 0;
+            if (rep == 0) {
+                double mx = 0;
+                for (double v : n) {
+                    mx += Math.log(v) / n.length;
+                }
+                double sxx = 0;
+                double ssr = 0;
+                for (int i = 0; i < n.length; i++) {
+                    sxx += (Math.log(n[i]) - mx) * (Math.log(n[i]) - mx);
+                    double e = Math.log(y[i]) - Math.log(fit.a()) - fit.beta() * Math.log(n[i]);
+                    ssr += e * e;
+                }
+                assertThat(fit.betaStdError()).isCloseTo(Math.sqrt(ssr / 4 / sxx), within(1e-12));
+                assertThat(ci[1] - fit.beta()).isCloseTo(2.7764451051977987 * fit.betaStdError(), within(1e-9));
+            }
+        }
+        assertThat(covered).isBetween(3740, 3860);
+    }
+
+    @Test
+    void studentTQuantilesMatchTheTables() {
+        // two-sided 95% quantiles (scipy.stats.t.ppf(0.975, dof))
+        assertThat(StudentT.twoSided(0.95, 1)).isCloseTo(12.706204736174698, within(1e-9));
+        assertThat(StudentT.twoSided(0.95, 4)).isCloseTo(2.7764451051977987, within(1e-10));
+        assertThat(StudentT.twoSided(0.95, 10)).isCloseTo(2.2281388519649385, within(1e-10));
+        assertThat(StudentT.twoSided(0.95, 34)).isCloseTo(2.032244509317718, within(1e-10));
+        assertThat(StudentT.twoSided(0.99, 16)).isCloseTo(2.9207816223499967, within(1e-10));
+        assertThat(StudentT.twoSided(0.95, 100000)).isCloseTo(1.959986, within(1e-5));
+    }
+
+    @Test
+    void twoPointsHaveNoInterval() {
+        PowerLaw fit = PowerLaw.fit(new double[] {10, 100}, new double[] {1, 2});
+        assertThat(fit.betaStdError()).isNaN();
+        assertThat(fit.betaInterval(0.95)).containsOnly(Double.NaN);
+        assertThat(fit.flat()).isTrue();
+    }
+
+    @Test
     void badInputIsRefused() {
         assertThatThrownBy(() -> PowerLaw.fit(new double[] {1}, new double[] {1})).hasMessageContaining("two points");
         assertThatThrownBy(() -> PowerLaw.fit(new double[] {2, 2}, new double[] {1, 3})).hasMessageContaining("different");

@@ -122,6 +122,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--snapshot-dt", defaultValue = "0", description = "a snapshot every Δt of continuous time")
     double snapshotDt;
 
+    @Option(names = "--snapshot-at-edge", description = "GD: also a snapshot right after the step whose sharpness first"
+            + " reaches 2/η (needs --sharpness-every ≥ 1; the edge is seen to within that many steps)")
+    boolean snapshotAtEdge;
+
     @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64 (default: ${DEFAULT-VALUE})")
     String dtype;
 
@@ -214,7 +218,8 @@ final class TrainCommand implements Callable<Integer> {
         String widths = arch;
         return UsageException.fromOptions(() -> new RunConfig(name, set, data, n, classes, dataSeed, widths, activation, loss,
                 seed, model == null ? null : model.toString(), solver, lr, etaMax, warmupSteps, warmupFactor, tol, sharpnessEvery,
-                steps, untilTime, untilLoss, every, snapshotDt, dtype, device, chunkSize, strict, init, preprocess));
+                steps, untilTime, untilLoss, every, snapshotDt, dtype, device, chunkSize, strict, init, preprocess,
+                snapshotAtEdge));
     }
 
     /** A progress bar on stderr: step, t, loss, sharpness and 2/η. */

@@ -48,12 +48,14 @@ import java.nio.file.Path;
  * @param strict fail (instead of warn) when exponential Euler increases the loss
  * @param init xavier or pytorch (see {@link Init}); a run.json without it (written before it existed) means xavier
  * @param preprocess none, center or standardize (see {@link Preprocess}); missing means none
+ * @param snapshotAtEdge GD: also a snapshot right after the step whose sharpness estimate first reaches 2/η (the
+ *     state one step after the trainer saw the run reach its edge); needs {@code sharpnessEvery > 0}
  */
 public record RunConfig(String run, String dataset, String dataDir, int n, int classes, long dataSeed,
         String architecture, String activation, String loss, long initSeed, String modelFile, String solver,
         double learningRate, double etaMax, int warmupSteps, double warmupFactor, double tolerance, int sharpnessEvery,
         long steps, double untilTime, double untilLoss, long snapshotEvery, double snapshotDt, String dtype,
-        String device, int chunkSize, boolean strict, String init, String preprocess) {
+        String device, int chunkSize, boolean strict, String init, String preprocess, boolean snapshotAtEdge) {
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
 
@@ -90,6 +92,21 @@ public record RunConfig(String run, String dataset, String dataDir, int n, int c
         if (chunkSize < 1) {
             throw new IllegalArgumentException("--chunk-size must be at least 1, got " + chunkSize);
         }
+        if (snapshotAtEdge && (SolverKind.parse(solver) != SolverKind.GD || sharpnessEvery < 1)) {
+            throw new IllegalArgumentException("--snapshot-at-edge needs --solver gd and --sharpness-every ≥ 1 (the edge is"
+                    + " seen in the trainer's own sharpness estimates)");
+        }
+    }
+
+    /** The same configuration with preprocessing and initialisation as given, and no edge snapshot. */
+    public RunConfig(String run, String dataset, String dataDir, int n, int classes, long dataSeed, String architecture,
+            String activation, String loss, long initSeed, String modelFile, String solver, double learningRate,
+            double etaMax, int warmupSteps, double warmupFactor, double tolerance, int sharpnessEvery, long steps,
+            double untilTime, double untilLoss, long snapshotEvery, double snapshotDt, String dtype, String device,
+            int chunkSize, boolean strict, String init, String preprocess) {
+        this(run, dataset, dataDir, n, classes, dataSeed, architecture, activation, loss, initSeed, modelFile, solver,
+                learningRate, etaMax, warmupSteps, warmupFactor, tolerance, sharpnessEvery, steps, untilTime, untilLoss,
+                snapshotEvery, snapshotDt, dtype, device, chunkSize, strict, init, preprocess, false);
     }
 
     private static void finiteAtLeastZero(String option, double value) {
@@ -106,14 +123,14 @@ public record RunConfig(String run, String dataset, String dataDir, int n, int c
             int chunkSize, boolean strict) {
         this(run, dataset, dataDir, n, classes, dataSeed, architecture, activation, loss, initSeed, modelFile, solver,
                 learningRate, etaMax, warmupSteps, warmupFactor, tolerance, sharpnessEvery, steps, untilTime, untilLoss,
-                snapshotEvery, snapshotDt, dtype, device, chunkSize, strict, null, null);
+                snapshotEvery, snapshotDt, dtype, device, chunkSize, strict, null, null, false);
     }
 
     /** The same configuration under another run name. */
     public RunConfig withRun(String name) {
         return new RunConfig(name, dataset, dataDir, n, classes, dataSeed, architecture, activation, loss, initSeed, modelFile,
                 solver, learningRate, etaMax, warmupSteps, warmupFactor, tolerance, sharpnessEvery, steps, untilTime,
-                untilLoss, snapshotEvery, snapshotDt, dtype, device, chunkSize, strict, init, preprocess);
+                untilLoss, snapshotEvery, snapshotDt, dtype, device, chunkSize, strict, init, preprocess, snapshotAtEdge);
     }
 
     /** The dataset source. */

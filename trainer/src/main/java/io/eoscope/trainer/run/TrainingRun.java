@@ -111,6 +111,9 @@ public final class TrainingRun {
                 double nextSnapshotTime = config.snapshotDt() > 0
                         ? (Math.floor(startTime / config.snapshotDt()) + 1) * config.snapshotDt() : Double.POSITIVE_INFINITY;
                 LossMonitor monitor = exponential ? new LossMonitor(config.strict()) : null;
+                double edge = 2 / config.learningRate();
+                boolean edgeTaken = !config.snapshotAtEdge()
+                        || out.keptRecords().stream().anyMatch(k -> k.sharpness() >= edge);
                 boolean stoppedEarly;
                 while (true) {
                     StepRecord r = trainer.step(); // DivergedException stops the run: no NaN trajectory
@@ -125,7 +128,9 @@ public final class TrainingRun {
                     if (byTime) {
                         nextSnapshotTime = (Math.floor(trainer.time() / config.snapshotDt()) + 1) * config.snapshotDt();
                     }
-                    if (byStep || byTime) {
+                    boolean atEdge = !edgeTaken && r.sharpness() >= edge;
+                    edgeTaken |= atEdge;
+                    if (byStep || byTime || atEdge) {
                         listener.snapshot(done, trainer.time(), out.snapshot(trainer.model(), precision, done,
                                 trainer.time(), config.run(), trainer.eigenvectors()));
                     }

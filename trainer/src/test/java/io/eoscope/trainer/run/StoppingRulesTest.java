@@ -44,6 +44,35 @@ class StoppingRulesTest {
     }
 
     @Test
+    void snapshotAtEdgeCapturesTheStepAfterTheSharpnessFirstReachesTwoOverEta() throws Exception {
+        double lr = 0.05;
+        RunConfig c = new RunConfig("s", "xor", null, 32, 2, 1, "2-16-16-2", "elu", "mse", 2, null, "gd", lr, lr, 0, 1, 1e-4,
+                3, 600, 0, 0, 1000, 0, "float32", "cpu", 1000, false, null, null, true);
+        TrainingRun.start(c, dir.resolve("e"), TrainingListener.NONE);
+        long first = -1;
+        for (String row : Files.readAllLines(dir.resolve("e/trajectory.csv")).subList(1, 600)) {
+            String[] f = row.split(",", -1);
+            if (!f[5].isEmpty() && Double.parseDouble(f[5]) >= 2 / lr) {
+                first = Long.parseLong(f[0]);
+                break;
+            }
+        }
+        assertThat(first).as("this run reaches its edge (2/η = 40) within 600 steps").isPositive();
+        assertThat(first % 3).as("the sharpness is estimated every 3 steps").isZero();
+        List<Long> steps = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir.resolve("e/snapshots"))) {
+            for (Path p : files.filter(f -> !f.toString().contains(".eigen.")).sorted().toList()) {
+                steps.add(Long.parseLong(ModelFile.read(p).metadata().get("step")));
+            }
+        }
+        // the initial state, the state one step after the first estimate at or above 2/η, and nothing else before 1000
+        assertThat(steps).containsExactly(0L, first + 1);
+        assertThatThrownBy(() -> new RunConfig("s", "xor", null, 32, 2, 1, "2-16-16-2", "elu", "mse", 2, null, "gd", lr, lr, 0,
+                1, 1e-4, 0, 600, 0, 0, 1000, 0, "float32", "cpu", 1000, false, null, null, true))
+                .hasMessageStartingWith("--snapshot-at-edge needs --solver gd and --sharpness-every ≥ 1");
+    }
+
+    @Test
     void untilLossStopsWhenTheLossFallsThatLow() throws Exception {
         TrainingRun.Outcome o = TrainingRun.start(config("gd", 0.03, 5000, 0, 0.4, 100, 0, false), dir.resolve("l"), TrainingListener.NONE);
         List<String> rows = Files.readAllLines(dir.resolve("l/trajectory.csv"));
