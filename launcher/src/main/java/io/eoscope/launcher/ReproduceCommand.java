@@ -44,6 +44,11 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "the dataset directory (cifar10: data_batch_*.bin; fashion-mnist: the IDX files)")
     String dataDir;
 
+    @Option(names = "--seeds", paramLabel = "S", description = "experiment 5: runs per dataset size and loss, each with its"
+            + " own seed, so that the power law's exponent gets a bootstrap interval over seeds (default: the preset's: mini 2,"
+            + " quick 1, paper-cpu and paper 3)")
+    Integer seeds;
+
     @Option(names = "--out", defaultValue = "eos-reproduce", description = "the output directory (default: ${DEFAULT-VALUE})")
     Path out;
 
@@ -61,7 +66,10 @@ public final class ReproduceCommand implements Callable<Integer> {
         if (dataDir != null && !Files.isDirectory(Path.of(dataDir))) {
             throw new UsageException("--data-dir " + dataDir + ": not a directory");
         }
-        Preset p = UsageException.fromOptions(() -> Preset.of(preset, dataset, dataDir));
+        Preset p = UsageException.fromOptions(() -> {
+            Preset chosen = Preset.of(preset, dataset, dataDir);
+            return seeds == null ? chosen : chosen.withSeeds(seeds);
+        });
         kafka.validate(); // before anything starts
         // the user's directory is checked before any work: exit 2 with the path and the system's reason
         io.eoscope.trainer.run.WritableDirectory.require("--out", out);

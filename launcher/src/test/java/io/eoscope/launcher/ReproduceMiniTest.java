@@ -98,39 +98,75 @@ class ReproduceMiniTest {
             }
         }
         assertEquals(List.of("eos-sharpness", "eos-loss", "sharpness-split", "layers-gauss-newton", "layers-k-max",
-                "alignment-rho", "alignment-factors", "powerlaw-cross-entropy", "powerlaw-mse"), ids);
+                "alignment-rho", "alignment-factors", "powerlaw-cross-entropy", "powerlaw-cross-entropy-edge", "powerlaw-mse",
+                "powerlaw-mse-edge"), ids);
     }
 
     @Test
-    void thePowerLawIsTheFitOfThePointsShown() throws Exception {
+    void thePowerLawIsTheFitOfEverySeedsPointAtBothMoments() throws Exception {
         JsonObject section = null;
         for (JsonElement s : report.getAsJsonArray("sections")) {
             if (s.getAsJsonObject().get("id").getAsString().equals("powerlaw")) {
                 section = s.getAsJsonObject();
             }
         }
-        Map<String, double[]> reported = new HashMap<>();
+        // fits: loss, moment, quantity, a, beta, beta 95% low, high, bootstrap low, high, R2 of means, R2, points, sizes
+        Map<String, JsonArray> reported = new HashMap<>();
+        Set<String> quantities = new java.util.HashSet<>();
         for (JsonElement r : section.getAsJsonArray("tables").get(0).getAsJsonObject().getAsJsonArray("rows")) {
             JsonArray row = r.getAsJsonArray();
-            reported.put(row.get(0).getAsString(), new double[] {row.get(1).getAsDouble(), row.get(2).getAsDouble(),
-                row.get(3).getAsDouble()});
+            quantities.add(row.get(2).getAsString());
+            reported.put(row.get(0).getAsString() + "/" + row.get(1).getAsString() + "/" + row.get(2).getAsString(), row);
+        }
+        // every alignment quantity is fitted, not only the default
+        assertEquals(Set.of("Π_χ¹", "P_{χ,Δ/χ}¹", "Π_J¹", "P_{Δ,J}¹", "E‖K¹‖²_max", "λmax(G¹)"), quantities);
+        // points: loss, N, seed, moment, ...: at the end two seeds per N and loss; at the edge only the runs that
+        // reached 2/η (in mini most start near it; at least two sizes per loss reach it, so that there is a fit)
+        Map<String, Integer> perN = new HashMap<>();
+        Map<String, Integer> atMoment = new HashMap<>();
+        for (JsonElement r : section.getAsJsonArray("tables").get(1).getAsJsonObject().getAsJsonArray("rows")) {
+            JsonArray row = r.getAsJsonArray();
+            perN.merge(row.get(0).getAsString() + "/" + row.get(1).getAsString() + "/" + row.get(3).getAsString(), 1,
+                    Integer::sum);
+            atMoment.merge(row.get(0).getAsString() + "/" + row.get(3).getAsString(), 1, Integer::sum);
         }
         for (String loss : List.of("cross_entropy", "mse")) {
-            List<double[]> points = new ArrayList<>();
-            List<double[]> line = new ArrayList<>();
-            try (Stream<String> lines = Files.lines(out.resolve("powerlaw/" + loss + ".csv"))) {
-                lines.skip(1).map(l -> l.split(",")).forEach(v -> (v[2].equals("measured") ? points : line)
-                        .add(new double[] {Double.parseDouble(v[0]), Double.parseDouble(v[1])}));
-            }
-            assertTrue(points.size() >= 6, loss + ": " + points.size() + " sizes");
-            PowerLaw fit = PowerLaw.fit(points.stream().mapToDouble(p -> p[0]).toArray(),
-                    points.stream().mapToDouble(p -> p[1]).toArray());
-            double[] r = reported.get(loss);
-            assertEquals(fit.a(), r[0], 1e-9 * Math.abs(fit.a()));
-            assertEquals(fit.beta(), r[1], 1e-9);
-            assertEquals(fit.r2(), r[2], 1e-9);
-            for (double[] p : line) { // the drawn line is a·N^β
-                assertEquals(fit.a() * Math.pow(p[0], fit.beta()), p[1], 1e-9 * p[1]);
+            assertEquals(12, atMoment.get(loss + "/end"), perN.toString());
+            assertTrue(perN.entrySet().stream().filter(e -> e.getKey().startsWith(loss + "/") && e.getKey().endsWith("/edge"))
+                    .count() >= 2, perN.toString());
+        }
+        assertTrue(perN.values().stream().allMatch(c -> c >= 1 && c <= 2), perN.toString());
+        for (String loss : List.of("cross_entropy", "mse")) {
+            for (String moment : List.of("end", "edge")) {
+                List<double[]> points = new ArrayList<>();
+                List<double[]> line = new ArrayList<>();
+                String csv = "powerlaw/" + loss + (moment.equals("end") ? "" : "-edge") + ".csv";
+                try (Stream<String> lines = Files.lines(out.resolve(csv))) {
+                    lines.skip(1).map(l -> l.split(",")).forEach(v -> {
+                        double[] p = {Double.parseDouble(v[0]), Double.parseDouble(v[1])};
+                        if (v[2].equals("each seed")) {
+                            points.add(p);
+                        } else if (v[2].startsWith("fit")) {
+                            line.add(p);
+                        }
+                    });
+                }
+                assertEquals(atMoment.get(loss + "/" + moment), points.size(), csv);
+                PowerLaw fit = PowerLaw.fit(points.stream().mapToDouble(p -> p[0]).toArray(),
+                        points.stream().mapToDouble(p -> p[1]).toArray());
+                JsonArray r = reported.get(loss + "/" + moment + "/P_{Δ,J}¹");
+                assertEquals(fit.a(), r.get(3).getAsDouble(), 1e-9 * Math.abs(fit.a()));
+                assertEquals(fit.beta(), r.get(4).getAsDouble(), 1e-9);
+                double[] ci = fit.betaInterval(0.95);
+                assertEquals(ci[0], r.get(5).getAsDouble(), 1e-9);
+                assertEquals(ci[1], r.get(6).getAsDouble(), 1e-9);
+                // the bootstrap over two seeds per N is an interval around β
+                assertTrue(r.get(7).getAsDouble() < fit.beta() && fit.beta() < r.get(8).getAsDouble(), r.toString());
+                assertEquals(fit.r2Means(), r.get(9).getAsDouble(), 1e-9);
+                assertEquals(fit.r2(), r.get(10).getAsDouble(), 1e-9);
+                for (double[] p : line) { // the drawn line is a·N^β
+                    assertEquals(fit.a() * Math.pow(p[0], fit.beta()), p[1], 1e-9 * p[1]);
+                }
             }
         }
     }
@@ -171,20 +207,20 @@ class ReproduceMiniTest {
                 }
             }
         }
-        Files.delete(copy.resolve("runs/size-mse-36/done.json"));
-        Files.writeString(copy.resolve("runs/size-mse-36/metrics.csv"), "step,time\n0,0.0\n"); // stale, half-written
+        Files.delete(copy.resolve("runs/size-mse-36-seed1/done.json"));
+        Files.writeString(copy.resolve("runs/size-mse-36-seed1/metrics.csv"), "step,time\n0,0.0\n"); // stale, half-written
         FileTime kept = Files.getLastModifiedTime(copy.resolve("runs/eos-exp-euler/done.json"));
         try (io.eoscope.broker.EmbeddedKafka cluster =
                 io.eoscope.broker.EmbeddedKafka.start(scratch.resolve("cluster"))) {
             EosProcess.Result again = EosProcess.run(scratch, "reproduce", "--preset", "mini", "--out", copy.toString(),
                     "--bootstrap-servers", cluster.bootstrapServers(), "--analyzers", "1");
             assertEquals(0, again.status(), again.err());
-            assertTrue(again.err().contains("11 of 12 runs were complete"), again.err());
+            assertTrue(again.err().contains("23 of 24 runs were complete"), again.err());
             assertTrue(again.err().contains("Kafka at " + cluster.bootstrapServers()), again.err());
         }
         assertEquals(kept, Files.getLastModifiedTime(copy.resolve("runs/eos-exp-euler/done.json")));
-        assertTrue(Files.exists(copy.resolve("runs/size-mse-36/done.json")));
-        assertTrue(Files.readAllLines(copy.resolve("runs/size-mse-36/metrics.csv")).get(0).contains("layer1.p_delta_J"));
+        assertTrue(Files.exists(copy.resolve("runs/size-mse-36-seed1/done.json")));
+        assertTrue(Files.readAllLines(copy.resolve("runs/size-mse-36-seed1/metrics.csv")).get(0).contains("layer1.p_delta_J"));
         assertFalse(Files.exists(copy.resolve("kafka")), "no embedded broker when --bootstrap-servers is given");
     }
 
@@ -216,7 +252,7 @@ class ReproduceMiniTest {
         JsonObject r2 = JsonParser.parseString(Files.readString(cifar.resolve("report.json"), StandardCharsets.UTF_8)).getAsJsonObject();
         String config = r2.getAsJsonObject("configuration").toString();
         assertTrue(config.contains("cifar10") && config.contains(batches.toString()), config);
-        List<String> metrics = Files.readAllLines(cifar.resolve("runs/size-mse-36/metrics.csv"));
+        List<String> metrics = Files.readAllLines(cifar.resolve("runs/size-mse-36-seed1/metrics.csv"));
         assertTrue(metrics.size() >= 3 && metrics.get(0).contains("layer1.p_delta_J"), metrics.toString());
         assertFalse(Files.readString(cifar.resolve("powerlaw/mse.csv")).contains("NaN"));
     }

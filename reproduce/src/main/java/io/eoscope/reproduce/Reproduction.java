@@ -46,10 +46,17 @@ final class Reproduction {
 
     private RunConfig config(String dataset, int n, int classes, String arch, String loss, String solver, double lr,
             long steps, double untilTime, long snapshotEvery, double snapshotDt, int sharpnessEvery) {
-        return new RunConfig("template", dataset, preset.dataDirFor(dataset), n, classes, preset.seed(), arch,
-                preset.activation(), loss, preset.seed(), null, solver, lr, preset.etaMax(), 0, 0.1, 1e-4, sharpnessEvery,
+        return config(dataset, n, classes, arch, loss, solver, lr, steps, untilTime, snapshotEvery, snapshotDt,
+                sharpnessEvery, preset.seed(), false);
+    }
+
+    private RunConfig config(String dataset, int n, int classes, String arch, String loss, String solver, double lr,
+            long steps, double untilTime, long snapshotEvery, double snapshotDt, int sharpnessEvery, long seed,
+            boolean snapshotAtEdge) {
+        return new RunConfig("template", dataset, preset.dataDirFor(dataset), n, classes, seed, arch,
+                preset.activation(), loss, seed, null, solver, lr, preset.etaMax(), 0, 0.1, 1e-4, sharpnessEvery,
                 steps, untilTime, 0, snapshotEvery, snapshotDt, "float32", "auto", 1000, false, preset.init(),
-                preset.preprocess());
+                preset.preprocess(), snapshotAtEdge);
     }
 
     /** Experiment 1's runs: GD at each step size, then exponential Euler; same data, same initialisation. */
@@ -68,15 +75,22 @@ final class Reproduction {
         return runs;
     }
 
-    /** Experiment 5's runs: the N grid for cross-entropy and MSE; the initial and the final snapshot of each. */
+    /**
+     * Experiment 5's runs: the N grid for cross-entropy and MSE, {@link Preset#sizeSeeds} seeds each; snapshots at the
+     * start, right after the trainer's sharpness first reaches 2/η, and at the end.
+     */
     List<RunSpec> sizeRuns() {
         List<RunSpec> runs = new ArrayList<>();
         for (String loss : List.of("cross_entropy", "mse")) {
             double lr = loss.equals("mse") ? preset.sizeLrMse() : preset.sizeLrCrossEntropy();
             for (int n : preset.sizes()) {
-                runs.add(new RunSpec("size-" + loss + "-" + n, 5, loss + " N = " + n, config(preset.sizeDataset(), n,
-                        preset.sizeClasses(), preset.sizeArchitecture(), loss, "gd", lr, preset.sizeSteps(), 0,
-                        preset.sizeSteps(), 0, 0), preset.sizeSteps() * lr));
+                for (int k = 0; k < preset.sizeSeeds(); k++) {
+                    long seed = preset.seed() + k;
+                    runs.add(new RunSpec("size-" + loss + "-" + n + "-seed" + seed, 5, loss + " N = " + n + " seed " + seed,
+                            config(preset.sizeDataset(), n, preset.sizeClasses(), preset.sizeArchitecture(), loss, "gd", lr,
+                                    preset.sizeSteps(), 0, preset.sizeSteps(), 0, preset.sizeSharpnessEvery(), seed, true),
+                            preset.sizeSteps() * lr));
+                }
             }
         }
         return runs;
@@ -349,64 +363,7 @@ final class Reproduction {
         sections.add(s4);
 
         // 5. dataset size
-        List<RunSpec> sizes = sizeRuns();
-        List<PowerLaw> fits = new ArrayList<>();
-        List<String> losses = List.of("cross_entropy", "mse");
-        JsonArray f5 = new JsonArray();
-        List<List<String>> fitRows = new ArrayList<>();
-        List<List<String>> pointRows = new ArrayList<>();
-        for (String ls : losses) {
-            List<RunSpec> runs = sizes.stream().filter(r -> r.config().loss().equals(ls)).toList();
-            double[] n = new double[runs.size()];
-            double[] y = new double[runs.size()];
-            for (int i = 0; i < runs.size(); i++) {
-                Csv mm = metrics(runs.get(i));
-                double[] p = mm.numbers("layer1.p_delta_J");
-                n[i] = runs.get(i).config().n();
-                y[i] = p[p.length - 1];
-                pointRows.add(List.of(ls, Integer.toString(runs.get(i).config().n()), Double.toString(y[i]),
-                        Double.toString(mm.numbers("loss")[p.length - 1])));
-            }
-            PowerLaw fit = PowerLaw.fit(n, y);
-            fits.add(fit);
-            Csv pl = new Csv("N", "value", "series");
-            for (int i = 0; i < n.length; i++) {
-                pl.row((long) n[i], y[i], "measured");
-            }
-            for (int i = 0; i < n.length; i++) {
-                pl.row((long) n[i], fit.a() * Math.pow(n[i], fit.beta()), String.format(Locale.ROOT, "fit a·N^β (β = %.3g; R² = %.3g)", fit.beta(), fit.r2()));
-            }
-            pl.write(out.resolve("powerlaw/" + ls + ".csv"));
-            fitRows.add(List.of(ls, Double.toString(fit.a()), Double.toString(fit.beta()), Double.toString(fit.r2()),
-                    Integer.toString(fit.points())));
-            JsonObject f = figure("powerlaw-" + ls.replace('_', '-'), "P_ΔJ¹ at the end of training against N (" + ls + ")",
-                    String.format(Locale.ROOT, "log-log; least-squares fit log y = log a + β log N: a = %.4g, β = %.4g, R² = %.4g",
-                            fit.a(), fit.beta(), fit.r2()), "powerlaw/" + ls + ".csv", "N", "value", "dataset size N",
-                    "P_ΔJ¹", true, true);
-            JsonArray sc = new JsonArray();
-            sc.add("measured");
-            f.add("scatter", sc);
-            f5.add(f);
-        }
-        claims.add(Claims.powerLaw(losses, fits));
-        JsonObject s5 = section("powerlaw", "5. Dataset size", "For each N in " + preset.sizes() + " and each loss, GD from"
-                + " the same seed on the first N samples (balanced) of " + preset.sizeDataset() + " (C = " + preset.sizeClasses()
-                + ", " + preset.sizeArchitecture() + " " + preset.activation() + "), the same stopping rule for every N: "
-                + preset.sizeSteps() + " steps at η = " + preset.sizeLrCrossEntropy() + " (cross-entropy) or " + preset.sizeLrMse()
-                + " (MSE). The alignment P_ΔJ¹ is the analyzers' value at the final snapshot; the fit is log y = log a + β log N"
-                + " by least squares over the points shown (the gateway's PowerLaw).\n\nClaim 4 criterion: " + Claims.C4 + ".");
-        s5.add("figures", f5);
-        s5.add("tables", tables(
-                table("Power-law fits (full precision)", List.of("loss", "a", "beta", "R2", "points"), fitRows),
-                table("Points: P_ΔJ¹ and the loss at the end of training", List.of("loss", "N", "P_ΔJ¹", "final loss"),
-                        pointRows)));
-        if (Files.exists(out.resolve("data/examples.png"))) {
-            JsonObject img = new JsonObject();
-            img.addProperty("file", "data/examples.png");
-            img.addProperty("caption", "Examples of the " + preset.sizeDataset() + " training data, one column per class");
-            s5.add("images", array(img));
-        }
-        sections.add(s5);
+        sections.add(sizeSection(claims));
 
         JsonObject report = new JsonObject();
         report.addProperty("title", "eoscope: reproduction of Lowell & Kastner (2024), " + preset.name() + " preset");
@@ -429,6 +386,171 @@ final class Reproduction {
         report.add("versions", versions);
         AtomicFiles.write(out.resolve("report.json"), GSON.toJson(report).getBytes(StandardCharsets.UTF_8));
         return claims;
+    }
+
+    /**
+     * Experiment 5: every run measured at the end of training and when it first reached 2/η, each alignment quantity
+     * fitted per loss and moment; claim 4 judged on the default quantity at the end.
+     */
+    private JsonObject sizeSection(List<Claims.Claim> claims) throws Exception {
+        List<String> losses = List.of("cross_entropy", "mse");
+        List<SizeLaw.Point> points = new ArrayList<>();
+        for (RunSpec s : sizeRuns()) {
+            points.addAll(sizePoints(s));
+        }
+        List<SizeLaw.Fit> atEnd = new ArrayList<>();
+        List<SizeLaw.Fit> atEdge = new ArrayList<>();
+        List<List<String>> fitRows = new ArrayList<>();
+        JsonArray figures = new JsonArray();
+        int runsPerLoss = preset.sizes().size() * preset.sizeSeeds();
+        for (String ls : losses) {
+            for (SizeLaw.Fit f : SizeLaw.fits(ls, points, runsPerLoss, preset.seed())) {
+                fitRows.add(fitRow(f));
+                if (f.quantity().equals(SizeLaw.DEFAULT)) {
+                    (f.moment() == SizeLaw.Moment.END ? atEnd : atEdge).add(f);
+                    if (points.stream().anyMatch(p -> p.loss().equals(ls) && p.moment() == f.moment())) {
+                        figures.add(sizeFigure(f, points));
+                    }
+                }
+            }
+        }
+        claims.add(Claims.powerLaw(atEnd, atEdge));
+        List<List<String>> pointRows = new ArrayList<>();
+        for (SizeLaw.Point p : points) {
+            List<String> row = new ArrayList<>(List.of(p.loss(), Integer.toString(p.n()), Long.toString(p.seed()),
+                    p.moment().id, Long.toString(p.step()), Double.toString(p.t()), Double.toString(p.trainingLoss())));
+            for (double v : p.values()) {
+                row.add(Double.toString(v));
+            }
+            pointRows.add(row);
+        }
+        List<String> pointColumns = new ArrayList<>(List.of("loss", "N", "seed", "moment", "step", "t", "training loss"));
+        SizeLaw.QUANTITIES.forEach(q -> pointColumns.add(q.symbol()));
+        JsonObject s5 = section("powerlaw", "5. Dataset size", "For each N in " + preset.sizes() + " and each loss, "
+                + preset.sizeSeeds() + (preset.sizeSeeds() == 1 ? " run" : " runs") + " of GD with the seeds "
+                + preset.seed() + (preset.sizeSeeds() > 1 ? "–" + (preset.seed() + preset.sizeSeeds() - 1) : "")
+                + " (each seed its own balanced subset of the first N samples and its own initialisation) on "
+                + preset.sizeDataset() + " (C = " + preset.sizeClasses() + ", " + preset.sizeArchitecture() + " "
+                + preset.activation() + "), with the same stopping rule for every N: " + preset.sizeSteps() + " steps at η = "
+                + preset.sizeLrCrossEntropy() + " (cross-entropy) or " + preset.sizeLrMse() + " (MSE), so every run of a loss"
+                + " ends at the same continuous time t."
+                + "\n\nEach run is measured at two moments: the **end of training** (the verdict's), and the moment it"
+                + " **first reaches 2/η**: the snapshot one step after the trainer's sharpness estimate (every "
+                + preset.sizeSharpnessEvery() + " steps) first reached 2/η. A run that never reaches 2/η has no point at"
+                + " that moment, and the table says how many did not. The alignment quantities are the analyzers' values"
+                + " at those snapshots."
+                + "\n\nThe fit is log y = log a + β log N by least squares over every run's point (the gateway's PowerLaw)."
+                + " β's 95% interval comes from the fit's standard error with Student's t (points − 2 degrees of freedom);"
+                + " beside it, a percentile interval of " + SizeLaw.REPLICATES + " bootstrap fits that redraw each N's seeds"
+                + " with replacement (none with one seed). R² is that of the per-N means of log y about the fitted line, so"
+                + " that the seeds' scatter does not count against the law; the R² over every point is in the table too."
+                + "\n\nClaim 4 criterion: " + Claims.C4 + ".");
+        s5.add("figures", figures);
+        s5.add("tables", tables(
+                table("Power-law fits of every alignment quantity at both moments (full precision; the verdict uses "
+                        + SizeLaw.DEFAULT.symbol() + " at the end)", List.of("loss", "moment", "quantity", "a", "beta",
+                        "beta 95% low", "beta 95% high", "bootstrap low", "bootstrap high", "R2 of per-N means",
+                        "R2 of all points", "points", "sizes", "judged"), fitRows),
+                table("Points: every run at both moments", pointColumns, pointRows)));
+        if (Files.exists(out.resolve("data/examples.png"))) {
+            JsonObject img = new JsonObject();
+            img.addProperty("file", "data/examples.png");
+            img.addProperty("caption", "Examples of the " + preset.sizeDataset() + " training data, one column per class");
+            s5.add("images", array(img));
+        }
+        return s5;
+    }
+
+    /**
+     * A size run's points: its final snapshot, and the snapshot one step after the first telemetry row whose
+     * sharpness reached 2/η (none when no row did).
+     */
+    private List<SizeLaw.Point> sizePoints(RunSpec s) throws InputException {
+        Csv m = metrics(s);
+        double[] step = m.numbers("step");
+        double[][] values = new double[SizeLaw.QUANTITIES.size()][];
+        for (int q = 0; q < values.length; q++) {
+            values[q] = m.numbers(SizeLaw.QUANTITIES.get(q).column());
+        }
+        List<SizeLaw.Point> points = new ArrayList<>();
+        points.add(point(s, SizeLaw.Moment.END, m, values, step.length - 1));
+        Csv tel = telemetry(s);
+        double[] sharpness = tel.numbers("sharpness");
+        double[] telStep = tel.numbers("step");
+        double edge = 2 / s.config().learningRate();
+        for (int k = 0; k < sharpness.length; k++) {
+            if (sharpness[k] >= edge) {
+                for (int i = 0; i < step.length; i++) {
+                    if (step[i] == telStep[k] + 1) {
+                        points.add(point(s, SizeLaw.Moment.EDGE, m, values, i));
+                    }
+                }
+                if (points.size() == 1) {
+                    throw new InputException(runDir(s) + ": the sharpness reached 2/η at step " + (long) telStep[k]
+                            + " but there are no metrics of the snapshot at step " + ((long) telStep[k] + 1));
+                }
+                break;
+            }
+        }
+        return points;
+    }
+
+    private static SizeLaw.Point point(RunSpec s, SizeLaw.Moment moment, Csv m, double[][] values, int row) throws InputException {
+        double[] v = new double[values.length];
+        for (int q = 0; q < v.length; q++) {
+            v[q] = values[q][row];
+        }
+        return new SizeLaw.Point(s.config().loss(), s.config().n(), s.config().dataSeed(), moment,
+                (long) m.numbers("step")[row], m.numbers("time")[row], m.numbers("loss")[row], v);
+    }
+
+    private static List<String> fitRow(SizeLaw.Fit f) {
+        PowerLaw law = f.law();
+        double[] ci = f.interval();
+        return List.of(f.loss(), f.moment().id, f.quantity().symbol(), law == null ? "NaN" : Double.toString(law.a()),
+                law == null ? "NaN" : Double.toString(law.beta()), Double.toString(ci[0]), Double.toString(ci[1]),
+                Double.toString(f.bootstrap()[0]), Double.toString(f.bootstrap()[1]),
+                law == null ? "NaN" : Double.toString(law.r2Means()), law == null ? "NaN" : Double.toString(law.r2()),
+                law == null ? "0" : Integer.toString(law.points()), law == null ? "0" : Integer.toString(law.sizes()),
+                f.diagnosis());
+    }
+
+    /** The default quantity against N at one moment: every seed's point, the per-N geometric means and the fit. */
+    private JsonObject sizeFigure(SizeLaw.Fit f, List<SizeLaw.Point> points) throws Exception {
+        String id = "powerlaw-" + f.loss().replace('_', '-') + (f.moment() == SizeLaw.Moment.END ? "" : "-" + f.moment().id);
+        String csvPath = "powerlaw/" + f.loss() + (f.moment() == SizeLaw.Moment.END ? "" : "-" + f.moment().id) + ".csv";
+        int q = SizeLaw.QUANTITIES.indexOf(f.quantity());
+        Csv csv = new Csv("N", "value", "series");
+        java.util.TreeMap<Integer, double[]> means = new java.util.TreeMap<>();
+        for (SizeLaw.Point p : points) {
+            if (p.loss().equals(f.loss()) && p.moment() == f.moment()) {
+                csv.row((long) p.n(), p.values()[q], "each seed");
+                double[] sum = means.computeIfAbsent(p.n(), k -> new double[2]);
+                sum[0] += Math.log(p.values()[q]);
+                sum[1]++;
+            }
+        }
+        for (var e : means.entrySet()) {
+            csv.row((long) e.getKey(), Math.exp(e.getValue()[0] / e.getValue()[1]), "geometric mean over seeds");
+        }
+        String caption;
+        if (f.law() != null) {
+            PowerLaw law = f.law();
+            String fitName = String.format(Locale.ROOT, "fit a·N^β (β = %.3g; R² = %.3g)", law.beta(), law.r2Means());
+            for (int n : means.keySet()) {
+                csv.row((long) n, law.a() * Math.pow(n, law.beta()), fitName);
+            }
+            caption = String.format(Locale.ROOT, "log-log; %s; a = %.4g", f.summary(), law.a());
+        } else {
+            caption = "no fit: " + f.reason();
+        }
+        csv.write(out.resolve(csvPath));
+        JsonObject fig = figure(id, f.quantity().symbol() + " at " + f.moment().label + " against N (" + f.loss() + ")",
+                caption, csvPath, "N", "value", "dataset size N", f.quantity().symbol(), true, true);
+        JsonArray sc = new JsonArray();
+        sc.add("each seed");
+        fig.add("scatter", sc);
+        return fig;
     }
 
     /** Layer 1's quantities of docs/science.md#layerwise-alignment at row {@code i} of a run's metrics, for claim 3c. */

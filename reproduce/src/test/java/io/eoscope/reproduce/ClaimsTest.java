@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.eoscope.gateway.PowerLaw;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -134,38 +133,52 @@ class ClaimsTest {
         assertThat(Claims.alignment(start, off).measured()).contains("within a relative 1.0e-03");
     }
 
-    @Test
-    void powerLawVerdictNeedsThePapersLowerR2AndOneDirectionForEveryLoss() {
-        double[] n = {16, 32, 64, 128, 256, 512};
-        double[] rising = new double[n.length];
-        double[] falling = new double[n.length];
-        double[] noisy = new double[n.length];
-        for (int i = 0; i < n.length; i++) {
-            rising[i] = 2 * Math.pow(n[i], 0.3);
-            falling[i] = 2 * Math.pow(n[i], -0.3);
-            noisy[i] = i % 2 == 0 ? 1 : 2; // no trend: R² near 0
+    /** A fit of P_ΔJ¹ at the end for {@code loss}: three seeds at each of six N, y = 2·N^β·exp(noise). */
+    private static SizeLaw.Fit fit(String loss, double beta, double[] noise) {
+        double[] sizes = {16, 32, 64, 128, 256, 512};
+        List<SizeLaw.Point> points = new java.util.ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) {
+            for (int k = 0; k < 3; k++) {
+                double[] v = new double[SizeLaw.QUANTITIES.size()];
+                Arrays.fill(v, 2 * Math.pow(sizes[i], beta) * Math.exp(noise[(3 * i + k) % noise.length]));
+                points.add(new SizeLaw.Point(loss, (int) sizes[i], k, SizeLaw.Moment.END, 1000, 10, 0.1, v));
+            }
         }
-        PowerLaw up = PowerLaw.fit(n, rising);
-        PowerLaw down = PowerLaw.fit(n, falling);
-        PowerLaw bad = PowerLaw.fit(n, noisy);
-        assertThat(up.beta()).isCloseTo(0.3, within(1e-12));
-        assertThat(down.beta()).isCloseTo(-0.3, within(1e-12));
-        assertThat(up.r2()).isCloseTo(1.0, within(1e-12));
-        assertThat(down.r2()).isCloseTo(1.0, within(1e-12));
-        assertThat(bad.r2()).isLessThan(0.74);
-        List<String> losses = List.of("cross_entropy", "mse");
-        Claims.Claim both = Claims.powerLaw(losses, List.of(up, up));
-        assertThat(both.verdict()).isEqualTo("agrees");
-        assertThat(both.measured()).isEqualTo("cross_entropy: β = +0.300 (rising), R² 1.00 (6 sizes);"
-                + " mse: β = +0.300 (rising), R² 1.00 (6 sizes)");
-        // no sign is required (the paper's public text states none) ...
-        assertThat(Claims.powerLaw(losses, List.of(down, down)).verdict()).isEqualTo("agrees");
-        // ... but one law has one direction: good fits that disagree on it only partly meet the claim
-        Claims.Claim mixed = Claims.powerLaw(losses, List.of(up, down));
-        assertThat(mixed.verdict()).isEqualTo("partly");
-        assertThat(mixed.measured()).contains("mse: β = -0.300 (falling), R² 1.00");
-        assertThat(Claims.powerLaw(losses, List.of(up, bad)).verdict()).isEqualTo("partly");
-        assertThat(Claims.powerLaw(losses, List.of(bad, bad)).verdict()).isEqualTo("disagrees");
+        return SizeLaw.fit(loss, SizeLaw.Moment.END, SizeLaw.QUANTITIES.indexOf(SizeLaw.DEFAULT), points, 18, 7);
+    }
+
+    @Test
+    void powerLawAgreesOnlyWhenEveryLossHasAClearExponentAndAGoodFitOfItsMeans() {
+        double[] none = {0};
+        double[] seedNoise = {0.05, -0.05, 0}; // the same scatter at every N: the means lie on the law
+        SizeLaw.Fit rising = fit("cross_entropy", 0.3, seedNoise);
+        SizeLaw.Fit falling = fit("mse", -0.3, none);
+        assertThat(rising.law().r2Means()).isCloseTo(1, within(1e-12));
+        assertThat(rising.good()).isTrue();
+        Claims.Claim both = Claims.powerLaw(List.of(rising, falling), List.of());
+        assertThat(both.verdict()).isEqualTo("agrees"); // no sign is required
+        assertThat(both.measured()).startsWith("P_{Δ,J}¹ at the end of training: cross_entropy: β = +0.300, 95% interval [")
+                .contains("R² of the per-N means 1.00 (18 points at 6 sizes) — good")
+                .contains("mse: β = -0.300");
+
+        // flat: the per-N means alternate without a trend, so β's interval contains 0
+        double[] alternating = {0.4, 0.4, 0.4, -0.4, -0.4, -0.4, -0.4, -0.4, -0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, -0.4, -0.4, -0.4};
+        SizeLaw.Fit flat = fit("mse", 0, alternating);
+        assertThat(flat.law().flat()).isTrue();
+        assertThat(flat.diagnosis()).isEqualTo("flat: β's 95% interval contains 0");
+        Claims.Claim partly = Claims.powerLaw(List.of(rising, flat), List.of());
+        assertThat(partly.verdict()).isEqualTo("partly");
+        assertThat(partly.measured()).contains("mse: β = ").contains("— flat: β's 95% interval contains 0");
+        assertThat(Claims.powerLaw(List.of(flat, flat), List.of()).verdict()).isEqualTo("disagrees");
+
+        // noisy: a clear slope (18 points pin it down) but means that stray from the line: R² of the means below 0.74
+        double[] wobble = {0.35, 0.35, 0.35, -0.35, -0.35, -0.35, 0.35, 0.35, 0.35, -0.35, -0.35, -0.35, 0.35, 0.35, 0.35,
+            -0.35, -0.35, -0.35};
+        SizeLaw.Fit noisy = fit("mse", 0.3, wobble);
+        assertThat(noisy.law().flat()).isFalse();
+        assertThat(noisy.law().r2Means()).isLessThan(0.74);
+        assertThat(noisy.diagnosis()).startsWith("noisy: β is clear but R² of the per-N means");
+        assertThat(Claims.powerLaw(List.of(rising, noisy), List.of()).verdict()).isEqualTo("partly");
     }
 
     @Test
