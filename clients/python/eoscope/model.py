@@ -131,13 +131,18 @@ def parameters(model, description):
         p = by_name.get(source)
         if p is None:
             raise PublisherError(f"the model has no parameter '{source}' any more (its structure changed after the Publisher was made)")
-        t = p.detach().cpu()
-        if t.dtype not in (torch.float32, torch.float64):
-            t = t.to(torch.float32)
-        a = t.numpy()
-        if not np.isfinite(a).all():
-            i = int(np.flatnonzero(~np.isfinite(a.ravel()))[0])
-            raise PublisherError(f"parameter '{source}' holds a non-finite value ({a.ravel()[i]} at flat index {i}): "
-                                 "the snapshot is not sent")
-        out[name] = a
+        out[name] = as_published(p, f"parameter '{source}'")
     return out
+
+
+def as_published(t, what):
+    """``t`` as a snapshot holds it: a NumPy array in float64 if it is float64, else float32; raises PublisherError
+    on a non-finite value, naming ``what``."""
+    t = t.detach().cpu()
+    if t.dtype not in (torch.float32, torch.float64):
+        t = t.to(torch.float32)
+    a = t.numpy()
+    if not np.isfinite(a).all():
+        i = int(np.flatnonzero(~np.isfinite(a.ravel()))[0])
+        raise PublisherError(f"{what} holds a non-finite value ({a.ravel()[i]} at flat index {i}): the snapshot is not sent")
+    return a

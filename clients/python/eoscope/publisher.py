@@ -13,6 +13,7 @@ import torch
 from . import safetensors, wire
 from .delivery import Deliveries
 from .model import LOSSES, PublisherError, describe, parameters
+from .optim import WatchedOptimizer
 
 log = logging.getLogger("eoscope")
 _NAME = re.compile(r"(?!\.{1,2}$)[A-Za-z0-9._-]{1,200}")  # as the Java producers: never . or ..
@@ -32,11 +33,18 @@ class Publisher:
     that Kafka does not acknowledge within ``delivery_timeout_seconds`` makes the next call raise DeliveryError,
     and the run ends as failed, never finished with a hole. A run not closed by the program is closed at
     interpreter exit, waiting at most ``exit_timeout_seconds``.
+
+    ``optimizer`` (a ``torch.optim`` SGD, RMSprop, Adam or AdamW over exactly the model's parameters) sends its
+    settings and state with every snapshot, so that the run is judged against its own optimizer's edge
+    (docs/science.md#other-optimizers); its step size is then read from its parameter groups at each call (an LR
+    scheduler is followed), and ``lr`` is not given. ``batch_size`` B < N says the loop takes mini-batch steps of
+    B samples: the analyzers judge it by batch sharpness.
     """
 
     def __init__(self, bootstrap_servers, run, model, inputs, labels, loss="cross_entropy", lr=None, solver="pytorch",
                  topic_prefix="eos.", partitions=4, heartbeat_seconds=5.0, delivery_timeout_seconds=120.0,
-                 exit_timeout_seconds=30.0, replication_factor=None, kafka_config=None, producer=None):
+                 exit_timeout_seconds=30.0, replication_factor=None, kafka_config=None, optimizer=None, batch_size=None,
+                 producer=None):
         if not isinstance(run, str) or not _NAME.fullmatch(run):
             raise PublisherError(f"run must be 1-200 letters, digits, '.', '_' or '-', got {run!r}")
         if loss not in LOSSES:
@@ -50,10 +58,19 @@ class Publisher:
                                                or replication_factor < 1):
             raise PublisherError(f"replication_factor must be a whole number ≥ 1 or None (the broker's default), "
                                  f"got {replication_factor!r}")
+        if optimizer is not None and lr is not None:
+            raise PublisherError("lr and optimizer were both given: with an optimizer, the step size is read from its "
+                                 "parameter groups at each call, so leave lr out")
         x, y = _dataset(inputs, labels)
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+                                       or not 1 <= batch_size <= len(y)):
+            raise PublisherError(f"batch_size must be a whole number from 1 to N = {len(y)} (the training set's size), "
+                                 f"got {batch_size!r}")
+        self.batch_size = int(batch_size) if batch_size is not None and batch_size < len(y) else None  # N: full batch
         self.description = describe(model, x)
         if int(y.max()) >= self.description.classes:
             raise PublisherError(f"labels go up to {int(y.max())} but the model has {self.description.classes} outputs")
+        self._optimizer = None if optimizer is None else WatchedOptimizer(optimizer, model, self.description.names)
         self.run, self.model, self.loss, self.lr, self.solver = run, model, loss, lr, solver
         self.time = 0.0
         self.step = -1  # the last telemetry step
@@ -99,7 +116,8 @@ class Publisher:
         if step <= self.step:
             raise PublisherError(f"telemetry step {step} does not come after step {self.step}, already recorded: "
                                  "steps must increase")
-        eta = _number(lr if lr is not None else self.lr, "lr")
+        eta = _number(lr if lr is not None else self.lr if self._optimizer is None else self._optimizer.last_step_size(),
+                      "lr")
         loss, accuracy, sharpness = _number(loss, "loss"), _number(accuracy, "accuracy"), _number(sharpness, "sharpness")
         t = _number(time, "time") if time is not None else self.time + (eta or 0.0)
         self.time, self.step = t, step  # only once the step is known good: a refused call changes nothing
@@ -121,6 +139,12 @@ class Publisher:
                 "dataset": self.dataset_hash, "solver": self.solver, "loss": self.loss}
         if self.lr is not None:
             meta["lr"] = repr(float(self.lr))
+        if self._optimizer is not None:
+            settings, state = self._optimizer.describe(tensors, f"at snapshot step {step}")
+            meta.update(settings)
+            tensors.update(state)
+        if self.batch_size is not None:
+            meta["batch_size"] = str(self.batch_size)
         d = self.description
         if d.kind == "mlp":
             meta["activation"] = d.activation
@@ -171,8 +195,13 @@ class Publisher:
             c["activation"] = d.activation
         else:
             c["module_hash"] = d.module_hash
-        if self.lr is not None:
-            c["learningRate"] = float(self.lr)
+        lr = self.lr if self._optimizer is None else self._optimizer.current_lr()
+        if lr is not None:
+            c["learningRate"] = float(lr)
+        if self._optimizer is not None:
+            c["optimizer"] = self._optimizer.kind
+        if self.batch_size is not None:
+            c["batchSize"] = self.batch_size
         return c
 
     def _end(self, failure, seconds):
@@ -182,6 +211,8 @@ class Publisher:
             return
         self._stop.set()
         self._heartbeat.join()
+        if self._optimizer is not None:
+            self._optimizer.close()
         with self._lock:
             self._closed = True
         atexit.unregister(self._close_at_exit)
