@@ -61,9 +61,11 @@ def test_a_broker_killed_mid_run_stops_the_loop_and_the_run_ends_as_failed_never
     x, y = data()
     net = nn.Sequential(nn.Linear(4, 3))
     # librdkafka backs off reconnecting up to 10 s by default: after the broker's return the final status must get
-    # through within close()'s bound (twice the delivery timeout), so the producer reconnects within half a second
+    # through within close()'s bound (twice the delivery timeout), so the producer reconnects within half a second.
+    # No heartbeat falls between the kill and step 10 (with one every 0.5 s, one sometimes did, and the loss then
+    # named that heartbeat first, correctly, while the test asks for the step)
     pub = Publisher(broker.bootstrap, run="killed-mid-run", model=net, inputs=x, labels=y, lr=0.1,
-                    delivery_timeout_seconds=8, heartbeat_seconds=0.5, kafka_config={"reconnect.backoff.max.ms": 500})
+                    delivery_timeout_seconds=8, heartbeat_seconds=300, kafka_config={"reconnect.backoff.max.ms": 500})
     with pytest.raises(DeliveryError) as raised:
         with pub:
             for step in range(10):
