@@ -64,9 +64,13 @@ class CommandRefusalsTest {
                 dir.resolve("z").toString());
         assertThat(cifar.status()).as(cifar.err()).isEqualTo(2);
         assertThat(cifar.err()).contains("--data-dir");
+        EosProcess.Result seeds = EosCli.run("reproduce", "--preset", "mini", "--seeds", "0", "--out",
+                dir.resolve("s").toString());
+        assertThat(seeds.status()).as(seeds.err()).isEqualTo(2);
+        assertThat(seeds.err().strip()).isEqualTo("eos reproduce: --seeds must be between 1 and 20, got 0");
         EosProcess.Result help = EosCli.run("reproduce", "--help");
         assertThat(help.status()).isZero();
-        assertThat(help.out()).contains("--bootstrap-servers", "--preset");
+        assertThat(help.out()).contains("--bootstrap-servers", "--preset", "--seeds");
         EosProcess.Result report = EosCli.run("report", "--dir", dir.resolve("nothing").toString());
         assertThat(report.status()).as(report.err()).isEqualTo(2);
         assertThat(report.err()).contains("--dir");
