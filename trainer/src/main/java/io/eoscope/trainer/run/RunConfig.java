@@ -278,6 +278,14 @@ public record RunConfig(String run, String dataset, String dataDir, int n, int c
             throw new InputException(source + ": not a run.json written by eos train (" + e.getMessage() + ")");
         } catch (IllegalArgumentException e) {
             throw new InputException(source + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            // Gson wraps what the constructor refused ("Failed to invoke constructor …"): the cause names the field
+            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+                if (cause instanceof IllegalArgumentException invalid) {
+                    throw new InputException(source + ": " + invalid.getMessage());
+                }
+            }
+            throw e;
         }
     }
 }
