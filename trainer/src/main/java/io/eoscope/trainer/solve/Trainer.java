@@ -179,9 +179,10 @@ public final class Trainer implements AutoCloseable {
         if (stabilityQuantity() == StabilityQuantity.SHARPNESS) {
             return sharpness;
         }
-        // PLUG-IN: the preconditioned sharpness λmax(P⁻¹𝓗) of the adaptive rules (P from optimizer.buffers()) and the
-        // batch sharpness of mini-batch runs are computed in module curvature; until they are wired in here, the
-        // trainer reports no value (NaN: absent in trajectory.csv), never a stand-in.
+        // PLUG-IN: the preconditioned sharpness λmax(P⁻¹𝓗) of the adaptive rules and the batch sharpness of mini-batch
+        // runs are computed in module curvature. Called after the update, so optimizer.buffers() hold the state of the
+        // step just taken from θ_u (the v that built its P), while the network and the products are still at θ_u.
+        // Until they are wired in here the trainer reports no value (NaN: empty in trajectory.csv), never a stand-in.
         return Double.NaN;
     }
 
