@@ -1,6 +1,7 @@
 package io.eoscope.launcher;
 
 import io.eoscope.curvature.io.InputException;
+import io.eoscope.curvature.optim.StabilityQuantity;
 import io.eoscope.trainer.run.RunConfig;
 import io.eoscope.trainer.run.RunDirectory;
 import io.eoscope.trainer.stream.SnapshotPublisher;
@@ -23,7 +24,9 @@ import picocli.CommandLine.Option;
 /** {@code eos train}: trains one run and writes its files (run.json, trajectory.csv, snapshots). */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains one MLP by full-batch GD, adaptive GD or exponential Euler (docs/science.md#solvers)",
-            "and writes run.json, trajectory.csv, snapshots/ and final.safetensors to --out.",
+            "and writes run.json, trajectory.csv, snapshots/ and final.safetensors to --out. Solver gd steps by",
+            "--optimizer, one of torch.optim's rules, on the full batch or on mini-batches of --batch-size",
+            "(docs/science.md#other-optimizers).",
             "--resume DIR continues a run from its newest snapshot, giving the same trajectory.",
             "With --bootstrap-servers the run is streamed to Kafka as it trains (wire schema 1); with --resume too,",
             "the stream continues from where it got. A record the broker does not acknowledge within",
@@ -91,6 +94,31 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--lr", defaultValue = "0.01", description = "GD step size η (default: ${DEFAULT-VALUE})")
     double lr;
+
+    @Option(names = "--optimizer", paramLabel = "RULE", description = "solver gd's update rule, as torch.optim's: gd (SGD),"
+            + " momentum (SGD with momentum), nesterov, rmsprop, adam or adamw (default: gd)")
+    String optimizer;
+
+    @Option(names = "--momentum", paramLabel = "β", description = "momentum and nesterov: β in (0, 1) (default: 0.9)")
+    Double momentum;
+
+    @Option(names = "--beta1", paramLabel = "β1", description = "adam and adamw: β1 in [0, 1) (default: 0.9)")
+    Double beta1;
+
+    @Option(names = "--beta2", paramLabel = "β2", description = "adam and adamw: β2, rmsprop: alpha, in [0, 1)"
+            + " (default: 0.999; rmsprop 0.99)")
+    Double beta2;
+
+    @Option(names = "--eps", paramLabel = "ε", description = "rmsprop, adam and adamw: ε > 0 (default: 1e-8)")
+    Double eps;
+
+    @Option(names = "--weight-decay", paramLabel = "λ", description = "adamw: decoupled weight decay λ ≥ 0 (default: 0.01)")
+    Double weightDecay;
+
+    @Option(names = "--batch-size", paramLabel = "B", description = "solver gd: mini-batch SGD, each step one batch of B"
+            + " samples of a shuffle seeded by --seed, a new shuffle every epoch, the last batch smaller when B does not"
+            + " divide N (default: the full batch)")
+    Integer batchSize;
 
     @Option(names = "--eta-max", defaultValue = "0.01", description = "η_max of adaptive GD and exponential Euler (default: ${DEFAULT-VALUE})")
     double etaMax;
@@ -199,7 +227,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         dataset = dataset == null ? "synthetic" : dataset;
         int classes = this.classes != null ? this.classes
-                : model != null ? io.eoscope.curvature.io.ModelFile.read(model).classes() : 4;
+                : model != null ? RunConfig.readModel(model).classes() : 4;
         String arch = architecture;
         if (arch == null && model == null) {
             int width = switch (dataset) {
@@ -218,15 +246,17 @@ final class TrainCommand implements Callable<Integer> {
         String widths = arch;
         return UsageException.fromOptions(() -> new RunConfig(name, set, data, n, classes, dataSeed, widths, activation, loss,
                 seed, model == null ? null : model.toString(), solver, lr, etaMax, warmupSteps, warmupFactor, tol, sharpnessEvery,
-                steps, untilTime, untilLoss, every, snapshotDt, dtype, device, chunkSize, strict, init, preprocess,
-                snapshotAtEdge));
+                steps, untilTime, untilLoss, every, snapshotDt, dtype, device, chunkSize, strict, init, preprocess, optimizer,
+                momentum, beta1, beta2, eps, weightDecay, batchSize, snapshotAtEdge));
     }
 
-    /** A progress bar on stderr: step, t, loss, sharpness and 2/η. */
+    /** A progress bar on stderr: step, t, loss, sharpness and the stability threshold (2/η for GD). */
     private static final class Progress implements TrainingListener, AutoCloseable {
         private final boolean quiet;
         private ProgressBar bar;
         private RunConfig config;
+        private String threshold = "2/η";
+        private StabilityQuantity quantity = StabilityQuantity.SHARPNESS;
         private final boolean terminal = System.console() != null;
         private long lastLine;
 
@@ -236,6 +266,9 @@ final class TrainCommand implements Callable<Integer> {
 
         void begin(RunConfig c) {
             config = c;
+            boolean gd = c.solverSettings().kind() == io.eoscope.trainer.solve.SolverKind.GD;
+            threshold = gd ? c.optimizerSettings().thresholdFormula() : "2/η";
+            quantity = gd ? c.optimizerSettings().quantity(c.miniBatch()) : StabilityQuantity.SHARPNESS;
             if (quiet || !terminal) {
                 return;
             }
@@ -249,8 +282,11 @@ final class TrainCommand implements Callable<Integer> {
             if (quiet) {
                 return;
             }
-            String text = String.format(Locale.ROOT, "t=%.4g loss=%.5g sharpness=%s 2/η=%.4g", r.time(), r.loss(),
-                    Double.isNaN(r.sharpness()) ? "-" : String.format(Locale.ROOT, "%.4g", r.sharpness()), 2 / r.stepSize());
+            // the threshold beside its own quantity: λmax(𝓗) is compared with it only where that is the quantity
+            String text = String.format(Locale.ROOT, "t=%.4g loss=%.5g sharpness=%s%s %s=%.4g", r.time(), r.loss(),
+                    number(r.sharpness()), quantity == StabilityQuantity.SHARPNESS ? ""
+                            : " " + quantity.id() + "=" + number(r.stability()), threshold,
+                    Double.isNaN(r.stabilityThreshold()) ? 2 / r.stepSize() : r.stabilityThreshold());
             if (bar != null) {
                 bar.stepTo(config.steps() > 0 ? r.step() + 1 : config.untilTime() > 0
                         ? (long) (1000 * Math.min(1, (r.time() + r.stepSize()) / config.untilTime())) : r.step() + 1);
@@ -259,6 +295,10 @@ final class TrainCommand implements Callable<Integer> {
                 lastLine = System.nanoTime();
                 System.err.println("eos train: step " + r.step() + " " + text);
             }
+        }
+
+        private static String number(double v) {
+            return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4g", v);
         }
 
         @Override

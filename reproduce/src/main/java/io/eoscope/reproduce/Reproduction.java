@@ -56,7 +56,7 @@ final class Reproduction {
         return new RunConfig("template", dataset, preset.dataDirFor(dataset), n, classes, seed, arch,
                 preset.activation(), loss, seed, null, solver, lr, preset.etaMax(), 0, 0.1, 1e-4, sharpnessEvery,
                 steps, untilTime, 0, snapshotEvery, snapshotDt, "float32", "auto", 1000, false, preset.init(),
-                preset.preprocess(), snapshotAtEdge);
+                preset.preprocess(), null, null, null, null, null, null, null, snapshotAtEdge);
     }
 
     /** Experiment 1's runs: GD at each step size, then exponential Euler; same data, same initialisation. */

@@ -62,6 +62,32 @@ public final class DeviceData implements AutoCloseable {
         return oneHot.get(range(c));
     }
 
+    /**
+     * The samples at {@code indices}, in that order (a mini-batch), gathered on the device into a new dataset with
+     * this one's chunk size, in a new child manager of this one's parent; the caller closes it.
+     */
+    public DeviceData rows(int[] indices) {
+        NDManager sub = manager.getParentManager().newSubManager();
+        long[] at = new long[indices.length];
+        for (int i = 0; i < at.length; i++) {
+            if (indices[i] < 0 || indices[i] >= n) {
+                sub.close();
+                throw new IndexOutOfBoundsException("sample " + indices[i] + " of " + n);
+            }
+            at[i] = indices[i];
+        }
+        try (NDScope scope = new NDScope(); NDArray index = manager.create(at)) {
+            scope.suppressNotUsedWarning();
+            NDArray xs = x.get(index); // advanced indexing copies: nothing refers to index afterwards
+            NDArray ys = oneHot.get(index);
+            for (NDArray a : new NDArray[] {xs, ys}) {
+                NDScope.unregister(a);
+                a.attach(sub);
+            }
+            return new DeviceData(sub, xs, ys, chunkSize);
+        }
+    }
+
     /** All inputs (owned by this object). */
     public NDArray inputs() {
         return x;

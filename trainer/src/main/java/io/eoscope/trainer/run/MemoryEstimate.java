@@ -2,6 +2,7 @@ package io.eoscope.trainer.run;
 
 import io.eoscope.curvature.io.InputException;
 import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.curvature.optim.OptimizerState;
 import io.eoscope.trainer.data.SyntheticImages;
 import io.eoscope.trainer.solve.SolverKind;
 import java.lang.management.ManagementFactory;
@@ -19,10 +20,12 @@ import java.util.Locale;
  * <li>heap, dataset: x and y (8·N·d + 4·N), the whole source first for fashion-mnist (60,000 images)
  * and cifar10 (50,000), and three encoded copies (the run's and the stream's dataset record, e·N·d each);</li>
  * <li>heap, parameters: the model, its download at each snapshot and two encodings (about 24·P bytes),
- * and the eigenvectors written beside each snapshot (k·P·(8 + 2e));</li>
+ * the eigenvectors written beside each snapshot (k·P·(8 + 2e)) and the optimizer's s state buffers written into it
+ * (s·P·(8 + 2e));</li>
  * <li>native (libtorch), dataset: e·N·(d + C);</li>
- * <li>native, parameters: θ, its gradient, the update and the double-backward graph (8·e·P), the
- * Lanczos basis when an eigen-solve runs (64·e·P), and the activations of a chunk (6·e·B·Σ widths).</li>
+ * <li>native, parameters: θ, its gradient, the update and the double-backward graph (8·e·P), the optimizer's s
+ * state buffers and their new values (2·s·e·P), the Lanczos basis when an eigen-solve runs (64·e·P), and the
+ * activations of a chunk (6·e·B·Σ widths).</li>
  * </ul>
  * The heap is compared with what the JVM may still use ({@link Runtime#maxMemory()}); native memory
  * with the machine's physical memory less the heap's maximum. A Java array holds at most 2³¹ − 1
@@ -71,9 +74,10 @@ public record MemoryEstimate(long n, long width, long classes, double parameters
             sumWidths = Arrays.stream(widths).asDoubleStream().sum();
         }
         int k = eigenCount(c);
-        double heapParameters = 24.0 * p + k * p * (8.0 + 2 * e);
+        int s = c.solverSettings().kind() == SolverKind.GD ? OptimizerState.buffers(c.optimizerSettings().kind()).size() : 0;
+        double heapParameters = 24.0 * p + (k + s) * p * (8.0 + 2 * e);
         double nativeDataset = (double) e * n * (d + c.classes());
-        double nativeParameters = e * p * (8.0 + (k > 0 ? LANCZOS_BASIS : 0))
+        double nativeParameters = e * p * (8.0 + 2 * s + (k > 0 ? LANCZOS_BASIS : 0))
                 + 6.0 * e * Math.min(n, c.chunkSize()) * sumWidths;
         return new MemoryEstimate(n, d, c.classes(), p, heapDataset, heapParameters, nativeDataset, nativeParameters);
     }

@@ -32,7 +32,9 @@ import java.util.stream.Stream;
  */
 public final class RunDirectory implements AutoCloseable {
     /** The trajectory's columns. */
-    public static final String HEADER = "step,time,loss,accuracy,step_size,sharpness,products";
+    public static final String HEADER = "step,time,loss,accuracy,step_size,sharpness,products,stability,stability_threshold,stability_ratio,epoch";
+    /** The columns of a trajectory written before the optimizers had their own edge (read on --resume). */
+    private static final String HEADER_BEFORE_OPTIMIZERS = "step,time,loss,accuracy,step_size,sharpness,products";
     private final Path dir;
     private BufferedWriter trajectory;
     private Map<String, String> extraMetadata = Map.of();
@@ -68,7 +70,7 @@ public final class RunDirectory implements AutoCloseable {
         try {
             if (Files.exists(csv)) {
                 for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
-                    if (line.isBlank() || line.equals(HEADER)) {
+                    if (line.isBlank() || line.equals(HEADER) || line.equals(HEADER_BEFORE_OPTIMIZERS)) {
                         continue;
                     }
                     String first = line.substring(0, Math.max(0, line.indexOf(',')));
@@ -80,11 +82,15 @@ public final class RunDirectory implements AutoCloseable {
         } catch (IOException e) {
             throw new InputException(csv + ": cannot be read (" + e.getMessage() + ")");
         }
-        d.openTrajectory(keep, true);
         List<StepRecord> records = new ArrayList<>();
+        List<String> rows = new ArrayList<>();
         for (String row : keep) {
-            records.add(parse(row, csv));
+            StepRecord r = parse(row, csv);
+            records.add(r);
+            // a row as written is kept as it is; the rows of an older trajectory gain the new columns (empty)
+            rows.add(row.split(",", -1).length == 7 ? format(r) : row);
         }
+        d.openTrajectory(rows, true);
         d.kept = List.copyOf(records);
         return d;
     }
@@ -97,15 +103,21 @@ public final class RunDirectory implements AutoCloseable {
     private static StepRecord parse(String row, Path csv) throws InputException {
         String[] f = row.split(",", -1);
         try {
-            if (f.length != 7) {
+            boolean current = f.length == 11;
+            if (f.length != 7 && !current) {
                 throw new NumberFormatException(f.length + " columns");
             }
             return new StepRecord(Long.parseLong(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
-                    Double.parseDouble(f[3]), Double.parseDouble(f[4]), f[5].isEmpty() ? Double.NaN : Double.parseDouble(f[5]),
-                    Long.parseLong(f[6]));
+                    Double.parseDouble(f[3]), optional(f[4]), optional(f[5]), Long.parseLong(f[6]),
+                    current ? optional(f[7]) : Double.NaN, current ? optional(f[8]) : Double.NaN,
+                    current && !f[10].isEmpty() ? Long.parseLong(f[10]) : -1);
         } catch (NumberFormatException e) {
             throw new InputException(csv + ": row '" + row + "' is not a trajectory row (" + e.getMessage() + ")");
         }
+    }
+
+    private static double optional(String field) {
+        return field.isEmpty() ? Double.NaN : Double.parseDouble(field);
     }
 
     /** Reads run.json of an existing run. */
@@ -155,12 +167,19 @@ public final class RunDirectory implements AutoCloseable {
      */
     public void append(StepRecord r) {
         try {
-            trajectory.write(String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%d%n", r.step(), num(r.time()), num(r.loss()),
-                    num(r.accuracy()), num(r.stepSize()), num(r.sharpness()), r.products()));
+            trajectory.write(format(r));
+            trajectory.write('\n');
             trajectory.flush();
         } catch (IOException e) {
             throw new RunFilesException(dir.resolve("trajectory.csv") + ": cannot be written (" + reason(e) + ")", e);
         }
+    }
+
+    /** A trajectory row, without its line end: absent values (NaN, epoch −1) are empty. */
+    static String format(StepRecord r) {
+        return String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s", r.step(), num(r.time()), num(r.loss()),
+                num(r.accuracy()), num(r.stepSize()), num(r.sharpness()), r.products(), num(r.stability()),
+                num(r.stabilityThreshold()), num(r.stabilityRatio()), r.epoch() < 0 ? "" : Long.toString(r.epoch()));
     }
 
     private static String reason(IOException e) {
@@ -173,6 +192,17 @@ public final class RunDirectory implements AutoCloseable {
      * @throws RunFilesException when it cannot be written
      */
     public Path snapshot(MlpModel model, DType precision, long step, double time, String run, NDArray eigenvectors) {
+        return snapshot(model, precision, step, time, run, eigenvectors, Map.of(), Map.of());
+    }
+
+    /**
+     * Writes a snapshot of θ at {@code step} with more tensors (the optimizer's state) and metadata (its step count),
+     * and the eigenvectors beside it, if any.
+     *
+     * @throws RunFilesException when it cannot be written
+     */
+    public Path snapshot(MlpModel model, DType precision, long step, double time, String run, NDArray eigenvectors,
+            Map<String, Tensor> state, Map<String, String> stateMetadata) {
         Path p = dir.resolve("snapshots").resolve(String.format(Locale.ROOT, "step-%08d.safetensors", step));
         try {
             if (eigenvectors != null) {
@@ -181,11 +211,21 @@ public final class RunDirectory implements AutoCloseable {
                 Safetensors.write(eigenFile(p), new SafetensorsFile(Map.of("vectors", Tensor.ofDoubles(precision, shape, values)),
                         Map.of("run", run, "step", Long.toString(step))));
             }
-            ModelFile.write(p, stamped(model, run, step, time), precision);
+            write(p, model, precision, step, time, run, state, stateMetadata);
         } catch (InputException e) {
             throw new RunFilesException(e.getMessage(), e);
         }
         return p;
+    }
+
+    private void write(Path p, MlpModel model, DType precision, long step, double time, String run,
+            Map<String, Tensor> state, Map<String, String> stateMetadata) throws InputException {
+        Map<String, String> meta = new LinkedHashMap<>(model.metadata());
+        meta.putAll(stateMetadata);
+        SafetensorsFile file = ModelFile.toSafetensors(stamped(model.withMetadata(meta), run, step, time), precision);
+        Map<String, Tensor> tensors = new LinkedHashMap<>(file.tensors());
+        tensors.putAll(state);
+        Safetensors.write(p, new SafetensorsFile(tensors, file.metadata()));
     }
 
     /**
@@ -194,8 +234,18 @@ public final class RunDirectory implements AutoCloseable {
      * @throws RunFilesException when it cannot be written
      */
     public void writeFinal(MlpModel model, DType precision, long step, double time, String run) {
+        writeFinal(model, precision, step, time, run, Map.of(), Map.of());
+    }
+
+    /**
+     * Writes final.safetensors with the optimizer's state, as a snapshot.
+     *
+     * @throws RunFilesException when it cannot be written
+     */
+    public void writeFinal(MlpModel model, DType precision, long step, double time, String run, Map<String, Tensor> state,
+            Map<String, String> stateMetadata) {
         try {
-            ModelFile.write(dir.resolve("final.safetensors"), stamped(model, run, step, time), precision);
+            write(dir.resolve("final.safetensors"), model, precision, step, time, run, state, stateMetadata);
         } catch (InputException e) {
             throw new RunFilesException(e.getMessage(), e);
         }

@@ -14,17 +14,25 @@ import io.eoscope.curvature.net.DeviceData;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.curvature.net.Network;
+import io.eoscope.curvature.optim.OptimizerSettings;
+import io.eoscope.curvature.optim.StabilityQuantity;
+import java.util.Map;
 
 /**
- * Full-batch training by one of the solvers of docs/science.md#solvers, one {@link #step()} at a time.
- * Holds θ on the device, the continuous time t, the step count and the previous step's eigenvectors
- * (each step's eigen-solve is warm-started from them). Plain Java and DJL: no I/O, no io.vertx.
+ * Training by one of the solvers of docs/science.md#solvers, one {@link #step()} at a time. Solver {@code gd}
+ * steps by one of PyTorch's update rules ({@link OptimizerStep}, docs/science.md#other-optimizers), on the full
+ * batch or on the mini-batches of a {@link BatchOrder}; the other solvers are full-batch gradient methods. Holds θ
+ * on the device, the continuous time t (advanced by the step size η per step, mini-batch steps included: t counts
+ * steps, not epochs), the step count, the optimizer's state and the previous step's eigenvectors (each step's
+ * eigen-solve is warm-started from them). Plain Java and DJL: no I/O, no io.vertx.
  */
 public final class Trainer implements AutoCloseable {
     private final SolverSettings settings;
     private final DeviceData data;
     private final NDManager manager;
     private final int eigenCount;
+    private final OptimizerStep optimizer;
+    private final BatchOrder batches;
     private Network network;
     private NDArray eigenvectors;
     private long step;
@@ -40,6 +48,32 @@ public final class Trainer implements AutoCloseable {
      */
     public Trainer(MlpModel model, DeviceData data, NDManager parent, DataType type, SolverSettings settings, long step,
             double time, NDArray warmStart) {
+        this(model, data, parent, type, settings, step, time, warmStart,
+                new OptimizerStep(OptimizerSettings.gd(settings.learningRate()), parent, step, Map.of()), null);
+    }
+
+    /**
+     * @param model the initial parameters
+     * @param data the training set on the device (not closed here)
+     * @param parent the manager (device) that holds θ and the eigenvectors
+     * @param step the step count to start from (0, or a resumed run's)
+     * @param time the continuous time to start from
+     * @param warmStart eigenvectors to warm-start the first eigen-solve from, or null
+     * @param optimizer solver gd's update rule and its state, owned (and closed) by this trainer from here on; its
+     *     step size replaces {@code settings.learningRate()}; other solvers require plain gd
+     * @param batches the mini-batches of solver gd, or null for full batch
+     * @throws IllegalArgumentException when another solver than gd is given another optimizer or mini-batches
+     */
+    public Trainer(MlpModel model, DeviceData data, NDManager parent, DataType type, SolverSettings settings, long step,
+            double time, NDArray warmStart, OptimizerStep optimizer, BatchOrder batches) {
+        if (settings.kind() != SolverKind.GD && (optimizer.settings().kind() != io.eoscope.curvature.optim.OptimizerKind.GD
+                || batches != null)) {
+            optimizer.close();
+            throw new IllegalArgumentException("--solver " + settings.kind().id() + " is full-batch gradient descent:"
+                    + " --optimizer and --batch-size apply to --solver gd only");
+        }
+        this.optimizer = optimizer;
+        this.batches = batches;
         this.settings = settings;
         this.data = data;
         this.manager = parent.newSubManager();
@@ -63,6 +97,8 @@ public final class Trainer implements AutoCloseable {
      * @throws DivergedException when the loss at the current θ is not finite (nothing is updated)
      */
     public StepRecord step() {
+        DeviceData batchData = null;
+        CurvatureProducts batchProducts = null;
         try (NDScope scope = new NDScope();
                 CurvatureProducts products = new CurvatureProducts(network, data)) {
             scope.suppressNotUsedWarning();
@@ -70,7 +106,14 @@ public final class Trainer implements AutoCloseable {
             if (!Double.isFinite(lossAndAccuracy[0])) {
                 throw new DivergedException(step, time, lossAndAccuracy[0]);
             }
-            NDArray gradient = products.gradient();
+            NDArray gradient;
+            if (batches == null) {
+                gradient = products.gradient();
+            } else {
+                batchData = data.rows(batches.batch(step));
+                batchProducts = new CurvatureProducts(network, batchData);
+                gradient = batchProducts.gradient();
+            }
             double s = settings.warmup(step);
             double sharpness = Double.NaN;
             double stepSize;
@@ -96,8 +139,8 @@ public final class Trainer implements AutoCloseable {
             }
             switch (settings.kind()) {
                 case GD:
-                    stepSize = settings.learningRate();
-                    next = theta.sub(gradient.mul(stepSize));
+                    stepSize = optimizer.settings().lr();
+                    next = optimizer.apply(theta, gradient);
                     break;
                 case ADAPTIVE_GD:
                     stepSize = Math.min(s * settings.etaMax(), 1 / Math.abs(eigen.eigenvalues()[0]));
@@ -107,15 +150,55 @@ public final class Trainer implements AutoCloseable {
                     stepSize = Math.min(s * settings.etaMax(), 1 / Math.abs(eigen.eigenvalues()[eigenCount - 1]));
                     next = ExponentialEuler.update(theta, gradient, eigen, eigenCount - 1, stepSize);
             }
+            double threshold = settings.kind() == SolverKind.GD ? optimizer.settings().threshold() : 2 / stepSize;
             StepRecord record = new StepRecord(step, time, lossAndAccuracy[0], lossAndAccuracy[1], stepSize, sharpness,
-                    products.products());
+                    products.products() + (batchProducts == null ? 0 : batchProducts.products()),
+                    stability(sharpness), threshold, batches == null ? -1 : batches.epoch(step));
             Network updated = network.withParameters(next);
             network.close();
             network = updated;
             step++;
             time += stepSize;
             return record;
+        } finally {
+            if (batchProducts != null) {
+                batchProducts.close();
+            }
+            if (batchData != null) {
+                batchData.close();
+            }
         }
+    }
+
+    /**
+     * The value of this run's stability quantity ({@link OptimizerSettings#quantity}) at the step, given λmax(𝓗)
+     * there (NaN when not computed at this step): λmax(𝓗) itself for full-batch gd, momentum and Nesterov (and for
+     * the other solvers).
+     */
+    private double stability(double sharpness) {
+        if (stabilityQuantity() == StabilityQuantity.SHARPNESS) {
+            return sharpness;
+        }
+        // PLUG-IN: the preconditioned sharpness λmax(P⁻¹𝓗) of the adaptive rules and the batch sharpness of mini-batch
+        // runs are computed in module curvature. Called after the update, so optimizer.buffers() hold the state of the
+        // step just taken from θ_u (the v that built its P), while the network and the products are still at θ_u.
+        // Until they are wired in here the trainer reports no value (NaN: empty in trajectory.csv), never a stand-in.
+        return Double.NaN;
+    }
+
+    /** The stability quantity this run reports ({@link OptimizerSettings#quantity}; sharpness for adaptive-gd and exp-euler). */
+    public StabilityQuantity stabilityQuantity() {
+        return settings.kind() == SolverKind.GD ? optimizer.settings().quantity(batches != null) : StabilityQuantity.SHARPNESS;
+    }
+
+    /** The update rule and its state (steps taken, buffers). */
+    public OptimizerStep optimizer() {
+        return optimizer;
+    }
+
+    /** The mini-batches, or null for a full-batch run. */
+    public BatchOrder batches() {
+        return batches;
     }
 
     /** Loss and accuracy at the current θ (after the last step). */
@@ -159,6 +242,7 @@ public final class Trainer implements AutoCloseable {
     @Override
     public void close() {
         network.close();
+        optimizer.close();
         manager.close();
     }
 }

@@ -47,7 +47,7 @@ class StoppingRulesTest {
     void snapshotAtEdgeCapturesTheStepAfterTheSharpnessFirstReachesTwoOverEta() throws Exception {
         double lr = 0.05;
         RunConfig c = new RunConfig("s", "xor", null, 32, 2, 1, "2-16-16-2", "elu", "mse", 2, null, "gd", lr, lr, 0, 1, 1e-4,
-                3, 600, 0, 0, 1000, 0, "float32", "cpu", 1000, false, null, null, true);
+                3, 600, 0, 0, 1000, 0, "float32", "cpu", 1000, false, null, null, null, null, null, null, null, null, null, true);
         TrainingRun.start(c, dir.resolve("e"), TrainingListener.NONE);
         long first = -1;
         for (String row : Files.readAllLines(dir.resolve("e/trajectory.csv")).subList(1, 600)) {
@@ -68,8 +68,11 @@ class StoppingRulesTest {
         // the initial state, the state one step after the first estimate at or above 2/η, and nothing else before 1000
         assertThat(steps).containsExactly(0L, first + 1);
         assertThatThrownBy(() -> new RunConfig("s", "xor", null, 32, 2, 1, "2-16-16-2", "elu", "mse", 2, null, "gd", lr, lr, 0,
-                1, 1e-4, 0, 600, 0, 0, 1000, 0, "float32", "cpu", 1000, false, null, null, true))
-                .hasMessageStartingWith("--snapshot-at-edge needs --solver gd and --sharpness-every ≥ 1");
+                1, 1e-4, 0, 600, 0, 0, 1000, 0, "float32", "cpu", 1000, false, null, null, null, null, null, null, null, null,
+                null, true)).hasMessageStartingWith("--snapshot-at-edge needs --solver gd with full-batch gd, momentum or nesterov");
+        assertThatThrownBy(() -> c.withOptimizer(io.eoscope.curvature.optim.OptimizerSettings.defaults(
+                io.eoscope.curvature.optim.OptimizerKind.ADAM, 1e-3), null))
+                .hasMessageStartingWith("--snapshot-at-edge needs --solver gd with full-batch gd, momentum or nesterov");
     }
 
     @Test
