@@ -49,15 +49,18 @@ public record OptimizerSnapshot(OptimizerSettings settings, long step, int batch
 
     /**
      * The optimizer a snapshot's metadata describe, with its state tensors; null when the metadata give nothing to
-     * judge stability by: no {@value OptimizerSettings#KEY_OPTIMIZER} and either no {@code lr} or a solver of eoscope's
-     * trainer other than {@code gd} (adaptive GD and exponential Euler choose their own step sizes).
+     * judge stability by: no {@value OptimizerSettings#KEY_OPTIMIZER} and either no {@code lr} that is a step size or a
+     * solver of eoscope's trainer other than {@code gd} (adaptive GD and exponential Euler choose their own step sizes).
      *
      * @throws IllegalArgumentException naming the metadata field that is wrong
      */
     public static OptimizerSnapshot fromMetadata(Map<String, String> metadata, Map<String, double[]> state) {
         if (!metadata.containsKey(OptimizerSettings.KEY_OPTIMIZER)) {
             String solver = metadata.get(KEY_SOLVER);
-            if (metadata.get("lr") == null || solver != null && !solver.equals("gd")) {
+            if (!positive(metadata.get("lr")) || solver != null && !solver.equals("gd")) {
+                // a file from before optimizers had their own edge: its lr was information only (the wire's rules judge
+                // a snapshot's lr), so one that is not a step size leaves nothing to judge, as no lr does
+                whole(metadata, KEY_BATCH_SIZE, 0, 1);
                 return null;
             }
         }
@@ -68,6 +71,15 @@ public record OptimizerSnapshot(OptimizerSettings settings, long step, int batch
             throw new IllegalArgumentException("field '" + KEY_BATCH_SIZE + "' must be at most " + Integer.MAX_VALUE + ", got " + batch);
         }
         return new OptimizerSnapshot(settings, step, (int) batch, state);
+    }
+
+    private static boolean positive(String text) {
+        try {
+            double v = text == null ? Double.NaN : Double.parseDouble(text.trim());
+            return v > 0 && Double.isFinite(v);
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static long whole(Map<String, String> metadata, String key, long otherwise, long least) {
