@@ -318,8 +318,9 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
 
     private static long productsOf(JsonObject metrics) {
         long n = 0;
-        for (String key : new String[] {"hessian", "gauss_newton", "residual"}) {
-            if (metrics.has(key)) {
+        for (String key : new String[] {"hessian", "gauss_newton", "residual", "stability"}) {
+            if (metrics.has(key) && !(key.equals("stability") && metrics.getAsJsonObject(key).getAsJsonPrimitive("quantity")
+                    .getAsString().equals("sharpness"))) { // a GD run's stability reuses the Hessian's solve
                 n += metrics.getAsJsonObject(key).get("products").getAsLong();
             }
         }

@@ -75,7 +75,7 @@ public final class ReplayService implements Runnable, AutoCloseable {
         try {
             replay = new AnalyzerConfig(request.analysisId(), new AnalysisOptions(request.topK(), request.tol(), o.solver(),
                     o.spectra(), o.layerwise(), o.chunkSize(), o.subsample(), o.layerSpectra(), o.dualGramLimit(), o.maxProducts(),
-                    o.seed()), config.dtype(), config.device(), config.group(), "all");
+                    o.seed(), o.batchSharpness()), config.dtype(), config.device(), config.group(), "all");
         } catch (IllegalArgumentException e) {
             deadLetter(r, "replay request " + request.analysisId() + ": " + e.getMessage());
             return;

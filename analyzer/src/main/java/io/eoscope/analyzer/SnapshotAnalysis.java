@@ -15,6 +15,7 @@ import io.eoscope.curvature.net.ModelState;
 import io.eoscope.curvature.net.ScriptedModel;
 import io.eoscope.curvature.net.ScriptedParameters;
 import io.eoscope.curvature.net.Network;
+import io.eoscope.curvature.optim.OptimizerSnapshot;
 import io.eoscope.wire.MalformedRecordException;
 import io.eoscope.wire.MetricsRecord;
 import io.eoscope.wire.SnapshotMetadata;
@@ -66,7 +67,8 @@ public final class SnapshotAnalysis implements AutoCloseable {
 
     /**
      * The metrics record of one snapshot, written with the wire's typed writer ({@link MetricsRecord#of}): the analysis
-     * (docs/contracts.md, the metrics JSON) plus run, step, time, analysis id, timings, and the snapshot's step sizes and solver.
+     * (docs/contracts.md, the metrics JSON) plus run, step, time, analysis id, timings, and the snapshot's step sizes and solver;
+     * with the run against its optimizer's edge ({@code stability}) when the snapshot names its optimizer or step size.
      *
      * @param module the TorchScript bytes of a {@link ScriptedParameters} snapshot's module (null for an MLP)
      * @throws IllegalArgumentException when the snapshot does not fit its module, or its metadata or analysis breaks
@@ -83,7 +85,7 @@ public final class SnapshotAnalysis implements AutoCloseable {
         AnalysisReport report;
         try (DifferentiableModel model = open(snapshot, module)) {
             RunState state = state(meta.run(), meta.dataset(), data, model);
-            report = state.analysis.analyze(model, state.data, AnalysisProgress.NONE);
+            report = state.analysis.analyze(model, state.data, OptimizerSnapshot.of(snapshot), AnalysisProgress.NONE);
         }
         if (report.failure() != null) { // dead-lettered with the reason by the loop, never published as numbers
             throw new EigenSolveException(report.failure());

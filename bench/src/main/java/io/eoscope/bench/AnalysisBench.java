@@ -19,6 +19,9 @@ import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.curvature.net.Network;
+import io.eoscope.curvature.optim.OptimizerSettings;
+import io.eoscope.curvature.optim.OptimizerSnapshot;
+import io.eoscope.curvature.analysis.Stability;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +37,8 @@ import picocli.CommandLine.Option;
  * The analyzer's whole default analysis of one snapshot ({@code bench/run analysis}): the three spectra and
  * the layerwise quantities, cold (a run's first snapshot) and then warm (the next snapshot, one GD step on,
  * started from the first one's eigenvectors), per stage, by the reference route (autograd's double
- * backward, as before the tangent route) and by the default route, in one run. See bench/README.md.
+ * backward, as before the tangent route) and by the default route, in one run; first, the stability quantities of
+ * docs/science.md#other-optimizers beside the plain λmax(𝓗) solve. See bench/README.md.
  */
 public final class AnalysisBench {
 
@@ -56,6 +60,21 @@ public final class AnalysisBench {
         @Option(names = "--dtype", paramLabel = "T", defaultValue = "float64",
                 description = "float64 (the analyzer's default) or float32 (default: ${DEFAULT-VALUE})")
         String dtype;
+
+        @Option(names = "--stability-arch", paramLabel = "A", defaultValue = "784-512-512-10",
+                description = "architecture of the stability quantities' table (default: ${DEFAULT-VALUE})")
+        String stabilityArch;
+
+        @Option(names = "--batch-size", paramLabel = "B", defaultValue = "64",
+                description = "batch size of the batch sharpness (default: ${DEFAULT-VALUE})")
+        int batchSize;
+
+        @Option(names = "--adam-steps", paramLabel = "T", defaultValue = "20",
+                description = "full-batch Adam steps before the first snapshot of the preconditioned solve (default: ${DEFAULT-VALUE})")
+        int adamSteps;
+
+        @Option(names = "--only-stability", description = "only the stability quantities' table (not the default analysis)")
+        boolean onlyStability;
 
         @Option(names = "--out", paramLabel = "PATH", defaultValue = "bench/results/analysis.csv",
                 description = "CSV of the stage times (default: ${DEFAULT-VALUE})")
@@ -82,7 +101,8 @@ public final class AnalysisBench {
         List<String> csv = new ArrayList<>(List.of("architecture,route,start,stage,seconds,products"));
         warmUp(options, type, o.common.seed);
         List<String> table = new ArrayList<>();
-        for (String arch : o.archs) {
+        table.add(stability(o, type, csv));
+        for (String arch : o.onlyStability ? List.<String>of() : o.archs) {
             int[] widths = MlpModel.parseArchitecture(arch);
             MlpModel model = MlpModel.initialise(widths, Activation.ELU, Loss.CROSS_ENTROPY, Init.XAVIER, o.common.seed);
             LabeledData data = CurvatureBench.gaussianData(o.n, widths[0], widths[widths.length - 1], o.common.seed + 1);
@@ -129,6 +149,135 @@ public final class AnalysisBench {
         System.out.println();
         table.forEach(System.out::println);
         System.out.println("CSV: " + o.out);
+    }
+
+    /**
+     * The stability quantities of docs/science.md#other-optimizers on one architecture, each cold (a run's first
+     * snapshot) and warm (the next, one step on): the plain λmax(𝓗) solve (GD), λmax(P^-½𝓗P^-½) of Adam (state from
+     * {@code --adam-steps} full-batch Adam steps, then one more for the warm snapshot) and batch sharpness of mini-batch
+     * SGD at the default tolerance; products and seconds per snapshot.
+     */
+    private static String stability(Options o, DataType type, List<String> csv) {
+        BenchCli.positive("--batch-size", o.batchSize);
+        BenchCli.positive("--adam-steps", o.adamSteps);
+        int[] widths = MlpModel.parseArchitecture(o.stabilityArch);
+        MlpModel model = MlpModel.initialise(widths, Activation.ELU, Loss.CROSS_ENTROPY, Init.PYTORCH, o.common.seed);
+        LabeledData data = CurvatureBench.gaussianData(o.n, widths[0], widths[widths.length - 1], o.common.seed + 1);
+        AnalysisOptions plain = AnalysisOptions.defaults();
+        plain = new AnalysisOptions(1, plain.tolerance(), plain.solver(), java.util.EnumSet.of(Curvature.HESSIAN), false,
+                plain.chunkSize(), 0, plain.layerSpectra(), plain.dualGramLimit(), plain.maxProducts(), plain.seed());
+        AnalysisOptions none = new AnalysisOptions(1, plain.tolerance(), plain.solver(), java.util.EnumSet.noneOf(Curvature.class),
+                false, plain.chunkSize(), 0, plain.layerSpectra(), plain.dualGramLimit(), plain.maxProducts(), plain.seed());
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                "Stability quantities, MLP %s (P = %,d), N = %d, %s, tangent route; per snapshot%n%-34s%12s%10s%10s%n",
+                o.stabilityArch, model.parameterCount(), o.n, o.dtype, "quantity, start", "value", "products", "seconds"));
+        double eta = 1e-3;
+        try (NDManager m = NDManager.newBaseManager();
+                Network start = Network.upload(model, m, type);
+                DeviceData dev = DeviceData.upload(data, model.classes(), m, type, plain.chunkSize())) {
+            say(o.stabilityArch + ": " + o.adamSteps + " full-batch Adam steps for the optimizer state (untimed)");
+            AdamState adam = new AdamState(start, dev, eta, o.adamSteps + 1);
+            Map<String, double[]> perRow = new LinkedHashMap<>();
+            String[][] rows = {{"sharpness", "plain λmax(𝓗), GD"}, {"preconditioned_sharpness", "λmax(P^-½𝓗P^-½), Adam"},
+                {"batch_sharpness", "batch sharpness, B = " + o.batchSize}};
+            for (String[] row : rows) {
+                boolean batch = row[0].equals("batch_sharpness");
+                boolean pre = row[0].equals("preconditioned_sharpness");
+                try (CurvatureAnalysis analysis = new CurvatureAnalysis(pre || batch ? none : plain, m)) {
+                    for (int i = 0; i < 2; i++) {
+                        String when = i == 0 ? "cold" : "warm";
+                        Network net = adam.snapshots.get(i);
+                        OptimizerSnapshot optimizer = pre ? adam.optimizer(i, o.adamSteps + i)
+                                : new OptimizerSnapshot(OptimizerSettings.gd(eta), o.adamSteps + i, batch ? o.batchSize : 0, Map.of());
+                        say(String.format(Locale.ROOT, "%s, %s ...", row[1], when));
+                        long t0 = System.nanoTime();
+                        AnalysisReport r = analysis.analyze(net, dev, optimizer, AnalysisProgress.NONE);
+                        double seconds = (System.nanoTime() - t0) / 1e9;
+                        Stability st = r.stability();
+                        if (r.failure() != null || st == null) {
+                            throw new IllegalStateException(row[1] + ": " + r.failure());
+                        }
+                        String label = row[1] + ", " + when;
+                        b.append(String.format(Locale.ROOT, "%-34s%12.4g%10d%10.2f%s%n", label, st.value(), st.products(), seconds,
+                                batch ? String.format(Locale.ROOT, "   95%%: [%.4g, %.4g], %d batches%s", st.low(), st.high(),
+                                        st.batches(), st.batches() >= plain.batchSharpness().maxBatches() ? " (stopped at --max-batches)" : "") : ""));
+                        csv.add(String.join(",", o.stabilityArch, "tangent", when, row[0], fmt(seconds), Long.toString(st.products())));
+                        perRow.put(row[0] + " " + when, new double[] {seconds, st.products()});
+                    }
+                }
+            }
+            adam.close();
+            for (String when : new String[] {"cold", "warm"}) {
+                double[] p = perRow.get("sharpness " + when);
+                double[] q = perRow.get("preconditioned_sharpness " + when);
+                b.append(String.format(Locale.ROOT, "%s: preconditioned / plain = %.2f in seconds, %.2f in products (aim ≤ 1.2)%n",
+                        when, q[0] / p[0], q[1] / p[1]));
+            }
+        }
+        return b.toString();
+    }
+
+    /** Full-batch Adam (β1 0.9, β2 0.999, ε 1e-8) from {@code start}: its snapshots after each step and its state. */
+    private static final class AdamState implements AutoCloseable {
+        final List<Network> snapshots = new ArrayList<>();
+        final List<double[]> secondMoments = new ArrayList<>();
+        final List<Network> owned = new ArrayList<>();
+        private final double eta;
+        private final int steps;
+
+        AdamState(Network start, DeviceData data, double eta, int steps) {
+            this.eta = eta;
+            this.steps = steps;
+            int p = Math.toIntExact(start.parameterCount());
+            double[] theta = io.eoscope.curvature.net.HostArrays.download(start.flatParameters());
+            double[] mom = new double[p];
+            double[] v = new double[p];
+            Network net = start;
+            for (int t = 1; t <= steps; t++) {
+                double[] g;
+                try (CurvatureProducts products = new CurvatureProducts(net, data); NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    g = io.eoscope.curvature.net.HostArrays.download(products.gradient());
+                }
+                double c1 = 1 - Math.pow(0.9, t);
+                double c2 = 1 - Math.pow(0.999, t);
+                for (int i = 0; i < p; i++) {
+                    mom[i] = 0.9 * mom[i] + 0.1 * g[i];
+                    v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
+                    theta[i] -= eta / c1 * mom[i] / (Math.sqrt(v[i]) / Math.sqrt(c2) + 1e-8);
+                }
+                if (net != start && !snapshots.contains(net)) {
+                    net.close(); // a step before the two snapshots: not needed any more
+                    owned.remove(net);
+                }
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    net = start.withParameters(io.eoscope.curvature.net.HostArrays.upload(start.manager(), theta,
+                            new ai.djl.ndarray.types.Shape(p), start.dataType()));
+                }
+                owned.add(net);
+                if (t >= steps - 1) {
+                    snapshots.add(net);
+                    secondMoments.add(v.clone());
+                }
+            }
+        }
+
+        /** The optimizer state of snapshot {@code i} (taken after {@code step} steps). */
+        OptimizerSnapshot optimizer(int i, long step) {
+            Map<String, double[]> state = new LinkedHashMap<>();
+            double[] v = secondMoments.get(i);
+            for (io.eoscope.curvature.net.DifferentiableModel.ParameterGroup r : snapshots.get(i).parameterRanges()) {
+                state.put(io.eoscope.curvature.optim.OptimizerState.tensorName(io.eoscope.curvature.optim.OptimizerState.EXP_AVG_SQ,
+                        r.name()), java.util.Arrays.copyOfRange(v, (int) r.from(), (int) r.to()));
+            }
+            return new OptimizerSnapshot(OptimizerSettings.defaults(io.eoscope.curvature.optim.OptimizerKind.ADAM, eta), step, 0, state);
+        }
+
+        @Override
+        public void close() {
+            owned.forEach(Network::close);
+        }
     }
 
     /** Both routes once on a small model, untimed, so that neither pays the JIT's warm-up in the timings. */

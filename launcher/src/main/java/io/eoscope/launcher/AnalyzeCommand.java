@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.eoscope.curvature.alignment.LayerSpectraRoute;
 import io.eoscope.curvature.analysis.AnalysisOptions;
+import io.eoscope.curvature.analysis.BatchSharpness;
 import io.eoscope.curvature.analysis.AnalysisReport;
 import io.eoscope.curvature.analysis.CurvatureAnalysis;
 import io.eoscope.curvature.eigen.EigenSolveException;
@@ -24,6 +25,7 @@ import io.eoscope.curvature.net.ScriptedParameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import io.eoscope.curvature.net.Network;
+import io.eoscope.curvature.optim.OptimizerSnapshot;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -36,7 +38,8 @@ import picocli.CommandLine.Option;
 @Command(name = "analyze", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Prints the analysis of one model on one dataset as JSON (docs/contracts.md#eos-analyze-json):",
             "loss, the top-k eigenvalues of the Hessian, its Gauss-Newton part G and residual part H,",
-            "and the layerwise Jacobian-alignment quantities. Progress goes to stderr."})
+            "and the layerwise Jacobian-alignment quantities; and, when the model file names its optimizer or step size,",
+            "the run against its optimizer's edge of stability (docs/science.md#other-optimizers). Progress goes to stderr."})
 final class AnalyzeCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "M", description = "model safetensors file (MLP), or a TorchScript module (.pt) with --params")
@@ -84,6 +87,12 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--max-products", defaultValue = "5000", paramLabel = "P", description = "product budget of each eigen-solve (default: ${DEFAULT-VALUE})")
     long maxProducts;
 
+    @Option(names = "--batch-tol", defaultValue = "0.01", paramLabel = "F", description = "batch sharpness of a mini-batch model file (metadata batch_size): stop when the 95% interval's half-width is at most F of the estimate (default: ${DEFAULT-VALUE})")
+    double batchTolerance;
+
+    @Option(names = "--max-batches", defaultValue = "500", paramLabel = "N", description = "batch sharpness: the most batches of one estimate (default: ${DEFAULT-VALUE})")
+    int maxBatches;
+
     @Option(names = "--seed", defaultValue = "0", description = "seed of start vectors and subsample (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -93,7 +102,8 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InputException {
         AnalysisOptions options = UsageException.fromOptions(() -> new AnalysisOptions(topK, tolerance, solver, curvatures(),
-                !noLayerwise, chunkSize, subsample, route(layerSpectra), dualGramLimit, maxProducts, seed));
+                !noLayerwise, chunkSize, subsample, route(layerSpectra), dualGramLimit, maxProducts, seed,
+                new BatchSharpness.Options(batchTolerance, BatchSharpness.Options.LEAST_BATCHES, maxBatches)));
         DataType type = dataType(dtype);
         Device dev = UsageException.fromOptions(() -> DeviceChoice.parse(device).resolve());
         ModelState state = params != null ? ScriptedFile.read(params) : mlp(model);
@@ -107,7 +117,12 @@ final class AnalyzeCommand implements Callable<Integer> {
             if (topK > network.parameterCount()) {
                 throw new UsageException("--top-k " + topK + " exceeds the model's " + network.parameterCount() + " parameters");
             }
-            AnalysisReport report = analysis.analyze(network, deviceData, progress);
+            OptimizerSnapshot optimizer = OptimizerSnapshot.of(state);
+            if (optimizer != null && optimizer.batchSize() > samples.n()) {
+                throw new InputException((params != null ? params : model) + ": metadata 'batch_size' is " + optimizer.batchSize()
+                        + ", more than the " + samples.n() + " samples of " + data);
+            }
+            AnalysisReport report = analysis.analyze(network, deviceData, optimizer, progress);
             progress.close();
             System.out.println(report.toJsonText());
             System.out.flush();

@@ -3,6 +3,7 @@ package io.eoscope.launcher;
 import io.eoscope.analyzer.AnalyzerConfig;
 import io.eoscope.curvature.alignment.LayerSpectraRoute;
 import io.eoscope.curvature.analysis.AnalysisOptions;
+import io.eoscope.curvature.analysis.BatchSharpness;
 import io.eoscope.curvature.hessian.Curvature;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -28,6 +29,12 @@ final class ServiceOptions {
 
     @Option(names = "--subsample", defaultValue = "0", description = "per-sample means over a seeded subsample (default: all samples)")
     int subsample;
+
+    @Option(names = "--batch-tol", defaultValue = "0.01", description = "batch sharpness of mini-batch runs: stop when the 95% interval's half-width is at most this fraction of the estimate (default: ${DEFAULT-VALUE})")
+    double batchTolerance;
+
+    @Option(names = "--max-batches", defaultValue = "500", description = "batch sharpness: the most batches of one estimate (default: ${DEFAULT-VALUE})")
+    int maxBatches;
 
     @Option(names = "--analysis-dtype", defaultValue = "float64", description = "float64 or float32 (default: ${DEFAULT-VALUE})")
     String dtype;
@@ -58,7 +65,8 @@ final class ServiceOptions {
         }
         AnalysisOptions d = AnalysisOptions.defaults();
         AnalysisOptions options = new AnalysisOptions(topK, tol, d.solver(), kinds, !noLayerwise, d.chunkSize(), subsample,
-                LayerSpectraRoute.AUTO, d.dualGramLimit(), d.maxProducts(), d.seed());
+                LayerSpectraRoute.AUTO, d.dualGramLimit(), d.maxProducts(), d.seed(),
+                new BatchSharpness.Options(batchTolerance, BatchSharpness.Options.LEAST_BATCHES, maxBatches));
         return new AnalyzerConfig(analysisId, options, dtype, device, group, lagPolicy);
     }
 

@@ -70,6 +70,59 @@ class AnalyzeCliTest {
     }
 
     /**
+     * A model file with its optimizer (docs/contracts.md#model-files): Adam's state gives the preconditioned sharpness
+     * against (2+2β1)/((1−β1)η); a mini-batch GD file gives the batch sharpness with its interval; state that does not
+     * fit is refused with one line, and so is a batch larger than the dataset.
+     */
+    @Test
+    void aModelFileWithItsOptimizerIsJudgedAgainstItsOwnEdge() throws Exception {
+        MlpModel base = ModelFile.read(model);
+        Map<String, String> meta = new java.util.TreeMap<>(base.metadata());
+        meta.putAll(io.eoscope.curvature.optim.OptimizerSettings.defaults(io.eoscope.curvature.optim.OptimizerKind.ADAM, 0.002).metadata());
+        meta.put("optimizer_step", "12");
+        Map<String, double[]> state = new LinkedHashMap<>();
+        int[] sizes = {15, 5, 10, 2};
+        String[] names = {"layer1.weight", "layer1.bias", "layer2.weight", "layer2.bias"};
+        for (int i = 0; i < names.length; i++) {
+            double[] v = new double[sizes[i]];
+            java.util.Arrays.fill(v, 1e-4 * (i + 1));
+            state.put("optimizer.exp_avg_sq." + names[i], v);
+        }
+        Path adam = dir.resolve("adam.safetensors");
+        ModelFile.write(adam, base.withMetadata(meta).withOptimizerState(state), DType.F32);
+        EosProcess.Result r = run("analyze", "--model", adam.toString(), "--data", data.toString(), "--quiet", "--no-layerwise");
+        assertThat(r.status()).as(r.err()).isZero();
+        JsonObject s = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonObject("stability");
+        assertThat(s.get("optimizer").getAsString()).isEqualTo("adam");
+        assertThat(s.get("quantity").getAsString()).isEqualTo("preconditioned_sharpness");
+        assertThat(s.get("threshold").getAsDouble()).isCloseTo(38 / 0.002, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(s.get("formula").getAsString()).isEqualTo("(2+2β1)/((1−β1)η)");
+        assertThat(s.get("ratio").getAsDouble()).isEqualTo(s.get("value").getAsDouble() / s.get("threshold").getAsDouble());
+        assertThat(s.get("value").getAsDouble()).isPositive();
+
+        Path batch = dir.resolve("batch.safetensors");
+        ModelFile.write(batch, base.withMetadata(Map.of("lr", "0.1", "batch_size", "4")), DType.F32);
+        r = run("analyze", "--model", batch.toString(), "--data", data.toString(), "--quiet", "--no-layerwise", "--batch-tol", "0.3");
+        assertThat(r.status()).as(r.err()).isZero();
+        s = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonObject("stability");
+        assertThat(s.get("quantity").getAsString()).isEqualTo("batch_sharpness");
+        assertThat(s.getAsJsonArray("interval")).hasSize(2);
+        assertThat(s.get("batches").getAsLong()).isBetween(10L, 500L);
+
+        Path tooBig = dir.resolve("too-big.safetensors");
+        ModelFile.write(tooBig, base.withMetadata(Map.of("lr", "0.1", "batch_size", "9")), DType.F32);
+        bad(new String[] {"--model", tooBig.toString(), "--data", data.toString()}, "metadata 'batch_size' is 9, more than the 8 samples");
+        Map<String, double[]> partial = new LinkedHashMap<>(state);
+        partial.remove("optimizer.exp_avg_sq.layer2.bias");
+        Path missing = dir.resolve("partial.safetensors");
+        ModelFile.write(missing, base.withMetadata(meta).withOptimizerState(partial), DType.F32);
+        bad(new String[] {"--model", missing.toString(), "--data", data.toString()},
+                "tensor 'optimizer.exp_avg_sq.layer2.bias' is missing (exp_avg_sq is given for some parameters, so it must be for all)");
+        bad(new String[] {"--model", adam.toString(), "--data", data.toString(), "--batch-tol", "0"}, "--batch-tol must be in (0, 1)");
+        bad(new String[] {"--model", adam.toString(), "--data", data.toString(), "--max-batches", "5"}, "--max-batches must be in 10..");
+    }
+
+    /**
      * A TorchScript module (a traced CNN, from the curvature module's fixtures) with a snapshot's parameters:
      * the spectra, each layer's Gauss-Newton top under {@code groups}, no MLP factors; and the refusals.
      */

@@ -89,6 +89,38 @@ public final class FieldRules {
         return value;
     }
 
+    /** The optimizers of docs/science.md#other-optimizers, by their wire names (the trainer's {@code --optimizer}). */
+    public static final java.util.List<String> OPTIMIZERS = java.util.List.of("gd", "momentum", "nesterov", "rmsprop", "adam",
+            "adamw");
+    /** The quantities an optimizer's stability is judged by, by their wire names. */
+    public static final java.util.List<String> STABILITY_QUANTITIES = java.util.List.of("sharpness", "preconditioned_sharpness",
+            "batch_sharpness");
+
+    /** One of {@code allowed}. */
+    public static String oneOf(String field, String value, java.util.List<String> allowed) {
+        if (value == null || !allowed.contains(value)) {
+            throw new IllegalArgumentException("field '" + field + "' must be one of " + String.join(", ", allowed) + ", got "
+                    + (value == null ? "nothing" : "'" + DeadLetter.brief(value) + "'"));
+        }
+        return value;
+    }
+
+    /** A threshold of stability (2/η, …): finite and > 0. */
+    public static double threshold(String field, double value) {
+        if (!(value > 0 && Double.isFinite(value))) {
+            throw new IllegalArgumentException("field '" + field + "' must be a threshold: a finite number > 0, got " + shown(value));
+        }
+        return value;
+    }
+
+    /** A text of at most {@code most} characters (a formula, a note, a reason), or null. */
+    public static String text(String field, String value, int most) {
+        if (value != null && value.length() > most) {
+            throw new IllegalArgumentException("field '" + field + "' must be at most " + most + " characters, got " + value.length());
+        }
+        return value;
+    }
+
     /** A value that must be known (not NaN) where its record requires it, such as a snapshot's time. */
     public static double known(String field, double value) {
         if (Double.isNaN(value)) {

@@ -28,9 +28,119 @@ import java.util.Map;
  * @param layers the layerwise quantities, layer 1 first: an MLP's {@code layers}, or for a TorchScript module its
  *     {@code groups} (λ_max of each layer's Gauss-Newton block only, as {@link LayerField#GAUSS_NEWTON_TOP})
  * @param json the record's value, non-finite numbers as null
+ * @param stability the run against its optimizer's own edge of stability, or null when the analysis had no optimizer or
+ *     step size to judge it by
  */
 public record MetricsRecord(String run, long step, double time, String analysisId, Map<Spectrum, double[]> spectra,
-        Map<Quantity, Double> values, List<Layer> layers, JsonObject json) {
+        Map<Quantity, Double> values, List<Layer> layers, JsonObject json, Stability stability) {
+
+    /** A record without stability. */
+    public MetricsRecord(String run, long step, double time, String analysisId, Map<Spectrum, double[]> spectra,
+            Map<Quantity, Double> values, List<Layer> layers, JsonObject json) {
+        this(run, step, time, analysisId, spectra, values, layers, json, null);
+    }
+
+    /**
+     * The object {@code stability} (docs/contracts.md#eos-analyze-json): the quantity an optimizer's stability is judged
+     * by (docs/science.md#other-optimizers), its threshold and their ratio, 1 at the edge for every optimizer.
+     *
+     * @param optimizer one of {@link FieldRules#OPTIMIZERS}
+     * @param quantity one of {@link FieldRules#STABILITY_QUANTITIES}
+     * @param value the quantity, NaN (null) when it could not be computed
+     * @param threshold the threshold, finite and positive
+     * @param formula the threshold's formula ({@code 2/η}), at most {@value #MOST_FORMULA} characters
+     * @param ratio value ÷ threshold, NaN (null) with the value
+     * @param interval the value's 95% interval [low, high], or null when it has none (batch sharpness has one)
+     * @param batches the batches a batch sharpness was estimated from, 0 when not stated
+     * @param products the operator products the quantity cost
+     * @param sharpness λmax(𝓗) beside a quantity that is not the sharpness itself, NaN when absent
+     * @param note null, or what the reader must know beside the number, at most {@value #MOST_TEXT} characters
+     * @param failure null, or why the quantity could not be computed, at most {@value #MOST_TEXT} characters
+     */
+    public record Stability(String optimizer, String quantity, double value, double threshold, String formula, double ratio,
+            double[] interval, long batches, long products, double sharpness, String note, String failure) {
+        /** The longest formula. */
+        public static final int MOST_FORMULA = 64;
+        /** The longest note or failure. */
+        public static final int MOST_TEXT = 1024;
+
+        /** Validates with the {@link FieldRules}; messages name the field as {@code stability.<field>}. */
+        public Stability {
+            FieldRules.oneOf("stability.optimizer", optimizer, FieldRules.OPTIMIZERS);
+            FieldRules.oneOf("stability.quantity", quantity, FieldRules.STABILITY_QUANTITIES);
+            FieldRules.threshold("stability.threshold", threshold);
+            if (formula == null || formula.isEmpty()) {
+                throw new IllegalArgumentException("field 'stability.formula' must name the threshold's formula");
+            }
+            FieldRules.text("stability.formula", formula, MOST_FORMULA);
+            FieldRules.text("stability.note", note, MOST_TEXT);
+            FieldRules.text("stability.failure", failure, MOST_TEXT);
+            double expected = value / threshold;
+            if (Double.isNaN(value) != Double.isNaN(ratio) || !Double.isNaN(ratio)
+                    && !(Math.abs(ratio - expected) <= 1e-9 * Math.max(Math.abs(expected), Double.MIN_NORMAL))) {
+                throw new IllegalArgumentException("field 'stability.ratio' must be value ÷ threshold = " + expected + ", got " + ratio);
+            }
+            if (interval != null) {
+                if (interval.length != 2 || !(interval[0] <= interval[1]) || !Double.isFinite(interval[0])
+                        || !Double.isFinite(interval[1])) {
+                    throw new IllegalArgumentException("field 'stability.interval' must be [low, high], two finite numbers with low ≤ high, got "
+                            + java.util.Arrays.toString(interval));
+                }
+                interval = interval.clone();
+            }
+            FieldRules.count("stability.batches", batches);
+            FieldRules.count("stability.products", products);
+        }
+
+        @Override
+        public double[] interval() {
+            return interval == null ? null : interval.clone();
+        }
+
+        /** Reads and checks the object {@code stability}. */
+        static Stability parse(JsonObject o) throws MalformedRecordException {
+            for (String f : new String[] {"optimizer", "quantity", "formula"}) {
+                if (!o.has(f)) {
+                    throw new MalformedRecordException("missing field 'stability." + f + "'");
+                }
+            }
+            for (String f : new String[] {"optimizer", "quantity", "formula", "note", "failure"}) {
+                JsonFields.notNull(o, f, "a string");
+            }
+            for (String f : new String[] {"value", "threshold", "ratio"}) {
+                if (!o.has(f)) {
+                    throw new MalformedRecordException("missing field 'stability." + f + "'");
+                }
+            }
+            JsonFields.notNull(o, "interval", "an array [low, high]");
+            JsonArray a = JsonFields.optArray(o, "interval");
+            double[] interval = null;
+            if (a != null) {
+                interval = new double[a.size()];
+                for (int i = 0; i < interval.length; i++) {
+                    interval[i] = JsonFields.number("stability.interval[" + i + "]", a.get(i));
+                }
+            }
+            Long batches = JsonFields.wholeNumber(o, "batches");
+            Long products = JsonFields.wholeNumber(o, "products");
+            if (products == null) {
+                throw new MalformedRecordException("missing field 'stability.products'");
+            }
+            String optimizer = JsonFields.optString(o, "optimizer");
+            String quantity = JsonFields.optString(o, "quantity");
+            double value = JsonFields.number("stability.value", o.get("value"));
+            double threshold = JsonFields.number("stability.threshold", o.get("threshold"));
+            String formula = JsonFields.optString(o, "formula");
+            double ratio = JsonFields.number("stability.ratio", o.get("ratio"));
+            double sharpness = JsonFields.number("stability.sharpness", o.get("sharpness"));
+            String note = JsonFields.optString(o, "note");
+            String failure = JsonFields.optString(o, "failure");
+            long b = batches == null ? 0 : batches;
+            double[] in = interval;
+            return rule(() -> new Stability(optimizer, quantity, value, threshold, formula, ratio, in, b, products, sharpness,
+                    note, failure));
+        }
+    }
 
     /** The spectra of docs/contracts.md#eos-analyze-json, by their JSON names. */
     public enum Spectrum {
@@ -288,6 +398,9 @@ public record MetricsRecord(String run, long step, double time, String analysisI
                 layers.add(new Layer(i + 1, Map.copyOf(v)));
             }
         }
+        JsonFields.notNull(o, "stability", "an object");
+        JsonObject st = JsonFields.optObject(o, "stability");
+        Stability stability = st == null ? null : Stability.parse(st);
         JsonFields.notNull(o, "groups", "an array");
         JsonArray gs = JsonFields.optArray(o, "groups");
         if (gs != null) { // a TorchScript module's layers: named groups with λ_max of their Gauss-Newton block
@@ -308,7 +421,7 @@ public record MetricsRecord(String run, long step, double time, String analysisI
                 }
             }
         }
-        return new MetricsRecord(run, step, time, id, spectra, values, layers, o);
+        return new MetricsRecord(run, step, time, id, spectra, values, layers, o, stability);
     }
 
     /**

@@ -48,6 +48,50 @@ class MetricsRecordTest {
                 .isEqualTo("field 'groups[1]' must be an object, got 3");
     }
 
+    static final String STABILITY = "\"stability\":{\"optimizer\":\"gd\",\"quantity\":\"batch_sharpness\",\"value\":19.0,"
+            + "\"threshold\":20.0,\"formula\":\"2/η\",\"ratio\":0.95,\"interval\":[18.9,19.1],\"batches\":37,\"products\":37,"
+            + "\"sharpness\":12.5}";
+
+    @Test
+    void theStabilityObjectIsTypedAndEachOfItsFieldsKeepsItsRule() throws Exception {
+        String with = ANALYSIS.replace("\"analysis_seconds\"", STABILITY + ",\"analysis_seconds\"");
+        MetricsRecord.Stability s = parse(with).stability();
+        assertThat(s.optimizer()).isEqualTo("gd");
+        assertThat(s.quantity()).isEqualTo("batch_sharpness");
+        assertThat(s.value()).isEqualTo(19.0);
+        assertThat(s.threshold()).isEqualTo(20.0);
+        assertThat(s.formula()).isEqualTo("2/η");
+        assertThat(s.ratio()).isEqualTo(0.95);
+        assertThat(s.interval()).containsExactly(18.9, 19.1);
+        assertThat(s.batches()).isEqualTo(37);
+        assertThat(s.products()).isEqualTo(37);
+        assertThat(s.sharpness()).isEqualTo(12.5);
+        assertThat(parse(ANALYSIS).stability()).as("a record without it, as before").isNull();
+        assertThat(parse(with).toJson().getAsJsonObject("stability").get("ratio").getAsDouble()).isEqualTo(0.95);
+        String unknown = with.replace("\"value\":19.0", "\"value\":null").replace("\"ratio\":0.95", "\"ratio\":null")
+                .replace(",\"interval\":[18.9,19.1]", "");
+        assertThat(parse(unknown).stability().value()).as("a value that could not be computed is null").isNaN();
+        assertThat(reason(with.replace("\"gd\"", "\"lion\""))).isEqualTo(
+                "field 'stability.optimizer' must be one of gd, momentum, nesterov, rmsprop, adam, adamw, got 'lion'");
+        assertThat(reason(with.replace("\"batch_sharpness\"", "\"sharpness2\""))).startsWith("field 'stability.quantity' must be one of");
+        assertThat(reason(with.replace("\"threshold\":20.0", "\"threshold\":-20.0"))).startsWith("field 'stability.threshold' must be a threshold");
+        assertThat(reason(with.replace("\"ratio\":0.95", "\"ratio\":0.5"))).startsWith("field 'stability.ratio' must be value ÷ threshold");
+        assertThat(reason(with.replace("[18.9,19.1]", "[19.1,18.9]"))).startsWith("field 'stability.interval' must be [low, high]");
+        assertThat(reason(with.replace("[18.9,19.1]", "[18.9]"))).startsWith("field 'stability.interval' must be [low, high]");
+        assertThat(reason(with.replace("\"products\":37,", ""))).isEqualTo("missing field 'stability.products'");
+        assertThat(reason(with.replace("\"batches\":37", "\"batches\":-1"))).startsWith("field 'stability.batches' must be a count");
+        assertThat(reason(with.replace("\"formula\":\"2/η\",", ""))).isEqualTo("missing field 'stability.formula'");
+        assertThat(reason(with.replace("\"2/η\"", "\"" + "x".repeat(65) + "\""))).startsWith("field 'stability.formula' must be at most 64");
+        assertThat(reason(with.replace("\"stability\":{", "\"stability\":[{").replace("\"sharpness\":12.5}", "\"sharpness\":12.5}]")))
+                .startsWith("field 'stability' must be an object, got [{\"optimizer\":\"gd\"");
+        assertThat(reason(with.replace(STABILITY, "\"stability\":null"))).isEqualTo("field 'stability' must be an object, got null");
+        // the typed writer refuses what a reader refuses
+        com.google.gson.JsonObject bad = parse(with).toJson();
+        bad.getAsJsonObject("stability").addProperty("ratio", 3.0);
+        assertThatThrownBy(() -> MetricsRecord.of("r1", 20, 0.8, "default", bad)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("field 'stability.ratio' must be value ÷ threshold");
+    }
+
     @Test
     void typedAccessorsReadTheAnalysis() throws Exception {
         MetricsRecord m = parse(ANALYSIS);

@@ -21,10 +21,19 @@ import java.util.Set;
  * @param layerSpectra how λ_max(Gˡ) is computed
  * @param dualGramLimit largest N·C for the dual Gram route under {@code auto}
  * @param maxProducts product budget of each eigen-solve
- * @param seed seed of start vectors and subsample
+ * @param seed seed of start vectors, subsample and batches
+ * @param batchSharpness when the Monte Carlo estimate of a mini-batch run's batch sharpness stops
  */
 public record AnalysisOptions(int topK, double tolerance, String solver, Set<Curvature> spectra, boolean layerwise,
-        int chunkSize, int subsample, LayerSpectraRoute layerSpectra, int dualGramLimit, long maxProducts, long seed) {
+        int chunkSize, int subsample, LayerSpectraRoute layerSpectra, int dualGramLimit, long maxProducts, long seed,
+        BatchSharpness.Options batchSharpness) {
+
+    /** Options with the default batch-sharpness estimate ({@link BatchSharpness.Options#defaults()}). */
+    public AnalysisOptions(int topK, double tolerance, String solver, Set<Curvature> spectra, boolean layerwise,
+            int chunkSize, int subsample, LayerSpectraRoute layerSpectra, int dualGramLimit, long maxProducts, long seed) {
+        this(topK, tolerance, solver, spectra, layerwise, chunkSize, subsample, layerSpectra, dualGramLimit, maxProducts, seed,
+                BatchSharpness.Options.defaults());
+    }
 
     /** Validates. */
     public AnalysisOptions {
@@ -48,9 +57,15 @@ public record AnalysisOptions(int topK, double tolerance, String solver, Set<Cur
             throw new IllegalArgumentException("--max-products must be at least --top-k, got " + maxProducts);
         }
         spectra = Set.copyOf(spectra);
+        if (batchSharpness == null) {
+            throw new IllegalArgumentException("the batch-sharpness options are required");
+        }
     }
 
-    /** The defaults: k = 1, tolerance 1e-4, Lanczos, all spectra, layerwise, chunks of 1,000. */
+    /**
+     * The defaults: k = 1, tolerance 1e-4, Lanczos, all spectra, layerwise, chunks of 1,000; batch sharpness to a 95%
+     * interval of ±1% in 10 to 500 batches.
+     */
     public static AnalysisOptions defaults() {
         return new AnalysisOptions(1, 1e-4, "lanczos", EnumSet.allOf(Curvature.class), true, 1000, 0,
                 LayerSpectraRoute.AUTO, 2048, 5000, 0);
@@ -69,6 +84,12 @@ public record AnalysisOptions(int topK, double tolerance, String solver, Set<Cur
     /** A copy with another k and tolerance. */
     public AnalysisOptions with(int newTopK, double newTolerance) {
         return new AnalysisOptions(newTopK, newTolerance, solver, spectra, layerwise, chunkSize, subsample,
-                layerSpectra, dualGramLimit, maxProducts, seed);
+                layerSpectra, dualGramLimit, maxProducts, seed, batchSharpness);
+    }
+
+    /** A copy with another batch-sharpness estimate. */
+    public AnalysisOptions with(BatchSharpness.Options newBatchSharpness) {
+        return new AnalysisOptions(topK, tolerance, solver, spectra, layerwise, chunkSize, subsample, layerSpectra,
+                dualGramLimit, maxProducts, seed, newBatchSharpness);
     }
 }

@@ -22,9 +22,16 @@ import java.util.Map;
  * @param alignment the alignment quantities (MLPs), or null when not computed
  * @param groups λ_max of each layer's Gauss-Newton block (models other than MLPs), or null when not computed
  * @param info extra descriptive fields (dtype, device, solver, product_route, seconds, stage_seconds, …)
+ * @param stability the run against its optimizer's edge, or null when the model's metadata name no optimizer or step size
  */
 public record AnalysisReport(double loss, int n, int classes, long parameters, Map<Curvature, Spectrum> spectra,
-        AlignmentReport alignment, List<GroupCurvature> groups, Map<String, Object> info) {
+        AlignmentReport alignment, List<GroupCurvature> groups, Map<String, Object> info, Stability stability) {
+
+    /** A report without stability. */
+    public AnalysisReport(double loss, int n, int classes, long parameters, Map<Curvature, Spectrum> spectra,
+            AlignmentReport alignment, List<GroupCurvature> groups, Map<String, Object> info) {
+        this(loss, n, classes, parameters, spectra, alignment, groups, info, null);
+    }
 
     /** A report without group blocks (an MLP's, or one computed without --layerwise). */
     public AnalysisReport(double loss, int n, int classes, long parameters, Map<Curvature, Spectrum> spectra,
@@ -96,10 +103,41 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
             }
             o.add("groups", a);
         }
+        if (stability != null) {
+            o.add("stability", stability(stability));
+        }
         for (Map.Entry<String, Object> e : info.entrySet()) {
             o.add(e.getKey(), value(e.getValue()));
         }
         return o;
+    }
+
+    /** The {@code stability} object of docs/contracts.md#eos-analyze-json. */
+    private static JsonObject stability(Stability s) {
+        JsonObject j = new JsonObject();
+        j.addProperty("optimizer", s.optimizer().id());
+        j.addProperty("quantity", s.quantity().id());
+        j.add("value", number(s.value()));
+        j.add("threshold", number(s.threshold()));
+        j.addProperty("formula", s.formula());
+        j.add("ratio", number(s.ratio()));
+        if (s.hasInterval()) {
+            j.add("interval", array(new double[] {s.low(), s.high()}));
+        }
+        if (s.batches() > 0) {
+            j.addProperty("batches", s.batches());
+        }
+        j.addProperty("products", s.products());
+        if (!Double.isNaN(s.sharpness())) {
+            j.add("sharpness", number(s.sharpness()));
+        }
+        if (s.note() != null) {
+            j.addProperty("note", s.note());
+        }
+        if (s.failure() != null) {
+            j.addProperty("failure", s.failure());
+        }
+        return j;
     }
 
     /**
@@ -112,6 +150,9 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
             if (s != null && s.failure() != null) {
                 return c.id() + " spectrum: " + s.failure();
             }
+        }
+        if (stability != null && stability.failure() != null) {
+            return stability.quantity().id() + ": " + stability.failure();
         }
         for (GroupCurvature g : groups == null ? List.<GroupCurvature>of() : groups) {
             if (g.failure() != null) {

@@ -9,6 +9,12 @@ import io.eoscope.curvature.alignment.LayerwiseAlignment;
 import io.eoscope.curvature.eigen.EigenOptions;
 import io.eoscope.curvature.eigen.EigenResult;
 import io.eoscope.curvature.eigen.EigenSolver;
+import io.eoscope.curvature.eigen.ScaledOperator;
+import io.eoscope.curvature.optim.OptimizerKind;
+import io.eoscope.curvature.optim.OptimizerSettings;
+import io.eoscope.curvature.optim.OptimizerSnapshot;
+import io.eoscope.curvature.optim.Preconditioner;
+import io.eoscope.curvature.optim.StabilityQuantity;
 import io.eoscope.curvature.eigen.SymmetricOperator;
 import io.eoscope.curvature.hessian.Curvature;
 import io.eoscope.curvature.hessian.CurvatureOperator;
@@ -19,6 +25,7 @@ import io.eoscope.curvature.net.DifferentiableModel;
 import io.eoscope.curvature.net.Network;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -44,8 +51,10 @@ public final class CurvatureAnalysis implements AutoCloseable {
     private final AnalysisOptions options;
     private final NDManager manager;
     private final CurvatureProducts.Route route;
-    private final Map<Curvature, NDArray> warmStarts = new EnumMap<>(Curvature.class);
-    private final Map<Curvature, Integer> solves = new EnumMap<>(Curvature.class);
+    /** The warm start of each operator by its name (a spectrum's id, or {@link #PRECONDITIONED}). */
+    private final Map<String, NDArray> warmStarts = new HashMap<>();
+    private final Map<String, Integer> solves = new HashMap<>();
+    private static final String PRECONDITIONED = StabilityQuantity.PRECONDITIONED_SHARPNESS.id();
 
     /** @param parent the manager (and device) that holds the warm-start vectors */
     public CurvatureAnalysis(AnalysisOptions options, NDManager parent) {
@@ -67,6 +76,24 @@ public final class CurvatureAnalysis implements AutoCloseable {
      * an MLP ({@link Network}) or λ_max of each layer's Gauss-Newton block of any other model.
      */
     public AnalysisReport analyze(DifferentiableModel network, DeviceData data, AnalysisProgress progress) {
+        return analyze(network, data, null, progress);
+    }
+
+    /**
+     * Analyses {@code network} on {@code data} as {@link #analyze(DifferentiableModel, DeviceData, AnalysisProgress)}
+     * does, and judges the run against its optimizer's edge of stability ({@link Stability}): λmax(𝓗) for GD and
+     * momentum, λmax(P^-½ 𝓗 P^-½) for the adaptive rules (warm-started like a spectrum), batch sharpness for
+     * mini-batch SGD.
+     *
+     * @param optimizer what the snapshot says about its optimizer, or null (no stability is reported)
+     * @throws IllegalArgumentException when the batch size exceeds the dataset
+     */
+    public AnalysisReport analyze(DifferentiableModel network, DeviceData data, OptimizerSnapshot optimizer,
+            AnalysisProgress progress) {
+        if (optimizer != null && optimizer.batchSize() > data.size()) {
+            throw new IllegalArgumentException("field '" + OptimizerSnapshot.KEY_BATCH_SIZE + "' is " + optimizer.batchSize()
+                    + ", more than the dataset's " + data.size() + " samples");
+        }
         long started = System.nanoTime();
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("dtype", network.dataType() == DataType.FLOAT64 ? "float64" : "float32");
@@ -83,35 +110,23 @@ public final class CurvatureAnalysis implements AutoCloseable {
             long stage = System.nanoTime();
             double loss = loss(network, data);
             stage = lap(stages, "loss", stage);
-            EigenSolver solver = EigenSolver.named(options.solver());
             for (Curvature kind : Curvature.values()) {
                 if (!options.spectra().contains(kind)) {
                     continue;
                 }
                 SymmetricOperator op = reporting(CurvatureOperator.of(products, kind), kind.id(), progress);
-                int solve = solves.merge(kind, 1, Integer::sum);
-                NDArray warm = warmStarts.get(kind);
-                if (warm != null && warm.getShape().get(1) != products.dimension()) {
-                    warm = null; // another architecture: start cold
-                }
-                if ((solve - 1) % COLD_EVERY == 0) {
-                    warm = null; // the periodic cold check, see COLD_EVERY
-                }
-                EigenResult r = solver.solve(op, options.eigenOptions(), warm, manager);
-                spectra.put(kind, Spectrum.of(r, warm != null));
-                if (r.failed()) { // keep the last good warm start; the next solve of this spectrum starts cold
-                    r.vectors().close();
-                    solves.put(kind, 0);
-                    stage = lap(stages, kind.id(), stage);
-                    continue;
-                }
-                if (warmStarts.containsKey(kind)) {
-                    warmStarts.get(kind).close();
-                }
-                warmStarts.put(kind, r.vectors());
+                spectra.put(kind, solveWarm(kind.id(), op, options.eigenOptions(), products.dimension()));
                 stage = lap(stages, kind.id(), stage);
             }
-            boolean failed = spectra.values().stream().anyMatch(s -> s.failure() != null);
+            Stability stability = null;
+            if (optimizer != null) {
+                stability = stability(optimizer, network, data, products, spectra.get(Curvature.HESSIAN), progress);
+                if (stability != null) {
+                    stage = lap(stages, stability.quantity().id(), stage);
+                }
+            }
+            boolean failed = spectra.values().stream().anyMatch(s -> s.failure() != null)
+                    || stability != null && stability.failure() != null;
             if (options.layerwise() && !failed && network instanceof Network mlp) { // a failed spectrum: stop here
                 LayerwiseAlignment.Options alignmentOptions = options.alignmentOptions();
                 int total = LayerwiseAlignment.progressSteps(data, mlp.model().classes(), mlp.model().layers(),
@@ -127,7 +142,84 @@ public final class CurvatureAnalysis implements AutoCloseable {
             info.put("seconds", (System.nanoTime() - started) / 1e9);
             info.put("stage_seconds", stages);
             return new AnalysisReport(loss, data.size(), network.classes(), network.parameterCount(), spectra,
-                    alignment, groups, info);
+                    alignment, groups, info, stability);
+        }
+    }
+
+    /**
+     * Solves {@code op} from the warm start kept under {@code key} (cold on every {@value #COLD_EVERY}th solve, after a
+     * failure, or when the dimension changed) and keeps the new eigenvectors for the next solve.
+     */
+    private Spectrum solveWarm(String key, SymmetricOperator op, EigenOptions eigenOptions, long dimension) {
+        int solve = solves.merge(key, 1, Integer::sum);
+        NDArray warm = warmStarts.get(key);
+        if (warm != null && warm.getShape().get(1) != dimension) {
+            warm = null; // another architecture: start cold
+        }
+        if ((solve - 1) % COLD_EVERY == 0) {
+            warm = null; // the periodic cold check, see COLD_EVERY
+        }
+        EigenResult r = EigenSolver.named(options.solver()).solve(op, eigenOptions, warm, manager);
+        Spectrum spectrum = Spectrum.of(r, warm != null);
+        if (r.failed()) { // keep the last good warm start; the next solve of this operator starts cold
+            r.vectors().close();
+            solves.put(key, 0);
+            return spectrum;
+        }
+        NDArray old = warmStarts.put(key, r.vectors());
+        if (old != null) {
+            old.close();
+        }
+        return spectrum;
+    }
+
+    /** The run against its optimizer's edge; null when its quantity is λmax(𝓗) and the Hessian spectrum was not asked for. */
+    private Stability stability(OptimizerSnapshot optimizer, DifferentiableModel network, DeviceData data,
+            CurvatureProducts products, Spectrum hessian, AnalysisProgress progress) {
+        OptimizerSettings settings = optimizer.settings();
+        OptimizerKind kind = settings.kind();
+        StabilityQuantity quantity = optimizer.quantity(data.size());
+        double sharpness = hessian == null ? Double.NaN : hessian.top();
+        String note = kind == OptimizerKind.ADAMW ? "AdamW's decoupled weight decay adds curvature of its own (λ on every "
+                + "direction, scaled by P); the quantity and the threshold ignore it" : null;
+        switch (quantity) {
+            case SHARPNESS:
+                if (hessian == null) {
+                    return null;
+                }
+                return new Stability(kind, quantity, sharpness, settings.threshold(), settings.thresholdFormula(), Double.NaN,
+                        Double.NaN, 0, hessian.products(), Double.NaN, note, null);
+            case PRECONDITIONED_SHARPNESS: {
+                if (optimizer.step() == 0) {
+                    return new Stability(kind, quantity, Double.NaN, settings.threshold(), settings.thresholdFormula(),
+                            Double.NaN, Double.NaN, 0, 0, sharpness, "undefined before the first step: the optimizer has "
+                                    + "no second moments yet, so P is not defined", null);
+                }
+                Preconditioner p;
+                try {
+                    p = Preconditioner.of(settings, Math.max(optimizer.step(), 0), optimizer.state(), network.parameterRanges());
+                } catch (IllegalArgumentException e) {
+                    return new Stability(kind, quantity, Double.NaN, settings.threshold(), settings.thresholdFormula(),
+                            Double.NaN, Double.NaN, 0, 0, sharpness, note, "the preconditioner: " + e.getMessage());
+                }
+                try (ScaledOperator scaled = new ScaledOperator(CurvatureOperator.of(products, Curvature.HESSIAN),
+                        p.inverseSqrt(), manager)) {
+                    SymmetricOperator op = reporting(scaled, PRECONDITIONED, progress);
+                    EigenOptions one = new EigenOptions(1, options.tolerance(), options.maxProducts(), options.seed());
+                    Spectrum s = solveWarm(PRECONDITIONED, op, one, products.dimension());
+                    return new Stability(kind, quantity, s.top(), settings.threshold(), settings.thresholdFormula(), Double.NaN,
+                            Double.NaN, 0, s.products(), sharpness, note, s.failure());
+                }
+            }
+            default: {
+                String stage = quantity.id();
+                BatchSharpness.Estimate e = BatchSharpness.estimate(network, data, optimizer.batchSize(),
+                        options.batchSharpness(), options.seed(), done -> progress.update(stage, done, -1));
+                String extrapolated = kind.hasMomentum() ? "with momentum, comparing batch sharpness with " + settings.thresholdFormula()
+                        + " is an extrapolation, not an established result" : null;
+                return new Stability(kind, quantity, e.value(), settings.threshold(), settings.thresholdFormula(), e.low(),
+                        e.high(), e.batches(), e.products(), sharpness, extrapolated, e.failure());
+            }
         }
     }
 

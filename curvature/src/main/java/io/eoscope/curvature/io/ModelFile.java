@@ -4,6 +4,7 @@ import io.eoscope.curvature.net.Activation;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.curvature.net.ModelState;
+import io.eoscope.curvature.optim.OptimizerState;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +19,9 @@ import java.util.regex.Pattern;
  * Model and snapshot files (docs/contracts.md#model-files): tensors {@code layer{l}.weight} with shape
  * [d_l, d_{l-1}] and {@code layer{l}.bias} with shape [d_l] for l = 1..L, all F32 or all F64;
  * {@code __metadata__} with {@code activation} and {@code loss} and anything else (run, step,
- * time, …), all of which is kept in {@link MlpModel#metadata()}.
+ * time, …), all of which is kept in {@link MlpModel#metadata()}; and optionally the optimizer's state tensors
+ * {@code optimizer.<buffer>.<parameter>} with the optimizer in the metadata ({@link StateTensors}), kept in
+ * {@link MlpModel#optimizerState()}.
  */
 public final class ModelFile {
     /** The metadata key of the activation ({@code elu}, {@code tanh}, {@code relu}, {@code gelu}). */
@@ -104,6 +107,12 @@ public final class ModelFile {
             biases.add(finite(b, biasName(l), source));
             layers = l;
         }
+        Map<String, Tensor> parameters = new LinkedHashMap<>();
+        for (int l = 1; l <= layers; l++) {
+            parameters.put(weightName(l), tensors.get(weightName(l)));
+            parameters.put(biasName(l), tensors.get(biasName(l)));
+        }
+        Map<String, double[]> state = StateTensors.read(tensors, parameters, file.metadata(), source);
         checkNoOtherTensors(tensors, layers, source);
         Activation activation;
         Loss loss;
@@ -114,7 +123,7 @@ public final class ModelFile {
             throw new InputException(source + ": metadata: " + e.getMessage());
         }
         return new MlpModel(widths.stream().mapToInt(Integer::intValue).toArray(), activation, loss, weights, biases,
-                file.metadata());
+                file.metadata(), state);
     }
 
     /**
@@ -133,6 +142,10 @@ public final class ModelFile {
         for (int l = 1; l <= model.layers(); l++) {
             tensors.put(weightName(l), Tensor.ofDoubles(precision, new long[] {w[l], w[l - 1]}, model.weights().get(l - 1)));
             tensors.put(biasName(l), Tensor.ofDoubles(precision, new long[] {w[l]}, model.biases().get(l - 1)));
+        }
+        for (Map.Entry<String, double[]> e : new TreeMap<>(model.optimizerState()).entrySet()) {
+            String parameter = e.getKey().substring(e.getKey().indexOf('.', OptimizerState.PREFIX.length()) + 1);
+            tensors.put(e.getKey(), Tensor.ofDoubles(precision, tensors.get(parameter).shape(), e.getValue()));
         }
         Map<String, String> metadata = new TreeMap<>(model.metadata());
         metadata.put(ACTIVATION, model.activation().id());
@@ -177,8 +190,8 @@ public final class ModelFile {
     private static void checkNoOtherTensors(Map<String, Tensor> tensors, int layers, String source) throws InputException {
         for (String name : tensors.keySet()) {
             Matcher m = LAYER_TENSOR.matcher(name);
-            if (m.matches() && Integer.parseInt(m.group(1)) <= layers) {
-                continue;
+            if (m.matches() && Integer.parseInt(m.group(1)) <= layers || OptimizerState.isState(name)) {
+                continue; // state tensors: validated by StateTensors
             }
             String next = weightName(layers + 1);
             if (m.matches()) {

@@ -3,7 +3,9 @@ package io.eoscope.curvature.io;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.ScriptedParameters;
 import java.nio.file.Path;
+import io.eoscope.curvature.optim.OptimizerState;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -11,7 +13,8 @@ import java.util.Map;
  * Snapshot files of TorchScript runs: every tensor is a parameter named as the module names it
  * ({@code conv1.weight}), F32 or F64; {@code __metadata__} holds {@code format} = {@code torchscript},
  * {@code module} (the SHA-256 of the TorchScript bytes, hex), {@code input_shape} (one sample's shape,
- * comma-separated: {@code 3,8,8}), {@code classes} and {@code loss}, plus run, step, time, … as any snapshot.
+ * comma-separated: {@code 3,8,8}), {@code classes} and {@code loss}, plus run, step, time, … as any snapshot; and
+ * optionally the optimizer's state tensors {@code optimizer.<buffer>.<parameter>} ({@link StateTensors}).
  */
 public final class ScriptedFile {
     /** The metadata key that tells a TorchScript snapshot from an MLP one. */
@@ -80,7 +83,12 @@ public final class ScriptedFile {
             throw new InputException(source + ": metadata: " + e.getMessage());
         }
         List<ScriptedParameters.Parameter> parameters = new ArrayList<>();
+        Map<String, Tensor> named = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : file.tensors().entrySet()) {
+            if (OptimizerState.isState(e.getKey())) {
+                continue; // state tensors: validated by StateTensors below
+            }
+            named.put(e.getKey(), e.getValue());
             Tensor t = e.getValue();
             if (!t.dtype().holdsDoubles()) {
                 throw new InputException(source + ": tensor " + Messages.quote(e.getKey()) + " has dtype " + t.dtype()
@@ -91,7 +99,8 @@ public final class ScriptedFile {
         if (parameters.isEmpty()) {
             throw new InputException(source + ": no tensors (a TorchScript snapshot holds the module's parameters)");
         }
-        return new ScriptedParameters(parameters, shape, classes, loss, module, meta);
+        Map<String, double[]> state = StateTensors.read(file.tensors(), named, meta, source);
+        return new ScriptedParameters(parameters, shape, classes, loss, module, meta, state);
     }
 
     private static String required(Map<String, String> metadata, String key, String source) throws InputException {

@@ -3,6 +3,7 @@ package io.eoscope.curvature.net;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -40,6 +41,37 @@ public final class DeviceData implements AutoCloseable {
         NDScope.unregister(x);
         NDScope.unregister(oneHot); // owned by this object, not by the caller's scope
         return new DeviceData(manager, x, oneHot, chunkSize);
+    }
+
+    /**
+     * The samples at {@code indices} (a mini-batch), copied on the device into a new dataset with this one's chunk
+     * size, owned by a child of this dataset's manager: close it when done.
+     *
+     * @throws IllegalArgumentException when there is no index or one is outside 0..N−1
+     */
+    public DeviceData select(int[] indices) {
+        if (indices.length == 0) {
+            throw new IllegalArgumentException("a selection needs at least one sample");
+        }
+        long[] idx = new long[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            if (indices[i] < 0 || indices[i] >= n) {
+                throw new IllegalArgumentException("sample index " + indices[i] + " is outside 0.." + (n - 1));
+            }
+            idx[i] = indices[i];
+        }
+        NDManager sub = manager.newSubManager();
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray rows = sub.create(idx);
+            NDArray xs = x.get(new NDIndex("{}", rows));
+            NDArray hot = oneHot.get(new NDIndex("{}", rows));
+            NDScope.unregister(xs);
+            NDScope.unregister(hot); // owned by the new dataset
+            xs.attach(sub);
+            hot.attach(sub);
+            return new DeviceData(sub, xs, hot, chunkSize);
+        }
     }
 
     /** N. */

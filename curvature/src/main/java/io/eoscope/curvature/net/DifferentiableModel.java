@@ -58,6 +58,12 @@ public interface DifferentiableModel extends AutoCloseable {
     /** The layers, in the order of θ, covering it. */
     List<ParameterGroup> groups();
 
+    /**
+     * Each parameter tensor's name as a snapshot names it ({@code layer1.weight}, {@code conv1.bias}) and its range of
+     * θ, in the order of θ, covering it: how per-parameter host data (an optimizer's state) map onto θ.
+     */
+    List<ParameterGroup> parameterRanges();
+
     /** Logits with the model's own parameters (no graph: call with grad mode off). */
     NDArray logits(NDArray x);
 

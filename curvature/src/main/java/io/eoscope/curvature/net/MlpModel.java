@@ -16,9 +16,16 @@ import java.util.Random;
  * @param weights per layer, row-major [d_l, d_{l-1}]
  * @param biases per layer, [d_l]
  * @param metadata the safetensors metadata this model came with (run, step, time, …), never null
+ * @param optimizerState the optimizer's state tensors by name (see {@link ModelState#optimizerState()}), never null
  */
 public record MlpModel(int[] widths, Activation activation, Loss loss, List<double[]> weights,
-        List<double[]> biases, Map<String, String> metadata) implements ModelState {
+        List<double[]> biases, Map<String, String> metadata, Map<String, double[]> optimizerState) implements ModelState {
+
+    /** A model without optimizer state. */
+    public MlpModel(int[] widths, Activation activation, Loss loss, List<double[]> weights, List<double[]> biases,
+            Map<String, String> metadata) {
+        this(widths, activation, loss, weights, biases, metadata, Map.of());
+    }
 
     /** Validates shapes; every file reader and initialiser goes through here. */
     public MlpModel {
@@ -43,6 +50,7 @@ public record MlpModel(int[] widths, Activation activation, Loss loss, List<doub
         weights = List.copyOf(weights);
         biases = List.copyOf(biases);
         metadata = Map.copyOf(metadata);
+        optimizerState = Map.copyOf(optimizerState);
     }
 
     /** L, the number of affine layers. */
@@ -78,9 +86,14 @@ public record MlpModel(int[] widths, Activation activation, Loss loss, List<doub
         return sb.toString();
     }
 
-    /** A copy with other metadata. */
+    /** A copy with other metadata (and the same optimizer state). */
     public MlpModel withMetadata(Map<String, String> newMetadata) {
-        return new MlpModel(widths, activation, loss, weights, biases, newMetadata);
+        return new MlpModel(widths, activation, loss, weights, biases, newMetadata, optimizerState);
+    }
+
+    /** A copy with other optimizer state tensors (see {@link ModelState#optimizerState()}). */
+    public MlpModel withOptimizerState(Map<String, double[]> newState) {
+        return new MlpModel(widths, activation, loss, weights, biases, metadata, newState);
     }
 
     /** {@link Init#XAVIER}, the default initialisation: see {@link #initialise(int[], Activation, Loss, Init, long)}. */

@@ -10,6 +10,12 @@ public sealed interface ModelState permits MlpModel, ScriptedParameters {
     /** The file's metadata: run, step, time, dataset, … (never null). */
     Map<String, String> metadata();
 
+    /**
+     * The optimizer's per-parameter state the file carries, by tensor name ({@code optimizer.exp_avg_sq.layer1.weight},
+     * see {@link io.eoscope.curvature.optim.OptimizerState}), values row-major in float64; empty when it carries none.
+     */
+    Map<String, double[]> optimizerState();
+
     /** d, the width of one flattened input. */
     int inputWidth();
 

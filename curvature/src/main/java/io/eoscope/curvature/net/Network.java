@@ -98,6 +98,15 @@ public final class Network implements DifferentiableModel {
     }
 
     @Override
+    public List<ParameterGroup> parameterRanges() {
+        List<ParameterGroup> ranges = new ArrayList<>();
+        for (int i = 0; i < parameters.size(); i++) {
+            ranges.add(new ParameterGroup("layer" + (i / 2 + 1) + (i % 2 == 0 ? ".weight" : ".bias"), offsets[i], offsets[i + 1]));
+        }
+        return ranges;
+    }
+
+    @Override
     public Differentiable differentiable(NDManager owner) {
         List<NDArray> leaves = new ArrayList<>();
         for (NDArray p : parameters) {

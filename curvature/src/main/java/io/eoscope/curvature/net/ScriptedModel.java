@@ -42,16 +42,18 @@ public final class ScriptedModel implements DifferentiableModel {
     private final PtSymbolBlock block;
     private final List<NDArray> parameters;
     private final List<ParameterGroup> groups;
+    private final List<ParameterGroup> ranges;
     private final ScriptedParameters state;
     private final DataType dataType;
     private final long count;
 
     private ScriptedModel(NDManager manager, PtSymbolBlock block, List<NDArray> parameters, List<ParameterGroup> groups,
-            ScriptedParameters state, DataType dataType) {
+            List<ParameterGroup> ranges, ScriptedParameters state, DataType dataType) {
         this.manager = manager;
         this.block = block;
         this.parameters = parameters;
         this.groups = groups;
+        this.ranges = List.copyOf(ranges);
         this.state = state;
         this.dataType = dataType;
         this.count = groups.get(groups.size() - 1).to();
@@ -80,6 +82,7 @@ public final class ScriptedModel implements DifferentiableModel {
             }
             List<NDArray> parameters = new ArrayList<>();
             List<ParameterGroup> groups = new ArrayList<>();
+            List<ParameterGroup> ranges = new ArrayList<>();
             DataType type = null;
             long offset = 0;
             for (Pair<String, Parameter> named : block.getDirectParameters()) {
@@ -106,6 +109,7 @@ public final class ScriptedModel implements DifferentiableModel {
                 String group = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
                 ParameterGroup last = groups.isEmpty() ? null : groups.get(groups.size() - 1);
                 long end = offset + array.size();
+                ranges.add(new ParameterGroup(name, offset, end));
                 if (last != null && last.name().equals(group)) {
                     groups.set(groups.size() - 1, new ParameterGroup(group, last.from(), end));
                 } else {
@@ -123,7 +127,7 @@ public final class ScriptedModel implements DifferentiableModel {
             if (!type.isFloating()) {
                 throw new IllegalArgumentException("the module's parameters are " + type + ", not floating point");
             }
-            ScriptedModel model = new ScriptedModel(manager, block, parameters, groups, state, type);
+            ScriptedModel model = new ScriptedModel(manager, block, parameters, groups, ranges, state, type);
             model.checkOutput();
             return model;
         } catch (RuntimeException e) {
@@ -177,6 +181,11 @@ public final class ScriptedModel implements DifferentiableModel {
     @Override
     public List<ParameterGroup> groups() {
         return groups;
+    }
+
+    @Override
+    public List<ParameterGroup> parameterRanges() {
+        return ranges;
     }
 
     /** The module's parameters, in the order of θ (owned by the module: do not close). */

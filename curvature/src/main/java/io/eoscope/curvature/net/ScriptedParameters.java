@@ -15,9 +15,16 @@ import java.util.Map;
  * @param loss the per-sample criterion
  * @param module the SHA-256 (hex) of the TorchScript module's bytes
  * @param metadata the file's metadata (never null)
+ * @param optimizerState the optimizer's state tensors by name (see {@link ModelState#optimizerState()}), never null
  */
 public record ScriptedParameters(List<Parameter> parameters, long[] inputShape, int classes, Loss loss, String module,
-        Map<String, String> metadata) implements ModelState {
+        Map<String, String> metadata, Map<String, double[]> optimizerState) implements ModelState {
+
+    /** Parameters without optimizer state. */
+    public ScriptedParameters(List<Parameter> parameters, long[] inputShape, int classes, Loss loss, String module,
+            Map<String, String> metadata) {
+        this(parameters, inputShape, classes, loss, module, metadata, Map.of());
+    }
 
     /** One named parameter tensor. */
     public record Parameter(String name, long[] shape, double[] values) {
@@ -54,6 +61,7 @@ public record ScriptedParameters(List<Parameter> parameters, long[] inputShape, 
         parameters = List.copyOf(parameters);
         inputShape = inputShape.clone();
         metadata = Map.copyOf(metadata);
+        optimizerState = Map.copyOf(optimizerState);
     }
 
     @Override
