@@ -30,6 +30,11 @@ public final class BatchOrder {
         this.seed = seed;
     }
 
+    /** B. */
+    public int batchSize() {
+        return batchSize;
+    }
+
     /** Steps per epoch, ⌈N/B⌉. */
     public int batchesPerEpoch() {
         return (n + batchSize - 1) / batchSize;

@@ -14,8 +14,15 @@ import io.eoscope.curvature.net.DeviceData;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.curvature.net.Network;
+import io.eoscope.curvature.analysis.BatchSharpness;
+import io.eoscope.curvature.eigen.ScaledOperator;
+import io.eoscope.curvature.net.DifferentiableModel;
+import io.eoscope.curvature.optim.OptimizerKind;
 import io.eoscope.curvature.optim.OptimizerSettings;
+import io.eoscope.curvature.optim.OptimizerState;
+import io.eoscope.curvature.optim.Preconditioner;
 import io.eoscope.curvature.optim.StabilityQuantity;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -27,6 +34,11 @@ import java.util.Map;
  * eigen-solve is warm-started from them). Plain Java and DJL: no I/O, no io.vertx.
  */
 public final class Trainer implements AutoCloseable {
+    /**
+     * The trainer's own batch-sharpness estimate, on its {@code --sharpness-every} steps: a 95% interval of ±5%, 10 to
+     * 100 batches. Coarser than the analyzers' (±1%, up to 500 batches), so that training is not held up by it.
+     */
+    public static final BatchSharpness.Options BATCH_SHARPNESS = new BatchSharpness.Options(0.05, 10, 100);
     private final SolverSettings settings;
     private final DeviceData data;
     private final NDManager manager;
@@ -35,6 +47,7 @@ public final class Trainer implements AutoCloseable {
     private final BatchOrder batches;
     private Network network;
     private NDArray eigenvectors;
+    private NDArray preconditionedVectors;
     private long step;
     private double time;
 
@@ -153,7 +166,7 @@ public final class Trainer implements AutoCloseable {
             double threshold = settings.kind() == SolverKind.GD ? optimizer.settings().threshold() : 2 / stepSize;
             StepRecord record = new StepRecord(step, time, lossAndAccuracy[0], lossAndAccuracy[1], stepSize, sharpness,
                     products.products() + (batchProducts == null ? 0 : batchProducts.products()),
-                    stability(sharpness), threshold, batches == null ? -1 : batches.epoch(step));
+                    stability(sharpness, wantsEigen, products), threshold, batches == null ? -1 : batches.epoch(step));
             Network updated = network.withParameters(next);
             network.close();
             network = updated;
@@ -171,19 +184,46 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * The value of this run's stability quantity ({@link OptimizerSettings#quantity}) at the step, given λmax(𝓗)
-     * there (NaN when not computed at this step): λmax(𝓗) itself for full-batch gd, momentum and Nesterov (and for
-     * the other solvers).
+     * The value of this run's stability quantity ({@link OptimizerSettings#quantity}) at the step (NaN on the steps
+     * without a sharpness estimate): λmax(𝓗) itself for full-batch gd, momentum and Nesterov (and for the other
+     * solvers); λmax(P⁻¹𝓗) for the adaptive rules; the batch sharpness of mini-batch runs ({@link #BATCH_SHARPNESS}).
+     * Called after the update, so the optimizer's buffers hold the state of the step just taken from θ_u (the v that
+     * built its P), while the network and {@code products} are still at θ_u.
      */
-    private double stability(double sharpness) {
-        if (stabilityQuantity() == StabilityQuantity.SHARPNESS) {
-            return sharpness;
+    private double stability(double sharpness, boolean measured, CurvatureProducts products) {
+        StabilityQuantity quantity = stabilityQuantity();
+        if (quantity == StabilityQuantity.SHARPNESS || !measured) {
+            return quantity == StabilityQuantity.SHARPNESS ? sharpness : Double.NaN;
         }
-        // PLUG-IN: the preconditioned sharpness λmax(P⁻¹𝓗) of the adaptive rules and the batch sharpness of mini-batch
-        // runs are computed in module curvature. Called after the update, so optimizer.buffers() hold the state of the
-        // step just taken from θ_u (the v that built its P), while the network and the products are still at θ_u.
-        // Until they are wired in here the trainer reports no value (NaN: empty in trajectory.csv), never a stand-in.
-        return Double.NaN;
+        OptimizerSettings rule = optimizer.settings();
+        if (quantity == StabilityQuantity.BATCH_SHARPNESS) {
+            BatchSharpness.Estimate e = BatchSharpness.estimate(network, data, batches.batchSize(), BATCH_SHARPNESS,
+                    settings.seed() + step, done -> { });
+            return e.failure() == null ? e.value() : Double.NaN;
+        }
+        String buffer = rule.kind() == OptimizerKind.RMSPROP ? OptimizerState.SQUARE_AVG : OptimizerState.EXP_AVG_SQ;
+        double[] v = optimizer.buffers().get(buffer).toType(DataType.FLOAT64, false).toDoubleArray();
+        Map<String, double[]> state = new HashMap<>();
+        for (DifferentiableModel.ParameterGroup p : network.parameterRanges()) {
+            state.put(OptimizerState.tensorName(buffer, p.name()),
+                    java.util.Arrays.copyOfRange(v, Math.toIntExact(p.from()), Math.toIntExact(p.to())));
+        }
+        Preconditioner preconditioner = Preconditioner.of(rule, optimizer.steps(), state, network.parameterRanges());
+        try (ScaledOperator scaled = new ScaledOperator(CurvatureOperator.of(products, Curvature.HESSIAN),
+                preconditioner.inverseSqrt(), manager)) {
+            EigenResult e = new LanczosSolver().solve(scaled, new EigenOptions(1, settings.tolerance(), 20_000,
+                    settings.seed() + step), preconditionedVectors, manager);
+            if (e.failed()) {
+                e.vectors().close();
+                e.orThrow("the preconditioned eigen-solve at step " + step);
+            }
+            if (preconditionedVectors != null) {
+                preconditionedVectors.close();
+            }
+            preconditionedVectors = e.vectors();
+            NDScope.unregister(preconditionedVectors);
+            return largestAlgebraic(e.eigenvalues());
+        }
     }
 
     /** The stability quantity this run reports ({@link OptimizerSettings#quantity}; sharpness for adaptive-gd and exp-euler). */
@@ -241,6 +281,9 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (preconditionedVectors != null) {
+            preconditionedVectors.close();
+        }
         network.close();
         optimizer.close();
         manager.close();
