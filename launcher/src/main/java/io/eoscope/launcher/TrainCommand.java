@@ -259,6 +259,7 @@ final class TrainCommand implements Callable<Integer> {
         private StabilityQuantity quantity = StabilityQuantity.SHARPNESS;
         private final boolean terminal = System.console() != null;
         private long lastLine;
+        private StepRecord lastMeasured; // the latest row with a sharpness estimate: shown until the next one
 
         Progress(boolean quiet) {
             this.quiet = quiet;
@@ -282,11 +283,17 @@ final class TrainCommand implements Callable<Integer> {
             if (quiet) {
                 return;
             }
+            if (!Double.isNaN(r.sharpness()) || !Double.isNaN(r.stability())) {
+                lastMeasured = r;
+            }
+            StepRecord m = lastMeasured == null ? r : lastMeasured;
+            String at = m == r ? "" : " (step " + m.step() + ")";
             // the threshold beside its own quantity: λmax(𝓗) is compared with it only where that is the quantity
-            String text = String.format(Locale.ROOT, "t=%.4g loss=%.5g sharpness=%s%s %s=%.4g", r.time(), r.loss(),
-                    number(r.sharpness()), quantity == StabilityQuantity.SHARPNESS ? ""
-                            : " " + quantity.id() + "=" + number(r.stability()), threshold,
-                    Double.isNaN(r.stabilityThreshold()) ? 2 / r.stepSize() : r.stabilityThreshold());
+            String text = String.format(Locale.ROOT, "t=%.4g loss=%.5g sharpness=%s%s %s=%.4g ratio=%s%s", r.time(), r.loss(),
+                    number(m.sharpness()), quantity == StabilityQuantity.SHARPNESS ? ""
+                            : " " + quantity.id() + "=" + number(m.stability()), threshold,
+                    Double.isNaN(r.stabilityThreshold()) ? 2 / r.stepSize() : r.stabilityThreshold(),
+                    number(m.stabilityRatio()), at);
             if (bar != null) {
                 bar.stepTo(config.steps() > 0 ? r.step() + 1 : config.untilTime() > 0
                         ? (long) (1000 * Math.min(1, (r.time() + r.stepSize()) / config.untilTime())) : r.step() + 1);
