@@ -172,3 +172,37 @@ def test_an_mlp_trained_in_pytorch_gets_every_layerwise_quantity_of_the_java_pat
         for field, value in theirs.items():
             assert mine[field] == pytest.approx(value, rel=1e-8), f"layer {theirs['layer']} {field}"
     assert last["K_max_sq_mean"] == pytest.approx(java["K_max_sq_mean"], rel=1e-8)
+
+
+def test_an_adam_loop_is_judged_against_adams_own_edge(services):
+    """A PyTorch Adam loop publishes its optimizer; the analyzer's stability is λmax(P^-½𝓗P^-½) with P built from
+    torch's own state as the definition says, against PyTorch's float64 Lanczos, and the threshold 38/η-style formula."""
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(40, 5, dtype=torch.float64, generator=g)
+    y = torch.randint(0, 3, (40,), generator=g)
+    torch.manual_seed(2)
+    model = nn.Sequential(nn.Linear(5, 12), nn.Tanh(), nn.Linear(12, 3)).double()
+    lr, beta1, beta2, eps = 0.01, 0.9, 0.99, 1e-8
+    opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(beta1, beta2), eps=eps)
+    with Publisher(services["bootstrap"], run="pytorch-adam", model=model, inputs=x, labels=y, loss="mse",
+                   optimizer=opt) as pub:
+        for step in range(21):
+            opt.zero_grad()
+            value = ((model(x) - nn.functional.one_hot(y, 3).double()) ** 2).sum(1).mean()
+            value.backward()
+            opt.step()
+            pub.telemetry(step, loss=value.item(), lr=lr)
+            if step in (0, 20):
+                pub.snapshot(step)
+    stability = metrics(services["bootstrap"], "pytorch-adam", [0, 20])[20]["stability"]
+    assert (stability["optimizer"], stability["quantity"]) == ("adam", "preconditioned_sharpness"), stability
+    t = 21  # optimizer steps taken when step 20 was published
+    d = torch.cat([((1 - beta1 ** t) * ((opt.state[p]["exp_avg_sq"] / (1 - beta2 ** t)).sqrt() + eps)).reshape(-1)
+                   for p in model.parameters()]).rsqrt()
+    reference = Curvature(model, x, y, "mse")
+    want = top_eigenvalue(lambda v: d * reference.hessian(d * v), reference.size)
+    print(f"pytorch-adam@20: analyzer λmax(P⁻¹𝓗) {stability['value']!r}, PyTorch {want!r}")
+    assert stability["value"] == pytest.approx(want, rel=1e-6)
+    assert stability["threshold"] == pytest.approx((2 + 2 * beta1) / ((1 - beta1) * lr), rel=1e-12)
+    assert stability["formula"] == "(2+2β1)/((1−β1)η)"
+    assert stability["ratio"] == pytest.approx(stability["value"] / stability["threshold"], rel=1e-12)
