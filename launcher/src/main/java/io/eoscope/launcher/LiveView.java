@@ -16,7 +16,8 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The demo's live progress line (until the gateway's web page exists): reads one run's telemetry and
- * metrics back from Kafka and prints step, t, loss, sharpness against 2/η, and the analysed snapshots.
+ * metrics back from Kafka and prints step, t, loss, sharpness, the run's own stability threshold (2/η for GD) and, where
+ * the trainer computed it, the stability ratio, and the analysed snapshots.
  * Reads the typed records of the wire module; heartbeats, other runs, other analyses and records it cannot
  * read are skipped (the gateway counts and dead-letters bad records).
  */
@@ -34,13 +35,15 @@ final class LiveView implements Runnable, AutoCloseable {
     private volatile long analysed;
     private long lastPrint;
 
-    LiveView(KafkaSettings settings, String run, long totalSteps, PrintStream out) {
-        this(settings, run, totalSteps, out, "default");
-    }
+    private final String formula;
 
-    /** @param analysisId the analysis whose metrics are shown */
-    LiveView(KafkaSettings settings, String run, long totalSteps, PrintStream out, String analysisId) {
+    /**
+     * @param analysisId the analysis whose metrics are shown
+     * @param formula the run's stability threshold's formula (docs/science.md#other-optimizers), such as 2/η
+     */
+    LiveView(KafkaSettings settings, String run, long totalSteps, PrintStream out, String analysisId, String formula) {
         this.analysisId = analysisId;
+        this.formula = formula;
         this.settings = settings;
         this.run = run;
         this.totalSteps = totalSteps;
@@ -100,9 +103,14 @@ final class LiveView implements Runnable, AutoCloseable {
         lastPrint = now;
         TelemetryRecord.Step t = telemetry;
         String sharp = Double.isFinite(t.sharpness()) ? String.format(Locale.ROOT, "%.4g", t.sharpness()) : "-";
+        // the run's own threshold as the trainer says it (2/η of the step size from a producer that does not)
+        double threshold = Double.isFinite(t.stabilityThreshold()) ? t.stabilityThreshold() : 2 / t.stepSize();
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                "step %d/%d  t=%.4g  loss=%.5g  sharpness=%s  2/η=%.4g", t.step() + 1, totalSteps,
-                t.time(), t.loss(), sharp, 2 / t.stepSize()));
+                "step %d/%d  t=%.4g  loss=%.5g  sharpness=%s  %s=%.4g", t.step() + 1, totalSteps,
+                t.time(), t.loss(), sharp, Double.isFinite(t.stabilityThreshold()) ? formula : "2/η", threshold));
+        if (Double.isFinite(t.stabilityRatio())) {
+            line.append(String.format(Locale.ROOT, "  ratio=%.3g", t.stabilityRatio()));
+        }
         MetricsRecord m = metrics;
         if (m != null) {
             double pDeltaJ = m.layer(1, MetricsRecord.LayerField.P_DELTA_J);
