@@ -31,6 +31,7 @@ final class LiveView implements Runnable, AutoCloseable {
     private volatile boolean running = true;
     private final String analysisId;
     private TelemetryRecord.Step telemetry;
+    private TelemetryRecord.Step stepped;
     private MetricsRecord metrics;
     private volatile long analysed;
     private long lastPrint;
@@ -71,6 +72,9 @@ final class LiveView implements Runnable, AutoCloseable {
                         if (r.topic().equals(settings.topics().telemetry())) {
                             if (TelemetryRecord.parse(r.value()) instanceof TelemetryRecord.Step s && s.run().equals(run)) {
                                 telemetry = s;
+                                if (s.stepSize() > 0) {
+                                    stepped = s; // the final state took no step: its threshold is the last step's
+                                }
                             }
                         } else {
                             MetricsRecord m = MetricsRecord.parse(r.value());
@@ -103,11 +107,12 @@ final class LiveView implements Runnable, AutoCloseable {
         lastPrint = now;
         TelemetryRecord.Step t = telemetry;
         String sharp = Double.isFinite(t.sharpness()) ? String.format(Locale.ROOT, "%.4g", t.sharpness()) : "-";
-        // the run's own threshold as the trainer says it (2/η of the step size from a producer that does not)
-        double threshold = Double.isFinite(t.stabilityThreshold()) ? t.stabilityThreshold() : 2 / t.stepSize();
+        // the run's own threshold as the trainer says it at its latest step (2/η of the step size from one that does not)
+        TelemetryRecord.Step last = stepped != null ? stepped : t;
+        boolean own = Double.isFinite(last.stabilityThreshold());
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
                 "step %d/%d  t=%.4g  loss=%.5g  sharpness=%s  %s=%.4g", t.step() + 1, totalSteps,
-                t.time(), t.loss(), sharp, Double.isFinite(t.stabilityThreshold()) ? formula : "2/η", threshold));
+                t.time(), t.loss(), sharp, own ? formula : "2/η", own ? last.stabilityThreshold() : 2 / last.stepSize()));
         if (Double.isFinite(t.stabilityRatio())) {
             line.append(String.format(Locale.ROOT, "  ratio=%.3g", t.stabilityRatio()));
         }
