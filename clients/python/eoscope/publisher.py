@@ -195,11 +195,10 @@ class Publisher:
             c["activation"] = d.activation
         else:
             c["module_hash"] = d.module_hash
-        lr = self.lr if self._optimizer is None else self._optimizer.current_lr()
-        if lr is not None:
-            c["learningRate"] = float(lr)
-        if self._optimizer is not None:
-            c["optimizer"] = self._optimizer.kind
+        if self.lr is not None:
+            c["learningRate"] = float(self.lr)
+        if self._optimizer is not None:  # its settings at the start, as run.json names them (the gateway's threshold)
+            c.update(wire.run_fields(self._optimizer.settings("at the start")))
         if self.batch_size is not None:
             c["batchSize"] = self.batch_size
         return c

@@ -36,6 +36,16 @@ def chunks(payload, payload_id, key, compacted):
     return out
 
 
+# The runs record names the optimizer's settings as run.json does (io.eoscope.wire.RunRecord); a snapshot's metadata
+# names them as OptimizerSettings.metadata() does. Only the step size and the decay are named differently.
+RUN_FIELDS = {"lr": "learningRate", "weight_decay": "weightDecay"}
+
+
+def run_fields(settings):
+    """The runs record's fields of optimizer settings given by their metadata names."""
+    return {RUN_FIELDS.get(key, key): value for key, value in settings.items()}
+
+
 def step_record(run, step, time, loss, accuracy, step_size, sharpness=None):
     o = {"schema": SCHEMA, "type": "step", "run": run, "step": int(step), "time": time, "loss": loss,
          "accuracy": accuracy, "step_size": step_size, "products": 0}

@@ -177,6 +177,24 @@ function destroyCharts(ids) {
   });
 }
 
+// The stability quantities of docs/science.md#other-optimizers, as the page names them.
+const QUANTITY = { sharpness: "λmax(𝓗)", preconditioned_sharpness: "λmax(P⁻¹𝓗)", batch_sharpness: "batch sharpness" };
+
+// A run's threshold as the page labels it: "(2+2β1)/((1−β1)η) = 19000"; its ratio: "ratio 0.98".
+function thresholdText(st) {
+  return `${st.formula || "2/η"}` + (Number.isFinite(st.threshold) ? ` = ${fmt(st.threshold)}` : "");
+}
+
+function stabilityReadout(st) {
+  const q = QUANTITY[st.quantity] || st.quantity || "λmax(𝓗)";
+  if (!Number.isFinite(st.value)) {
+    return `no value of ${q} yet · threshold ${thresholdText(st)}` + (st.optimizer ? ` (${st.optimizer})` : "");
+  }
+  const interval = Array.isArray(st.interval) ? ` [${fmt(st.interval[0])}, ${fmt(st.interval[1])}]` : "";
+  return `ratio ${fmt(st.ratio)} = ${q} ${fmt(st.value)}${interval} ÷ ${thresholdText(st)}`
+    + ` at step ${st.step} (${st.source === "analysis" ? "analyzer" : "trainer"}` + (st.optimizer ? `, ${st.optimizer})` : ")");
+}
+
 const RUN_CHARTS = ["chart-loss", "chart-sharpness", "chart-spectra", "chart-layers", "chart-factors", "chart-rho"];
 
 // ---------------------------------------------------------------------------------------------- the selected run
@@ -191,7 +209,9 @@ function renderSummary() {
   ];
   if (t.accuracy !== undefined) parts.push(`accuracy ${fmt(t.accuracy)}`);
   if (t.sharpness !== undefined) parts.push(`sharpness ${fmt(t.sharpness)}`);
-  if (d.two_over_eta !== undefined) parts.push(`2/η = ${fmt(d.two_over_eta)}`);
+  const st = d.stability || {};
+  if (st.threshold !== undefined) parts.push(`threshold ${thresholdText(st)}`);
+  if (st.ratio !== undefined) parts.push(`ratio ${fmt(st.ratio)}`);
   parts.push(m.step !== undefined ? `analysed up to step ${m.step}` : "no analysed snapshot yet");
   parts.push(runStatus(d) + (d.failure ? ` (${d.failure})` : ""));
   $("run-summary").textContent = parts.join(" · ");
@@ -246,7 +266,8 @@ async function refreshRun() {
     const layer = updateLayerSelect(layers);
     const adaptive = d.solver && d.solver !== "gd" && t.step_size !== undefined;
 
-    const names = ["loss", "sharpness", "hessian", "gauss_newton", "residual", "rho_K", "K_max_sq_mean"];
+    const names = ["loss", "sharpness", "hessian", "gauss_newton", "residual", "rho_K", "K_max_sq_mean", "stability",
+      "stability_threshold"];
     if (adaptive) names.push("step_size");
     for (let l = 1; l <= layers; l++) names.push(`layer${l}.gauss_newton_top`);
     if (mlp) FACTORS.forEach(([f]) => names.push(`layer${layer}.${f}`));
@@ -262,18 +283,27 @@ async function refreshRun() {
 
     add(draw("chart-loss", [{ label: "loss" }], align([S.loss], 1), { xLabel: "continuous time t", yLabel: "loss" }));
 
-    const sharp = [{ label: "sharpness (trainer)" }, { label: "λmax(𝓗) (analyzer)", points: "only" }];
-    const sharpList = [S.sharpness, S.hessian];
+    // the run's stability quantity against its own optimizer's threshold (GD: λmax(𝓗) against 2/η, as always)
+    const st = d.stability || {};
+    const q = st.quantity || "sharpness", qName = QUANTITY[q] || q;
+    $("stability-title").textContent = q === "sharpness" ? "Sharpness λmax(𝓗)" : `Stability quantity ${qName}`;
+    $("stability-formula").textContent = st.formula || "2/η";
+    $("stability-readout").textContent = stabilityReadout(st);
+    const sharp = q === "sharpness"
+      ? [{ label: "sharpness (trainer)" }, { label: "λmax(𝓗) (analyzer)", points: "only" }]
+      : [{ label: `${qName} (trainer)` }];
+    const sharpList = q === "sharpness" ? [S.sharpness, S.hessian] : [S.stability];
+    // the threshold line: step by step where the step size changes (adaptive GD, exponential Euler), else constant
+    const perStep = S.stability_threshold.length ? S.stability_threshold
+      : adaptive ? S.step_size.map(p => [p[0], p[1], p[2] > 0 ? 2 / p[2] : null]) : [];
     if (adaptive) {
-      sharp.push({ label: "2/η", color: REF_COLOR, dash: [6, 4], ref: true });
-      sharpList.push(S.step_size.map(p => [p[0], p[1], p[2] > 0 ? 2 / p[2] : null]));
+      sharp.push({ label: st.formula || "2/η", color: REF_COLOR, dash: [6, 4], ref: true });
+      sharpList.push(perStep);
+    } else if (Number.isFinite(st.threshold)) {
+      sharp.push({ label: thresholdText(st), color: REF_COLOR, dash: [6, 4], ref: true });
+      sharpList.push((perStep.length ? perStep : S.loss).map(p => [p[0], p[1], st.threshold]));
     }
-    const sharpData = align(sharpList, 0);
-    if (!adaptive && Number.isFinite(d.two_over_eta)) {
-      sharp.push({ label: `2/η = ${fmt(d.two_over_eta)}`, color: REF_COLOR, dash: [6, 4], ref: true });
-      sharpData.push(sharpData[0].map(() => d.two_over_eta));
-    }
-    add(draw("chart-sharpness", sharp, sharpData, { yLabel: "eigenvalue", sync: "step" }));
+    add(draw("chart-sharpness", sharp, align(sharpList, 0), { yLabel: q === "sharpness" ? "eigenvalue" : qName, sync: "step" }));
 
     add(draw("chart-spectra", [{ label: "𝓗 (Hessian)", width: 3.5 }, { label: "G (Gauss-Newton)", dash: [7, 3] }, { label: "H (residual)" }],
       align([S.hessian, S.gauss_newton, S.residual], 0), { yLabel: "top eigenvalue", sync: "step" }));
@@ -363,7 +393,9 @@ function runItem(r) {
   a.textContent = `${r.solver || "?"} · ${r.dataset || "?"} · N = ${r.n ?? "?"}`;
   const b = document.createElement("small");
   b.textContent = `step ${r.step ?? "–"} · loss ${fmt(r.loss)}` +
-    (r.sharpness !== undefined ? ` · λ ${fmt(r.sharpness)}` + (r.two_over_eta !== undefined ? ` / ${fmt(r.two_over_eta)}` : "") : "");
+    (r.sharpness !== undefined ? ` · λ ${fmt(r.sharpness)}` : "") +
+    (r.stability && r.stability.ratio !== undefined ? ` · ratio ${fmt(r.stability.ratio)}` : "") +
+    (r.stability && r.stability.optimizer && r.stability.optimizer !== "gd" ? ` · ${r.stability.optimizer}` : "");
   li.append(name, badge, a, b);
   li.classList.toggle("selected", r.run === current);
   li.onclick = () => { showView("run"); select(r.run); };

@@ -46,11 +46,14 @@ public final class ApiBodies {
         }
     }
 
-    /** One run's latest values (GET /api/runs lists them). */
+    /**
+     * One run's latest values (GET /api/runs lists them), with the run against its own optimizer's edge
+     * ({@code stability}, {@link RunStability}) and its mini-batch size.
+     */
     public record RunSummary(String run, boolean finished, String status, String failure, long lastHeardMs, String solver,
             String dataset, Long n, Long classes, String architecture, String activation, String lossFunction,
             Double twoOverEta, Long step, Double time, Double loss, Double accuracy, Double sharpness, String analysisId,
-            Long analysedStep, Double rhoK) implements Body {
+            Long analysedStep, Double rhoK, Long batchSize, RunStability stability) implements Body {
 
         /** The summary of {@code r} at {@code now} (epoch ms), with the values of analysis {@code analysisId}. */
         static RunSummary of(RunsView.Run r, String analysisId, long now) {
@@ -65,7 +68,8 @@ public final class ApiBodies {
                     t == null ? null : t.step(), t == null ? null : t.time(), t == null ? null : t.loss(),
                     t == null ? null : t.accuracy(), r.estimated().map(TelemetryRecord.Step::sharpness).orElse(null),
                     m == null ? null : m.analysisId(), m == null ? null : m.step(),
-                    m == null || !m.values().containsKey(MetricsRecord.Quantity.RHO_K) ? null : m.value(MetricsRecord.Quantity.RHO_K));
+                    m == null || !m.values().containsKey(MetricsRecord.Quantity.RHO_K) ? null : m.value(MetricsRecord.Quantity.RHO_K),
+                    c == null ? null : c.batchSize(), RunStability.of(r, analysisId));
         }
 
         @Override
@@ -92,6 +96,10 @@ public final class ApiBodies {
             string(o, "analysis_id", analysisId);
             number(o, "analysed_step", analysedStep);
             number(o, "rho_K", rhoK);
+            number(o, "batch_size", batchSize);
+            if (stability != null) {
+                o.add("stability", stability.toJson());
+            }
             return o;
         }
     }

@@ -93,9 +93,15 @@ public final class GatewayMeters {
                 r -> metric(r, m -> m.top(Spectrum.GAUSS_NEWTON))));
         out.add(run(run, "eos.run.residual.top", "Residual part H's eigenvalue of largest magnitude (signed)",
                 r -> metric(r, m -> m.top(Spectrum.RESIDUAL))));
-        out.add(run(run, "eos.run.two.over.eta", "2/η, the edge of stability of the run's step size", RunsView.Run::twoOverEta));
-        out.add(run(run, "eos.run.stability.ratio", "η·sharpness/2: 1 at the edge of stability",
-                r -> metric(r, m -> m.top(Spectrum.HESSIAN)) / r.twoOverEta()));
+        out.add(run(run, "eos.run.two.over.eta", "2/η, GD's threshold at the run's step size (eos_run_stability_threshold is the"
+                + " run's own optimizer's)", RunsView.Run::twoOverEta));
+        out.add(run(run, "eos.run.stability", "The run's stability quantity (λmax(𝓗), λmax(P⁻¹𝓗) or the batch sharpness, as its"
+                + " optimizer is judged: docs/science.md#other-optimizers), the analyzer's where it has one, else the trainer's",
+                r -> r.stability().value()));
+        out.add(run(run, "eos.run.stability.threshold", "The threshold of the run's own optimizer (2/η for GD, (2+2β)/η with"
+                + " momentum, (2+2β1)/((1−β1)η) for Adam, …)", r -> r.stability().threshold()));
+        out.add(run(run, "eos.run.stability.ratio", "The stability quantity ÷ its optimizer's threshold: 1 at the edge of"
+                + " stability for every optimizer (η·sharpness/2 for GD)", r -> r.stability().ratio()));
         out.add(run(run, "eos.run.rho.k", "ρ(K) = λ_max(G)", r -> metric(r, m -> m.value(Quantity.RHO_K))));
         out.add(run(run, "eos.run.k.max.sq.mean", "E‖K‖²_max over the samples", r -> metric(r, m -> m.value(Quantity.K_MAX_SQ_MEAN))));
         out.add(run(run, "eos.run.stale", "1 when the run says it is running but nothing was heard of it for longer than "

@@ -91,6 +91,8 @@ public final class RunsView {
         volatile RunRecord record;
         volatile TelemetryRecord.Step telemetry;
         volatile TelemetryRecord.Step estimated; // the latest step with the trainer's own sharpness estimate
+        volatile TelemetryRecord.Step stepped; // the latest step that took a step (a step size)
+        volatile TelemetryRecord.Step stable; // the latest step with the trainer's own value of the stability quantity
         volatile long lastHeard = Long.MIN_VALUE;
         final TreeMap<Long, TelemetryRecord.Step> telemetrySeries = new TreeMap<>();
         final Map<String, Analysis> analyses = new ConcurrentHashMap<>();
@@ -122,6 +124,21 @@ public final class RunsView {
         /** The latest step with the trainer's own sharpness estimate (the final state, step N, has none). */
         public Optional<TelemetryRecord.Step> estimated() {
             return Optional.ofNullable(estimated);
+        }
+
+        /** The latest step that was taken (it has a step size: the final state, step N, has none). */
+        public Optional<TelemetryRecord.Step> stepped() {
+            return Optional.ofNullable(stepped);
+        }
+
+        /** The latest step with the trainer's own value of the run's stability quantity. */
+        public Optional<TelemetryRecord.Step> stable() {
+            return Optional.ofNullable(stable);
+        }
+
+        /** The run against its own optimizer's edge, with the live analysis' metrics ({@link RunStability}). */
+        public RunStability stability() {
+            return RunStability.of(this, liveAnalysis);
         }
 
         /** The latest analysis of the live analysis id. */
@@ -236,11 +253,18 @@ public final class RunsView {
                 if (Double.isFinite(s.sharpness()) && (estimate == null || s.step() >= estimate.step())) {
                     r.estimated = s;
                 }
+                r.stepped = later(r.stepped, s, s.stepSize() > 0);
+                r.stable = later(r.stable, s, Double.isFinite(s.stability()));
             }
             if (!listeners.isEmpty()) {
                 notify(new Update(s.run(), "telemetry", s.toJson()));
             }
         }
+    }
+
+    /** {@code s} when it qualifies and is not older than {@code kept}, else {@code kept}. */
+    private static TelemetryRecord.Step later(TelemetryRecord.Step kept, TelemetryRecord.Step s, boolean qualifies) {
+        return qualifies && (kept == null || s.step() >= kept.step()) ? s : kept;
     }
 
     /** Applies a metrics record at the system clock's time (tests). */

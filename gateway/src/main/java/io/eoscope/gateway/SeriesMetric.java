@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 /**
  * The one place where the API's metric names ({@code ?metric=} of the series and power-law endpoints) are
  * resolved to typed quantities: telemetry fields ({@code loss}, {@code accuracy}, {@code step_size},
- * {@code sharpness}); the top eigenvalue of a spectrum ({@code hessian}, {@code gauss_newton},
+ * {@code sharpness}, and the trainer's {@code stability}, {@code stability_threshold}, {@code stability_ratio}); the top eigenvalue of a spectrum ({@code hessian}, {@code gauss_newton},
  * {@code residual}); {@code rho_K}, {@code K_max_sq_mean}; layer fields as {@code layerL.FIELD} (for
  * example {@code layer1.p_delta_J}). An unknown name is refused with the list of known ones.
  *
@@ -30,11 +30,15 @@ public record SeriesMetric(String name, boolean fromTelemetry, ToDoubleFunction<
             "loss", TelemetryRecord.Step::loss,
             "accuracy", TelemetryRecord.Step::accuracy,
             "step_size", TelemetryRecord.Step::stepSize,
-            "sharpness", TelemetryRecord.Step::sharpness);
+            "sharpness", TelemetryRecord.Step::sharpness,
+            "stability", TelemetryRecord.Step::stability,
+            "stability_threshold", TelemetryRecord.Step::stabilityThreshold,
+            "stability_ratio", TelemetryRecord.Step::stabilityRatio);
     private static final ToDoubleFunction<TelemetryRecord.Step> NONE = s -> Double.NaN;
 
     /** What the error message lists. */
-    static final String KNOWN = "loss, accuracy, step_size, sharpness, hessian, gauss_newton, residual, rho_K, K_max_sq_mean "
+    static final String KNOWN = "loss, accuracy, step_size, sharpness, stability, stability_threshold, stability_ratio, hessian, "
+            + "gauss_newton, residual, rho_K, K_max_sq_mean "
             + "or layerL.FIELD with FIELD one of gauss_newton_top, K_max_sq_mean, pi_chi, p_chi_delta, pi_J, p_delta_J, "
             + "delta_L_max_sq_mean";
 

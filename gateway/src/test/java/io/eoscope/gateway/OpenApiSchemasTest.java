@@ -55,15 +55,20 @@ class OpenApiSchemasTest {
 
     static Map<String, Sample> samples() throws Exception {
         ApiBodies.RunSummary full = new ApiBodies.RunSummary("a", false, "failed", "loss diverged", 1_700_000_000_000L, "gd", "xor",
-                64L, 2L, "2-8-2", "elu", "mse", 50.0, 10L, 0.4, Double.NaN, 0.75, 45.0, "default", 10L, 44.0);
+                64L, 2L, "2-8-2", "elu", "mse", 50.0, 10L, 0.4, Double.NaN, 0.75, 45.0, "default", 10L, 44.0, 16L,
+                new RunStability("momentum", "batch_sharpness", 95.0, "(2+2β)/η", 93.5, 93.5 / 95, 92.6, 94.4, 10, "analysis"));
         ApiBodies.RunSummary bare = new ApiBodies.RunSummary("a", false, "running", null, 0, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null);
+        ApiBodies.RunSummary unmeasured = new ApiBodies.RunSummary("a", false, "running", null, 0, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null,
+                new RunStability(null, "sharpness", Double.NaN, "2/η", Double.NaN, Double.NaN, Double.NaN, Double.NaN, -1, null));
         ReplayRequest replay = new ReplayRequest("a", "r1", 0, 100, 3, 1e-4, 1_700_000_000_000L);
         Map<String, Sample> s = new LinkedHashMap<>();
         s.put("Error", new Sample(new ApiBodies.Error("no run named 'x'"), new ApiBodies.Error(""), new Use("getRun", 404)));
         s.put("Status", new Sample(new ApiBodies.Status("not ready", "waiting for topic(s) x to exist"),
                 new ApiBodies.Status("ok", null), new Use("ready", 503)));
         s.put("RunSummary", new Sample(full, bare, new Use("listRuns", 200)));
+        s.put("RunSummary of a run with nothing measured yet", new Sample(unmeasured, bare, new Use("listRuns", 200)));
         s.put("RunDetail", new Sample(new ApiBodies.RunDetail(full, Fixtures.run("a", "failed"),
                 (TelemetryRecord.Step) Fixtures.step("a", 10), Fixtures.metrics("a", 10, "default", 45), List.of("default", "r1")),
                 new ApiBodies.RunDetail(bare, null, null, null, List.of()), new Use("getRun", 200)));
@@ -143,7 +148,7 @@ class OpenApiSchemasTest {
 
     @Test
     void wireRecordsWriteTheirSchemasProperties() throws Exception {
-        JsonObject step = Fixtures.step("a", 3).toJson();
+        JsonObject step = new TelemetryRecord.Step("a", 3, 0.12, 0.5, 0.75, 0.04, 45.0, 12, 45.0, 50.0, 2).toJson();
         assertThat(step.keySet()).containsExactlyInAnyOrderElementsOf(properties("TelemetryStep"));
         ReplayRequest replay = new ReplayRequest("a", "r1", 0, 100, 3, 1e-4, 1L);
         assertThat(replay.toJson().keySet()).containsExactlyInAnyOrderElementsOf(properties("ReplayRequest"));
@@ -167,5 +172,11 @@ class OpenApiSchemasTest {
                 + "\"points\":[[1,null,null]]}", new Use("getSeries", 200))).as("a null value").isInstanceOf(RuntimeException.class);
         assertThatThrownBy(() -> validate("{\"message\":\"x\"}", new Use("getRun", 404))).as("an error without error")
                 .isInstanceOf(RuntimeException.class);
+        assertThatThrownBy(() -> validate("{\"run\":\"a\",\"finished\":false,\"status\":\"running\",\"last_heard_ms\":1,"
+                + "\"config\":{},\"analyses\":[],\"stability\":{\"quantity\":\"sharpness\",\"formula\":\"2/η\",\"threshold\":0}}",
+                detail)).as("a threshold of 0").isInstanceOf(RuntimeException.class);
+        assertThatThrownBy(() -> validate("{\"run\":\"a\",\"finished\":false,\"status\":\"running\",\"last_heard_ms\":1,"
+                + "\"config\":{},\"analyses\":[],\"stability\":{\"quantity\":\"curvature\",\"formula\":\"2/η\"}}",
+                detail)).as("an unknown quantity").isInstanceOf(RuntimeException.class);
     }
 }

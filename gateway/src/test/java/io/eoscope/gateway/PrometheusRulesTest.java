@@ -21,7 +21,7 @@ class PrometheusRulesTest {
                 "skipped: promtool is not installed (apt-get install prometheus; .ci/run installs it)");
         assertThat(Path.of("/usr/bin/promtool")).as("promtool, from the Debian package prometheus (.ci/run installs it)").exists();
         String check = promtool("check", "rules", "eoscope-rules.yaml");
-        assertThat(check).contains("SUCCESS: 6 rules found");
+        assertThat(check).contains("SUCCESS: 7 rules found");
         String test = promtool("test", "rules", "eoscope-rules-test.yaml");
         assertThat(test).contains("SUCCESS").doesNotContain("FAILED");
     }

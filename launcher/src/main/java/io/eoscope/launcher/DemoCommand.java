@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
         description = {"The embedded default: starts a Kafka broker inside this process, a trainer that streams",
             "a GD run's snapshots (XOR-2D, 2-32-32-2 ELU, MSE, η = 0.04: sharpness rises to 2/η and hovers),",
             "and analyzers that compute the Hessian, Gauss-Newton and residual spectra and the layerwise",
-            "alignment of every snapshot. Prints a live line of step, loss, sharpness and 2/η. Ctrl-C stops it."})
+            "alignment of every snapshot. Prints a live line of step, loss, sharpness and the run's stability threshold.",
+            "--optimizer adam (or momentum, nesterov, rmsprop, adamw, with their hyper-parameters, and --batch-size)",
+            "trains with that rule instead, judged against its own edge (docs/science.md#other-optimizers). Ctrl-C stops it."})
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", defaultValue = "eos-demo", description = "where the broker's log and the runs live (default: ${DEFAULT-VALUE})")
@@ -40,8 +42,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--snapshot-every", defaultValue = "50", description = "a snapshot every k steps (default: ${DEFAULT-VALUE})")
     long snapshotEvery;
 
-    @Option(names = "--lr", defaultValue = "0.04", description = "GD step size η (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lr", defaultValue = "0.04", description = "step size η (default: ${DEFAULT-VALUE})")
     double lr;
+
+    @picocli.CommandLine.Mixin
+    OptimizerOptions optim = new OptimizerOptions();
 
     @Option(names = "--dataset", defaultValue = "xor", description = "synthetic, xor, fashion-mnist, … (default: ${DEFAULT-VALUE})")
     String dataset;
@@ -85,7 +90,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         RunConfig config = UsageException.fromOptions(() -> new RunConfig(run, dataset, null, n, classes, 0, arch, "elu", "mse", 0,
                 null, "gd", lr, 0.01, 0, 0.1, 1e-4, 1, steps, 0, 0, snapshotEvery, 0, "float32", "auto", 1000, false, init,
-                preprocess));
+                preprocess, optim.optimizer, optim.momentum, optim.beta1, optim.beta2, optim.eps, optim.weightDecay, optim.batchSize,
+                false));
         io.eoscope.analyzer.AnalyzerConfig analyzerConfig = analysis.config();
         // the user's directory is checked before any work: exit 2 with the path and the system's reason
         io.eoscope.trainer.run.WritableDirectory.require("--data-dir", dataDir);
@@ -105,7 +111,8 @@ final class DemoCommand implements Callable<Integer> {
             // one registry for the process: the gateway's /metrics shows the analyzers' meters too
             io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
                     new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-            LiveView view = new LiveView(settings, run, steps, System.err, analyzerConfig.analysisId());
+            LiveView view = new LiveView(settings, run, steps, System.err, analyzerConfig.analysisId(),
+                    config.optimizerSettings().thresholdFormula());
             Thread viewThread = new Thread(view, "eos-demo-view");
             List<AnalyzerVerticle> deployed = new ArrayList<>();
             boolean failed = false;

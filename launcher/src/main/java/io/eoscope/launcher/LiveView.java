@@ -16,7 +16,8 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The demo's live progress line (until the gateway's web page exists): reads one run's telemetry and
- * metrics back from Kafka and prints step, t, loss, sharpness against 2/η, and the analysed snapshots.
+ * metrics back from Kafka and prints step, t, loss, sharpness, the run's own stability threshold (2/η for GD) and, where
+ * the trainer computed it, the stability ratio, and the analysed snapshots.
  * Reads the typed records of the wire module; heartbeats, other runs, other analyses and records it cannot
  * read are skipped (the gateway counts and dead-letters bad records).
  */
@@ -30,17 +31,20 @@ final class LiveView implements Runnable, AutoCloseable {
     private volatile boolean running = true;
     private final String analysisId;
     private TelemetryRecord.Step telemetry;
+    private TelemetryRecord.Step stepped;
     private MetricsRecord metrics;
     private volatile long analysed;
     private long lastPrint;
 
-    LiveView(KafkaSettings settings, String run, long totalSteps, PrintStream out) {
-        this(settings, run, totalSteps, out, "default");
-    }
+    private final String formula;
 
-    /** @param analysisId the analysis whose metrics are shown */
-    LiveView(KafkaSettings settings, String run, long totalSteps, PrintStream out, String analysisId) {
+    /**
+     * @param analysisId the analysis whose metrics are shown
+     * @param formula the run's stability threshold's formula (docs/science.md#other-optimizers), such as 2/η
+     */
+    LiveView(KafkaSettings settings, String run, long totalSteps, PrintStream out, String analysisId, String formula) {
         this.analysisId = analysisId;
+        this.formula = formula;
         this.settings = settings;
         this.run = run;
         this.totalSteps = totalSteps;
@@ -68,6 +72,9 @@ final class LiveView implements Runnable, AutoCloseable {
                         if (r.topic().equals(settings.topics().telemetry())) {
                             if (TelemetryRecord.parse(r.value()) instanceof TelemetryRecord.Step s && s.run().equals(run)) {
                                 telemetry = s;
+                                if (s.stepSize() > 0) {
+                                    stepped = s; // the final state took no step: its threshold is the last step's
+                                }
                             }
                         } else {
                             MetricsRecord m = MetricsRecord.parse(r.value());
@@ -100,9 +107,15 @@ final class LiveView implements Runnable, AutoCloseable {
         lastPrint = now;
         TelemetryRecord.Step t = telemetry;
         String sharp = Double.isFinite(t.sharpness()) ? String.format(Locale.ROOT, "%.4g", t.sharpness()) : "-";
+        // the run's own threshold as the trainer says it at its latest step (2/η of the step size from one that does not)
+        TelemetryRecord.Step last = stepped != null ? stepped : t;
+        boolean own = Double.isFinite(last.stabilityThreshold());
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                "step %d/%d  t=%.4g  loss=%.5g  sharpness=%s  2/η=%.4g", t.step() + 1, totalSteps,
-                t.time(), t.loss(), sharp, 2 / t.stepSize()));
+                "step %d/%d  t=%.4g  loss=%.5g  sharpness=%s  %s=%.4g", t.step() + 1, totalSteps,
+                t.time(), t.loss(), sharp, own ? formula : "2/η", own ? last.stabilityThreshold() : 2 / last.stepSize()));
+        if (Double.isFinite(t.stabilityRatio())) {
+            line.append(String.format(Locale.ROOT, "  ratio=%.3g", t.stabilityRatio()));
+        }
         MetricsRecord m = metrics;
         if (m != null) {
             double pDeltaJ = m.layer(1, MetricsRecord.LayerField.P_DELTA_J);

@@ -95,30 +95,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.01", description = "GD step size η (default: ${DEFAULT-VALUE})")
     double lr;
 
-    @Option(names = "--optimizer", paramLabel = "RULE", description = "solver gd's update rule, as torch.optim's: gd (SGD),"
-            + " momentum (SGD with momentum), nesterov, rmsprop, adam or adamw (default: gd)")
-    String optimizer;
-
-    @Option(names = "--momentum", paramLabel = "β", description = "momentum and nesterov: β in (0, 1) (default: 0.9)")
-    Double momentum;
-
-    @Option(names = "--beta1", paramLabel = "β1", description = "adam and adamw: β1 in [0, 1) (default: 0.9)")
-    Double beta1;
-
-    @Option(names = "--beta2", paramLabel = "β2", description = "adam and adamw: β2, rmsprop: alpha, in [0, 1)"
-            + " (default: 0.999; rmsprop 0.99)")
-    Double beta2;
-
-    @Option(names = "--eps", paramLabel = "ε", description = "rmsprop, adam and adamw: ε > 0 (default: 1e-8)")
-    Double eps;
-
-    @Option(names = "--weight-decay", paramLabel = "λ", description = "adamw: decoupled weight decay λ ≥ 0 (default: 0.01)")
-    Double weightDecay;
-
-    @Option(names = "--batch-size", paramLabel = "B", description = "solver gd: mini-batch SGD, each step one batch of B"
-            + " samples of a shuffle seeded by --seed, a new shuffle every epoch, the last batch smaller when B does not"
-            + " divide N (default: the full batch)")
-    Integer batchSize;
+    @picocli.CommandLine.Mixin
+    OptimizerOptions optim = new OptimizerOptions();
 
     @Option(names = "--eta-max", defaultValue = "0.01", description = "η_max of adaptive GD and exponential Euler (default: ${DEFAULT-VALUE})")
     double etaMax;
@@ -246,8 +224,9 @@ final class TrainCommand implements Callable<Integer> {
         String widths = arch;
         return UsageException.fromOptions(() -> new RunConfig(name, set, data, n, classes, dataSeed, widths, activation, loss,
                 seed, model == null ? null : model.toString(), solver, lr, etaMax, warmupSteps, warmupFactor, tol, sharpnessEvery,
-                steps, untilTime, untilLoss, every, snapshotDt, dtype, device, chunkSize, strict, init, preprocess, optimizer,
-                momentum, beta1, beta2, eps, weightDecay, batchSize, snapshotAtEdge));
+                steps, untilTime, untilLoss, every, snapshotDt, dtype, device, chunkSize, strict, init, preprocess,
+                optim.optimizer, optim.momentum, optim.beta1, optim.beta2, optim.eps, optim.weightDecay, optim.batchSize,
+                snapshotAtEdge));
     }
 
     /** A progress bar on stderr: step, t, loss, sharpness and the stability threshold (2/η for GD). */

@@ -135,6 +135,15 @@ class GatewayApiTest {
             assertThat(first.has(key)).as(key).isTrue();
         }
         assertThat(first.get("two_over_eta").getAsDouble()).isEqualTo(40.0);
+        // the run against its own optimizer's edge: GD, 2/η = 40, the analyzer's λmax(𝓗) ÷ 40
+        JsonObject stability = first.getAsJsonObject("stability");
+        assertThat(stability.get("optimizer").getAsString()).isEqualTo("gd");
+        assertThat(stability.get("quantity").getAsString()).isEqualTo("sharpness");
+        assertThat(stability.get("formula").getAsString()).isEqualTo("2/η");
+        assertThat(stability.get("threshold").getAsDouble()).isEqualTo(40.0, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(stability.get("source").getAsString()).isEqualTo("analysis");
+        assertThat(stability.get("ratio").getAsDouble()).isEqualTo(stability.get("value").getAsDouble() / 40,
+                org.assertj.core.data.Offset.offset(1e-12));
         JsonObject detail = JsonParser.parseString(get("/api/runs/n32").body()).getAsJsonObject();
         assertThat(detail.getAsJsonObject("config").get("n").getAsInt()).isEqualTo(32);
         assertThat(detail.getAsJsonObject("metrics").getAsJsonArray("layers")).hasSize(3);
@@ -413,6 +422,7 @@ class GatewayApiTest {
         String body = get("/metrics").body();
         for (String name : List.of("eos_run_loss", "eos_run_accuracy", "eos_run_step", "eos_run_time", "eos_run_sharpness",
                 "eos_run_gauss_newton_top", "eos_run_residual_top", "eos_run_two_over_eta", "eos_run_stability_ratio",
+                "eos_run_stability", "eos_run_stability_threshold",
                 "eos_run_rho_k", "eos_run_k_max_sq_mean")) {
             assertThat(body).contains(name + "{run=\"n16\"}");
         }
@@ -437,6 +447,7 @@ class GatewayApiTest {
         RealPrometheus p = prometheus();
         for (String name : List.of("eos_run_loss", "eos_run_accuracy", "eos_run_step", "eos_run_time", "eos_run_sharpness",
                 "eos_run_gauss_newton_top", "eos_run_residual_top", "eos_run_two_over_eta", "eos_run_stability_ratio",
+                "eos_run_stability", "eos_run_stability_threshold",
                 "eos_run_rho_k", "eos_run_k_max_sq_mean")) {
             JsonArray result = p.query(name + "{run=\"n16\"}");
             assertThat(result).as(name).hasSize(1);
@@ -466,7 +477,7 @@ class GatewayApiTest {
                 .get(1).getAsDouble()).isGreaterThanOrEqualTo(9);
         // every alerting rule of deploy/prometheus evaluates without error against the real series
         long rules = java.nio.file.Files.readAllLines(RealPrometheus.RULES).stream().filter(l -> l.trim().startsWith("- alert:")).count();
-        assertThat(rules).isEqualTo(6);
+        assertThat(rules).isEqualTo(7);
         Poll.until(Duration.ofSeconds(60), "every rule evaluated with health ok", () -> {
             try {
                 int ok = 0;
@@ -494,8 +505,8 @@ class GatewayApiTest {
      * list or in {@link #MAY_BE_EMPTY}, so a new panel needs a decision and a renamed metric fails the test.
      */
     static final Map<String, List<String>> SHOW_DATA = Map.of(
-            "eoscope-overview", List.of("Runs shown", "Stability ratio η·sharpness/2", "Latest values per run", "Loss L̃(θ)",
-                    "Sharpness λmax(𝓗) and 2/η", "𝓗 against G against H", "Stability ratio η·sharpness/2 over time",
+            "eoscope-overview", List.of("Runs shown", "Stability ratio: quantity ÷ its optimizer's threshold", "Latest values per run",
+                    "Loss L̃(θ)", "Stability quantity and its optimizer's threshold", "𝓗 against G against H", "Stability ratio over time",
                     "Share of the sharpness in G: λmax(G)/λmax(𝓗)", "ρ(K) and E‖K‖²max", "Accuracy",
                     "Progress: step and continuous time t", "Training speed"),
             "eoscope-layers", List.of("λmax(Gˡ) per layer", "λmax(Gˡ) / ρ(K)", "E‖Kˡ‖²max per layer", "Factorisation check",
@@ -556,9 +567,9 @@ class GatewayApiTest {
             assertThat(r.getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble()).as(r.toString()).isCloseTo(1.0,
                     org.assertj.core.data.Offset.offset(1e-4));
         }
-        // the sharpness panel's second series is 2/η (η = 0.05 here), one per run, named by its legend
-        Dashboards.Target edge = targets.stream().filter(t -> t.panel().equals("Sharpness λmax(𝓗) and 2/η") && t.refId().equals("B"))
-                .findFirst().orElseThrow();
+        // the stability panel's second series is the run's own threshold, 2/η for these GD runs (η = 0.05), one per run
+        Dashboards.Target edge = targets.stream().filter(t -> t.panel().equals("Stability quantity and its optimizer's threshold")
+                && t.refId().equals("B")).findFirst().orElseThrow();
         JsonArray lines = p.query(Dashboards.substitute(edge.expr(), VARIABLES));
         assertThat(lines).hasSize(3);
         for (var line : lines) {

@@ -77,6 +77,10 @@ class WebPageTest {
                 assertThat(dom).contains("webrun");
                 assertThat(drawn(dom)).contains("chart-loss", "chart-sharpness", "chart-spectra", "chart-layers", "chart-factors",
                         "chart-rho");
+                // a GD run against its own threshold, 2/η = 40 (η = 0.05), and its ratio read out
+                assertThat(dom).contains("<span id=\"stability-formula\">2/η</span>")
+                        .containsPattern("id=\"stability-readout\">ratio [0-9.]+ = λmax\\(𝓗\\) [0-9.]+ ÷ 2/η = 40 at step [0-9]+ "
+                                + "\\(analyzer, gd\\)<");
                 Path shot = Path.of("target", "web-page.png").toAbsolutePath();
                 chromium(chromium, url, "--screenshot=" + shot, "--window-size=1400,1800");
                 assertThat(shot).exists();
@@ -144,6 +148,23 @@ class WebPageTest {
                 Path shot = Path.of("target", "web-page-torchscript.png").toAbsolutePath();
                 chromium(chromium, url, "--screenshot=" + shot, "--window-size=1400,1800");
                 assertThat(shot).exists();
+                // a PyTorch Adam loop as the Python client publishes it (its runs record names the optimizer, its steps
+                // carry no stability of their own): the page labels the run's own threshold, (2+2β1)/((1−β1)η) = 3.8/(0.1·0.5)
+                // = 76, and says that λmax(P⁻¹𝓗) has no value yet rather than compare λmax(𝓗) with it
+                producer.send(Records.json(s.topics().runs(), "adamrun", JsonParser.parseString("{\"schema\":1,\"run\":\"adamrun\","
+                        + "\"status\":\"running\",\"solver\":\"pytorch\",\"learningRate\":0.5,\"optimizer\":\"adam\",\"beta1\":0.9,"
+                        + "\"beta2\":0.999,\"eps\":1e-8,\"n\":16,\"classes\":3,\"dataset\":\"pytorch\",\"dataset_hash\":\""
+                        + datasetHash + "\"}").getAsJsonObject())).get();
+                for (int step = 0; step <= 20; step += 10) {
+                    producer.send(Records.json(s.topics().telemetry(), "adamrun",
+                            new TelemetryRecord.Step("adamrun", step, 0.5 * step, 1.0, Double.NaN, 0.5, Double.NaN, 0).toJson())).get();
+                }
+                Poll.until(Duration.ofSeconds(30), "the Adam run's steps", () -> gateway.view().get("adamrun")
+                        .flatMap(r -> r.telemetry()).map(t -> t.step() >= 20).orElse(false));
+                String adam = chromium(chromium, "http://127.0.0.1:" + gateway.port() + "/#run=adamrun&static", "--dump-dom");
+                assertThat(adam).contains("<span id=\"stability-formula\">(2+2β1)/((1−β1)η)</span>",
+                        "<span id=\"stability-title\">Stability quantity λmax(P⁻¹𝓗)</span>",
+                        "id=\"stability-readout\">no value of λmax(P⁻¹𝓗) yet · threshold (2+2β1)/((1−β1)η) = 76 (adam)<");
             } finally {
                 vertx.close().await();
             }

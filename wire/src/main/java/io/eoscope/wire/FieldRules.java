@@ -64,6 +64,35 @@ public final class FieldRules {
         return value;
     }
 
+    /**
+     * A stability threshold (docs/science.md#other-optimizers: 2/η, (2+2β)/η, …): finite and > 0, or NaN (null: unknown,
+     * or no step taken).
+     */
+    public static double threshold(String field, double value) {
+        if (!Double.isNaN(value) && !(value > 0 && Double.isFinite(value))) {
+            throw new IllegalArgumentException("field '" + field + "' must be a threshold: a finite number > 0 (or null: unknown), got "
+                    + shown(value));
+        }
+        return value;
+    }
+
+    /** An epoch of mini-batch training: a whole number in 0..{@link #MAX_STEP}, or {@code -1} (a full-batch step: none). */
+    public static long epoch(String field, long value) {
+        if (value < -1 || value > MAX_STEP) {
+            throw new IllegalArgumentException("field '" + field + "' must be an epoch in 0.." + MAX_STEP + " (or absent: a full-batch"
+                    + " step), got " + value);
+        }
+        return value;
+    }
+
+    /** A mini-batch size B: a whole number ≥ 1 (at most N, which the record that knows N checks). */
+    public static long batchSize(String field, long value) {
+        if (value < 1) {
+            throw new IllegalArgumentException("field '" + field + "' must be a batch size ≥ 1, got " + value);
+        }
+        return value;
+    }
+
     /** A loss (mean squared error, cross-entropy): ≥ 0, or NaN (null: not finite, a diverged run, or unknown). */
     public static double loss(String field, double value) {
         if (value < 0 || value == Double.NEGATIVE_INFINITY) {

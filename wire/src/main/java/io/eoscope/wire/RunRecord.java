@@ -2,8 +2,12 @@ package io.eoscope.wire;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.eoscope.curvature.optim.OptimizerSettings;
+import io.eoscope.curvature.optim.StabilityQuantity;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -14,6 +18,9 @@ import java.util.Set;
  *
  * <p>The configuration's known fields are type-checked ({@code "learningRate":"abc"} is refused);
  * unknown fields are kept as they are (producers may add fields). Non-finite numbers are kept as JSON null.
+ * The optimizer ({@code optimizer}, {@code learningRate}, {@code momentum}, {@code beta1}, {@code beta2}, {@code eps},
+ * {@code weightDecay}, as {@code run.json} names them) is checked by {@link OptimizerSettings}' own rules, and
+ * {@code batchSize} is a batch size of at most {@code n}; a record without them is a full-batch GD run.
  *
  * @param run the run's name ({@code [A-Za-z0-9._-]{1,200}})
  * @param config every field of the record except {@code schema}, non-finite numbers as null
@@ -34,13 +41,31 @@ public record RunRecord(String run, JsonObject config, Status status, String fai
 
     /** Fields that must be strings (or null) when present. */
     private static final Set<String> STRINGS = Set.of("run", "solver", "dataset", "dataDir", "architecture", "activation", "loss",
-            "dtype", "device", "modelFile", "dataset_hash", "failure", "status");
+            "dtype", "device", "modelFile", "dataset_hash", "failure", "status", "optimizer");
     /** Fields that must be whole numbers (or null) when present. */
     private static final Set<String> INTEGERS = Set.of("n", "classes", "dataSeed", "initSeed", "warmupSteps", "sharpnessEvery",
-            "steps", "snapshotEvery", "chunkSize", "updated_at", "resumed_from_step");
+            "steps", "snapshotEvery", "chunkSize", "updated_at", "resumed_from_step", "batchSize");
     /** Fields that must be numbers (or null) when present. */
     private static final Set<String> NUMBERS = Set.of("learningRate", "etaMax", "warmupFactor", "tolerance", "untilTime",
-            "untilLoss", "snapshotDt");
+            "untilLoss", "snapshotDt", "momentum", "beta1", "beta2", "eps", "weightDecay");
+    /**
+     * The optimizer's fields, by their names here ({@code run.json}'s) and in a snapshot's metadata
+     * ({@link OptimizerSettings#metadata()}'s), the only two names that differ being the step size and the decay.
+     */
+    private static final Map<String, String> OPTIMIZER_FIELDS = optimizerFields();
+    /** eos train's solvers whose step size changes every step: their threshold is 2/η_u, told by each telemetry step. */
+    private static final Set<String> VARIABLE_STEP_SOLVERS = Set.of("adaptive-gd", "exp-euler");
+
+    private static Map<String, String> optimizerFields() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("optimizer", OptimizerSettings.KEY_OPTIMIZER);
+        m.put("learningRate", "lr");
+        for (String same : new String[] {"momentum", "beta1", "beta2", "eps"}) {
+            m.put(same, same);
+        }
+        m.put("weightDecay", "weight_decay");
+        return m;
+    }
 
     /** Validates and copies. */
     public RunRecord {
@@ -143,9 +168,77 @@ public record RunRecord(String run, JsonObject config, Status status, String fai
             if (resumed != null) {
                 FieldRules.step("resumed_from_step", resumed);
             }
+            Long batch = JsonFields.optInteger(o, "batchSize");
+            if (batch != null) {
+                FieldRules.batchSize("batchSize", batch);
+                Long n = JsonFields.optInteger(o, "n");
+                if (n != null && batch > n) {
+                    throw new IllegalArgumentException("field 'batchSize' must be at most n (" + n + " samples), got " + batch);
+                }
+            }
+            // the hyper-parameters' rules hold whether or not the step size is known: an unknown one stands in as 1
+            double lr = JsonFields.optNumber(o, "learningRate");
+            optimizerSettings(o, Double.isNaN(lr) ? 1 : lr);
         } catch (IllegalArgumentException e) {
             throw new MalformedRecordException(e.getMessage());
         }
+    }
+
+    /**
+     * The settings the optimizer fields of {@code o} describe ({@link OptimizerSettings#fromMetadata}: none is plain GD),
+     * at step size {@code lr}.
+     *
+     * @throws IllegalArgumentException naming the field as this record names it
+     */
+    private static OptimizerSettings optimizerSettings(JsonObject o, double lr) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (Map.Entry<String, String> f : OPTIMIZER_FIELDS.entrySet()) {
+            JsonElement e = o.get(f.getKey());
+            if (e != null && !e.isJsonNull()) {
+                metadata.put(f.getValue(), e.getAsString());
+            }
+        }
+        metadata.put("lr", Double.toString(lr));
+        try {
+            return OptimizerSettings.fromMetadata(metadata);
+        } catch (IllegalArgumentException e) {
+            String reason = e.getMessage().replaceFirst("^metadata: ", "");
+            for (Map.Entry<String, String> f : OPTIMIZER_FIELDS.entrySet()) {
+                reason = reason.replace("field '" + f.getValue() + "'", "field '" + f.getKey() + "'");
+            }
+            throw new IllegalArgumentException(reason, e);
+        }
+    }
+
+    /**
+     * The optimizer the run steps by, at its {@code learningRate}: that of solver {@code gd} (a record without
+     * {@code optimizer} is plain GD) or of another producer's run that names its optimizer (the Python client's).
+     * Empty when the step size is unknown, for eos train's {@code adaptive-gd} and {@code exp-euler}, whose step size
+     * changes every step (their threshold, 2/η_u, comes with each telemetry step), and for a run that names no optimizer
+     * and no solver {@code gd} (what it steps by is not said).
+     */
+    public Optional<OptimizerSettings> optimizerSettings() {
+        double lr = learningRate();
+        String solver = solver();
+        boolean says = "gd".equals(solver) || string("optimizer") != null && !VARIABLE_STEP_SOLVERS.contains(solver);
+        return says && lr > 0 ? Optional.of(optimizerSettings(config, lr)) : Optional.empty();
+    }
+
+    /** B of a mini-batch run, or null (full batch). */
+    public Long batchSize() {
+        return integer("batchSize");
+    }
+
+    /** True when the run steps on mini-batches smaller than its dataset (B = N is full batch). */
+    public boolean miniBatch() {
+        Long b = batchSize();
+        double n = n();
+        return b != null && (Double.isNaN(n) || b < n);
+    }
+
+    /** The quantity the run's stability is judged by, when its optimizer is known ({@link #optimizerSettings()}). */
+    public Optional<StabilityQuantity> stabilityQuantity() {
+        return optimizerSettings().map(s -> s.quantity(miniBatch()));
     }
 
     /** The record's value: the configuration with {@code schema}, {@code run}, {@code status} and {@code failure}. */
@@ -211,7 +304,9 @@ public record RunRecord(String run, JsonObject config, Status status, String fai
         return integer("resumed_from_step");
     }
 
-    /** 2/η of a GD run, NaN otherwise. */
+    /**
+     * 2/η of a GD run (GD's own threshold; {@link #optimizerSettings()} gives the run's own optimizer's), NaN otherwise.
+     */
     public double twoOverEta() {
         double eta = learningRate();
         return "gd".equals(solver()) && eta > 0 ? 2 / eta : Double.NaN;

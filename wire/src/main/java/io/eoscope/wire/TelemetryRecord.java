@@ -29,9 +29,15 @@ public sealed interface TelemetryRecord permits TelemetryRecord.Step, TelemetryR
      *     with no curvature to bound it, is kept as unknown)
      * @param sharpness the trainer's own sharpness estimate, NaN when it did not compute one
      * @param products Hessian-vector products the step used ({@link FieldRules#count})
+     * @param stability the trainer's own value of the run's stability quantity (docs/science.md#other-optimizers), NaN
+     *     where it did not compute one (wire {@code stability}, absent then)
+     * @param stabilityThreshold the quantity's threshold at this step ({@link FieldRules#threshold}; NaN: unknown; wire
+     *     {@code stability_threshold}, absent then)
+     * @param epoch the epoch of a mini-batch step ({@link FieldRules#epoch}), −1 for a full-batch step (wire {@code epoch},
+     *     absent then)
      */
     record Step(String run, long step, double time, double loss, double accuracy, double stepSize, double sharpness,
-            long products) implements TelemetryRecord {
+            long products, double stability, double stabilityThreshold, long epoch) implements TelemetryRecord {
         /** Validates with the {@link FieldRules}. */
         public Step {
             checkRun(run);
@@ -44,6 +50,22 @@ public sealed interface TelemetryRecord permits TelemetryRecord.Step, TelemetryR
             }
             FieldRules.stepSize("step_size", stepSize);
             FieldRules.count("products", products);
+            if (!Double.isFinite(stability)) {
+                stability = Double.NaN; // not computed (a diverging estimate is no value either): left out
+            }
+            FieldRules.threshold("stability_threshold", stabilityThreshold);
+            FieldRules.epoch("epoch", epoch);
+        }
+
+        /** A full-batch step without the stability fields (older producers, the Python client). */
+        public Step(String run, long step, double time, double loss, double accuracy, double stepSize, double sharpness,
+                long products) {
+            this(run, step, time, loss, accuracy, stepSize, sharpness, products, Double.NaN, Double.NaN, -1);
+        }
+
+        /** stability ÷ threshold, 1 at the edge (wire {@code stability_ratio}, derived, never read); NaN where either is unknown. */
+        public double stabilityRatio() {
+            return stability / stabilityThreshold;
         }
 
         @Override
@@ -57,6 +79,18 @@ public sealed interface TelemetryRecord permits TelemetryRecord.Step, TelemetryR
                 o.addProperty("sharpness", sharpness);
             }
             o.addProperty("products", products);
+            if (Double.isFinite(stability)) {
+                o.addProperty("stability", stability);
+            }
+            if (Double.isFinite(stabilityThreshold)) {
+                o.addProperty("stability_threshold", stabilityThreshold);
+            }
+            if (Double.isFinite(stabilityRatio())) {
+                o.addProperty("stability_ratio", stabilityRatio());
+            }
+            if (epoch >= 0) {
+                o.addProperty("epoch", epoch);
+            }
             return o;
         }
     }
@@ -98,8 +132,11 @@ public sealed interface TelemetryRecord permits TelemetryRecord.Step, TelemetryR
         long step = JsonFields.integer(o, "step");
         try {
             if (type == null || type.equals("step")) {
+                JsonFields.optNumber(o, "stability_ratio"); // derived from the two below: type-checked, never trusted
+                Long epoch = JsonFields.optInteger(o, "epoch");
                 return new Step(run, step, JsonFields.number(o, "time"), JsonFields.number(o, "loss"), JsonFields.number(o, "accuracy"),
-                        JsonFields.number(o, "step_size"), JsonFields.optNumber(o, "sharpness"), JsonFields.integer(o, "products"));
+                        JsonFields.number(o, "step_size"), JsonFields.optNumber(o, "sharpness"), JsonFields.integer(o, "products"),
+                        JsonFields.optNumber(o, "stability"), JsonFields.optNumber(o, "stability_threshold"), epoch == null ? -1 : epoch);
             }
             if (type.equals("heartbeat")) {
                 return new Heartbeat(run, step, JsonFields.integer(o, "at"));

@@ -111,4 +111,75 @@ class RunRecordTest {
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         assertThat(r.config().toString()).contains("\"n\":16,").contains("\"classes\":2,").contains("\"learningRate\":0.5");
     }
+    /** What eos train writes for an Adam run on mini-batches: run.json's optimizer fields, null where the rule has none. */
+    static final String ADAM = TRAINER.replace("\"strict\":false", "\"strict\":false,\"optimizer\":\"adam\",\"momentum\":null,"
+            + "\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-8,\"weightDecay\":null,\"batchSize\":16");
+
+    @Test
+    void theOptimizerAndBatchSizeReadAsTheSettingsOfTheSnapshots() throws Exception {
+        RunRecord r = parse("r1", ADAM);
+        io.eoscope.curvature.optim.OptimizerSettings s = r.optimizerSettings().orElseThrow();
+        assertThat(s).isEqualTo(new io.eoscope.curvature.optim.OptimizerSettings(io.eoscope.curvature.optim.OptimizerKind.ADAM,
+                0.05, 0, 0.9, 0.999, 1e-8, 0));
+        assertThat(s.threshold()).isEqualTo(3.8 / (0.1 * 0.05), org.assertj.core.data.Offset.offset(1e-9)); // (2+2β1)/((1−β1)η) = 760
+        assertThat(r.batchSize()).isEqualTo(16);
+        assertThat(r.miniBatch()).isTrue();
+        assertThat(r.stabilityQuantity()).contains(io.eoscope.curvature.optim.StabilityQuantity.PRECONDITIONED_SHARPNESS);
+        assertThat(RunRecord.parse("r1", r.toJson())).isEqualTo(r);
+        // B = N is the full batch
+        assertThat(parse("r1", ADAM.replace("\"batchSize\":16", "\"batchSize\":64")).miniBatch()).isFalse();
+        // the Python client's record: the rule's hyper-parameters only, solver pytorch
+        RunRecord py = parse("p", "{\"run\":\"p\",\"status\":\"running\",\"solver\":\"pytorch\",\"n\":100,\"learningRate\":0.1,"
+                + "\"optimizer\":\"momentum\",\"momentum\":0.9,\"batchSize\":10}");
+        assertThat(py.optimizerSettings().orElseThrow().threshold()).isEqualTo(38.0, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(py.stabilityQuantity()).contains(io.eoscope.curvature.optim.StabilityQuantity.BATCH_SHARPNESS);
+    }
+
+    /** Records written before optimizers had their own edge stay valid: plain full-batch GD. */
+    @Test
+    void aRecordWithoutAnOptimizerIsFullBatchGd() throws Exception {
+        RunRecord r = parse("r1", TRAINER);
+        assertThat(r.optimizerSettings()).contains(io.eoscope.curvature.optim.OptimizerSettings.gd(0.05));
+        assertThat(r.batchSize()).isNull();
+        assertThat(r.miniBatch()).isFalse();
+        assertThat(r.stabilityQuantity()).contains(io.eoscope.curvature.optim.StabilityQuantity.SHARPNESS);
+        // the step-size-adapting solvers' threshold is 2/η_u, step by step: no run-level settings
+        assertThat(parse("r1", TRAINER.replace("\"solver\":\"gd\"", "\"solver\":\"exp-euler\"")
+                .replace("\"strict\":false", "\"strict\":false,\"optimizer\":\"gd\"")).optimizerSettings()).isEmpty();
+        // a client that says neither its optimizer nor solver gd: unknown, never assumed
+        assertThat(parse("p", "{\"run\":\"p\",\"status\":\"running\",\"solver\":\"pytorch\",\"learningRate\":0.1}")
+                .optimizerSettings()).isEmpty();
+        // nor without a step size
+        assertThat(parse("r1", ADAM.replace("0.05", "null")).optimizerSettings()).isEmpty();
+    }
+
+    @Test
+    void badOptimizerFieldsAreRefusedByTheSettingsOwnRulesNamingTheField() {
+        assertThat(reason("r1", ADAM.replace("\"adam\"", "\"lion\"")))
+                .isEqualTo("field 'optimizer' must be gd, momentum, nesterov, rmsprop, adam or adamw, got 'lion'");
+        assertThat(reason("r1", ADAM.replace("\"beta1\":0.9", "\"beta1\":1"))).isEqualTo("field 'beta1' must be in [0, 1), got 1.0");
+        assertThat(reason("r1", ADAM.replace("\"beta2\":0.999", "\"beta2\":-0.5"))).contains("field 'beta2' must be in [0, 1)");
+        assertThat(reason("r1", ADAM.replace("\"eps\":1e-8", "\"eps\":0"))).contains("field 'eps' must be a positive number");
+        assertThat(reason("r1", ADAM.replace("\"weightDecay\":null", "\"weightDecay\":0.01")))
+                .startsWith("field 'weightDecay' applies to --optimizer adamw only")
+                .doesNotContain("weight_decay");
+        assertThat(reason("r1", ADAM.replace("\"momentum\":null", "\"momentum\":0.9"))).isEqualTo("field 'momentum' applies to --optimizer momentum or nesterov only, not adam");
+        assertThat(reason("r1", ADAM.replace("\"beta1\":0.9", "\"beta1\":\"high\""))).contains("'beta1'").contains("number");
+        // the rules hold without a step size too
+        assertThat(reason("r1", ADAM.replace("0.05", "null").replace("\"beta1\":0.9", "\"beta1\":2"))).contains("'beta1'");
+        assertThat(reason("r1", ADAM.replace("\"batchSize\":16", "\"batchSize\":0"))).isEqualTo("field 'batchSize' must be a batch size ≥ 1, got 0");
+        assertThat(reason("r1", ADAM.replace("\"batchSize\":16", "\"batchSize\":65")))
+                .isEqualTo("field 'batchSize' must be at most n (64 samples), got 65");
+        assertThat(reason("r1", ADAM.replace("\"batchSize\":16", "\"batchSize\":1.5"))).contains("'batchSize'").contains("whole number");
+        // the producer's side: the same rules
+        assertThatThrownBy(() -> new RunRecord("r1", com.google.gson.JsonParser.parseString(ADAM.replace("\"eps\":1e-8", "\"eps\":-1"))
+                .getAsJsonObject(), RunRecord.Status.RUNNING, null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'eps'");
+    }
+
+    /** wire takes the optimizers' rules from curvature, and nothing else of it: no DJL on its class path. */
+    @Test
+    void noDjlComesWithTheOptimizerRules() {
+        assertThatThrownBy(() -> Class.forName("ai.djl.ndarray.NDArray")).isInstanceOf(ClassNotFoundException.class);
+        assertThatThrownBy(() -> Class.forName("org.ejml.data.DMatrixRMaj")).isInstanceOf(ClassNotFoundException.class);
+    }
 }

@@ -113,4 +113,48 @@ class TelemetryRecordTest {
                 .accuracy()).isZero();
         assertThat(new TelemetryRecord.Heartbeat("r1", -1, 0).step()).isEqualTo(-1);
     }
+    /** The trainer's own stability value, threshold and ratio, and the epoch of a mini-batch step. */
+    @Test
+    void aStepCarriesTheStabilityOfItsOwnOptimizerAndItsEpoch() throws Exception {
+        TelemetryRecord.Step s = new TelemetryRecord.Step("r1", 3, 0.12, 0.5, 0.75, 0.04, 45.0, 12, 57.0, 95.0, 2);
+        com.google.gson.JsonObject json = s.toJson();
+        assertThat(json.get("stability").getAsDouble()).isEqualTo(57.0);
+        assertThat(json.get("stability_threshold").getAsDouble()).isEqualTo(95.0);
+        assertThat(json.get("stability_ratio").getAsDouble()).isEqualTo(57.0 / 95.0);
+        assertThat(json.get("epoch").getAsLong()).isEqualTo(2);
+        assertThat(TelemetryRecord.parse(json)).isEqualTo(s);
+        assertThat(s.stabilityRatio()).isEqualTo(0.6);
+        // a threshold without a value (Adam's λmax(P⁻¹𝓗) is the analyzer's): no value, no ratio
+        TelemetryRecord.Step adam = new TelemetryRecord.Step("r1", 3, 0.12, 0.5, 0.75, 0.04, 45.0, 12, Double.NaN, 760, -1);
+        assertThat(adam.toJson().keySet()).contains("stability_threshold").doesNotContain("stability", "stability_ratio", "epoch");
+        assertThat(TelemetryRecord.parse(adam.toJson())).isEqualTo(adam);
+        // records without the fields (older producers, the Python client) are full-batch steps without them
+        TelemetryRecord.Step old = (TelemetryRecord.Step) parse(OLD_STEP);
+        assertThat(old.stability()).isNaN();
+        assertThat(old.stabilityThreshold()).isNaN();
+        assertThat(old.stabilityRatio()).isNaN();
+        assertThat(old.epoch()).isEqualTo(-1);
+        assertThat(old.toJson().keySet()).doesNotContain("stability", "stability_threshold", "stability_ratio", "epoch");
+        // the ratio on the wire is derived: a producer's disagreeing one is not believed
+        assertThat(((TelemetryRecord.Step) parse(OLD_STEP.replace("}", ",\"stability\":50,\"stability_threshold\":100,"
+                + "\"stability_ratio\":7}"))).stabilityRatio()).isEqualTo(0.5);
+        // nulls are unknowns
+        assertThat(((TelemetryRecord.Step) parse(OLD_STEP.replace("}", ",\"stability\":null,\"stability_threshold\":null,"
+                + "\"stability_ratio\":null,\"epoch\":null}"))).stabilityThreshold()).isNaN();
+    }
+
+    @Test
+    void badStabilityFieldsAreRefusedNamingTheField() {
+        assertThat(reason(OLD_STEP.replace("}", ",\"stability_threshold\":0}")))
+                .isEqualTo("field 'stability_threshold' must be a threshold: a finite number > 0 (or null: unknown), got 0.0");
+        assertThat(reason(OLD_STEP.replace("}", ",\"stability_threshold\":-2}"))).contains("'stability_threshold'");
+        assertThat(reason(OLD_STEP.replace("}", ",\"stability\":\"high\"}"))).contains("'stability'");
+        assertThat(reason(OLD_STEP.replace("}", ",\"stability_ratio\":[1]}"))).contains("'stability_ratio'");
+        assertThat(reason(OLD_STEP.replace("}", ",\"epoch\":-2}"))).startsWith("field 'epoch' must be an epoch");
+        assertThat(reason(OLD_STEP.replace("}", ",\"epoch\":1.5}"))).contains("'epoch'").contains("whole number");
+        assertThatThrownBy(() -> new TelemetryRecord.Step("r1", 3, 0.12, 0.5, 0.5, 0.04, Double.NaN, 12, 1, -1, -1))
+                .hasMessageContaining("'stability_threshold'");
+        assertThatThrownBy(() -> new TelemetryRecord.Step("r1", 3, 0.12, 0.5, 0.5, 0.04, Double.NaN, 12, 1, 2, -5))
+                .hasMessageContaining("'epoch'");
+    }
 }

@@ -181,10 +181,13 @@ public final class SnapshotPublisher implements TrainingListener, AutoCloseable 
         next.finalState(r);
     }
 
-    /** The schema-1 step record (the wire module's): a non-finite number is written as null (JSON has no NaN). */
+    /**
+     * The schema-1 step record (the wire module's): a non-finite number is written as null (JSON has no NaN); the run's
+     * stability value, threshold and ratio, and the epoch, where the trainer knows them.
+     */
     static JsonObject stepRecord(String run, StepRecord r) {
-        return new TelemetryRecord.Step(run, r.step(), r.time(), r.loss(), r.accuracy(), r.stepSize(), r.sharpness(), r.products())
-                .toJson();
+        return new TelemetryRecord.Step(run, r.step(), r.time(), r.loss(), r.accuracy(), r.stepSize(), r.sharpness(), r.products(),
+                r.stability(), r.stabilityThreshold(), r.epoch()).toJson();
     }
 
     @Override

@@ -222,4 +222,28 @@ class SnapshotPublisherTest {
         java.util.List<String> rows = java.nio.file.Files.readAllLines(dir.resolve("run/trajectory.csv"));
         assertThat(rows.get(rows.size() - 1)).startsWith("3,");
     }
+    /** The gateway judges the run by its own optimizer: the runs record says it, and each step its stability. */
+    @Test
+    void theRunsRecordCarriesTheOptimizerAndEachStepItsStabilityAndEpoch() throws Exception {
+        MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+        io.eoscope.curvature.optim.OptimizerSettings momentum = new io.eoscope.curvature.optim.OptimizerSettings(
+                io.eoscope.curvature.optim.OptimizerKind.MOMENTUM, 0.05, 0.9, 0.9, 0.999, 1e-8, 0);
+        RunConfig mini = config.withOptimizer(momentum, 16);
+        SnapshotPublisher publisher = new SnapshotPublisher(settings, producer, TrainingListener.NONE);
+        publisher.started(mini, Xor2d.generate(1, 64), "hash");
+        io.eoscope.wire.RunRecord run = io.eoscope.wire.RunRecord.parse("r", producer.history().get(0).value());
+        assertThat(run.optimizerSettings()).contains(momentum);
+        assertThat(run.batchSize()).isEqualTo(16);
+        assertThat(run.stabilityQuantity()).contains(io.eoscope.curvature.optim.StabilityQuantity.BATCH_SHARPNESS);
+        publisher.stepped(new io.eoscope.trainer.solve.StepRecord(7, 0.35, 0.5, 0.75, 0.05, 30.0, 4, 30.0, momentum.threshold(), 1));
+        io.eoscope.wire.TelemetryRecord.Step step = (io.eoscope.wire.TelemetryRecord.Step) io.eoscope.wire.TelemetryRecord.parse(
+                json(on(producer, "t.telemetry").get(0)));
+        assertThat(step.stability()).isEqualTo(30.0);
+        assertThat(step.stabilityThreshold()).isEqualTo(momentum.threshold()); // (2+2β)/η = 76
+        assertThat(step.stabilityRatio()).isEqualTo(30.0 / 76, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(step.epoch()).isEqualTo(1);
+        assertThat(json(on(producer, "t.telemetry").get(0)).get("stability_ratio").getAsDouble())
+                .isEqualTo(30.0 / 76, org.assertj.core.data.Offset.offset(1e-12));
+        publisher.close();
+    }
 }
