@@ -77,16 +77,18 @@ public record RunStability(String optimizer, String quantity, double threshold, 
     }
 
     /**
-     * The analyzer's measurement of the run's stability quantity in one metrics record, or null when it has none.
-     *
-     * <p><b>Issue 24: where the analyzer's own stability plugs in.</b> Once {@link MetricsRecord} carries the analyzer's
-     * {@code stability} object ({@code optimizer, quantity, value, threshold, formula, ratio, interval?, batches?,
-     * products}), return it here first, before the Hessian's top eigenvalue, as
-     * {@code new Reading(s.value(), s.threshold(), s.formula(), s.interval() lower, upper or NaN, m.step(), ANALYSIS)}:
-     * it then wins over the trainer's estimate everywhere (API, /metrics, SSE readers, the page) with no other change.
-     * Until then an analysis measures the quantity only where it is λmax(𝓗).
+     * The analyzer's measurement of the run's stability quantity in one metrics record, or null when it has none: the
+     * record's own {@code stability} object when it measured this quantity (with its threshold, formula and interval);
+     * else, for a run judged by λmax(𝓗), the Hessian's top eigenvalue (records of analyzers before optimizers had their
+     * own edge).
      */
     static Reading analysed(MetricsRecord m, StabilityQuantity quantity) {
+        MetricsRecord.Stability s = m.stability();
+        if (s != null && s.quantity().equals(quantity.id()) && Double.isFinite(s.value())) {
+            double[] interval = s.interval();
+            return new Reading(s.value(), s.threshold(), s.formula(), interval == null ? Double.NaN : interval[0],
+                    interval == null ? Double.NaN : interval[1], m.step(), ANALYSIS);
+        }
         double top = m.top(MetricsRecord.Spectrum.HESSIAN);
         if (quantity == StabilityQuantity.SHARPNESS && Double.isFinite(top)) {
             return new Reading(top, Double.NaN, null, Double.NaN, Double.NaN, m.step(), ANALYSIS);

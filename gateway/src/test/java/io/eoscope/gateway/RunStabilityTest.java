@@ -99,6 +99,33 @@ class RunStabilityTest {
         assertThat(r.stability().threshold()).isEqualTo(3.8 / (0.1 * 0.001), within(1e-9));
     }
 
+    /** The analyzer's own stability object (Adam's λmax(P⁻¹𝓗), a batch sharpness with its interval) is the value shown. */
+    @Test
+    void theAnalyzersStabilityObjectIsTheValueWithItsThresholdAndInterval() throws Exception {
+        RunsView.Run adam = run("adam2", "\"solver\":\"gd\",\"learningRate\":0.002,\"n\":64,\"optimizer\":\"adam\"");
+        step("adam2", 30, 0.002, "");
+        view.metrics(MetricsRecord.parse(JsonParser.parseString("{\"run\":\"adam2\",\"step\":30,\"time\":0.06,"
+                + "\"analysis_id\":\"default\",\"hessian\":{\"eigenvalues\":[900.0]},\"stability\":{\"optimizer\":\"adam\","
+                + "\"quantity\":\"preconditioned_sharpness\",\"value\":17100.0,\"threshold\":19000.0,"
+                + "\"formula\":\"(2+2β1)/((1−β1)η)\",\"ratio\":0.9,\"products\":12}}").getAsJsonObject()));
+        RunStability s = adam.stability();
+        assertThat(s.source()).isEqualTo(RunStability.ANALYSIS);
+        assertThat(s.value()).isEqualTo(17100.0);
+        assertThat(s.ratio()).isEqualTo(0.9, within(1e-12));
+        assertThat(s.step()).isEqualTo(30);
+
+        RunsView.Run mb = run("mb2", "\"solver\":\"gd\",\"learningRate\":0.05,\"n\":64,\"optimizer\":\"gd\",\"batchSize\":16");
+        view.metrics(MetricsRecord.parse(JsonParser.parseString("{\"run\":\"mb2\",\"step\":8,\"time\":0.4,"
+                + "\"analysis_id\":\"default\",\"hessian\":{\"eigenvalues\":[20.0]},\"stability\":{\"optimizer\":\"gd\","
+                + "\"quantity\":\"batch_sharpness\",\"value\":38.0,\"threshold\":40.0,\"formula\":\"2/η\",\"ratio\":0.95,"
+                + "\"interval\":[37.0,39.0],\"batches\":120,\"products\":120}}").getAsJsonObject()));
+        RunStability b = mb.stability();
+        assertThat(b.value()).isEqualTo(38.0);
+        assertThat(b.lower()).isEqualTo(37.0);
+        assertThat(b.upper()).isEqualTo(39.0);
+        assertThat(b.toJson().has("interval") || b.toJson().has("lower")).as(b.toJson().toString()).isTrue();
+    }
+
     @Test
     void aMiniBatchRunIsJudgedByBatchSharpness() throws Exception {
         RunsView.Run r = run("mb", "\"solver\":\"gd\",\"learningRate\":0.05,\"n\":64,\"optimizer\":\"gd\",\"batchSize\":16");

@@ -119,25 +119,17 @@ public final class FieldRules {
     }
 
     /** The optimizers of docs/science.md#other-optimizers, by their wire names (the trainer's {@code --optimizer}). */
-    public static final java.util.List<String> OPTIMIZERS = java.util.List.of("gd", "momentum", "nesterov", "rmsprop", "adam",
-            "adamw");
+    public static final java.util.List<String> OPTIMIZERS = java.util.Arrays.stream(
+            io.eoscope.curvature.optim.OptimizerKind.values()).map(io.eoscope.curvature.optim.OptimizerKind::id).toList();
     /** The quantities an optimizer's stability is judged by, by their wire names. */
-    public static final java.util.List<String> STABILITY_QUANTITIES = java.util.List.of("sharpness", "preconditioned_sharpness",
-            "batch_sharpness");
+    public static final java.util.List<String> STABILITY_QUANTITIES = java.util.Arrays.stream(
+            io.eoscope.curvature.optim.StabilityQuantity.values()).map(io.eoscope.curvature.optim.StabilityQuantity::id).toList();
 
     /** One of {@code allowed}. */
     public static String oneOf(String field, String value, java.util.List<String> allowed) {
         if (value == null || !allowed.contains(value)) {
             throw new IllegalArgumentException("field '" + field + "' must be one of " + String.join(", ", allowed) + ", got "
                     + (value == null ? "nothing" : "'" + DeadLetter.brief(value) + "'"));
-        }
-        return value;
-    }
-
-    /** A threshold of stability (2/η, …): finite and > 0. */
-    public static double threshold(String field, double value) {
-        if (!(value > 0 && Double.isFinite(value))) {
-            throw new IllegalArgumentException("field '" + field + "' must be a threshold: a finite number > 0, got " + shown(value));
         }
         return value;
     }

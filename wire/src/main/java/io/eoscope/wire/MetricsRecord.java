@@ -68,7 +68,7 @@ public record MetricsRecord(String run, long step, double time, String analysisI
         public Stability {
             FieldRules.oneOf("stability.optimizer", optimizer, FieldRules.OPTIMIZERS);
             FieldRules.oneOf("stability.quantity", quantity, FieldRules.STABILITY_QUANTITIES);
-            FieldRules.threshold("stability.threshold", threshold);
+            FieldRules.known("stability.threshold", FieldRules.threshold("stability.threshold", threshold));
             if (formula == null || formula.isEmpty()) {
                 throw new IllegalArgumentException("field 'stability.formula' must name the threshold's formula");
             }
