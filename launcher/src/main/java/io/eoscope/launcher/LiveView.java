@@ -113,6 +113,10 @@ final class LiveView implements Runnable, AutoCloseable {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
                 "step %d/%d  t=%.4g  loss=%.5g  sharpness=%s  %s=%.4g", t.step() + 1, totalSteps,
                 t.time(), t.loss(), sharp, own ? formula : "2/η", own ? last.stabilityThreshold() : 2 / last.stepSize()));
+        if (Double.isFinite(t.stability()) && t.stability() != t.sharpness()) {
+            // another quantity than λmax(𝓗) (λmax(P⁻¹𝓗), batch sharpness): the ratio is its, so show it
+            line.append(String.format(Locale.ROOT, "  stability=%.4g", t.stability()));
+        }
         if (Double.isFinite(t.stabilityRatio())) {
             line.append(String.format(Locale.ROOT, "  ratio=%.3g", t.stabilityRatio()));
         }
