@@ -62,8 +62,9 @@ class ReproduceMiniTest {
             assertFalse(c.get("measured").getAsString().contains("NaN"), c.toString());
             assertTrue(html.contains(c.get("verdict").getAsString()));
         }
-        // the claims 1–4 of docs/science.md#the-papers-claims, claim 3 split into its three parts
-        assertEquals(List.of("1.", "2.", "3a.", "3b.", "3c.", "4."), numbers);
+        // the claims 1–4 of docs/science.md#the-papers-claims, claim 3 split into its three parts; then one claim per
+        // optimizer of experiment 6 (mini: gd, momentum, adam, mini-batch SGD)
+        assertEquals(List.of("1.", "2.", "3a.", "3b.", "3c.", "4.", "6a.", "6b.", "6c.", "6d."), numbers);
         assertTrue(report.getAsJsonObject("versions").has("libtorch"));
         assertTrue(report.getAsJsonObject("configuration").getAsJsonArray("runs").size() >= 15);
         assertTrue(Files.size(out.resolve("data/examples.png")) > 100);
@@ -99,7 +100,7 @@ class ReproduceMiniTest {
         }
         assertEquals(List.of("eos-sharpness", "eos-loss", "sharpness-split", "layers-gauss-newton", "layers-k-max",
                 "alignment-rho", "alignment-factors", "powerlaw-cross-entropy", "powerlaw-cross-entropy-edge", "powerlaw-mse",
-                "powerlaw-mse-edge"), ids);
+                "powerlaw-mse-edge", "optimizers-ratio"), ids);
     }
 
     @Test

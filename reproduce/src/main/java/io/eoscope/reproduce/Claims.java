@@ -251,6 +251,44 @@ final class Claims {
                         + String.join("; ", edge), verdict, C4);
     }
 
+    static final String C6 = "judged on the trainer's estimates after step 0 (at step 0 an adaptive rule's P holds one squared"
+            + " gradient, an artefact of its start); agrees when the run's largest stability ratio (its optimizer's quantity ÷"
+            + " its threshold) is at least 0.9 and its median over the second half of the run lies within 15% of 1; partly when only the largest"
+            + " reaches 0.9; disagrees otherwise";
+
+    /**
+     * Claim 6 for one optimizer: its own stability quantity rises to its own threshold and hovers there.
+     *
+     * @param letter the claim's letter (6a, 6b, …)
+     * @param label the run, e.g. "adam η = 0.002"
+     * @param quantity the quantity's symbol, e.g. λmax(P⁻¹𝓗)
+     * @param formula the threshold's formula
+     * @param source where the edge is established
+     * @param steps the steps with an estimate
+     * @param ratios the ratio at each of them
+     * @param lastStep the run's last step (the second half starts at its half)
+     */
+    static Claim optimizerEdge(char letter, String label, String quantity, String formula, String source, long[] steps,
+            double[] ratios, long lastStep) {
+        double max = 0;
+        List<Double> late = new ArrayList<>();
+        int judged = 0;
+        for (int i = 0; i < steps.length; i++) {
+            if (steps[i] > 0 && Double.isFinite(ratios[i])) {
+                judged++;
+                max = Math.max(max, ratios[i]);
+                if (steps[i] >= lastStep / 2.0) {
+                    late.add(ratios[i]);
+                }
+            }
+        }
+        double median = median(late);
+        String verdict = max >= 0.9 && Math.abs(median - 1) <= 0.15 ? "agrees" : max >= 0.9 ? "partly" : "disagrees";
+        return new Claim("6" + letter + ". " + label + ": " + quantity + " rises to " + formula + " and hovers there", source,
+                String.format(Locale.ROOT, "largest ratio %.3g; second-half median %.3g (%d estimates after step 0)", max,
+                        median, judged), verdict, C6);
+    }
+
     static int argmax(double[][] rows, int i) {
         int best = 0;
         for (int l = 1; l < rows.length; l++) {

@@ -42,12 +42,13 @@ import java.util.Locale;
  *     data subset and initialisation)
  * @param sizeSharpnessEvery experiment 5: the trainer's sharpness every k steps, which finds the moment each run first
  *     reaches 2/η (to within k steps)
+ * @param optimizers experiment 6, on {@code eosDataset}
  */
 public record Preset(String name, String eosDataset, String sizeDataset, String dataDir, int eosClasses, int eosN,
         List<Integer> eosHidden, String activation, String eosLoss, List<Double> gdSteps, double etaMax, double eosTime,
         double snapshotDt, int sharpnessEvery, double flowDt, int sizeClasses, List<Integer> sizeHidden,
         List<Integer> sizes, long sizeSteps, double sizeLrCrossEntropy, double sizeLrMse, long seed, String init,
-        String preprocess, int sizeSeeds, int sizeSharpnessEvery) {
+        String preprocess, int sizeSeeds, int sizeSharpnessEvery, OptimizerExperiment optimizers) {
 
     /** The larger GD step size of the paper preset (see the README for how it was chosen). */
     static final double PAPER_ETA = 0.05;
@@ -85,7 +86,7 @@ public record Preset(String name, String eosDataset, String sizeDataset, String 
             case "mini":
                 return new Preset("mini", "xor", or(dataset, "synthetic"), dataDir, 2, 32, List.of(8, 8), "elu", "mse",
                         List.of(0.05, 0.04), 0.05, 4.0, 1.0, 2, 0.005, 3, List.of(8, 8), List.of(6, 9, 12, 18, 24, 36), 10,
-                        0.004, 0.0005, 0, "xavier", "none", 2, 1);
+                        0.004, 0.0005, 0, "xavier", "none", 2, 1, OptimizerExperiment.mini());
             case "quick":
                 return quick(or(dataset, "synthetic"), dataDir);
             case "paper-cpu": {
@@ -94,7 +95,7 @@ public record Preset(String name, String eosDataset, String sizeDataset, String 
                 List<Integer> hidden = List.of(64, 64, 64, 64, 64);
                 return new Preset("paper-cpu", d, d, dataDir, 5, 500, hidden, "elu", "mse", List.of(0.05, 0.04), 0.02, 20.0,
                         1.0, 5, 0.01, 5, hidden, List.of(64, 128, 256, 512, 1024, 2048), 1000, 0.08, 0.04, 0, "pytorch",
-                        preprocessFor(d), 3, 10);
+                        preprocessFor(d), 3, 10, OptimizerExperiment.images());
             }
             case "paper": {
                 // the paper's scale; at least 3 hours on 2 cores (measured in the README): for a GPU
@@ -102,7 +103,7 @@ public record Preset(String name, String eosDataset, String sizeDataset, String 
                 List<Integer> hidden = List.of(512, 512, 512, 512, 512);
                 return new Preset("paper", d, d, dataDir, 5, 1000, hidden, "elu", "mse", List.of(PAPER_ETA, 0.8 * PAPER_ETA),
                         0.01, 10.0, 0.25, 5, 0.0025, 5, hidden, List.of(128, 256, 512, 1024, 2048, 4096), 2000, 0.08, 0.04, 0,
-                        "pytorch", preprocessFor(d), 3, 10);
+                        "pytorch", preprocessFor(d), 3, 10, OptimizerExperiment.images());
             }
             default:
                 throw new IllegalArgumentException("--preset must be one of " + NAMES + ", got '" + name + "'");
@@ -118,12 +119,12 @@ public record Preset(String name, String eosDataset, String sizeDataset, String 
         if (dataset.equals("fashion-mnist")) {
             return new Preset("quick", dataset, dataset, dataDir, 4, 512, List.of(64, 64), "elu", "mse", List.of(0.04, 0.03),
                     0.025, 24.0, 1.0, 2, 0.01, 4, List.of(32, 32), List.of(16, 32, 64, 128, 256, 512), 1000, 0.05, 0.02, 0,
-                    "pytorch", preprocessFor(dataset), 1, 10);
+                    "pytorch", preprocessFor(dataset), 1, 10, OptimizerExperiment.images());
         }
         // synthetic, and cifar10 (3072 inputs too; its step sizes are the synthetic imagery's, not tuned on CIFAR-10)
         return new Preset("quick", dataset, dataset, dataDir, 4, 256, List.of(64, 64), "elu", "mse", List.of(0.1, 0.09),
                 0.04, 56.0, 2.0, 2, 0.02, 4, List.of(32, 32), List.of(16, 32, 64, 128, 256, 512), 1000, 0.1, 0.05, 0,
-                "pytorch", preprocessFor(dataset), 1, 10);
+                "pytorch", preprocessFor(dataset), 1, 10, OptimizerExperiment.images());
     }
 
     /**
@@ -138,7 +139,7 @@ public record Preset(String name, String eosDataset, String sizeDataset, String 
     public Preset withSeeds(int seeds) {
         return new Preset(name, eosDataset, sizeDataset, dataDir, eosClasses, eosN, eosHidden, activation, eosLoss, gdSteps,
                 etaMax, eosTime, snapshotDt, sharpnessEvery, flowDt, sizeClasses, sizeHidden, sizes, sizeSteps,
-                sizeLrCrossEntropy, sizeLrMse, seed, init, preprocess, seeds, sizeSharpnessEvery);
+                sizeLrCrossEntropy, sizeLrMse, seed, init, preprocess, seeds, sizeSharpnessEvery, optimizers);
     }
 
     private static String or(String a, String b) {
@@ -173,6 +174,11 @@ public record Preset(String name, String eosDataset, String sizeDataset, String 
     /** The architecture of experiment 5. */
     public String sizeArchitecture() {
         return architecture(width(sizeDataset, "--dataset"), sizeHidden, sizeClasses);
+    }
+
+    /** The architecture of experiment 6. */
+    public String optimizerArchitecture() {
+        return architecture(width(eosDataset, "--dataset"), optimizers.hidden(), optimizers.classes());
     }
 
     /** L of experiments 1–4. */

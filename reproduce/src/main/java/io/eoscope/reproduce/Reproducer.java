@@ -59,7 +59,7 @@ public final class Reproducer {
         checkFingerprint();
         Reproduction r = new Reproduction(preset, out, err);
         boolean complete = Pipeline.complete(out.resolve("runs/flow"));
-        for (RunSpec s : concat(r.eosRuns(), r.sizeRuns())) {
+        for (RunSpec s : concat(r.eosRuns(), r.sizeRuns(), r.optimizerRuns())) {
             complete &= Pipeline.complete(r.runDir(s));
         }
         boolean embedded = kafka.bootstrapServersGiven() == null;
@@ -90,8 +90,9 @@ public final class Reproducer {
         return html;
     }
 
-    private static List<RunSpec> concat(List<RunSpec> a, List<RunSpec> b) {
-        return Stream.concat(a.stream(), b.stream()).toList();
+    @SafeVarargs
+    private static List<RunSpec> concat(List<RunSpec>... lists) {
+        return Stream.of(lists).flatMap(List::stream).toList();
     }
 
     /** DIR/reproduce.json holds the preset: a rerun with another configuration in the same DIR is refused. */
@@ -127,7 +128,7 @@ public final class Reproducer {
         pipeline.addProperty("analysis_dtype", "float64");
         c.add("pipeline", pipeline);
         JsonArray runs = new JsonArray();
-        for (RunSpec s : concat(r.eosRuns(), r.sizeRuns())) {
+        for (RunSpec s : concat(r.eosRuns(), r.sizeRuns(), r.optimizerRuns())) {
             JsonObject o = JsonParser.parseString(s.config().toJson()).getAsJsonObject();
             o.remove("run");
             o.addProperty("id", s.id());

@@ -96,6 +96,18 @@ final class Reproduction {
         return runs;
     }
 
+    /** Experiment 6's runs: one per optimizer, the same data, network and initialisation. */
+    List<RunSpec> optimizerRuns() {
+        OptimizerExperiment x = preset.optimizers();
+        List<RunSpec> runs = new ArrayList<>();
+        for (OptimizerExperiment.Run r : x.runs()) {
+            RunConfig c = config(preset.eosDataset(), x.n(), x.classes(), preset.optimizerArchitecture(), "mse", "gd",
+                    r.settings().lr(), x.steps(), 0, x.steps(), 0, x.sharpnessEvery()).withOptimizer(r.settings(), r.batchSize());
+            runs.add(new RunSpec("opt-" + r.id(), 6, r.label(), c, x.steps() * r.settings().lr()));
+        }
+        return runs;
+    }
+
     Path runDir(RunSpec spec) {
         return out.resolve("runs").resolve(spec.id());
     }
@@ -107,6 +119,7 @@ final class Reproduction {
         }
         flowReference();
         trainAll(pipeline, "experiment 5 (dataset sizes)", sizeRuns());
+        trainAll(pipeline, "experiment 6 (each optimizer's own edge)", optimizerRuns());
     }
 
     /** Trains the runs that are not complete; returns how many it trained. */
@@ -365,6 +378,9 @@ final class Reproduction {
         // 5. dataset size
         sections.add(sizeSection(claims));
 
+        // 6. other optimizers
+        sections.add(optimizerSection(claims));
+
         JsonObject report = new JsonObject();
         report.addProperty("title", "eoscope: reproduction of Lowell & Kastner (2024), " + preset.name() + " preset");
         report.addProperty("subtitle", "Training on the Edge of Stability Is Caused by Layerwise Jacobian Alignment"
@@ -459,6 +475,85 @@ final class Reproduction {
             s5.add("images", array(img));
         }
         return s5;
+    }
+
+    /** Experiment 6: each optimizer's stability ratio against steps, and a claim per optimizer. */
+    private JsonObject optimizerSection(List<Claims.Claim> claims) throws Exception {
+        OptimizerExperiment x = preset.optimizers();
+        List<RunSpec> specs = optimizerRuns();
+        Csv csv = new Csv("step", "ratio", "series");
+        List<List<String>> rows = new ArrayList<>();
+        char letter = 'a';
+        for (int i = 0; i < specs.size(); i++) {
+            RunSpec s = specs.get(i);
+            OptimizerExperiment.Run run = x.runs().get(i);
+            Csv tel = telemetry(s);
+            double[] step = tel.numbers("step");
+            double[] value = tel.numbers("stability");
+            double[] threshold = tel.numbers("stability_threshold");
+            List<long[]> at = new ArrayList<>();
+            List<Double> ratios = new ArrayList<>();
+            for (int k = 0; k < step.length; k++) {
+                if (Double.isFinite(value[k]) && Double.isFinite(threshold[k])) {
+                    csv.row((long) step[k], value[k] / threshold[k], s.label());
+                    at.add(new long[] {(long) step[k]});
+                    ratios.add(value[k] / threshold[k]);
+                }
+            }
+            boolean miniBatch = s.config().miniBatch();
+            io.eoscope.curvature.optim.StabilityQuantity q = run.settings().quantity(miniBatch);
+            String symbol = switch (q) {
+                case SHARPNESS -> "λmax(𝓗)";
+                case PRECONDITIONED_SHARPNESS -> "λmax(P⁻¹𝓗)";
+                case BATCH_SHARPNESS -> "the batch sharpness";
+            };
+            Claims.Claim c = Claims.optimizerEdge(letter++, s.label(), symbol, run.settings().thresholdFormula() + " = "
+                    + Csv.fmt(run.settings().threshold()), source(run.settings(), miniBatch),
+                    at.stream().mapToLong(a -> a[0]).toArray(), ratios.stream().mapToDouble(Double::doubleValue).toArray(),
+                    x.steps() - 1);
+            claims.add(c);
+            rows.add(List.of(s.label(), q.id(), run.settings().thresholdFormula(), Double.toString(run.settings().threshold()),
+                    Integer.toString(ratios.size()), c.verdict()));
+        }
+        csv.write(out.resolve("optimizers/ratio.csv"));
+        JsonObject s6 = section("optimizers", "6. Each optimizer's own edge", "One run per optimizer from the same initial"
+                + " parameters (seed " + preset.seed() + ") on the same data (" + preset.eosDataset() + ", N = " + x.n() + ", C = "
+                + x.classes() + ", " + preset.optimizerArchitecture() + " " + preset.activation() + ", MSE), " + x.steps()
+                + " steps each. Every optimizer is stable on the local quadratic only while its own quantity stays below its own"
+                + " threshold (docs/science.md#other-optimizers): λmax(𝓗) against 2/η for GD, (2+2β)/η for heavy-ball"
+                + " momentum and (2+2β)/(η(1+2β)) for Nesterov; λmax(P⁻¹𝓗), P Adam's or RMSprop's diagonal preconditioner,"
+                + " against (2+2β1)/((1−β1)η) or 2/η; and for mini-batch SGD the batch sharpness against 2/η. The stability"
+                + " ratio, quantity ÷ threshold, is 1 at the edge for every optimizer. Each value is the trainer's own estimate"
+                + " (every " + x.sharpnessEvery() + " steps; the batch sharpness to ±5% at 95%), read back from the telemetry"
+                + " topic.\n\nClaim 6 criterion: " + Claims.C6 + ". These are not claims of the reproduced paper: each row"
+                + " names the work that established the edge it checks.");
+        JsonObject fig = figure("optimizers-ratio", "Stability ratio against steps", "each run's own quantity ÷ its own"
+                + " threshold; 1 is the edge", "optimizers/ratio.csv", "step", "ratio", "step", "stability ratio", false, true);
+        JsonArray h = new JsonArray();
+        JsonObject one = new JsonObject();
+        one.addProperty("y", 1);
+        one.addProperty("label", "the edge (ratio 1)");
+        h.add(one);
+        fig.add("hlines", h);
+        s6.add("figures", array(fig));
+        s6.add("tables", tables(table("Runs", List.of("run", "quantity", "threshold formula", "threshold", "estimates",
+                "verdict"), rows)));
+        return s6;
+    }
+
+    /** The work that established the edge a run of experiment 6 is judged against. */
+    private static String source(io.eoscope.curvature.optim.OptimizerSettings settings, boolean miniBatch) {
+        if (miniBatch) {
+            return "Andreyev & Beneventano (2024), Edge of Stochastic Stability: under mini-batch SGD the batch sharpness"
+                    + " rises to 2/η" + (settings.kind().hasMomentum() ? "; with momentum, (2+2β)/η is an extrapolation" : "");
+        }
+        return switch (settings.kind()) {
+            case GD -> "Cohen et al. (2021): under full-batch GD λmax(𝓗) rises to 2/η and hovers there";
+            case MOMENTUM, NESTEROV -> "Cohen et al. (2021): with momentum the threshold of λmax(𝓗) is (2+2β)/η (heavy ball)"
+                    + " or (2+2β)/(η(1+2β)) (Nesterov)";
+            default -> "Cohen et al. (2022), Adaptive Gradient Methods at the Edge of Stability: λmax(P⁻¹𝓗) equilibrates at"
+                    + " the threshold (38/η for Adam at β1 = 0.9)";
+        };
     }
 
     /**

@@ -22,7 +22,8 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class RunCollector implements AutoCloseable {
     /** The telemetry columns. */
-    static final String[] TELEMETRY = {"step", "time", "loss", "accuracy", "step_size", "sharpness"};
+    static final String[] TELEMETRY = {"step", "time", "loss", "accuracy", "step_size", "sharpness", "stability",
+        "stability_threshold"};
     /** The per-layer metrics fields (docs/contracts.md#eos-analyze-json). */
     static final String[] LAYER_FIELDS = {"gauss_newton_top", "K_max_sq_mean", "pi_chi", "p_chi_delta", "pi_J",
         "p_delta_J", "delta_L_max_sq_mean"};
@@ -104,7 +105,8 @@ final class RunCollector implements AutoCloseable {
                     continue; // a heartbeat (wire schema 1): says the trainer is alive, holds no step's numbers
                 }
                 telemetry.put(o.get("step").getAsLong(), new double[] {o.get("step").getAsDouble(), num(o, "time"),
-                    num(o, "loss"), num(o, "accuracy"), num(o, "step_size"), num(o, "sharpness")});
+                    num(o, "loss"), num(o, "accuracy"), num(o, "step_size"), num(o, "sharpness"), num(o, "stability"),
+                    num(o, "stability_threshold")});
                 any = true;
             } else if (o.has("analysis_id") && analysisId.equals(o.get("analysis_id").getAsString())) {
                 metrics.put(o.get("step").getAsLong(), metricsRow(o));

@@ -182,6 +182,26 @@ class ClaimsTest {
     }
 
     @Test
+    void eachOptimizerIsJudgedOnItsOwnRatioAfterStepZero() {
+        long[] steps = {0, 25, 50, 75, 100, 125, 150, 175};
+        // Adam: far past its edge at step 0 (P of one squared gradient), then at it
+        Claims.Claim adam = Claims.optimizerEdge('e', "adam η = 0.002", "λmax(P⁻¹𝓗)", "(2+2β1)/((1−β1)η) = 19000", "Cohen",
+                steps, new double[] {100, 0.5, 0.92, 1.05, 0.97, 1.02, 0.95, 1.0}, 199);
+        assertThat(adam.verdict()).isEqualTo("agrees");
+        assertThat(adam.claim()).isEqualTo("6e. adam η = 0.002: λmax(P⁻¹𝓗) rises to (2+2β1)/((1−β1)η) = 19000 and hovers there");
+        assertThat(adam.measured()).isEqualTo("largest ratio 1.05; second-half median 0.985 (7 estimates after step 0)");
+        // step 0 alone past the edge is not reaching it
+        assertThat(Claims.optimizerEdge('a', "x", "q", "f", "s", steps, new double[] {100, 0.5, 0.6, 0.7, 0.7, 0.8, 0.8, 0.8},
+                199).verdict()).isEqualTo("disagrees");
+        // touched, then trained away from it (heavy-ball momentum on Fashion-MNIST): partly
+        assertThat(Claims.optimizerEdge('b', "x", "q", "f", "s", steps, new double[] {0.5, 0.7, 1.02, 0.9, 0.76, 0.75, 0.75,
+            0.76}, 199).verdict()).isEqualTo("partly");
+        // a median 16% above 1 is past the edge, not at it
+        assertThat(Claims.optimizerEdge('c', "x", "q", "f", "s", steps, new double[] {0.5, 1.1, 1.16, 1.16, 1.16, 1.17, 1.16,
+            1.16}, 199).verdict()).isEqualTo("partly");
+    }
+
+    @Test
     void deviationComparesAtTheSolversOwnTimes() {
         double[] flowT = {0, 0.5, 1, 1.5, 2};
         double[] flowL = {4, 2, 1, 0.5, 0.25};
