@@ -161,8 +161,8 @@ class TrainCliTest {
                 "optimizer.momentum_buffer.layer1.bias", "optimizer.momentum_buffer.layer2.weight",
                 "optimizer.momentum_buffer.layer2.bias");
 
-        // adam on batches of 8 of 30 (4 per epoch): λmax(P⁻¹𝓗) is not computed by the trainer yet, so its value is absent
-        // (never a stand-in), while the threshold (2 + 2β1)/((1 − β1)η) = 38/0.002 is there; the epoch is counted
+        // adam on batches of 8 of 30 (4 per epoch): the quantity of an adaptive rule is λmax(P⁻¹𝓗) (of the full-batch
+        // loss), against the threshold (2 + 2β1)/((1 − β1)η) = 38/0.002; the epoch is counted
         Path adam = dir.resolve("adam-run");
         r = EosCli.run("train", "--out", adam.toString(), "--dataset", "xor", "--classes", "2", "--n", "30", "--arch",
                 "2-8-2", "--optimizer", "adam", "--lr", "0.002", "--batch-size", "8", "--steps", "6", "--snapshot-every", "5");
@@ -172,9 +172,9 @@ class TrainCliTest {
         for (int u = 0; u < 6; u++) {
             String[] f = rows.get(1 + u).split(",", -1);
             assertThat(f[5]).as("row %d: the sharpness (--sharpness-every 1)", u).isNotEmpty();
-            assertThat(f[7]).as("row %d: the preconditioned sharpness", u).isEmpty();
-            assertThat(f[9]).isEmpty();
+            assertThat(Double.parseDouble(f[7])).as("row %d: the preconditioned sharpness", u).isPositive().isFinite();
             assertThat(Double.parseDouble(f[8])).isCloseTo(38 / 0.002, org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(Double.parseDouble(f[9])).isEqualTo(Double.parseDouble(f[7]) / Double.parseDouble(f[8]));
             assertThat(f[10]).isEqualTo(Integer.toString(u / 4));
             assertThat(Double.parseDouble(f[1])).as("t advances by η per step").isCloseTo(0.002 * u,
                     org.assertj.core.data.Offset.offset(1e-15));
