@@ -41,7 +41,11 @@ public record OptimizerCheckpoint(long steps, Map<String, double[]> buffers) {
                 model.put(name, t);
             }
         });
-        return new SafetensorsFile(model, file.metadata());
+        // the optimizer's metadata go with its state: a reader would otherwise look for the state they describe
+        Map<String, String> metadata = new LinkedHashMap<>(file.metadata());
+        metadata.keySet().removeAll(java.util.List.of(OptimizerSettings.KEY_OPTIMIZER, OptimizerSettings.KEY_STEP, KEY_BATCH_SIZE,
+                "momentum", "beta1", "beta2", "eps", "weight_decay"));
+        return new SafetensorsFile(model, metadata);
     }
 
     /** The state tensors of {@code kind} for {@code model}'s parameters, in {@code precision}. */
