@@ -47,7 +47,6 @@ public final class Trainer implements AutoCloseable {
     private final BatchOrder batches;
     private Network network;
     private NDArray eigenvectors;
-    private NDArray preconditionedVectors;
     private long step;
     private double time;
 
@@ -211,18 +210,16 @@ public final class Trainer implements AutoCloseable {
         Preconditioner preconditioner = Preconditioner.of(rule, optimizer.steps(), state, network.parameterRanges());
         try (ScaledOperator scaled = new ScaledOperator(CurvatureOperator.of(products, Curvature.HESSIAN),
                 preconditioner.inverseSqrt(), manager)) {
+            // a cold start from the step's seeded vector: a warm start from the previous estimate would make the value
+            // depend on whether the run was resumed in between (its vector is not in the snapshot)
             EigenResult e = new LanczosSolver().solve(scaled, new EigenOptions(1, settings.tolerance(), 20_000,
-                    settings.seed() + step), preconditionedVectors, manager);
-            if (e.failed()) {
-                e.vectors().close();
+                    settings.seed() + step), null, manager);
+            try {
                 e.orThrow("the preconditioned eigen-solve at step " + step);
+                return largestAlgebraic(e.eigenvalues());
+            } finally {
+                e.vectors().close();
             }
-            if (preconditionedVectors != null) {
-                preconditionedVectors.close();
-            }
-            preconditionedVectors = e.vectors();
-            NDScope.unregister(preconditionedVectors);
-            return largestAlgebraic(e.eigenvalues());
         }
     }
 
@@ -281,9 +278,6 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (preconditionedVectors != null) {
-            preconditionedVectors.close();
-        }
         network.close();
         optimizer.close();
         manager.close();
