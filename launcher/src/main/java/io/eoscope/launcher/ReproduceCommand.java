@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
 public final class ReproduceCommand implements Callable<Integer> {
 
     @Option(names = "--preset", defaultValue = "quick", description = "mini (a CI miniature on XOR-2D), quick (image data, about"
-            + " 13 minutes on 2 cores), paper-cpu (the paper's depth, 6 Linear layers, at width 64: about half an hour on 2"
+            + " 15 minutes on 2 cores), paper-cpu (the paper's depth, 6 Linear layers, at width 64: about 35 minutes on 2"
             + " cores), paper (6 Linear layers of width 512; for a GPU or a long run) (default: ${DEFAULT-VALUE})")
     String preset;
 
