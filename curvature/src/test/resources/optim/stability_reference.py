@@ -99,7 +99,7 @@ def run(name, model, x, y, loss, kind, settings, steps, out, extra_meta, param_n
     d = 1 / np.sqrt(preconditioner(kind, state, settings, steps))
     w = np.linalg.eigvalsh(d[:, None] * hess * d[None, :])
     h = np.linalg.eigvalsh(hess)
-    return {"top": float(w[np.argmax(np.abs(w))]), "hessian_top": float(h[np.argmax(np.abs(h))]), "parameters": len(theta)}
+    return {"top": float(w.max()), "hessian_top": float(h[np.argmax(np.abs(h))]), "parameters": len(theta)}
 
 
 def mlp(seed):

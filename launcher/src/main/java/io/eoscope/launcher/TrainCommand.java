@@ -128,8 +128,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--snapshot-dt", defaultValue = "0", description = "a snapshot every Δt of continuous time")
     double snapshotDt;
 
-    @Option(names = "--snapshot-at-edge", description = "GD: also a snapshot right after the step whose sharpness first"
-            + " reaches 2/η (needs --sharpness-every ≥ 1; the edge is seen to within that many steps)")
+    @Option(names = "--snapshot-at-edge", description = "full-batch gd, momentum or nesterov: also a snapshot right after the"
+            + " step whose sharpness first reaches the rule's threshold (2/η for gd; needs --sharpness-every ≥ 1, and the"
+            + " edge is seen to within that many steps)")
     boolean snapshotAtEdge;
 
     @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64 (default: ${DEFAULT-VALUE})")

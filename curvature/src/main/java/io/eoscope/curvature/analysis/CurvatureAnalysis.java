@@ -10,6 +10,7 @@ import io.eoscope.curvature.eigen.EigenOptions;
 import io.eoscope.curvature.eigen.EigenResult;
 import io.eoscope.curvature.eigen.EigenSolver;
 import io.eoscope.curvature.eigen.ScaledOperator;
+import io.eoscope.curvature.eigen.ShiftedOperator;
 import io.eoscope.curvature.optim.OptimizerKind;
 import io.eoscope.curvature.optim.OptimizerSettings;
 import io.eoscope.curvature.optim.OptimizerSnapshot;
@@ -207,8 +208,14 @@ public final class CurvatureAnalysis implements AutoCloseable {
                     SymmetricOperator op = reporting(scaled, PRECONDITIONED, progress);
                     EigenOptions one = new EigenOptions(1, options.tolerance(), options.maxProducts(), options.seed());
                     Spectrum s = solveWarm(PRECONDITIONED, op, one, products.dimension());
-                    return new Stability(kind, quantity, s.top(), settings.threshold(), settings.thresholdFormula(), Double.NaN,
-                            Double.NaN, 0, s.products(), sharpness, note, s.failure());
+                    // the solver ranks by magnitude; the edge is λmax: when the largest in magnitude is negative (P⁻¹
+                    // can amplify negative curvature by 1/ε), a second, shifted solve finds the largest
+                    double[] largest = ShiftedOperator.largestAlgebraic(op, s.top(), EigenSolver.named(options.solver()),
+                            one, manager);
+                    String failure = s.failure() != null ? s.failure()
+                            : Double.isNaN(largest[0]) ? "the shifted solve for the largest eigenvalue failed" : null;
+                    return new Stability(kind, quantity, largest[0], settings.threshold(), settings.thresholdFormula(),
+                            Double.NaN, Double.NaN, 0, s.products() + (long) largest[1], sharpness, note, failure);
                 }
             }
             default: {

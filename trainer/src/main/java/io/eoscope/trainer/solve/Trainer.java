@@ -16,6 +16,7 @@ import io.eoscope.curvature.net.MlpModel;
 import io.eoscope.curvature.net.Network;
 import io.eoscope.curvature.analysis.BatchSharpness;
 import io.eoscope.curvature.eigen.ScaledOperator;
+import io.eoscope.curvature.eigen.ShiftedOperator;
 import io.eoscope.curvature.net.DifferentiableModel;
 import io.eoscope.curvature.optim.OptimizerKind;
 import io.eoscope.curvature.optim.OptimizerSettings;
@@ -212,11 +213,14 @@ public final class Trainer implements AutoCloseable {
                 preconditioner.inverseSqrt(), manager)) {
             // a cold start from the step's seeded vector: a warm start from the previous estimate would make the value
             // depend on whether the run was resumed in between (its vector is not in the snapshot)
-            EigenResult e = new LanczosSolver().solve(scaled, new EigenOptions(1, settings.tolerance(), 20_000,
-                    settings.seed() + step), null, manager);
+            EigenOptions one = new EigenOptions(1, settings.tolerance(), 20_000, settings.seed() + step);
+            EigenResult e = new LanczosSolver().solve(scaled, one, null, manager);
             try {
-                e.orThrow("the preconditioned eigen-solve at step " + step);
-                return largestAlgebraic(e.eigenvalues());
+                if (e.failed()) {
+                    return Double.NaN; // a diagnostic that failed is no value (an empty cell), and stops no training
+                }
+                // ranked by magnitude: when that one is negative, λmax comes from a shifted solve
+                return ShiftedOperator.largestAlgebraic(scaled, e.eigenvalues()[0], new LanczosSolver(), one, manager)[0];
             } finally {
                 e.vectors().close();
             }
