@@ -9,8 +9,9 @@ package io.eoscope.gateway;
  * @param r2 the coefficient of determination of the log-log fit over every point
  * @param points how many points were fitted
  * @param betaStdError the standard error of β, √(SSR/(points − 2) / Σ(log N − mean)²); NaN with two points
- * @param r2Means R² of the per-N means of log y about the fitted line (the seeds' noise averaged out; equals
- *     {@code r2} with one point per N); NaN when the means are all equal
+ * @param r2Means R² of the per-N means of log y about the fitted line, each N weighted by its number of points (the
+ *     seeds' noise averaged out; equals {@code r2} with one point per N, and the R² of a fit to the means alone when
+ *     every N has as many points); NaN when the means are all equal
  * @param sizes how many distinct N
  */
 public record PowerLaw(double a, double beta, double r2, int points, double betaStdError, double r2Means, int sizes) {
@@ -53,28 +54,25 @@ public record PowerLaw(double a, double beta, double r2, int points, double beta
         }
         double r2 = syy == 0 ? 1 : 1 - ssr / syy;
         double se = n.length > 2 ? Math.sqrt(ssr / (n.length - 2) / sxx) : Double.NaN;
-        // the per-N means of log y against the same line
+        // the per-N means of log y against the same line, each N weighted by its number of points (the weights the line
+        // was fitted with: with equal counts this is the R² of a fit to the means alone)
         java.util.TreeMap<Double, double[]> byN = new java.util.TreeMap<>();
         for (int i = 0; i < n.length; i++) {
             double[] sum = byN.computeIfAbsent(n[i], k -> new double[2]);
             sum[0] += Math.log(y[i]);
             sum[1]++;
         }
-        double grand = 0;
-        for (double[] sum : byN.values()) {
-            grand += sum[0] / sum[1];
-        }
-        grand /= byN.size();
         double tot = 0;
         double res = 0;
         for (var e : byN.entrySet()) {
-            double mean = e.getValue()[0] / e.getValue()[1];
-            tot += (mean - grand) * (mean - grand);
+            double count = e.getValue()[1];
+            double mean = e.getValue()[0] / count;
+            tot += count * (mean - my) * (mean - my);
             double r = mean - intercept - beta * Math.log(e.getKey());
-            res += r * r;
+            res += count * r * r;
         }
         // means equal to rounding leave nothing to explain: R² is undefined there, not 1
-        double r2Means = tot <= 1e-24 * Math.max(1, grand * grand) * byN.size() ? Double.NaN : 1 - res / tot;
+        double r2Means = tot <= 1e-24 * Math.max(1, my * my) * n.length ? Double.NaN : 1 - res / tot;
         return new PowerLaw(Math.exp(intercept), beta, r2, n.length, se, r2Means, byN.size());
     }
 
@@ -90,9 +88,14 @@ public record PowerLaw(double a, double beta, double r2, int points, double beta
         return new double[] {beta - half, beta + half};
     }
 
-    /** True when β's 95% interval contains 0 (or cannot be computed): the data show no dependence on N. */
+    /** True when β's 95% interval exists: more than two points. */
+    public boolean hasInterval() {
+        return points > 2;
+    }
+
+    /** True when β's 95% interval contains 0: the data show no dependence on N (false when there is no interval). */
     public boolean flat() {
         double[] ci = betaInterval(0.95);
-        return !(ci[0] > 0 || ci[1] < 0);
+        return hasInterval() && ci[0] <= 0 && ci[1] >= 0;
     }
 }

@@ -146,11 +146,37 @@ class PowerLawTest {
     }
 
     @Test
+    void theMeansAreWeightedByTheirCountsWhenNsHaveDifferentNumbersOfPoints() {
+        // N = 10: three points (log y 0, 0, 0.3), N = 100: one (log y 1), N = 1000: two (1.5, 2.1)
+        double[] n = {10, 10, 10, 100, 1000, 1000};
+        double[] ly = {0, 0, 0.3, 1, 1.5, 2.1};
+        double[] y = java.util.Arrays.stream(ly).map(Math::exp).toArray();
+        PowerLaw fit = PowerLaw.fit(n, y);
+        double mx = 0;
+        double my = 0;
+        for (int i = 0; i < n.length; i++) {
+            mx += Math.log(n[i]) / n.length;
+            my += ly[i] / n.length;
+        }
+        double[][] means = {{10, 0.1, 3}, {100, 1, 1}, {1000, 1.8, 2}}; // N, mean log y, count
+        double tot = 0;
+        double res = 0;
+        for (double[] m : means) {
+            double line = Math.log(fit.a()) + fit.beta() * Math.log(m[0]);
+            tot += m[2] * (m[1] - my) * (m[1] - my);
+            res += m[2] * (m[1] - line) * (m[1] - line);
+        }
+        assertThat(fit.r2Means()).isCloseTo(1 - res / tot, within(1e-12));
+        assertThat(fit.r2Means()).isBetween(0.0, 1.0).isGreaterThan(fit.r2());
+    }
+
+    @Test
     void twoPointsHaveNoInterval() {
         PowerLaw fit = PowerLaw.fit(new double[] {10, 100}, new double[] {1, 2});
         assertThat(fit.betaStdError()).isNaN();
         assertThat(fit.betaInterval(0.95)).containsOnly(Double.NaN);
-        assertThat(fit.flat()).isTrue();
+        assertThat(fit.hasInterval()).isFalse();
+        assertThat(fit.flat()).as("no interval: undetermined, not flat").isFalse();
     }
 
     @Test

@@ -222,7 +222,8 @@ final class Claims {
             + " time t for every N of a loss); a loss's fit is good when the R² of its per-N means (the seeds averaged) is at"
             + " least 0.74, the lower end of the paper's range, and β's 95% interval (from the fit's standard error) excludes"
             + " 0; agrees when every loss's fit is good; disagrees when every loss's fit is flat (β's interval contains 0: no"
-            + " dependence on N); partly otherwise, naming how each fit fails (flat; or noisy: R² low but β clear). The"
+            + " dependence on N); not measured when no fit can be judged (too few runs, or two points and so no interval);"
+            + " partly otherwise, naming how each fit fails (flat; or noisy: R² low but β clear). The"
             + " paper's public text gives no sign, so none is required. The fits at the moment each run first reaches 2/η,"
             + " and those of the other alignment quantities, are in the section's table and do not enter the verdict";
 
@@ -233,18 +234,22 @@ final class Claims {
     static Claim powerLaw(List<SizeLaw.Fit> atEnd, List<SizeLaw.Fit> atEdge) {
         int good = 0;
         int flat = 0;
+        int undetermined = 0;
         List<String> parts = new ArrayList<>();
         for (SizeLaw.Fit f : atEnd) {
             good += f.good() ? 1 : 0;
-            flat += f.law() == null || f.law().flat() ? 1 : 0;
+            undetermined += f.undetermined() ? 1 : 0;
+            flat += !f.undetermined() && f.law().flat() ? 1 : 0;
             parts.add(f.loss() + ": " + f.summary() + " — " + f.diagnosis());
         }
         List<String> edge = new ArrayList<>();
         for (SizeLaw.Fit f : atEdge) {
             edge.add(f.law() == null ? f.loss() + ": " + f.summary()
-                    : String.format(Locale.ROOT, "%s β = %+.3g, R² %.3g", f.loss(), f.law().beta(), f.law().r2Means()));
+                    : String.format(Locale.ROOT, "%s β = %+.3g, R² %s", f.loss(), f.law().beta(), SizeLaw.r2(f.law().r2Means())));
         }
-        String verdict = good == atEnd.size() ? "agrees" : flat == atEnd.size() ? "disagrees" : "partly";
+        // a fit that could not be judged is no evidence either way: it neither agrees nor makes the law flat
+        String verdict = undetermined == atEnd.size() ? "not measured" : good == atEnd.size() ? "agrees"
+                : flat == atEnd.size() ? "disagrees" : "partly";
         return new Claim("4. The alignment scales with the dataset size N by a power law",
                 "a power law in N with R² between 0.74 and 0.98 (no sign stated)",
                 "P_{Δ,J}¹ at the end of training: " + String.join("; ", parts) + ". At first reaching 2/η: "
@@ -282,11 +287,15 @@ final class Claims {
                 }
             }
         }
+        String claim = "6" + letter + ". " + label + ": " + quantity + " rises to " + formula + " and hovers there";
+        if (judged == 0 || late.isEmpty()) {
+            return new Claim(claim, source, judged == 0 ? "no estimate of the quantity after step 0"
+                    : "no estimate in the second half of the run", "not measured", C6);
+        }
         double median = median(late);
         String verdict = max >= 0.9 && Math.abs(median - 1) <= 0.15 ? "agrees" : max >= 0.9 ? "partly" : "disagrees";
-        return new Claim("6" + letter + ". " + label + ": " + quantity + " rises to " + formula + " and hovers there", source,
-                String.format(Locale.ROOT, "largest ratio %.3g; second-half median %.3g (%d estimates after step 0)", max,
-                        median, judged), verdict, C6);
+        return new Claim(claim, source, String.format(Locale.ROOT, "largest ratio %.3g; second-half median %.3g (%d estimates"
+                + " after step 0)", max, median, judged), verdict, C6);
     }
 
     static int argmax(double[][] rows, int i) {

@@ -77,13 +77,21 @@ final class SizeLaw {
 
         /** Good by claim 4's criterion: R² of the per-N means ≥ 0.74 and β's interval excludes 0. */
         boolean good() {
-            return law != null && law.r2Means() >= 0.74 && !law.flat();
+            return law != null && law.hasInterval() && law.r2Means() >= 0.74 && !law.flat();
+        }
+
+        /** No verdict possible: no fit, or two points (no interval). */
+        boolean undetermined() {
+            return law == null || !law.hasInterval();
         }
 
         /** How the fit fails claim 4's criterion, or "good". */
         String diagnosis() {
             if (law == null) {
                 return "no fit: " + reason;
+            }
+            if (!law.hasInterval()) {
+                return "undetermined: " + law.points() + " points leave β no interval";
             }
             if (law.flat()) {
                 return "flat: β's 95% interval contains 0";
@@ -102,10 +110,17 @@ final class SizeLaw {
             double[] ci = interval();
             String boot = Double.isNaN(bootstrap[0]) ? "" : String.format(Locale.ROOT, ", bootstrap over seeds [%+.3g, %+.3g]",
                     bootstrap[0], bootstrap[1]);
-            return String.format(Locale.ROOT, "β = %+.3g, 95%% interval [%+.3g, %+.3g]%s; R² of the per-N means %.3g"
-                    + " (%d points at %d sizes%s)", law.beta(), ci[0], ci[1], boot, law.r2Means(), law.points(), law.sizes(),
+            String interval = law.hasInterval() ? String.format(Locale.ROOT, "95%% interval [%+.3g, %+.3g]", ci[0], ci[1])
+                    : "no interval";
+            return String.format(Locale.ROOT, "β = %+.3g, %s%s; R² of the per-N means %s (%d points at %d sizes%s)", law.beta(),
+                    interval, boot, r2(law.r2Means()), law.points(), law.sizes(),
                     law.points() < runs ? ", " + (runs - law.points()) + " of " + runs + " runs never reached the moment" : "");
         }
+    }
+
+    /** An R² for text: "undefined" where it is NaN (means that are all equal). */
+    static String r2(double r2) {
+        return Double.isNaN(r2) ? "undefined" : String.format(Locale.ROOT, "%.3g", r2);
     }
 
     /** Fits every quantity at every moment for {@code loss}; points of other losses are ignored. */

@@ -179,6 +179,17 @@ class ClaimsTest {
         assertThat(noisy.law().r2Means()).isLessThan(0.74);
         assertThat(noisy.diagnosis()).startsWith("noisy: β is clear but R² of the per-N means");
         assertThat(Claims.powerLaw(List.of(rising, noisy), List.of()).verdict()).isEqualTo("partly");
+
+        // a fit that cannot be judged is no evidence: one run reached the moment, or two points leave no interval
+        SizeLaw.Point one = new SizeLaw.Point("mse", 64, 0, SizeLaw.Moment.END, 10, 1, 0.1, new double[] {1, 1, 1, 1, 1, 1});
+        SizeLaw.Fit unfitted = SizeLaw.fit("mse", SizeLaw.Moment.END, 3, List.of(one), 12, 1);
+        assertThat(unfitted.undetermined()).isTrue();
+        assertThat(Claims.powerLaw(List.of(flat, unfitted), List.of()).verdict()).isEqualTo("partly");
+        assertThat(Claims.powerLaw(List.of(unfitted, unfitted), List.of()).verdict()).isEqualTo("not measured");
+        SizeLaw.Point other = new SizeLaw.Point("mse", 128, 0, SizeLaw.Moment.END, 10, 1, 0.1, new double[] {2, 2, 2, 2, 2, 2});
+        SizeLaw.Fit two = SizeLaw.fit("mse", SizeLaw.Moment.END, 3, List.of(one, other), 12, 1);
+        assertThat(two.diagnosis()).isEqualTo("undetermined: 2 points leave β no interval");
+        assertThat(two.summary()).contains("no interval").doesNotContain("NaN");
     }
 
     @Test
@@ -196,6 +207,10 @@ class ClaimsTest {
         // touched, then trained away from it (heavy-ball momentum on Fashion-MNIST): partly
         assertThat(Claims.optimizerEdge('b', "x", "q", "f", "s", steps, new double[] {0.5, 0.7, 1.02, 0.9, 0.76, 0.75, 0.75,
             0.76}, 199).verdict()).isEqualTo("partly");
+        // no estimate after step 0: not measured, never a number
+        Claims.Claim none = Claims.optimizerEdge('d', "x", "q", "f", "s", new long[] {0}, new double[] {100}, 199);
+        assertThat(none.verdict()).isEqualTo("not measured");
+        assertThat(none.measured()).isEqualTo("no estimate of the quantity after step 0");
         // a median 16% above 1 is past the edge, not at it
         assertThat(Claims.optimizerEdge('c', "x", "q", "f", "s", steps, new double[] {0.5, 1.1, 1.16, 1.16, 1.16, 1.17, 1.16,
             1.16}, 199).verdict()).isEqualTo("partly");

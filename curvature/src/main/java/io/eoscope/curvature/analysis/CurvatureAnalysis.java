@@ -183,6 +183,11 @@ public final class CurvatureAnalysis implements AutoCloseable {
         double sharpness = hessian == null ? Double.NaN : hessian.top();
         String note = kind == OptimizerKind.ADAMW ? "AdamW's decoupled weight decay adds curvature of its own (λ on every "
                 + "direction, scaled by P); the quantity and the threshold ignore it" : null;
+        if (kind.adaptive() && optimizer.miniBatch(data.size())) {
+            String batches = "on mini-batches, the full-batch λmax(P⁻¹𝓗) against " + settings.thresholdFormula()
+                    + " is an extrapolation: that edge is established for full-batch training";
+            note = note == null ? batches : note + "; " + batches;
+        }
         switch (quantity) {
             case SHARPNESS:
                 if (hessian == null) {
