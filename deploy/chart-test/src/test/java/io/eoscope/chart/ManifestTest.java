@@ -419,7 +419,10 @@ class ManifestTest {
         assertThat(xor).containsEntry("dataset", "xor").containsEntry("n", 64).containsEntry("classes", 2)
                 .containsEntry("architecture", "2-32-32-2").containsEntry("learningRate", 0.04).containsEntry("steps", 2000)
                 .containsEntry("snapshotEvery", 100).containsEntry("dataDir", null).containsEntry("modelFile", null)
-                .containsEntry("init", "xavier").containsEntry("preprocess", "none");
+                .containsEntry("init", "xavier").containsEntry("preprocess", "none")
+                // the optimizer as eos train writes it: the rule's own hyper-parameters, null for those it does not use
+                .containsEntry("optimizer", "momentum").containsEntry("momentum", 0.8).containsEntry("batchSize", 16)
+                .containsEntry("beta1", null).containsEntry("weightDecay", null).containsEntry("snapshotAtEdge", false);
         String ee = (String) Yamls.map(m.get("ConfigMap", FULLNAME + "-run-synthetic-ee"), "data").get("run.json");
         assertThat(ee).contains("\"steps\": 1000000").doesNotContain("e+");
         // as eos train: every 100 steps only when no snapshot rule is given
