@@ -11,6 +11,13 @@ from torch import nn
 LOSSES = ("cross_entropy", "mse")
 _ACTIVATIONS = {nn.Tanh: "tanh", nn.ReLU: "relu", nn.ELU: "elu", nn.GELU: "gelu"}
 
+# How close the float32 trace must come to the float32 copy it traces. float32 keeps about 7 significant digits
+# (eps 1.2e-7); the trace and the copy run the same kernels, so they agree to a few ulps, and 1e-4 relative leaves
+# room for a different summation order. The absolute part is 1e-5 of the largest output magnitude (at least 1e-5):
+# outputs near zero carry the rounding error of the large values they cancel from.
+FLOAT32_RTOL = 1e-4
+FLOAT32_ATOL = 1e-5
+
 
 class PublisherError(Exception):
     """Bad input from the caller (found before anything is sent), or records Kafka did not acknowledge: the
@@ -29,7 +36,10 @@ class DeliveryError(PublisherError):
 @dataclass
 class ModelDescription:
     """How a model travels: ``kind`` is ``mlp`` (docs/contracts.md#model-files: tensors layer{l}.weight/bias, every
-    layerwise quantity) or ``torchscript`` (the module once per run, its parameters by name per snapshot)."""
+    layerwise quantity) or ``torchscript`` (the module once per run, its parameters by name per snapshot). A
+    TorchScript model is traced twice: ``module`` in float64, always, and ``module_float32`` in float32 for the
+    analyzers' default precision, None when the float32 trace could not be made or does not match the model
+    (``float32_failure`` says why; the analyzers then analyse the float64 module)."""
 
     kind: str
     classes: int
@@ -37,11 +47,17 @@ class ModelDescription:
     names: dict = field(default_factory=dict)  # snapshot tensor name -> the model's parameter name
     activation: str = None
     widths: tuple = None
-    module: bytes = None  # TorchScript bytes (torchscript only)
+    module: bytes = None  # TorchScript bytes of the float64 trace (torchscript only)
+    module_float32: bytes = None  # TorchScript bytes of the float32 trace (torchscript only, when it matches)
+    float32_failure: str = None  # why there is no float32 trace (torchscript only)
 
     @property
     def module_hash(self):
         return hashlib.sha256(self.module).hexdigest() if self.module is not None else None
+
+    @property
+    def module_hash_float32(self):
+        return hashlib.sha256(self.module_float32).hexdigest() if self.module_float32 is not None else None
 
     def architecture(self):
         if self.kind == "mlp":
@@ -71,7 +87,12 @@ def describe(model, inputs):
     names = {n: n for n, _ in model.named_parameters()}
     if not names:
         raise PublisherError("the model has no parameters: there is no curvature to watch")
-    return ModelDescription("torchscript", classes, tuple(inputs.shape[1:]), names, module=module)
+    try:
+        module_float32, failure = _trace(model, inputs, torch.float32), None
+    except PublisherError as e:  # not fatal: the analyzers analyse the float64 module instead
+        module_float32, failure = None, str(e)
+    return ModelDescription("torchscript", classes, tuple(inputs.shape[1:]), names, module=module,
+                            module_float32=module_float32, float32_failure=failure)
 
 
 def _as_mlp(model, inputs):
@@ -101,25 +122,44 @@ def _as_mlp(model, inputs):
     return tuple(widths), activation, names
 
 
-def _trace(model, inputs):
-    """TorchScript bytes of a float64, eval-mode copy of ``model``, checked against the model on ``inputs``."""
-    copy_ = copy.deepcopy(model).to(torch.float64).eval()
-    x = inputs.detach().to(torch.float64)
+def _trace(model, inputs, dtype=torch.float64):
+    """TorchScript bytes of a ``dtype`` (float64 or float32), eval-mode copy of ``model``, checked against that copy
+    on ``inputs``: to 1e-9 in float64, to FLOAT32_RTOL/FLOAT32_ATOL in float32, where the output must also be
+    float32 (a forward that makes float64 tensors of its own computes in float64 whatever it is traced in).
+    Raises PublisherError saying why when it cannot be traced or its trace does not match."""
+    copy_ = copy.deepcopy(model).to(dtype).eval()
+    x = inputs.detach().to(dtype)
+    precision = "" if dtype == torch.float64 else f"in {str(dtype).replace('torch.', '')} "
     try:
         with torch.no_grad():
             traced = torch.jit.trace(copy_, x[: min(len(x), 8)], check_trace=False)
             # the analyzers run it on batches of any size: check it on all inputs and on the last two alone
             checks = [(traced(b), copy_(b)) for b in (x, x[-2:])]
     except Exception as e:  # tracing runs the user's code: report whatever it raised
-        raise PublisherError(f"the model cannot be traced (torch.jit.trace): {e}") from e
-    if not all(isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(got, want, rtol=1e-9, atol=1e-12)
-               for got, want in checks):
+        raise PublisherError(f"the model cannot be traced {precision}(torch.jit.trace): {e}") from e
+    if dtype == torch.float32:
+        for got, _ in checks:
+            if isinstance(got, torch.Tensor) and got.dtype != torch.float32:
+                raise PublisherError(f"the model's trace in float32 returns {str(got.dtype).replace('torch.', '')} "
+                                     "logits (its forward makes tensors of another precision)")
+    if not all(isinstance(got, torch.Tensor) and got.shape == want.shape and got.dtype == want.dtype
+               and _close(got, want, dtype) for got, want in checks):
+        if dtype == torch.float32:
+            raise PublisherError("the model's trace in float32 does not compute what the model computes in float32 "
+                                 f"on the inputs (to {FLOAT32_RTOL:g} relative, {FLOAT32_ATOL:g} of the largest logit)")
         raise PublisherError("the traced model does not compute what the model computes on the inputs "
                              "(data-dependent control flow cannot be traced): watch it as an nn.Sequential or "
                              "make its forward free of Python branches on tensor values")
     buf = io.BytesIO()
     torch.jit.save(traced, buf)
     return buf.getvalue()
+
+
+def _close(got, want, dtype):
+    if dtype == torch.float64:
+        return torch.allclose(got, want, rtol=1e-9, atol=1e-12)
+    scale = max(1.0, float(want.abs().max())) if want.numel() else 1.0
+    return torch.allclose(got, want, rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL * scale)
 
 
 def parameters(model, description):

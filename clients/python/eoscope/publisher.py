@@ -27,12 +27,14 @@ class Publisher:
     analysed; ``loss`` is ``cross_entropy`` or ``mse`` as eoscope defines them (docs/science.md#network-and-loss: mse is the sum of
     squared errors to the one-hot label, no 1/2, averaged over samples). An ``nn.Sequential`` of ``nn.Linear``
     layers and one kind of tanh, ReLU, ELU or GELU is published as an MLP (every layerwise quantity); any
-    other module as TorchScript (``torch.jit.trace`` of a float64, eval-mode copy; the spectra and each
-    layer's Gauss-Newton top eigenvalue). Everything is checked before anything is sent: bad input raises
-    PublisherError. Use as a context manager, or call close(): an exception ends the run as failed. A record
-    that Kafka does not acknowledge within ``delivery_timeout_seconds`` makes the next call raise DeliveryError,
-    and the run ends as failed, never finished with a hole. A run not closed by the program is closed at
-    interpreter exit, waiting at most ``exit_timeout_seconds``.
+    other module as TorchScript (``torch.jit.trace`` of a float64, eval-mode copy, named ``module``, and of a
+    float32 one, named ``module_float32``, which the analyzers use by default; the spectra and each layer's
+    Gauss-Newton top eigenvalue). A float32 trace that cannot be made or does not match the model is left out,
+    with a warning: the analyzers then analyse the model in float64. Everything is checked before anything is
+    sent: bad input raises PublisherError. Use as a context manager, or call close(): an exception ends the
+    run as failed. A record that Kafka does not acknowledge within ``delivery_timeout_seconds`` makes the next
+    call raise DeliveryError, and the run ends as failed, never finished with a hole. A run not closed by the
+    program is closed at interpreter exit, waiting at most ``exit_timeout_seconds``.
 
     ``optimizer`` (a ``torch.optim`` SGD, RMSprop, Adam or AdamW over exactly the model's parameters) sends its
     settings and state with every snapshot, so that the run is judged against its own optimizer's edge
@@ -90,12 +92,16 @@ class Publisher:
         self._config = self._run_config(len(y))
         for key, value, headers in wire.chunks(data, self.dataset_hash, self.dataset_hash, compacted=True):
             self._send("datasets", ("dataset", None), key, value, headers, partition=0)
-        if self.description.module is not None:
-            h = self.description.module_hash
-            for key, value, headers in wire.chunks(self.description.module, h, h, compacted=True):
-                self._send("datasets", ("dataset", None), key, value, headers, partition=0)
+        for module in (self.description.module, self.description.module_float32):
+            if module is not None:
+                h = hashlib.sha256(module).hexdigest()
+                for key, value, headers in wire.chunks(module, h, h, compacted=True):
+                    self._send("datasets", ("dataset", None), key, value, headers, partition=0)
+        if self.description.kind == "torchscript" and self.description.module_float32 is None:
+            log.warning("eoscope: run %s publishes no float32 TorchScript module (%s): analyzers will analyse the "
+                        "model in float64", run, self.description.float32_failure)
         self._publish_run("running")
-        self._wait(self._timeout)  # the dataset and module are acknowledged before any snapshot names them
+        self._wait(self._timeout)  # the dataset and modules are acknowledged before any snapshot names them
         self._check_delivery()
         del first
         self._stop = threading.Event()
@@ -151,6 +157,8 @@ class Publisher:
         else:
             meta.update({"format": "torchscript", "module": d.module_hash, "classes": str(d.classes),
                          "input_shape": ",".join(str(s) for s in d.input_shape)})
+            if d.module_float32 is not None:
+                meta["module_float32"] = d.module_hash_float32
         payload = safetensors.encode(tensors, meta)
         self._snapshot_step = step
         for key, value, headers in wire.chunks(payload, f"{self.run}@{step}", self.run, compacted=False):
@@ -195,6 +203,8 @@ class Publisher:
             c["activation"] = d.activation
         else:
             c["module_hash"] = d.module_hash
+            if d.module_float32 is not None:
+                c["module_hash_float32"] = d.module_hash_float32
         if self.lr is not None:
             c["learningRate"] = float(self.lr)
         if self._optimizer is not None:  # its settings at the start, as run.json names them (the gateway's threshold)

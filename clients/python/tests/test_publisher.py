@@ -1,6 +1,9 @@
 """Unit tests of the Publisher with an in-memory producer: what it sends, and what it refuses to send."""
+import copy
 import hashlib
+import io
 import json
+import logging
 import sys
 import zlib
 
@@ -10,6 +13,7 @@ import torch
 from torch import nn
 
 from eoscope import DeliveryError, Publisher, PublisherError, safetensors
+from eoscope.model import FLOAT32_ATOL, FLOAT32_RTOL, _trace
 from eoscope.publisher import _ensure_topics
 
 
@@ -138,6 +142,124 @@ def test_any_other_module_is_published_once_as_torchscript_and_its_parameters_by
     assert sorted(tensors) == ["conv.bias", "conv.weight", "head.bias", "head.weight"]
     assert meta["format"] == "torchscript" and meta["module"] == run["module_hash"] and meta["input_shape"] == "1,4,4"
     assert meta["classes"] == "3" and meta["loss"] == "cross_entropy"
+
+
+def published_module(p, digest):
+    """The TorchScript module the datasets topic holds under ``digest``, checked to hash to it."""
+    chunks = [r for r in p.on("eos.datasets") if r["key"].split("#")[0] == digest]
+    assert chunks and all(r["partition"] == 0 for r in chunks)
+    payload = assemble(chunks)
+    assert hashlib.sha256(payload).hexdigest() == digest
+    return torch.jit.load(io.BytesIO(payload))
+
+
+def assert_close_in_float32(got, want):
+    """Within the tolerance the client checks a float32 trace with (eoscope.model.FLOAT32_RTOL/ATOL)."""
+    scale = max(1.0, float(want.abs().max()))
+    torch.testing.assert_close(got, want, rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL * scale)
+
+
+def test_a_torchscript_model_is_published_traced_in_float64_and_in_float32(caplog):
+    x = torch.randn(6, 1, 4, 4)
+    y = torch.tensor([0, 1, 2, 0, 1, 2])
+    net = Cnn()
+    p = MemoryProducer()
+    with caplog.at_level(logging.WARNING, logger="eoscope"):
+        with Publisher("unused:9092", run="cnn-2", model=net, inputs=x, labels=y, producer=p) as pub:
+            pub.snapshot(0)
+            pub.snapshot(1)
+    assert caplog.records == []
+    run = json.loads(p.on("eos.runs")[0]["value"])
+    h64, h32 = run["module_hash"], run["module_hash_float32"]
+    assert h64 != h32
+    # the dataset and both modules, each under its own SHA-256, all sent before the run and any snapshot
+    digests = {r["key"].split("#")[0] for r in p.on("eos.datasets")}
+    assert digests == {run["dataset_hash"], h64, h32}
+    last_payload = max(i for i, r in enumerate(p.records) if r["topic"] == "eos.datasets")
+    assert last_payload < min(i for i, r in enumerate(p.records) if r["topic"] in ("eos.runs", "eos.snapshots"))
+    for step in (0, 1):
+        snap = [r for r in p.on("eos.snapshots") if r["headers"]["eos-payload"] == f"cnn-2@{step}".encode()]
+        _, meta = safetensors.decode(assemble(snap))
+        assert meta["module"] == h64 and meta["module_float32"] == h32 and meta["format"] == "torchscript"
+
+    traced64 = published_module(p, h64)
+    assert {q.dtype for q in traced64.parameters()} == {torch.float64}
+    want64 = copy.deepcopy(net).double().eval()(x.double())
+    got64 = traced64(x.double())
+    assert got64.dtype == torch.float64
+    torch.testing.assert_close(got64, want64, rtol=1e-9, atol=1e-12)
+
+    traced32 = published_module(p, h32)
+    assert {q.dtype for q in traced32.parameters()} == {torch.float32}
+    got32 = traced32(x)
+    assert got32.dtype == torch.float32
+    assert_close_in_float32(got32, net.eval()(x))
+    assert {q.dtype for q in net.parameters()} == {torch.float32}  # the user's model is left as it was
+    # the fixture script's call (curvature/src/test/resources/torchscript/make_fixtures.py): float64 by default
+    default = torch.jit.load(io.BytesIO(_trace(net, x)))
+    assert {q.dtype for q in default.parameters()} == {torch.float64}
+
+
+class Float64Offset(nn.Module):
+    """A forward that makes a float64 tensor of its own: float32 inputs are promoted, so its float32 copy and that
+    copy's trace both return float64 logits, equal to each other: only the output's dtype shows the float32 trace
+    is no float32 computation."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.a(x) + torch.tensor([0.5, -0.25, 0.125], dtype=torch.float64)
+
+
+class NumberInFloat32(nn.Module):
+    """A forward that in float32 only reads a tensor value as a Python number: the float32 trace bakes the number of
+    the samples it was traced on as a constant, and computes something else on the inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.a(x) + (x.mean().item() if x.dtype == torch.float32 else 0.0)
+
+
+class PerRowInFloat32(nn.Module):
+    """A forward that in float32 only loops over the batch: its float32 trace cannot run another batch size."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return torch.stack([self.a(r) for r in x]) if x.dtype == torch.float32 else self.a(x)
+
+
+@pytest.mark.parametrize("model, reason", [
+    (Float64Offset, "the model's trace in float32 returns float64 logits"),
+    (NumberInFloat32, "the model's trace in float32 does not compute what the model computes in float32"),
+    (PerRowInFloat32, "the model cannot be traced in float32 (torch.jit.trace): "),
+])
+def test_without_a_float32_trace_only_the_float64_module_is_published_with_a_warning(caplog, model, reason):
+    x, y = data()
+    net = model()
+    p = MemoryProducer()
+    with caplog.at_level(logging.WARNING, logger="eoscope"):
+        with Publisher("unused:9092", run="r64", model=net, inputs=x, labels=y, producer=p) as pub:
+            pub.snapshot(0)
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].name == "eoscope"
+    message = warnings[0].getMessage()
+    assert reason in message and message.endswith("analyzers will analyse the model in float64"), message
+    run = json.loads(p.on("eos.runs")[0]["value"])
+    assert run["model_kind"] == "torchscript" and "module_hash_float32" not in run
+    assert {r["key"].split("#")[0] for r in p.on("eos.datasets")} == {run["dataset_hash"], run["module_hash"]}
+    _, meta = safetensors.decode(assemble(p.on("eos.snapshots")))
+    assert meta["module"] == run["module_hash"] and "module_float32" not in meta
+    traced64 = published_module(p, run["module_hash"])
+    torch.testing.assert_close(traced64(x.double()), copy.deepcopy(net).double().eval()(x.double()),
+                               rtol=1e-9, atol=1e-12)
 
 
 def test_an_exception_in_the_loop_ends_the_run_as_failed_with_the_reason():
