@@ -1,12 +1,13 @@
 """Writes the TorchScript fixtures of ScriptedModelTest, with float64 references computed by PyTorch itself.
 
 Run from the repository root with Debian's python3-torch:  /usr/bin/python3 curvature/src/test/resources/torchscript/make_fixtures.py
-For each model: NAME.pt (TorchScript, traced by eoscope's Python client), NAME.safetensors (a snapshot of its
-parameters), NAME-data.safetensors (the dataset) and NAME-reference.safetensors: a direction v, the exact
+For each model: NAME.pt and NAME-float32.pt (TorchScript, traced by eoscope's Python client in float64 and in
+float32), NAME.safetensors (a snapshot of its parameters, naming both modules), NAME-data.safetensors (the dataset) and NAME-reference.safetensors: a direction v, the exact
 products Hv, Gv, Rv (R = H - G, the residual) by dense float64 matrices, and the top eigenvalue by magnitude of
 H, G, R and of each layer's Gauss-Newton block, by numpy's dense eigensolver.
 """
 import hashlib
+import io
 import os
 import sys
 
@@ -34,6 +35,69 @@ class SmallCnn(nn.Module):
         x = nn.functional.max_pool2d(torch.tanh(self.conv1(x)), 2)
         x = nn.functional.avg_pool2d(nn.functional.elu(self.conv2(x)), 2)
         return self.head(x.flatten(1))
+
+
+class BasicBlock(nn.Module):
+    """conv-BN-ReLU-conv-BN plus the input (through a 1x1 convolution and BN when the block downsamples), then ReLU."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.skip = None
+        if stride != 1 or cin != cout:
+            self.skip = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+        return torch.relu(out + (x if self.skip is None else self.skip(x)))
+
+
+class TinyResNet(nn.Module):
+    """A ResNet in miniature: a stem, a residual block, a downsampling one, global average pooling, a linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 4, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(4)
+        self.block1 = BasicBlock(4, 4, 1)
+        self.block2 = BasicBlock(4, 6, 2)
+        self.head = nn.Linear(6, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.bn(self.stem(x)))
+        x = self.block2(self.block1(x))
+        return self.head(x.mean((2, 3)))
+
+
+class Float64Constant(nn.Module):
+    """A linear model whose forward adds a float64 tensor of its own: traced from a float32 copy, it still returns float64."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(5, 3)
+
+    def forward(self, x):
+        return self.lin(x) + torch.zeros(3, dtype=torch.float64)
+
+
+def write_mixed():
+    """mixed-float32.pt: Float64Constant traced from a float32 copy (float32 parameters, float64 logits), and
+    mixed.safetensors, a snapshot of its parameters (the float64 trace would be a faithful module)."""
+    torch.manual_seed(3)
+    model = Float64Constant()
+    traced = torch.jit.trace(model.eval(), torch.randn(4, 5))
+    buf = io.BytesIO()
+    torch.jit.save(traced, buf)
+    module = buf.getvalue()
+    with open(os.path.join(HERE, "mixed-float32.pt"), "wb") as f:
+        f.write(module)
+    meta = {"format": "torchscript", "module": "0" * 64, "module_float32": hashlib.sha256(module).hexdigest(),
+            "loss": "mse", "classes": "3", "input_shape": "5", "run": "mixed", "step": "0", "time": "0.0", "dataset": "none"}
+    with open(os.path.join(HERE, "mixed.safetensors"), "wb") as f:
+        f.write(safetensors.encode({n: p.detach().numpy() for n, p in model.named_parameters()}, meta))
 
 
 def per_sample_loss(z, y, loss):
@@ -83,10 +147,14 @@ def write(name, model, x, y, loss):
             groups.append([g, offset, offset + size])
         offset += size
     module = _trace(model, x)
-    meta = {"format": "torchscript", "module": hashlib.sha256(module).hexdigest(), "loss": loss, "classes": str(z.shape[1]),
+    module32 = _trace(model, x, torch.float32)
+    meta = {"format": "torchscript", "module": hashlib.sha256(module).hexdigest(),
+            "module_float32": hashlib.sha256(module32).hexdigest(), "loss": loss, "classes": str(z.shape[1]),
             "input_shape": ",".join(str(s) for s in x.shape[1:]), "run": name, "step": "0", "time": "0.0", "dataset": "none"}
     with open(os.path.join(HERE, name + ".pt"), "wb") as f:
         f.write(module)
+    with open(os.path.join(HERE, name + "-float32.pt"), "wb") as f:
+        f.write(module32)
     params = {n: p.detach().numpy() for n, p in model.named_parameters()}
     with open(os.path.join(HERE, name + ".safetensors"), "wb") as f:
         f.write(safetensors.encode(params, meta))
@@ -109,3 +177,13 @@ if __name__ == "__main__":
     x = torch.randn(12, 5, dtype=torch.float64)
     y = torch.randint(0, 3, (12,))
     write("mlp", nn.Sequential(nn.Linear(5, 6), nn.Tanh(), nn.Linear(6, 6), nn.Tanh(), nn.Linear(6, 3)), x, y, "mse")
+    torch.manual_seed(2)
+    net = TinyResNet().double()
+    with torch.no_grad():  # batch norm's running statistics from a few training-mode passes, then eval mode
+        for _ in range(3):
+            net(torch.randn(32, 3, 8, 8, dtype=torch.float64) * 1.5 + 0.3)
+    net.eval()
+    x = torch.randn(16, 3, 8, 8, dtype=torch.float64)
+    y = torch.randint(0, 3, (16,))
+    write("resnet", net, x, y, "cross_entropy")
+    write_mixed()

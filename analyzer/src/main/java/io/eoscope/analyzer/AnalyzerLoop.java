@@ -249,9 +249,16 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
             }
             byte[] module = null;
             if (model instanceof ScriptedParameters scripted) {
-                Optional<byte[]> found = module(scripted.module());
+                String hash;
+                try {
+                    hash = analysis.moduleOf(scripted);
+                } catch (IllegalArgumentException e) {
+                    deadLetter(last, "snapshot " + run + "@" + step + ": " + e.getMessage());
+                    return;
+                }
+                Optional<byte[]> found = module(hash);
                 if (found.isEmpty()) {
-                    deadLetter(last, "snapshot " + run + "@" + step + ": its TorchScript module " + scripted.module()
+                    deadLetter(last, "snapshot " + run + "@" + step + ": its TorchScript module " + hash
                             + " is not in the datasets topic (waited " + limits.datasetWait().toSeconds() + " s)");
                     return;
                 }

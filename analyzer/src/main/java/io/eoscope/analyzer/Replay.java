@@ -135,9 +135,15 @@ public final class Replay {
             }
             byte[] module = null;
             if (m instanceof ScriptedParameters scripted) {
-                Optional<byte[]> found = datasets.module(scripted.module());
+                String moduleHash;
+                try {
+                    moduleHash = analysis.moduleOf(scripted);
+                } catch (IllegalArgumentException e) {
+                    return "snapshot " + run + "@" + step + ": " + e.getMessage();
+                }
+                Optional<byte[]> found = datasets.module(moduleHash);
                 if (found.isEmpty()) {
-                    return "snapshot " + run + "@" + step + ": its TorchScript module " + scripted.module() + " is not in "
+                    return "snapshot " + run + "@" + step + ": its TorchScript module " + moduleHash + " is not in "
                             + settings.topics().datasets();
                 }
                 module = found.get();

@@ -2,6 +2,7 @@ package io.eoscope.analyzer;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.eoscope.curvature.net.Precision;
 import com.google.gson.JsonObject;
 import io.eoscope.curvature.analysis.AnalysisProgress;
 import io.eoscope.curvature.analysis.AnalysisReport;
@@ -29,7 +30,7 @@ import java.util.Map;
 public final class SnapshotAnalysis implements AutoCloseable {
     private final AnalyzerConfig config;
     private final NDManager manager;
-    private final DataType type;
+    private final Precision precision;
     private final int maxRuns;
     private final Map<String, RunState> runs = new LinkedHashMap<>(8, 0.75f, true);
 
@@ -57,7 +58,17 @@ public final class SnapshotAnalysis implements AutoCloseable {
         this.config = config;
         this.maxRuns = maxRuns;
         this.manager = NDManager.newBaseManager(io.eoscope.curvature.net.DeviceChoice.parse(config.device()).resolve());
-        this.type = config.dtype().equals("float64") ? DataType.FLOAT64 : DataType.FLOAT32;
+        this.precision = config.precision();
+    }
+
+    /**
+     * The content hash of the module this analyzer analyses {@code snapshot} with: the one traced in the analysis
+     * precision.
+     *
+     * @throws IllegalArgumentException when the snapshot names none traced in it
+     */
+    public String moduleOf(ScriptedParameters snapshot) {
+        return precision.module(snapshot);
     }
 
     /** The metrics record of an MLP snapshot (see {@link #analyse(ModelState, LabeledData, byte[])}). */
@@ -104,15 +115,18 @@ public final class SnapshotAnalysis implements AutoCloseable {
         return MetricsRecord.of(meta.run(), meta.step(), meta.time(), config.analysisId(), o);
     }
 
-    /** The model on the device: an MLP in the analysis precision, a TorchScript module in its own. */
+    /**
+     * The model on the device in the analysis precision: a TorchScript snapshot's {@code module} must be the one traced
+     * in it ({@link Precision#module}).
+     */
     private DifferentiableModel open(ModelState snapshot, byte[] module) {
         if (snapshot instanceof MlpModel mlp) {
-            return Network.upload(mlp, manager, type);
+            return Network.upload(mlp, manager, precision.resolve(mlp));
         }
         if (module == null) {
             throw new IllegalArgumentException("no TorchScript module given for a TorchScript snapshot");
         }
-        return ScriptedModel.load(module, (ScriptedParameters) snapshot, manager);
+        return ScriptedModel.load(module, (ScriptedParameters) snapshot, manager, precision.resolve(snapshot));
     }
 
     /** The run's dataset on the device and its analysis (warm starts), new when the dataset or precision changed. */

@@ -2,7 +2,6 @@ package io.eoscope.launcher;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import io.eoscope.curvature.alignment.LayerSpectraRoute;
 import io.eoscope.curvature.analysis.AnalysisOptions;
 import io.eoscope.curvature.analysis.BatchSharpness;
@@ -25,6 +24,7 @@ import io.eoscope.curvature.net.ScriptedParameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import io.eoscope.curvature.net.Network;
+import io.eoscope.curvature.net.Precision;
 import io.eoscope.curvature.optim.OptimizerSnapshot;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -57,7 +57,7 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--tol", defaultValue = "1e-4", paramLabel = "T", description = "relative tolerance of the eigen-solvers (default: ${DEFAULT-VALUE})")
     double tolerance;
 
-    @Option(names = "--dtype", defaultValue = "float64", paramLabel = "TYPE", description = "float64 or float32 (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--dtype", "--analysis-dtype"}, defaultValue = "auto", paramLabel = "TYPE", description = "auto, float32 or float64: auto is float64 for an MLP and, for a TorchScript module, the precision it was traced in (default: ${DEFAULT-VALUE})")
     String dtype;
 
     @Option(names = "--device", defaultValue = "auto", paramLabel = "DEV", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE})")
@@ -104,14 +104,14 @@ final class AnalyzeCommand implements Callable<Integer> {
         AnalysisOptions options = UsageException.fromOptions(() -> new AnalysisOptions(topK, tolerance, solver, curvatures(),
                 !noLayerwise, chunkSize, subsample, route(layerSpectra), dualGramLimit, maxProducts, seed,
                 new BatchSharpness.Options(batchTolerance, BatchSharpness.Options.LEAST_BATCHES, maxBatches)));
-        DataType type = dataType(dtype);
+        Precision precision = UsageException.fromOptions(() -> Precision.parse(dtype, "--dtype"));
         Device dev = UsageException.fromOptions(() -> DeviceChoice.parse(device).resolve());
         ModelState state = params != null ? ScriptedFile.read(params) : mlp(model);
         LabeledData samples = DatasetFile.read(data);
         DatasetFile.checkAgainst(samples, state, data);
         try (StderrProgress progress = new StderrProgress(quiet);
                 NDManager manager = NDManager.newBaseManager(dev);
-                DifferentiableModel network = open(state, manager, type);
+                DifferentiableModel network = open(state, manager, precision);
                 DeviceData deviceData = DeviceData.upload(samples, network.classes(), manager, network.dataType(), chunkSize);
                 CurvatureAnalysis analysis = new CurvatureAnalysis(options, manager)) {
             if (topK > network.parameterCount()) {
@@ -124,7 +124,9 @@ final class AnalyzeCommand implements Callable<Integer> {
             }
             AnalysisReport report = analysis.analyze(network, deviceData, optimizer, progress);
             progress.close();
-            System.out.println(report.toJsonText());
+            com.google.gson.JsonObject json = report.toJson();
+            PeakMemory.mebibytes().ifPresent(mb -> json.addProperty("peak_rss_mb", mb)); // the whole process's peak
+            System.out.println(new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(json));
             System.out.flush();
             if (report.failure() != null) { // the JSON says which spectrum and why; exit 1 with one line
                 throw new EigenSolveException(report.failure());
@@ -141,10 +143,13 @@ final class AnalyzeCommand implements Callable<Integer> {
         return ModelFile.read(path);
     }
 
-    /** The model on the device: an MLP in --dtype, a TorchScript module (--model) in the precision it was traced in. */
-    private DifferentiableModel open(ModelState state, NDManager manager, DataType type) throws InputException {
+    /**
+     * The model on the device: an MLP in --dtype (float64 under auto), a TorchScript module (--model) in the precision it
+     * was traced in, which an explicit --dtype must match.
+     */
+    private DifferentiableModel open(ModelState state, NDManager manager, Precision precision) throws InputException {
         if (state instanceof MlpModel mlp) {
-            return Network.upload(mlp, manager, type);
+            return Network.upload(mlp, manager, precision.resolve(mlp));
         }
         byte[] module;
         try {
@@ -153,7 +158,8 @@ final class AnalyzeCommand implements Callable<Integer> {
             throw new InputException(model + ": cannot read (" + e.getMessage() + ")");
         }
         try {
-            return ScriptedModel.load(module, (ScriptedParameters) state, manager);
+            return precision == Precision.AUTO ? ScriptedModel.load(module, (ScriptedParameters) state, manager)
+                    : ScriptedModel.load(module, (ScriptedParameters) state, manager, precision.dataType());
         } catch (IllegalArgumentException e) {
             throw new InputException(model + " with " + params + ": " + e.getMessage());
         }
@@ -186,17 +192,6 @@ final class AnalyzeCommand implements Callable<Integer> {
             throw new UsageException("--spectra: name at least one spectrum");
         }
         return out;
-    }
-
-    static DataType dataType(String text) {
-        switch (text) {
-            case "float64":
-                return DataType.FLOAT64;
-            case "float32":
-                return DataType.FLOAT32;
-            default:
-                throw new UsageException("--dtype must be float64 or float32, got '" + text + "'");
-        }
     }
 
     static LayerSpectraRoute route(String text) {

@@ -36,7 +36,7 @@ final class ServiceOptions {
     @Option(names = "--max-batches", defaultValue = "500", description = "batch sharpness: the most batches of one estimate (default: ${DEFAULT-VALUE})")
     int maxBatches;
 
-    @Option(names = "--analysis-dtype", defaultValue = "float64", description = "float64 or float32 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--analysis-dtype", defaultValue = "auto", description = "auto, float32 or float64: auto analyses MLPs in float64 and TorchScript modules in their snapshot's precision (default: ${DEFAULT-VALUE})")
     String dtype;
 
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE})")

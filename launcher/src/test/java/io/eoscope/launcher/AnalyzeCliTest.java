@@ -148,6 +148,20 @@ class AnalyzeCliTest {
                 "inputs have width 3, which does not match the model's input (torchscript [3, 8, 8] → 3, 311 parameters, d = 192)");
         bad(new String[] {"--model", model.toString(), "--params", params, "--data", cnnData},
                 "the TorchScript module cannot be loaded");
+        assertThat(o.get("dtype").getAsString()).as("auto: the precision the module was traced in").isEqualTo("float64");
+        assertThat(o.get("peak_rss_mb").getAsLong()).isPositive();
+
+        String pt32 = fixtures.resolve("cnn-float32.pt").toString();
+        EosProcess.Result f32 = run("analyze", "--model", pt32, "--params", params, "--data", cnnData, "--quiet");
+        assertThat(f32.status()).as(f32.err()).isZero();
+        JsonObject o32 = JsonParser.parseString(f32.out()).getAsJsonObject();
+        assertThat(o32.get("dtype").getAsString()).isEqualTo("float32");
+        assertThat(o32.getAsJsonObject("hessian").getAsJsonArray("eigenvalues").get(0).getAsDouble())
+                .isCloseTo(1.47306421, org.assertj.core.data.Offset.offset(1e-4 * 1.47306421));
+        bad(new String[] {"--model", pt32, "--params", params, "--data", cnnData, "--dtype", "float64"},
+                "the module was traced in float32 but the analysis precision is float64");
+        bad(new String[] {"--model", pt, "--params", params, "--data", cnnData, "--analysis-dtype", "float32"},
+                "the module was traced in float64 but the analysis precision is float32");
     }
 
     /**
@@ -213,7 +227,7 @@ class AnalyzeCliTest {
         bad(new String[] {"--model", model.toString(), "--data", labels.toString()}, "labels.safetensors: label y[1] = 2 is outside 0..1");
         bad(new String[] {"--model", model.toString(), "--data", width.toString()}, "width.safetensors: inputs have width 4");
         bad(new String[] {"--model", model.toString(), "--data", model.toString()}, "no tensor 'x'");
-        bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--dtype", "float16"}, "--dtype must be float64 or float32");
+        bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--dtype", "float16"}, "--dtype must be auto, float32 or float64");
         bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--top-k", "0"}, "--top-k must be at least 1");
         bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--tol", "2"}, "--tol must be in (0, 1)");
         bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--device", "tpu"}, "--device must be auto, cpu or gpu");

@@ -117,11 +117,13 @@ public final class CurvatureAnalysis implements AutoCloseable {
                 }
                 SymmetricOperator op = reporting(CurvatureOperator.of(products, kind), kind.id(), progress);
                 spectra.put(kind, solveWarm(kind.id(), op, options.eigenOptions(), products.dimension()));
+                products.releaseGraph(); // the next stage starts from its own graph
                 stage = lap(stages, kind.id(), stage);
             }
             Stability stability = null;
             if (optimizer != null) {
                 stability = stability(optimizer, network, data, products, spectra.get(Curvature.HESSIAN), progress);
+                products.releaseGraph();
                 if (stability != null) {
                     stage = lap(stages, stability.quantity().id(), stage);
                 }
@@ -137,6 +139,7 @@ public final class CurvatureAnalysis implements AutoCloseable {
             } else if (options.layerwise() && !failed) {
                 groups = groupTops(products, progress);
             }
+            products.releaseGraph();
             if (alignment != null || groups != null) {
                 lap(stages, "layerwise", stage);
             }

@@ -21,6 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * one Hessian-vector-product primitive: a backward pass with {@code create_graph}, then one backward
  * pass of ⟨∇θ, vⱼ⟩ per vector of the block. Sums run over the dataset in chunks.
  *
+ * <p>When the dataset is one chunk, the gradient and its graph depend only on θ and the operator, so they are built
+ * once and kept for every later product of the same operator (a solve's hundred products then cost one forward and
+ * one backward pass less each); with several chunks they are built per product, so that memory stays at one
+ * chunk's graph. Either way the peak holds one chunk's graph. {@link #releaseGraph()} frees it.
+ *
  * <p>An instance differentiates the model's {@link DifferentiableModel#differentiable differentiable view}:
  * an MLP's own copies of the parameters, a TorchScript module's parameters themselves. One instance per
  * model at a time, used by one thread at a time. Every
@@ -36,6 +41,8 @@ public final class CurvatureProducts implements AutoCloseable {
     private final List<NDArray> leaves;
     private final AtomicLong products = new AtomicLong();
     private final TangentProducts tangent;
+    private NDArray kept; // the one chunk's gradient with its graph, kept between products of keptKind (double backward)
+    private Curvature keptKind;
 
     /** How products are computed. */
     public enum Route {
@@ -99,26 +106,26 @@ public final class CurvatureProducts implements AutoCloseable {
             return result;
         }
         NDArray result = manager.zeros(block.getShape(), block.getDataType(), block.getDevice());
-        double scale = 1.0 / data.size();
         JniUtils.setGradMode(true);
         try {
             for (int c = 0; c < data.chunks(); c++) {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    NDArray logits = differentiable.logits(data.inputs(c));
-                    NDArray objective = kind.objective(model.loss(), logits, data.targets(c))
-                            .mul(HostArrays.constant(manager, scale)); // never mul(double): see HostArrays.constant
-                    backward(objective, true, true);
-                    NDList grads = gradients();
-                    NDArray directional = block.matMul(flatten(grads)); // [k], each ⟨∇θ, vⱼ⟩ with its graph
-                    for (NDArray g : grads) {
-                        GradientDetacher.detachInPlace((PtNDArray) g);
+                    boolean keep = data.chunks() == 1;
+                    NDArray gradient = keep ? keptGradient(kind) : null;
+                    if (gradient == null) {
+                        gradient = gradientWithGraph(kind, c);
+                        if (keep) {
+                            NDScope.unregister(gradient);
+                            kept = gradient;
+                            keptKind = kind;
+                        }
                     }
-                    zeroGradients();
+                    NDArray directional = block.matMul(gradient); // [k], each ⟨∇θ, vⱼ⟩ with its graph
                     NDList rows = new NDList(k);
                     for (int j = 0; j < k; j++) {
                         try {
-                            backward(directional.get(j), j + 1 < k, false);
+                            backward(directional.get(j), keep || j + 1 < k, false);
                         } catch (EngineException e) {
                             if (!String.valueOf(e.getMessage()).contains("does not require grad")) {
                                 throw e;
@@ -143,6 +150,44 @@ public final class CurvatureProducts implements AutoCloseable {
         }
         products.addAndGet(k);
         return result;
+    }
+
+    /**
+     * ∇θ of {@code kind}'s objective summed over chunk {@code c} (scaled by 1/N), flat [P], with the graph that makes it
+     * differentiable again (a backward pass with {@code create_graph}); registered with the caller's scope.
+     */
+    private NDArray gradientWithGraph(Curvature kind, int c) {
+        NDArray logits = differentiable.logits(data.inputs(c));
+        NDArray objective = kind.objective(model.loss(), logits, data.targets(c))
+                .mul(HostArrays.constant(manager, 1.0 / data.size())); // never mul(double): see HostArrays.constant
+        backward(objective, true, true);
+        NDList grads = gradients();
+        NDArray flat = flatten(grads);
+        for (NDArray g : grads) {
+            GradientDetacher.detachInPlace((PtNDArray) g);
+        }
+        zeroGradients();
+        return flat;
+    }
+
+    /** The gradient kept from an earlier product of {@code kind}, or null (dropping one kept for another kind). */
+    private NDArray keptGradient(Curvature kind) {
+        if (kept != null && keptKind != kind) {
+            releaseGraph();
+        }
+        return kept;
+    }
+
+    /**
+     * Frees the gradient graph kept between products (the next product builds it again). Called when a stage is done,
+     * so that the graph does not stay beside another stage's memory.
+     */
+    public void releaseGraph() {
+        if (kept != null) {
+            kept.close();
+            kept = null;
+            keptKind = null;
+        }
     }
 
     /**
@@ -187,6 +232,7 @@ public final class CurvatureProducts implements AutoCloseable {
 
     /** ∇L̃ as a flat vector [P], summed over the dataset in chunks. */
     public NDArray gradient() {
+        releaseGraph();
         NDArray result = manager.zeros(new ai.djl.ndarray.types.Shape(dimension()), model.dataType(),
                 leaves.get(0).getDevice());
         JniUtils.setGradMode(true);
@@ -243,6 +289,7 @@ public final class CurvatureProducts implements AutoCloseable {
 
     @Override
     public void close() {
+        releaseGraph();
         manager.close();
     }
 }

@@ -1,5 +1,6 @@
 package io.eoscope.curvature.io;
 
+import ai.djl.ndarray.types.DataType;
 import io.eoscope.curvature.net.Loss;
 import io.eoscope.curvature.net.ScriptedParameters;
 import java.nio.file.Path;
@@ -12,7 +13,8 @@ import java.util.Map;
 /**
  * Snapshot files of TorchScript runs: every tensor is a parameter named as the module names it
  * ({@code conv1.weight}), F32 or F64; {@code __metadata__} holds {@code format} = {@code torchscript},
- * {@code module} (the SHA-256 of the TorchScript bytes, hex), {@code input_shape} (one sample's shape,
+ * {@code module} (the SHA-256 of the bytes of the module traced in float64, hex), optionally {@code module_float32}
+ * (the same module traced in float32), {@code input_shape} (one sample's shape,
  * comma-separated: {@code 3,8,8}), {@code classes} and {@code loss}, plus run, step, time, … as any snapshot; and
  * optionally the optimizer's state tensors {@code optimizer.<buffer>.<parameter>} ({@link StateTensors}).
  */
@@ -23,6 +25,8 @@ public final class ScriptedFile {
     public static final String TORCHSCRIPT = "torchscript";
     /** The metadata key of the module's content hash. */
     public static final String MODULE = "module";
+    /** The metadata key of the content hash of the module traced in float32 (optional). */
+    public static final String MODULE_FLOAT32 = "module_float32";
     /** The metadata key of one sample's shape. */
     public static final String INPUT_SHAPE = "input_shape";
     /** The metadata key of the output width C. */
@@ -51,11 +55,8 @@ public final class ScriptedFile {
             throw new InputException(source + ": metadata 'format' is " + Messages.quote(String.valueOf(meta.get(FORMAT)))
                     + ", expected 'torchscript'");
         }
-        String module = required(meta, MODULE, source);
-        if (!module.matches("[0-9a-f]{64}")) {
-            throw new InputException(source + ": metadata 'module' must be a SHA-256 in hex (64 characters), got "
-                    + Messages.quote(module));
-        }
+        String module = hash(MODULE, required(meta, MODULE, source), source);
+        String moduleFloat32 = meta.containsKey(MODULE_FLOAT32) ? hash(MODULE_FLOAT32, meta.get(MODULE_FLOAT32), source) : null;
         long[] shape;
         int classes;
         Loss loss;
@@ -83,6 +84,7 @@ public final class ScriptedFile {
             throw new InputException(source + ": metadata: " + e.getMessage());
         }
         List<ScriptedParameters.Parameter> parameters = new ArrayList<>();
+        DType valueType = null;
         Map<String, Tensor> named = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : file.tensors().entrySet()) {
             if (OptimizerState.isState(e.getKey())) {
@@ -94,13 +96,27 @@ public final class ScriptedFile {
                 throw new InputException(source + ": tensor " + Messages.quote(e.getKey()) + " has dtype " + t.dtype()
                         + ", expected F32 or F64");
             }
+            if (valueType != null && t.dtype() != valueType) {
+                throw new InputException(source + ": the parameters mix " + valueType + " and " + t.dtype() + " (tensor "
+                        + Messages.quote(e.getKey()) + "): a snapshot holds them in one precision");
+            }
+            valueType = t.dtype();
             parameters.add(new ScriptedParameters.Parameter(e.getKey(), t.shape(), ModelFile.finite(t, e.getKey(), source)));
         }
         if (parameters.isEmpty()) {
             throw new InputException(source + ": no tensors (a TorchScript snapshot holds the module's parameters)");
         }
         Map<String, double[]> state = StateTensors.read(file.tensors(), named, meta, source);
-        return new ScriptedParameters(parameters, shape, classes, loss, module, meta, state);
+        return new ScriptedParameters(parameters, shape, classes, loss, module, moduleFloat32,
+                valueType == DType.F32 ? DataType.FLOAT32 : DataType.FLOAT64, meta, state);
+    }
+
+    private static String hash(String key, String value, String source) throws InputException {
+        if (!value.matches("[0-9a-f]{64}")) {
+            throw new InputException(source + ": metadata '" + key + "' must be a SHA-256 in hex (64 characters), got "
+                    + Messages.quote(value));
+        }
+        return value;
     }
 
     private static String required(Map<String, String> metadata, String key, String source) throws InputException {

@@ -31,7 +31,8 @@ import java.util.Map;
  * so that DJL does not disable autograd), so the double backward of {@code CurvatureProducts} goes through
  * it exactly: checked against PyTorch's own double backward and against float64 finite differences
  * ({@code ScriptedModelTest}). The module computes in the precision it was traced in (eoscope's Python
- * client traces in float64). Modules traced in eval mode keep eval-mode behaviour (dropout off, batch
+ * client traces it in float64 and in float32, see {@link Precision}); the snapshot's values are rounded to that
+ * precision (float32 values widen to float64 exactly). Modules traced in eval mode keep eval-mode behaviour (dropout off, batch
  * norm with its running statistics), whatever mode they run in here.
  *
  * <p>Owns a child manager of the given one; {@link #close()} frees the module and every array. One
@@ -145,7 +146,34 @@ public final class ScriptedModel implements DifferentiableModel {
                 throw new IllegalArgumentException("the module maps 2 samples of shape " + Arrays.toString(state.inputShape())
                         + " to " + s + ", expected (2, " + state.classes() + ") logits");
             }
+            if (z.getDataType() != dataType) {
+                throw new IllegalArgumentException("the module's parameters are " + name(dataType) + " but it returns "
+                        + name(z.getDataType()) + " logits (a tensor of the other precision was traced into it): trace it "
+                        + "from a copy of the model in one precision, as eoscope's Python client does");
+            }
         }
+    }
+
+    /**
+     * {@link #load(byte[], ScriptedParameters, NDManager)}, refusing a module traced in another precision than
+     * {@code precision}: a module computes in the precision it was traced in, so an analysis in float32 needs a module
+     * traced in float32.
+     */
+    public static ScriptedModel load(byte[] module, ScriptedParameters state, NDManager parent, DataType precision) {
+        ScriptedModel model = load(module, state, parent);
+        if (model.dataType() != precision) {
+            String traced = name(model.dataType());
+            model.close();
+            throw new IllegalArgumentException("the module was traced in " + traced + " but the analysis precision is "
+                    + name(precision) + ": give a module traced in " + name(precision) + " (torch.jit.trace of a "
+                    + name(precision) + " copy of the model) or analyse in " + traced);
+        }
+        return model;
+    }
+
+    /** {@code float32} or {@code float64}, as the options name them. */
+    static String name(DataType type) {
+        return type == DataType.FLOAT64 ? "float64" : type == DataType.FLOAT32 ? "float32" : type.toString();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.eoscope.curvature.net;
 
+import ai.djl.ndarray.types.DataType;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -13,17 +14,22 @@ import java.util.Map;
  * @param inputShape the shape of one sample as the module takes it ([3, 8, 8]); d is its product
  * @param classes C, the module's output width
  * @param loss the per-sample criterion
- * @param module the SHA-256 (hex) of the TorchScript module's bytes
+ * @param module the SHA-256 (hex) of the bytes of the module traced in float64
+ * @param moduleFloat32 the SHA-256 (hex) of the bytes of the same module traced in float32, or null when the snapshot
+ *     names none (see {@link Precision})
+ * @param valueType the precision the snapshot holds the parameters in (float32 or float64; the values are widened
+ *     to float64 here, exactly)
  * @param metadata the file's metadata (never null)
  * @param optimizerState the optimizer's state tensors by name (see {@link ModelState#optimizerState()}), never null
  */
 public record ScriptedParameters(List<Parameter> parameters, long[] inputShape, int classes, Loss loss, String module,
-        Map<String, String> metadata, Map<String, double[]> optimizerState) implements ModelState {
+        String moduleFloat32, DataType valueType, Map<String, String> metadata, Map<String, double[]> optimizerState)
+        implements ModelState {
 
-    /** Parameters without optimizer state. */
+    /** Float64 parameters of a module traced in float64 only, without optimizer state. */
     public ScriptedParameters(List<Parameter> parameters, long[] inputShape, int classes, Loss loss, String module,
             Map<String, String> metadata) {
-        this(parameters, inputShape, classes, loss, module, metadata, Map.of());
+        this(parameters, inputShape, classes, loss, module, null, DataType.FLOAT64, metadata, Map.of());
     }
 
     /** One named parameter tensor. */
@@ -57,6 +63,9 @@ public record ScriptedParameters(List<Parameter> parameters, long[] inputShape, 
         }
         if (classes <= 0) {
             throw new IllegalArgumentException("classes must be positive, got " + classes);
+        }
+        if (valueType != DataType.FLOAT32 && valueType != DataType.FLOAT64) {
+            throw new IllegalArgumentException("parameters must be float32 or float64, got " + valueType);
         }
         parameters = List.copyOf(parameters);
         inputShape = inputShape.clone();

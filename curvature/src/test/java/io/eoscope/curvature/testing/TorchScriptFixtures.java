@@ -15,16 +15,25 @@ import java.util.List;
 
 /**
  * The TorchScript fixtures of {@code src/test/resources/torchscript}, written by its {@code make_fixtures.py}
- * with PyTorch (float64): a module, a snapshot of its parameters, a dataset and dense references.
+ * with PyTorch (float64): a module (traced in float64, and in float32 beside it), a snapshot of its parameters, a dataset and dense references.
  */
 public record TorchScriptFixtures(byte[] module, ScriptedParameters parameters, LabeledData data, SafetensorsFile reference) {
 
-    /** The fixture {@code name} ({@code cnn} or {@code mlp}). */
+    /** The fixture {@code name} ({@code cnn}, {@code resnet} or {@code mlp}). */
     public static TorchScriptFixtures load(String name) {
         try {
             return new TorchScriptFixtures(Files.readAllBytes(path(name + ".pt")), ScriptedFile.read(path(name + ".safetensors")),
                     DatasetFile.read(path(name + "-data.safetensors")), Safetensors.read(path(name + "-reference.safetensors")));
         } catch (IOException | InputException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The fixture's module traced in float32 ({@code NAME-float32.pt}). */
+    public static byte[] moduleFloat32(String name) {
+        try {
+            return Files.readAllBytes(path(name + "-float32.pt"));
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
