@@ -41,7 +41,7 @@ public final class CurvatureProducts implements AutoCloseable {
     private final List<NDArray> leaves;
     private final AtomicLong products = new AtomicLong();
     private final TangentProducts tangent;
-    private NDArray kept; // the one chunk's gradient with its graph, kept between products of keptKind (double backward)
+    private NDList kept; // the one chunk's gradient per tensor with its graph, kept between products of keptKind (double backward)
     private Curvature keptKind;
 
     /** How products are computed. */
@@ -105,6 +105,17 @@ public final class CurvatureProducts implements AutoCloseable {
             products.addAndGet(k);
             return result;
         }
+        return doubleBackward(kind, block, 0, leaves.size());
+    }
+
+    /**
+     * The diagonal block of {@code kind} for the parameter tensors {@code first..end-1} applied to each row of
+     * {@code block} [k, their P], by double backward: per chunk, the gradient of those tensors alone (with its graph, kept
+     * between products when the data is one chunk) dotted with each row, then a backward pass of that. Only the part of
+     * the graph those tensors' gradients depend on is traversed, so a layer's block costs less than the whole operator.
+     */
+    private NDArray doubleBackward(Curvature kind, NDArray block, int first, int end) {
+        int k = Math.toIntExact(block.getShape().get(0));
         NDArray result = manager.zeros(block.getShape(), block.getDataType(), block.getDevice());
         JniUtils.setGradMode(true);
         try {
@@ -112,16 +123,19 @@ public final class CurvatureProducts implements AutoCloseable {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     boolean keep = data.chunks() == 1;
-                    NDArray gradient = keep ? keptGradient(kind) : null;
+                    NDList gradient = keep ? keptGradient(kind) : null;
                     if (gradient == null) {
                         gradient = gradientWithGraph(kind, c);
                         if (keep) {
-                            NDScope.unregister(gradient);
+                            for (NDArray g : gradient) {
+                                NDScope.unregister(g);
+                            }
                             kept = gradient;
                             keptKind = kind;
                         }
                     }
-                    NDArray directional = block.matMul(gradient); // [k], each ⟨∇θ, vⱼ⟩ with its graph
+                    NDArray part = end - first == 1 ? gradient.get(first) : NDArrays.concat(new NDList(gradient.subList(first, end)));
+                    NDArray directional = block.matMul(part); // [k], each ⟨∇θ, vⱼ⟩ with its graph
                     NDList rows = new NDList(k);
                     for (int j = 0; j < k; j++) {
                         try {
@@ -136,7 +150,7 @@ public final class CurvatureProducts implements AutoCloseable {
                             rows = null;
                             break;
                         }
-                        rows.add(flatten(gradients()));
+                        rows.add(flatten(gradients(first, end)));
                         zeroGradients();
                     }
                     if (rows != null) {
@@ -153,16 +167,23 @@ public final class CurvatureProducts implements AutoCloseable {
     }
 
     /**
-     * ∇θ of {@code kind}'s objective summed over chunk {@code c} (scaled by 1/N), flat [P], with the graph that makes it
-     * differentiable again (a backward pass with {@code create_graph}); registered with the caller's scope.
+     * ∇θ of {@code kind}'s objective summed over chunk {@code c} (scaled by 1/N), one flat vector per parameter tensor, with
+     * the graph that makes it differentiable again (a backward pass with {@code create_graph}); registered with the
+     * caller's scope.
      */
-    private NDArray gradientWithGraph(Curvature kind, int c) {
+    private NDList gradientWithGraph(Curvature kind, int c) {
         NDArray logits = differentiable.logits(data.inputs(c));
         NDArray objective = kind.objective(model.loss(), logits, data.targets(c))
                 .mul(HostArrays.constant(manager, 1.0 / data.size())); // never mul(double): see HostArrays.constant
         backward(objective, true, true);
-        NDList grads = gradients();
-        NDArray flat = flatten(grads);
+        NDList grads = gradients(0, leaves.size());
+        NDList flat = new NDList(grads.size());
+        NDArray one = HostArrays.constant(manager, 1.0);
+        for (NDArray g : grads) {
+            // a copy with its graph (× 1; DJL's duplicate() is not recorded by autograd): a flattened view would share the
+            // gradient's memory, which is zeroed below
+            flat.add(g.flatten().mul(one));
+        }
         for (NDArray g : grads) {
             GradientDetacher.detachInPlace((PtNDArray) g);
         }
@@ -171,7 +192,7 @@ public final class CurvatureProducts implements AutoCloseable {
     }
 
     /** The gradient kept from an earlier product of {@code kind}, or null (dropping one kept for another kind). */
-    private NDArray keptGradient(Curvature kind) {
+    private NDList keptGradient(Curvature kind) {
         if (kept != null && keptKind != kind) {
             releaseGraph();
         }
@@ -191,9 +212,10 @@ public final class CurvatureProducts implements AutoCloseable {
     }
 
     /**
-     * The diagonal block [from, to) of {@code kind} applied to each row of {@code block} [k, to − from]: for an MLP
-     * on the tangent route, when the range is whole layers, by passes restricted to them; otherwise as the full
-     * operator applied to the block embedded in zeros, then sliced.
+     * The diagonal block [from, to) of {@code kind} applied to each row of {@code block} [k, to − from]: when the range is
+     * whole parameter tensors (a layer), by passes restricted to them (the tangent passes of an MLP start and stop at
+     * those layers; the double backward differentiates only those tensors' gradients); otherwise as the full operator
+     * applied to the block embedded in zeros, then sliced.
      */
     public NDArray applyBlock(Curvature kind, NDArray block, long from, long to) {
         long p = dimension();
@@ -216,6 +238,22 @@ public final class CurvatureProducts implements AutoCloseable {
                 NDArray result = tangent.apply(kind, block, lo, hi);
                 products.addAndGet(block.getShape().get(0));
                 return result;
+            }
+        }
+        if (tangent == null) {
+            List<DifferentiableModel.ParameterGroup> ranges = model.parameterRanges();
+            int first = -1;
+            int end = -1;
+            for (int i = 0; i < ranges.size() && ranges.size() == leaves.size(); i++) {
+                if (ranges.get(i).from() == from) {
+                    first = i;
+                }
+                if (ranges.get(i).to() == to) {
+                    end = i + 1;
+                }
+            }
+            if (first >= 0 && end > first) {
+                return doubleBackward(kind, block, first, end);
             }
         }
         long k = block.getShape().get(0);
@@ -244,7 +282,7 @@ public final class CurvatureProducts implements AutoCloseable {
                     NDArray objective = model.loss().perSample(logits, data.targets(c)).sum()
                             .mul(HostArrays.constant(manager, 1.0 / data.size())); // see HostArrays.constant
                     backward(objective, false, false);
-                    result.addi(flatten(gradients()));
+                    result.addi(flatten(gradients(0, leaves.size())));
                     zeroGradients();
                 }
             }
@@ -265,9 +303,9 @@ public final class CurvatureProducts implements AutoCloseable {
         }
     }
 
-    private NDList gradients() {
-        NDList grads = new NDList(leaves.size());
-        for (NDArray leaf : leaves) {
+    private NDList gradients(int first, int end) {
+        NDList grads = new NDList(end - first);
+        for (NDArray leaf : leaves.subList(first, end)) {
             grads.add(leaf.getGradient());
         }
         return grads;

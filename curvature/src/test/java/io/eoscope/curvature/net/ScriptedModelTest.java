@@ -64,7 +64,8 @@ class ScriptedModelTest {
     /**
      * One chunk: the gradient's graph is built by the first product of an operator and kept for the next ones. Every
      * product through the kept graph equals the one through a graph built for it (four chunks of the same data) to 1e-13,
-     * and switching operators (𝓗, G, 𝓗, H, 𝓗) never gives one operator's product for another.
+     * and switching operators (𝓗, G, 𝓗, H, 𝓗) never gives one operator's product for another; each layer's block, which
+     * differentiates that layer's gradient alone, equals the sliced product of the whole operator.
      */
     @Test
     void productsThroughTheKeptGraphEqualProductsThroughAFreshOne() {
@@ -87,6 +88,22 @@ class ScriptedModelTest {
                     }
                     assertThat(TestProblems.relativeError(got, fresh)).as("product " + i + " (" + order[i].id() + ")")
                             .isLessThan(1e-13);
+                }
+                // a layer's block differentiates only that layer's gradient: equal to the whole operator's product with
+                // the direction embedded in zeros, sliced to the layer
+                for (DifferentiableModel.ParameterGroup g : model.groups()) {
+                    double[] embedded = new double[v.length];
+                    System.arraycopy(v, (int) g.from(), embedded, (int) g.from(), (int) g.size());
+                    double[] full = product(kept, Curvature.GAUSS_NEWTON, embedded, m);
+                    double[] block;
+                    try (NDScope scope = new NDScope()) {
+                        scope.suppressNotUsedWarning();
+                        double[] part = java.util.Arrays.copyOfRange(v, (int) g.from(), (int) g.to());
+                        block = HostArrays.download(kept.applyBlock(Curvature.GAUSS_NEWTON,
+                                HostArrays.upload(m, part, new Shape(1, part.length), DataType.FLOAT64), g.from(), g.to()));
+                    }
+                    assertThat(TestProblems.relativeError(block, java.util.Arrays.copyOfRange(full, (int) g.from(), (int) g.to())))
+                            .as("G's block of " + g.name()).isLessThan(1e-13);
                 }
             }
         }
