@@ -39,6 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.dont_write_bytecode = True  # no __pycache__ left in examples/ or clients/python/ by the imports below
 sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
 sys.path.insert(0, os.path.join(ROOT, "examples"))
 
