@@ -245,7 +245,7 @@ public final class CurvatureAnalysis implements AutoCloseable {
         return now;
     }
 
-    /** λ_max of the Gauss-Newton block of each parameter group, cold-started (each layer is solved once). */
+    /** λ_max of the Gauss-Newton block of each parameter group, each warm-started from its previous solve ({@link #solveWarm}). */
     private List<GroupCurvature> groupTops(CurvatureProducts products, AnalysisProgress progress) {
         List<GroupCurvature> out = new ArrayList<>();
         List<DifferentiableModel.ParameterGroup> all = products.model().groups();
@@ -253,12 +253,10 @@ public final class CurvatureAnalysis implements AutoCloseable {
             DifferentiableModel.ParameterGroup g = all.get(i);
             SymmetricOperator op = CurvatureOperator.block(products, Curvature.GAUSS_NEWTON, g);
             EigenOptions one = new EigenOptions(1, options.tolerance(), options.maxProducts(), options.seed());
-            EigenResult r = EigenSolver.named(options.solver()).solve(op, one, null, manager);
-            try (NDArray vectors = r.vectors()) {
-                double top = r.failed() ? Double.NaN : r.top();
-                out.add(new GroupCurvature(g.name(), g.size(), top, r.verifiedResiduals()[0], r.converged(), r.products(),
-                        r.failure()));
-            }
+            // warm-started from this layer's vector of the previous snapshot, like the spectra
+            Spectrum s = solveWarm("group " + g.name(), op, one, g.size());
+            out.add(new GroupCurvature(g.name(), g.size(), s.top(), s.verifiedResiduals()[0], s.converged(), s.products(),
+                    s.failure()));
             progress.update("groups", i + 1, all.size());
         }
         return out;

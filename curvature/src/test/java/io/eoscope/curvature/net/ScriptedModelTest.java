@@ -171,6 +171,26 @@ class ScriptedModelTest {
         assertThat(report.toJson().get("model").getAsString()).isEqualTo("torchscript");
     }
 
+    /** The next snapshot's layer solves start from the previous snapshot's vectors: fewer products, the same tops. */
+    @Test
+    void eachLayersSolveIsWarmStartedFromThePreviousSnapshot() {
+        TorchScriptFixtures f = TorchScriptFixtures.load("cnn");
+        try (NDManager m = NDManager.newBaseManager();
+                ScriptedModel model = ScriptedModel.load(f.module(), f.parameters(), m);
+                DeviceData data = DeviceData.upload(f.data(), model.classes(), m, model.dataType(), 1000);
+                CurvatureAnalysis analysis = new CurvatureAnalysis(TIGHT, m)) {
+            AnalysisReport cold = analysis.analyze(model, data, AnalysisProgress.NONE);
+            AnalysisReport warm = analysis.analyze(model, data, AnalysisProgress.NONE);
+            double[] groupTops = f.ref("group_tops");
+            for (int i = 0; i < groupTops.length; i++) {
+                GroupCurvature c = cold.groups().get(i);
+                GroupCurvature w = warm.groups().get(i);
+                assertThat(w.products()).as(w.group() + ": products warm against cold").isLessThan(c.products());
+                assertThat(w.gaussNewtonTop()).as(w.group()).isCloseTo(groupTops[i], within(1e-6 * groupTops[i]));
+            }
+        }
+    }
+
     @Test
     void anMlpAsTorchScriptGivesWhatTheMlpPathGives() {
         TorchScriptFixtures f = TorchScriptFixtures.load("mlp");
