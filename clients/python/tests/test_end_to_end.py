@@ -2,6 +2,7 @@
 a real analyzer process (``eos analyzer``) analyses their snapshots, and its numbers are checked against
 PyTorch's own float64 double-backward Lanczos, and, for an MLP, against ``eos analyze`` on the same
 parameters. Needs the Java build (``./eos`` builds it on first use)."""
+import copy
 import json
 import subprocess
 import time
@@ -40,8 +41,8 @@ def services(tmp_path_factory):
     # topics with the Java services' configuration, as a Publisher creates them, before the analyzer subscribes
     from eoscope.publisher import _ensure_topics
     _ensure_topics(bootstrap, "eos.", 4, {})
-    analyzer = start("analyzer", "--bootstrap-servers", bootstrap, "--metrics-port", str(metrics_port), "--tol", "1e-10",
-          "--analysis-dtype", "float64")
+    # the default precision (auto): the float64 models of these tests are analysed in float64, a float32 one in float32
+    analyzer = start("analyzer", "--bootstrap-servers", bootstrap, "--metrics-port", str(metrics_port), "--tol", "1e-10")
 
     def ready():
         try:
@@ -78,14 +79,14 @@ def metrics(bootstrap, run, steps, seconds=240, analysis_id="default"):
     return found
 
 
-def assert_spectra_agree_with_pytorch(metric, model, x, y, loss):
+def assert_spectra_agree_with_pytorch(metric, model, x, y, loss, rel=1e-6, loss_rel=1e-10):
     reference = Curvature(model, x, y, loss)
-    assert metric["loss"] == pytest.approx(reference.loss_value(), rel=1e-10)
+    assert metric["loss"] == pytest.approx(reference.loss_value(), rel=loss_rel)
     for key, product in (("hessian", reference.hessian), ("gauss_newton", reference.gauss_newton), ("residual", reference.residual)):
         want = top_eigenvalue(product, reference.size)
         got = metric[key]["eigenvalues"][0]
         print(f"{metric['run']}@{metric['step']} {key}: analyzer {got!r}, PyTorch {want!r}, relative {abs(got - want) / abs(want):.1e}")
-        assert got == pytest.approx(want, rel=1e-6), f"{key}: analyzer {got}, PyTorch float64 Lanczos {want}"
+        assert got == pytest.approx(want, rel=rel), f"{key}: analyzer {got}, PyTorch float64 Lanczos {want}"
 
 
 def gd(model, x, y, loss, lr, steps, pub, every):
@@ -145,6 +146,30 @@ def test_a_cnn_trained_in_pytorch_on_synthetic_images_is_analysed_like_pytorch_c
     again = metrics(services["bootstrap"], "pytorch-cnn", [0, 10, 20], analysis_id="again")
     assert len(again[20]["hessian"]["eigenvalues"]) == 2
     assert again[20]["hessian"]["eigenvalues"][0] == pytest.approx(last["hessian"]["eigenvalues"][0], rel=1e-8)
+
+
+def test_a_float32_cnn_is_analysed_in_float32_with_its_float32_trace(services):
+    """A model trained in float32, as most are: the analyzer, on its default precision (auto), analyses it with the
+    module the client traced in float32, and its tops agree with PyTorch's float64 Lanczos on the same float32
+    parameters and inputs to float32's precision (1e-4). (The float64 models of the other tests are analysed in
+    float64 by the same analyzer.)"""
+    out = services["tmp"] / "synthetic-f32.safetensors"
+    subprocess.run([EOS, "dataset", "--dataset", "synthetic", "--n", "64", "--classes", "4", "--out", str(out)], check=True,
+                   cwd=ROOT)
+    tensors, _ = safetensors.decode(out.read_bytes())
+    x = torch.from_numpy(np.array(tensors["x"], dtype=np.float32)).reshape(-1, 3, 32, 32)
+    y = torch.from_numpy(np.array(tensors["y"], dtype=np.int64))
+    torch.manual_seed(1)
+    model = SmallCnn(4)  # float32
+    with Publisher(services["bootstrap"], run="pytorch-cnn-float32", model=model, inputs=x, labels=y,
+                   loss="cross_entropy", lr=0.05, solver="gd") as pub:
+        assert pub.description.module_float32 is not None
+        gd(model, x, y, "cross_entropy", 0.05, 11, pub, every=10)
+    last = metrics(services["bootstrap"], "pytorch-cnn-float32", [0, 10])[10]
+    assert last["dtype"] == "float32"
+    # the reference: the same float32 parameters and inputs, widened exactly to float64
+    assert_spectra_agree_with_pytorch(last, copy.deepcopy(model).double(), x.double(), y, "cross_entropy", rel=1e-4,
+                                      loss_rel=1e-5)
 
 
 def test_an_mlp_trained_in_pytorch_gets_every_layerwise_quantity_of_the_java_path(services):
