@@ -87,7 +87,7 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--max-products", defaultValue = "5000", paramLabel = "P", description = "product budget of each eigen-solve (default: ${DEFAULT-VALUE})")
     long maxProducts;
 
-    @Option(names = "--batch-tol", defaultValue = "0.01", paramLabel = "F", description = "batch sharpness of a mini-batch model file (metadata batch_size): stop when the 95% interval's half-width is at most F of the estimate (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch-tol", defaultValue = "0.01", paramLabel = "F", description = "batch sharpness of a mini-batch model file (metadata batch_size): stop when the 95%% interval's half-width is at most F of the estimate (default: ${DEFAULT-VALUE})")
     double batchTolerance;
 
     @Option(names = "--max-batches", defaultValue = "500", paramLabel = "N", description = "batch sharpness: the most batches of one estimate (default: ${DEFAULT-VALUE})")

@@ -30,7 +30,7 @@ final class ServiceOptions {
     @Option(names = "--subsample", defaultValue = "0", description = "per-sample means over a seeded subsample (default: all samples)")
     int subsample;
 
-    @Option(names = "--batch-tol", defaultValue = "0.01", description = "batch sharpness of mini-batch runs: stop when the 95% interval's half-width is at most this fraction of the estimate (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch-tol", defaultValue = "0.01", description = "batch sharpness of mini-batch runs: stop when the 95%% interval's half-width is at most this fraction of the estimate (default: ${DEFAULT-VALUE})")
     double batchTolerance;
 
     @Option(names = "--max-batches", defaultValue = "500", description = "batch sharpness: the most batches of one estimate (default: ${DEFAULT-VALUE})")

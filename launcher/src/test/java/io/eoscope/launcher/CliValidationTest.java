@@ -243,4 +243,23 @@ class CliValidationTest {
         assertThat(out.toString()).contains("--replication-factor", "--broker-timeout-seconds");
         assertThat(Files.exists(dir.resolve("never"))).isFalse();
     }
+
+    /** Every command's --help renders cleanly: picocli warns on stderr about a description it cannot format (a bare %). */
+    @Test
+    void everyHelpRendersWithoutAFormatWarning() {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            for (String command : new picocli.CommandLine(new Eos()).getSubcommands().keySet()) {
+                StringWriter out = new StringWriter();
+                int status = Eos.execute(new PrintWriter(out), new PrintWriter(new StringWriter()), command, "--help");
+                assertThat(status).as(command + " --help").isZero();
+                assertThat(out.toString()).as(command + " --help").contains("Usage:");
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
+    }
 }
