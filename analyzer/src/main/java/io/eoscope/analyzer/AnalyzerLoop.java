@@ -99,7 +99,7 @@ public final class AnalyzerLoop implements Runnable, AutoCloseable {
         // a client id of its own per analyzer: the Kafka client meters are told apart by it (two analyzers share a registry in eos demo)
         this.clientId = "eos-analyzer-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet();
         this.consumer = consumer != null ? consumer : new KafkaConsumer<>(settings.consumer(clientId, config.group()));
-        this.producer = producer != null ? producer : new KafkaProducer<>(settings.producer(clientId + "-producer"));
+        this.producer = producer != null ? producer : new KafkaProducer<>(settings.acknowledgedProducer(clientId + "-producer"));
         this.worker = new GroupWorker(this.consumer, settings.topics().snapshots(), new Snapshots(),
                 GroupWorker.Limits.defaults().withCapacity(limits.queuedSnapshots()), clientId);
         this.meters = new AnalyzerMeters(registry, config.group(), clientId, worker);

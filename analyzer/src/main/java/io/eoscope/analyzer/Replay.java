@@ -70,7 +70,7 @@ public final class Replay {
         LOG.info("replay of {} (steps {}..{}, {} snapshots) as analysis '{}'", run, fromStep, toStep, total, config.analysisId());
         Tally tally = new Tally();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.consumer("eos-replay", null));
-                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.producer("eos-replay"));
+                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.acknowledgedProducer("eos-replay"));
                 DatasetStore datasets = new DatasetStore(settings, limits.maxPendingBytes(), (r, reason) -> {
                     try {
                         deadLetter(settings, producer, r, reason);

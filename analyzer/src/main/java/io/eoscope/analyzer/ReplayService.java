@@ -46,7 +46,7 @@ public final class ReplayService implements Runnable, AutoCloseable {
         Properties p = settings.consumer(clientId + "-replays", config.group() + "-replays");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1"); // a replay takes long: one request per poll
         this.consumer = new KafkaConsumer<>(p);
-        this.producer = new KafkaProducer<>(settings.producer(clientId + "-replays"));
+        this.producer = new KafkaProducer<>(settings.acknowledgedProducer(clientId + "-replays"));
         GroupWorker.Handler requests = (r, out) -> out.submit(
                 new GroupWorker.Work(new TopicPartition(r.topic(), r.partition()), r.offset(), null, () -> serve(r)));
         this.worker = new GroupWorker(consumer, settings.topics().replays(), requests, GroupWorker.Limits.defaults().withCapacity(1),

@@ -16,13 +16,22 @@ import io.eoscope.wire.MetricsRecord;
  * @param metricsLimits the most layers, groups, eigenvalues and list entries of one metrics record it holds
  *     ({@code --max-layers}, {@code --max-groups}, {@code --max-eigenvalues}, {@code --max-record-items}); a record over
  *     them is rejected and dead-lettered saying which
+ * @param maxStreams most Server-Sent Event streams open at once ({@code --max-streams}); one more is refused with 503 and counted
  */
 public record GatewayConfig(String host, int port, long graceSeconds, int maxRuns, String token, long staleSeconds,
-        int maxViewRuns, String analysisId, MetricsRecord.Limits metricsLimits) {
+        int maxViewRuns, String analysisId, MetricsRecord.Limits metricsLimits, int maxStreams) {
     /** Default of {@code --stale-seconds}. */
     public static final long DEFAULT_STALE_SECONDS = 60;
     /** Default of {@code --max-view-runs}. */
     public static final int DEFAULT_MAX_VIEW_RUNS = 1000;
+    /** Default of {@code --max-streams}. */
+    public static final int DEFAULT_MAX_STREAMS = 256;
+
+    /** A gateway with the default bound on event streams. */
+    public GatewayConfig(String host, int port, long graceSeconds, int maxRuns, String token, long staleSeconds, int maxViewRuns,
+            String analysisId, MetricsRecord.Limits metricsLimits) {
+        this(host, port, graceSeconds, maxRuns, token, staleSeconds, maxViewRuns, analysisId, metricsLimits, DEFAULT_MAX_STREAMS);
+    }
 
     /** A gateway whose work-starting endpoints are disabled. */
     public GatewayConfig(String host, int port, long graceSeconds, int maxRuns) {
@@ -67,6 +76,9 @@ public record GatewayConfig(String host, int port, long graceSeconds, int maxRun
         }
         if (analysisId == null || !analysisId.matches("[A-Za-z0-9._-]{1,100}")) {
             throw new IllegalArgumentException("--analysis-id must be 1-100 letters, digits, '.', '_' or '-', got '" + analysisId + "'");
+        }
+        if (maxStreams < 1 || maxStreams > 100_000) {
+            throw new IllegalArgumentException("--max-streams must be in 1..100000, got " + maxStreams);
         }
         if (metricsLimits == null) {
             throw new IllegalArgumentException("the limits on metrics records are required");

@@ -30,6 +30,7 @@ public final class GatewayMeters {
     private final long graceMillis;
     private final int maxRuns;
     private final Map<String, List<Meter>> meters = new ConcurrentHashMap<>();
+    private volatile int withoutSeries;
 
     public GatewayMeters(MeterRegistry registry, RunsView view, long graceMillis, int maxRuns) {
         this.registry = registry;
@@ -61,6 +62,7 @@ public final class GatewayMeters {
         }
         live.sort((a, b) -> Long.compare(b.lastHeardMillis(), a.lastHeardMillis()));
         List<RunsView.Run> kept = live.subList(0, Math.min(maxRuns, live.size()));
+        withoutSeries = live.size() - kept.size();
         java.util.Set<String> keptNames = new java.util.HashSet<>();
         kept.forEach(r -> keptNames.add(r.name()));
         for (String run : new ArrayList<>(meters.keySet())) {
@@ -81,6 +83,19 @@ public final class GatewayMeters {
             }
         }
     }
+
+    /** Runs with series, as of the last {@link #refresh()}. */
+    public int seriesRuns() {
+        return meters.size();
+    }
+
+    /** Live runs of the view left without series by {@code --max-runs}, as of the last {@link #refresh()}. */
+    public int runsWithoutSeries() {
+        return withoutSeries;
+    }
+
+    /** Series one run has: {@value #RUN_SERIES} of the run, and {@code LAYER_FIELDS.size()} per layer. */
+    public static final int RUN_SERIES = 15;
 
     private List<Meter> register(String run, int layers) {
         List<Meter> out = new ArrayList<>();
@@ -104,6 +119,8 @@ public final class GatewayMeters {
                 + " stability for every optimizer (η·sharpness/2 for GD)", r -> r.stability().ratio()));
         out.add(run(run, "eos.run.rho.k", "ρ(K) = λ_max(G)", r -> metric(r, m -> m.value(Quantity.RHO_K))));
         out.add(run(run, "eos.run.k.max.sq.mean", "E‖K‖²_max over the samples", r -> metric(r, m -> m.value(Quantity.K_MAX_SQ_MEAN))));
+        out.add(run(run, "eos.run.analysis.lag.steps", "Steps the run's latest telemetry step is ahead of its latest analysed snapshot "
+                + "(the live analysis): how far the analyzers are behind this run", GatewayMeters::analysisLagSteps));
         out.add(run(run, "eos.run.stale", "1 when the run says it is running but nothing was heard of it for longer than "
                 + "--stale-seconds (its trainer died), else 0", r -> "stale".equals(r.status()) ? 1 : 0));
         for (int l = 1; l <= layers; l++) {
@@ -121,6 +138,13 @@ public final class GatewayMeters {
     private Meter run(String run, String name, String description, ToDoubleFunction<RunsView.Run> f) {
         return Gauge.builder(name, view, v -> v.get(run).map(f::applyAsDouble).orElse(Double.NaN))
                 .description(description).tag("run", run).register(registry);
+    }
+
+    private static double analysisLagSteps(RunsView.Run r) {
+        if (r.metrics().isEmpty() || r.telemetry().isEmpty()) {
+            return Double.NaN;
+        }
+        return Math.max(0, r.telemetry().get().step() - r.metrics().get().step());
     }
 
     private static double telemetry(RunsView.Run r, ToDoubleFunction<TelemetryRecord.Step> f) {

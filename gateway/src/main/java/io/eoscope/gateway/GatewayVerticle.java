@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -58,6 +59,9 @@ public final class GatewayVerticle extends AbstractVerticle {
     /** Refreshes the meters and renders the scrape, one at a time, off the event loop (a scrape of many runs takes long). */
     private WorkerExecutor scrapes;
     private HttpServer server;
+    /** Event streams open now, and those refused for being over {@code --max-streams}. */
+    private final AtomicInteger streams = new AtomicInteger();
+    private io.micrometer.core.instrument.Counter streamsRefused;
     /** The OpenAPI document, read once from the classpath. */
     private final String openApi;
 
@@ -107,6 +111,15 @@ public final class GatewayVerticle extends AbstractVerticle {
         FunctionCounter.builder("eos.gateway.runs.evicted", view, RunsView::evictions)
                 .description("Runs evicted from the gateway's view to stay within --max-view-runs").register(registry);
         Gauge.builder("eos.gateway.view.runs", view, RunsView::size).description("Runs held by the gateway's view").register(registry);
+        Gauge.builder("eos.gateway.series.runs", meters, GatewayMeters::seriesRuns)
+                .description("Runs with Prometheus series (at most --max-runs), as of the last scrape").register(registry);
+        Gauge.builder("eos.gateway.runs.without.series", meters, GatewayMeters::runsWithoutSeries)
+                .description("Live runs held by the view that have no Prometheus series because of --max-runs, as of the last scrape")
+                .register(registry);
+        Gauge.builder("eos.gateway.streams", streams, AtomicInteger::get)
+                .description("Server-Sent Event streams open (at most --max-streams)").register(registry);
+        streamsRefused = io.micrometer.core.instrument.Counter.builder("eos.gateway.streams.refused")
+                .description("Event streams refused with 503 because --max-streams were open").register(registry);
         Gauge.builder("eos.gateway.ready", this, g -> g.consumer != null && g.consumer.readiness().ready() ? 1 : 0)
                 .description("1 when the gateway's view is assigned to all its topics and the broker answers (as /ready)")
                 .register(registry);
@@ -335,6 +348,16 @@ public final class GatewayVerticle extends AbstractVerticle {
             return;
         }
         HttpServerResponse response = ctx.response();
+        if (streams.incrementAndGet() > config.maxStreams()) {
+            streams.decrementAndGet();
+            streamsRefused.increment();
+            if (streamsRefused.count() == 1 || streamsRefused.count() % 100 == 0) {
+                LOG.warn("refused an event stream of run {}: {} streams are open, the most --max-streams allows ({} refused since start)",
+                        run, config.maxStreams(), (long) streamsRefused.count());
+            }
+            json(ctx, 503, error("the gateway serves at most " + config.maxStreams() + " event streams at once (--max-streams); try again later"));
+            return;
+        }
         response.setChunked(true).putHeader("content-type", "text/event-stream").putHeader("cache-control", "no-cache");
         response.setWriteQueueMaxSize(SSE_QUEUE_BYTES);
         response.write(": eoscope stream of run " + run + "\n\n");
@@ -356,7 +379,10 @@ public final class GatewayVerticle extends AbstractVerticle {
             }
         };
         view.listen(listener);
-        response.closeHandler(v -> view.unlisten(listener));
+        response.closeHandler(v -> {
+            view.unlisten(listener);
+            streams.decrementAndGet();
+        });
     }
 
     /**

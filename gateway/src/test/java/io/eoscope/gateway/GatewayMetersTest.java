@@ -45,6 +45,16 @@ class GatewayMetersTest {
         for (String line : scrape.lines().filter(l -> l.startsWith("eos_")).toList()) {
             assertThat(line).matches("eos_[a-z_]+\\{(layer=\"[0-9]+\",)?run=\"a\"\\} .*");
         }
+        // the documented budget: RUN_SERIES per run and seven per layer (two layers here)
+        assertThat(scrape.lines().filter(l -> l.startsWith("eos_")).count())
+                .isEqualTo(GatewayMeters.RUN_SERIES + 2L * GatewayMeters.LAYER_FIELDS.size());
+        assertThat(scrape).contains("eos_run_analysis_lag_steps{run=\"a\"} 0.0");
+        // telemetry ahead of the latest analysed snapshot: the run's analysis lag in steps
+        view.telemetry(TelemetryRecord.parse(JsonParser.parseString("{\"run\":\"a\",\"step\":25,\"time\":1.0,\"loss\":0.4,"
+                + "\"accuracy\":0.75,\"step_size\":0.04,\"products\":3}").getAsJsonObject()));
+        assertThat(registry.scrape()).contains("eos_run_analysis_lag_steps{run=\"a\"} 15.0");
+        assertThat(meters.seriesRuns()).isEqualTo(1);
+        assertThat(meters.runsWithoutSeries()).isZero();
     }
 
     @Test
@@ -60,6 +70,8 @@ class GatewayMetersTest {
         String scrape = registry.scrape();
         assertThat(scrape).doesNotContain("run=\"done\"");
         assertThat(scrape.lines().filter(l -> l.startsWith("eos_run_loss{")).count()).isEqualTo(2);
+        assertThat(meters.seriesRuns()).isEqualTo(2);
+        assertThat(meters.runsWithoutSeries()).isEqualTo(1); // r1..r3 live, two kept; the finished one is past its grace
         view.remove("r3");
         view.remove("r2");
         meters.refresh();

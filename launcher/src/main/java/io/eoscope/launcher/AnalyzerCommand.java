@@ -31,6 +31,12 @@ final class AnalyzerCommand implements Callable<Integer> {
     @Option(names = "--instances", defaultValue = "1", description = "analyzer verticles in this process (default: ${DEFAULT-VALUE})")
     int instances;
 
+    @Option(names = "--threads", paramLabel = "T", defaultValue = "auto",
+            description = "libtorch's intra-op threads for this process: auto (the processors the JVM may use, a container's CPU limit"
+                    + " included, divided by --instances) or 1..1024. Give each analyzer process its share when several run on one"
+                    + " machine: threads spinning on shared cores make small models' analyses many times slower (default: ${DEFAULT-VALUE})")
+    String threads;
+
     @Option(names = "--metrics-port", defaultValue = "9404",
             description = "serve /metrics (lag, analysis time, products, JVM), /health and /ready on this port; -1: off (default: ${DEFAULT-VALUE})")
     int metricsPort;
@@ -66,7 +72,11 @@ final class AnalyzerCommand implements Callable<Integer> {
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new UsageException("--metrics-port must be in 0..65535, or -1 for none, got " + metricsPort);
         }
+        int intraOp = intraOpThreads();
         kafka.createTopics(settings, "eos-analyzer-admin");
+        LOG.info("libtorch intra-op threads: {} ({})", io.eoscope.curvature.net.EngineThreads.set(intraOp),
+                threads.equals("auto") ? "auto: " + Runtime.getRuntime().availableProcessors() + " processors / " + instances
+                        + " instance(s)" : "--threads");
         Vertx vertx = Vertx.vertx();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
@@ -81,6 +91,22 @@ final class AnalyzerCommand implements Callable<Integer> {
                 vertx.close().await();
             }
         }
+    }
+
+    /** {@code --threads} as a count: auto is this process's share of the processors. */
+    private int intraOpThreads() {
+        if (threads.equals("auto")) {
+            return io.eoscope.curvature.net.EngineThreads.share(instances);
+        }
+        try {
+            int t = Integer.parseInt(threads.trim());
+            if (t >= 1 && t <= 1024) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new UsageException("--threads must be auto or a whole number in 1..1024, got '" + threads + "'");
     }
 
     /** Deploys the analyzers and serves until a stop is requested (0) or one of them fails (1). */

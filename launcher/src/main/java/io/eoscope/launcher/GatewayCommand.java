@@ -66,6 +66,11 @@ final class GatewayCommand implements Callable<Integer> {
                     + "dead-lettered (default: ${DEFAULT-VALUE})")
     int maxRecordItems;
 
+    @Option(names = "--max-streams", defaultValue = "256", paramLabel = "N",
+            description = "most Server-Sent Event streams (/api/runs/{run}/stream, the live page) open at once; one more is refused "
+                    + "with 503 and counted in eos_gateway_streams_refused_total (default: ${DEFAULT-VALUE})")
+    int maxStreams;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -74,7 +79,7 @@ final class GatewayCommand implements Callable<Integer> {
         // the token that enables POST /api/runs/{run}/replay comes from the environment, never the command line
         String token = System.getenv("EOS_GATEWAY_TOKEN");
         GatewayConfig config = UsageException.fromOptions(() -> new GatewayConfig(host, port, grace, maxRuns, token, staleSeconds,
-                maxViewRuns, analysisId, new MetricsRecord.Limits(maxLayers, maxGroups, maxEigenvalues, maxRecordItems)));
+                maxViewRuns, analysisId, new MetricsRecord.Limits(maxLayers, maxGroups, maxEigenvalues, maxRecordItems), maxStreams));
         io.eoscope.wire.KafkaSettings settings = kafka.required();
         Vertx vertx = Vertx.vertx();
         try (StopSignal stop = StopSignal.install()) {

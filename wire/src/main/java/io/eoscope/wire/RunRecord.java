@@ -220,7 +220,7 @@ public record RunRecord(String run, JsonObject config, Status status, String fai
     public Optional<OptimizerSettings> optimizerSettings() {
         double lr = learningRate();
         String solver = solver();
-        boolean says = "gd".equals(solver) || string("optimizer") != null && !VARIABLE_STEP_SOLVERS.contains(solver);
+        boolean says = "gd".equals(solver) || string("optimizer") != null && (solver == null || !VARIABLE_STEP_SOLVERS.contains(solver));
         return says && lr > 0 ? Optional.of(optimizerSettings(config, lr)) : Optional.empty();
     }
 

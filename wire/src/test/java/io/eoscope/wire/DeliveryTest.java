@@ -45,6 +45,20 @@ class DeliveryTest {
         assertThat(Delivery.send(ok, record, Duration.ofSeconds(1), "x").topic()).isEqualTo("metrics");
     }
 
+    /**
+     * A sender that waits for each acknowledgement sends at once: lingering 20 ms to batch was a fixed 20 ms of every
+     * analysed snapshot (the fleet harness measured it). A user's linger.ms still wins; the trainer's producer still batches.
+     */
+    @Test
+    void anAcknowledgedSenderDoesNotLinger() {
+        KafkaSettings plain = new KafkaSettings("localhost:9092", new Topics(""), Map.of());
+        assertThat(plain.acknowledgedProducer("a").getProperty(ProducerConfig.LINGER_MS_CONFIG)).isEqualTo("0");
+        assertThat(plain.acknowledgedProducer("a").getProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)).isEqualTo("120000");
+        assertThat(plain.producer("p").getProperty(ProducerConfig.LINGER_MS_CONFIG)).isEqualTo("20");
+        KafkaSettings given = new KafkaSettings("localhost:9092", new Topics(""), Map.of("linger.ms", "5"));
+        assertThat(given.acknowledgedProducer("a").getProperty(ProducerConfig.LINGER_MS_CONFIG)).isEqualTo("5");
+    }
+
     /** Producers give up on a record after a bounded time by default (Kafka's 120 s), or the one the user gives. */
     @Test
     void everyProducerHasAFiniteDeliveryTimeout() {

@@ -151,6 +151,10 @@ class RunRecordTest {
                 .optimizerSettings()).isEmpty();
         // nor without a step size
         assertThat(parse("r1", ADAM.replace("0.05", "null")).optimizerSettings()).isEmpty();
+        // a producer that names its optimizer and no solver at all (found by the fleet harness: this threw, and the
+        // gateway's list of runs failed for every run while such a record was in view)
+        assertThat(parse("q", "{\"run\":\"q\",\"status\":\"running\",\"optimizer\":\"gd\",\"learningRate\":0.05}")
+                .optimizerSettings()).contains(io.eoscope.curvature.optim.OptimizerSettings.gd(0.05));
     }
 
     @Test
