@@ -77,6 +77,20 @@ app.kubernetes.io/part-of: eoscope
 {{- end -}}
 {{- end -}}
 
+{{/* The snapshots topic, which the analyzers' consumer group reads. */}}
+{{- define "eoscope.snapshotsTopic" -}}
+{{- printf "%ssnapshots" .Values.kafka.topicPrefix -}}
+{{- end -}}
+
+{{/*
+The most analyzer pods that can all get work: each pod is analyzer.instances consumers of the group, and a
+partition goes to one consumer, so ceil(kafka.partitions / analyzer.instances).
+*/}}
+{{- define "eoscope.analyzerPodCeiling" -}}
+{{- $instances := int64 .Values.analyzer.instances -}}
+{{- div (add (int64 .Values.kafka.partitions) $instances -1) $instances -}}
+{{- end -}}
+
 {{- define "eoscope.kafkaConfigPath" -}}/etc/eoscope/kafka/client/{{ .Values.kafka.clientConfig.key }}{{- end -}}
 
 {{/* The Kafka options every service command shares, as a JSON list. */}}
