@@ -77,6 +77,20 @@ app.kubernetes.io/part-of: eoscope
 {{- end -}}
 {{- end -}}
 
+{{/* The snapshots topic, which the analyzers' consumer group reads. */}}
+{{- define "eoscope.snapshotsTopic" -}}
+{{- printf "%ssnapshots" .Values.kafka.topicPrefix -}}
+{{- end -}}
+
+{{/*
+The most analyzer pods that can all get work: each pod is analyzer.instances consumers of the group, and a
+partition goes to one consumer, so ceil(kafka.partitions / analyzer.instances).
+*/}}
+{{- define "eoscope.analyzerPodCeiling" -}}
+{{- $instances := int64 .Values.analyzer.instances -}}
+{{- div (add (int64 .Values.kafka.partitions) $instances -1) $instances -}}
+{{- end -}}
+
 {{- define "eoscope.kafkaConfigPath" -}}/etc/eoscope/kafka/client/{{ .Values.kafka.clientConfig.key }}{{- end -}}
 
 {{/* The Kafka options every service command shares, as a JSON list. */}}
@@ -168,4 +182,38 @@ a change inside a referenced Secret does not (kubectl rollout restart does).
 */}}
 {{- define "eoscope.kafkaChecksum" -}}
 {{- dict "kafka" .Values.kafka "bootstrap" (include "eoscope.bootstrapServers" .) | toJson | sha256sum -}}
+{{- end -}}
+
+{{/*
+A topic's retention.ms from a retention value: (dict "key" "kafka.retention.snapshots" "value" "30d").
+forever is -1; <n>m, <n>h and <n>d are minutes, hours and days. Prints an integer.
+*/}}
+{{- define "eoscope.retentionMs" -}}
+{{- $value := toString .value -}}
+{{- if eq $value "forever" -}}
+-1
+{{- else if regexMatch "^[1-9][0-9]{0,8}[mhd]$" $value -}}
+{{- $unit := dict "m" 60000 "h" 3600000 "d" 86400000 -}}
+{{- $suffix := substr (sub (len $value) 1 | int) (len $value) $value -}}
+{{- mul (trimSuffix $suffix $value | int64) (get $unit $suffix) -}}
+{{- else -}}
+{{- fail (printf "%s: %q is not forever or a duration <n>m, <n>h or <n>d (such as 90m, 12h, 30d)" .key $value) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A topic's retention.bytes (per partition) from a size value: (dict "key" "kafka.retention.snapshotBytes" "value" "50GiB").
+unlimited is -1; <n>MiB, <n>GiB and <n>TiB are powers of 1024. Prints an integer.
+*/}}
+{{- define "eoscope.retentionBytes" -}}
+{{- $value := toString .value -}}
+{{- if eq $value "unlimited" -}}
+-1
+{{- else if regexMatch "^[1-9][0-9]{0,5}[MGT]iB$" $value -}}
+{{- $unit := dict "MiB" 1048576 "GiB" 1073741824 "TiB" 1099511627776 -}}
+{{- $suffix := substr (sub (len $value) 3 | int) (len $value) $value -}}
+{{- mul (trimSuffix $suffix $value | int64) (get $unit $suffix) -}}
+{{- else -}}
+{{- fail (printf "%s: %q is not unlimited or a size <n>MiB, <n>GiB or <n>TiB (such as 500MiB, 50GiB)" .key $value) -}}
+{{- end -}}
 {{- end -}}

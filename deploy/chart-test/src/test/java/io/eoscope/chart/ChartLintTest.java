@@ -44,7 +44,7 @@ class ChartLintTest {
     void theCiValuesCoverTheMainCombinations() {
         assertThat(Chart.ciValues()).extracting(p -> p.getFileName().toString()).contains("default-values.yaml",
                 "strimzi-values.yaml", "monitoring-values.yaml", "gpu-values.yaml", "kafka-tls-sasl-values.yaml",
-                "training-values.yaml");
+                "training-values.yaml", "autoscaling-values.yaml");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -289,6 +289,36 @@ class ManifestTest {
         assertThat(Workloads.env(wait)).containsEntry("BOOTSTRAP", bootstrap);
     }
 
+    @Test
+    void retentionValuesGoIntoTheSnapshotAndTelemetryTopicsOnly() {
+        Manifests base = ci("strimzi-values.yaml");
+        Manifests m = Chart.template(List.of(Chart.CI.resolve("strimzi-values.yaml")), Map.of("kafka.retention.snapshots", "30d",
+                "kafka.retention.snapshotBytes", "50GiB", "kafka.retention.telemetry", "12h"));
+        // whole numbers of milliseconds and bytes, as Kafka's topic configs take them (30 d = 2,592,000,000 ms)
+        assertThat(topicConfig(m, "eos.snapshots")).isEqualTo(Map.of("retention.ms", 2_592_000_000L, "retention.bytes", 53_687_091_200L));
+        assertThat(topicConfig(m, "eos.telemetry")).isEqualTo(Map.of("retention.ms", 43_200_000));
+        for (String topic : List.of("eos.runs", "eos.datasets", "eos.metrics", "eos.replays", "eos.deadletter")) {
+            assertThat(topicConfig(m, topic)).as(topic).isEqualTo(topicConfig(base, topic));
+        }
+        Manifests other = Chart.template(List.of(Chart.CI.resolve("strimzi-values.yaml")), Map.of("kafka.retention.snapshots", "90m",
+                "kafka.retention.snapshotBytes", "500MiB", "kafka.retention.telemetry", "forever"));
+        assertThat(topicConfig(other, "eos.snapshots")).isEqualTo(Map.of("retention.ms", 5_400_000, "retention.bytes", 524_288_000));
+        assertThat(topicConfig(other, "eos.telemetry")).isEqualTo(Map.of("retention.ms", -1));
+        assertThat(topicConfig(Chart.template(List.of(Chart.CI.resolve("strimzi-values.yaml")), Map.of(
+                "kafka.retention.snapshotBytes", "2TiB")), "eos.snapshots")).isEqualTo(Map.of("retention.ms", -1, "retention.bytes", 2_199_023_255_552L));
+        // the topics are Strimzi's: the services are not told the retention
+        for (Map<String, Object> w : Workloads.of(m)) {
+            for (Map<String, Object> c : Workloads.allContainers(w)) {
+                assertThat(String.valueOf(c.get("args"))).as(Yamls.at(w, "metadata.name") + "/" + c.get("name")).doesNotContain("retention");
+            }
+        }
+    }
+
+    private static Object topicConfig(Manifests m, String topicName) {
+        return m.ofKind("KafkaTopic").stream().filter(t -> topicName.equals(Yamls.at(t, "spec.topicName"))).findFirst()
+                .map(t -> Yamls.at(t, "spec.config")).orElseThrow(() -> new AssertionError("no KafkaTopic " + topicName));
+    }
+
     /** The topic constants of the wire module's Topics.java, so a new topic cannot miss the chart. */
     private static List<String> topicNamesInTopicsJava() {
         try {

@@ -43,6 +43,30 @@ class ValuesSchemaTest {
     }
 
     @Test
+    void retentionOutsideItsSyntaxIsRejectedWithItsPath() {
+        for (String bad : List.of("30", "30 days", "0d", "10s", "1.5d", "1w", "never", "")) {
+            assertThat(error(Map.of("kafka.retention.snapshots", bad))).as(bad).contains("/kafka/retention/snapshots");
+            assertThat(error(Map.of("kafka.retention.telemetry", bad))).as(bad).contains("/kafka/retention/telemetry");
+        }
+        for (String bad : List.of("50GB", "50G", "1.5GiB", "0MiB", "1024", "1PiB", "-1", "forever")) {
+            assertThat(error(Map.of("kafka.retention.snapshotBytes", bad))).as(bad).contains("/kafka/retention/snapshotBytes");
+        }
+        assertThat(error(Map.of("kafka.retention.snapshot", "30d"))).contains("/kafka/retention").contains("'snapshot' not allowed");
+    }
+
+    @Test
+    void withoutTheSchemaTheTemplatesStillRefuseABadRetention() throws IOException {
+        Path chart = Chart.copy(scratch);
+        Files.delete(chart.resolve("values.schema.json"));
+        assertThatThrownBy(() -> Chart.template(chart, List.of(), Map.of("kafka.strimzi.enabled", true,
+                "kafka.retention.snapshots", "30 days"))).hasMessageContaining("kafka.retention.snapshots: \"30 days\" is not forever");
+        assertThatThrownBy(() -> Chart.template(chart, List.of(), Map.of("kafka.strimzi.enabled", true,
+                "kafka.retention.snapshotBytes", "50GB"))).hasMessageContaining("kafka.retention.snapshotBytes: \"50GB\" is not unlimited");
+        assertThatThrownBy(() -> Chart.template(chart, List.of(), Map.of("kafka.strimzi.enabled", true,
+                "kafka.retention.telemetry", "0d"))).hasMessageContaining("kafka.retention.telemetry: \"0d\" is not forever");
+    }
+
+    @Test
     void theTemplatesNameWhatTheSchemaCannotCheck() {
         assertThat(error(Map.of("runs[0].name", "a", "runs[0].config.steps", 5)))
                 .contains("runs[0].config.architecture is required");
