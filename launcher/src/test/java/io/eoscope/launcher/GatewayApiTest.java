@@ -475,9 +475,12 @@ class GatewayApiTest {
                 .getAsJsonArray("value").get(1).getAsDouble()).as("metrics records sent").isGreaterThanOrEqualTo(9);
         assertThat(p.query("eos_analyzer_snapshots_total{group=\"gw\"}").get(0).getAsJsonObject().getAsJsonArray("value")
                 .get(1).getAsDouble()).isGreaterThanOrEqualTo(9);
-        // every alerting rule of deploy/prometheus evaluates without error against the real series
-        long rules = java.nio.file.Files.readAllLines(RealPrometheus.RULES).stream().filter(l -> l.trim().startsWith("- alert:")).count();
-        assertThat(rules).isEqualTo(7);
+        // every alerting and recording rule of deploy/prometheus evaluates without error against the real series
+        long alerts = java.nio.file.Files.readAllLines(RealPrometheus.RULES).stream().filter(l -> l.trim().startsWith("- alert:")).count();
+        assertThat(alerts).isEqualTo(7);
+        long rules = alerts + java.nio.file.Files.readAllLines(RealPrometheus.RULES).stream()
+                .filter(l -> l.trim().startsWith("- record:")).count();
+        assertThat(rules).isEqualTo(7 + 18);
         Poll.until(Duration.ofSeconds(60), "every rule evaluated with health ok", () -> {
             try {
                 int ok = 0;
