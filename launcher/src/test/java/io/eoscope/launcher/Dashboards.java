@@ -19,7 +19,9 @@ import java.util.stream.Stream;
 final class Dashboards {
     static final Path DIR = Path.of("..", "deploy", "grafana").toAbsolutePath().normalize();
     /** The dashboards this project ships, by uid (stable: links and the Helm chart's ConfigMaps name them). */
-    static final List<String> UIDS = List.of("eoscope-overview", "eoscope-layers", "eoscope-operations");
+    static final List<String> UIDS = List.of("eoscope-overview", "eoscope-layers", "eoscope-operations", "eoscope-fleet");
+    /** The dashboard of every run at once: it reads only the recorded series of the eoscope-fleet rules, no run's own. */
+    static final String FLEET = "eoscope-fleet";
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{(\\w+)(?::\\w+)?}|\\[\\[(\\w+)]]|\\$(\\w+)");
 
     private Dashboards() {}

@@ -1,9 +1,15 @@
 package io.eoscope.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.sun.net.httpserver.HttpServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -11,23 +17,28 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The structure of the Grafana dashboards in deploy/grafana, without Grafana (not installable here): plain
  * dashboard JSON as the Helm chart's sidecar ConfigMaps need it, stable unique uids, a datasource and a
- * place on the grid for every panel, the {@code datasource} and {@code run} variables, cross-links. Their
- * PromQL is evaluated against a real Prometheus in {@link GatewayApiTest}.
+ * place on the grid for every panel, the {@code datasource} and {@code run} variables, cross-links, the Fleet's
+ * recorded series only. Their PromQL is evaluated against a real Prometheus in {@link GatewayApiTest}, and the
+ * Fleet's over a thousand runs in {@link FleetOfAThousandRunsOnARealPrometheus}.
  */
 class DashboardsTest {
     private static final Map<String, String> DATASOURCE = Map.of("type", "prometheus", "uid", "${datasource}");
 
     @Test
-    void threeDashboardsWithStableUniqueUidsAndNoImportWrapper() {
+    void fourDashboardsWithStableUniqueUidsAndNoImportWrapper() {
         List<JsonObject> all = Dashboards.load();
         assertThat(all.stream().map(d -> d.get("uid").getAsString()).toList())
                 .containsExactlyInAnyOrderElementsOf(Dashboards.UIDS);
-        assertThat(all.stream().map(d -> d.get("title").getAsString()).distinct()).hasSize(3);
+        assertThat(all.stream().map(d -> d.get("title").getAsString()).distinct()).hasSize(4);
         for (JsonObject d : all) {
             String uid = d.get("uid").getAsString();
             assertThat(d.has("__inputs")).as(uid + ": a plain dashboard, not an import wrapper").isFalse();
@@ -81,11 +92,15 @@ class DashboardsTest {
         }
     }
 
+    /** The dashboards of chosen runs (all but the Fleet, see {@link #theFleetReadsOnlyRecordedSeriesAndEveryOneOfThem}). */
     @Test
     void datasourceAndRunVariablesAndOnlyKnownVariablesInQueries() {
         Pattern variable = Pattern.compile("\\$\\{?(\\w+)");
         for (JsonObject d : Dashboards.load()) {
             String uid = d.get("uid").getAsString();
+            if (uid.equals(Dashboards.FLEET)) {
+                continue;
+            }
             Map<String, JsonObject> vars = new java.util.HashMap<>();
             for (JsonElement v : d.getAsJsonObject("templating").getAsJsonArray("list")) {
                 vars.put(v.getAsJsonObject().get("name").getAsString(), v.getAsJsonObject());
@@ -122,7 +137,7 @@ class DashboardsTest {
     }
 
     @Test
-    void eachDashboardLinksToTheOtherTwoKeepingTimeAndVariables() {
+    void eachDashboardLinksToTheOthersKeepingTimeAndVariables() {
         for (JsonObject d : Dashboards.load()) {
             String uid = d.get("uid").getAsString();
             Set<String> targets = new HashSet<>();
@@ -135,6 +150,241 @@ class DashboardsTest {
             Set<String> expected = new HashSet<>();
             Dashboards.UIDS.stream().filter(u -> !u.equals(uid)).forEach(u -> expected.add("/d/" + u));
             assertThat(targets).as(uid).isEqualTo(expected);
+        }
+    }
+
+    /**
+     * The Fleet dashboard stays fast over a thousand runs by reading only what the eoscope-fleet recording rules record:
+     * no run's own series, no variable but the data source, no function over a range; it shows every recorded series
+     * and every band of the ratio's distribution, and its top-10 table links each run to the run's Overview.
+     */
+    @Test
+    void theFleetReadsOnlyRecordedSeriesAndEveryOneOfThem() throws Exception {
+        JsonObject fleet = Dashboards.load().stream().filter(d -> d.get("uid").getAsString().equals(Dashboards.FLEET)).findFirst()
+                .orElseThrow();
+        List<String> variables = new ArrayList<>();
+        fleet.getAsJsonObject("templating").getAsJsonArray("list")
+                .forEach(v -> variables.add(v.getAsJsonObject().get("name").getAsString()));
+        assertThat(variables).as("the Fleet's variables").containsExactly("datasource");
+        Set<String> recorded = new java.util.TreeSet<>();
+        Set<String> bands = new java.util.TreeSet<>();
+        for (String line : java.nio.file.Files.readAllLines(RealPrometheus.RULES)) {
+            if (line.strip().startsWith("- record:")) {
+                recorded.add(line.strip().substring("- record:".length()).strip());
+            } else if (line.strip().startsWith("band:")) {
+                bands.add(line.strip().substring("band:".length()).strip());
+            }
+        }
+        assertThat(recorded).isNotEmpty();
+        assertThat(bands).hasSize(6);
+        Pattern selector = Pattern.compile("(eos:[a-z0-9_]+:[a-z0-9_]+)(\\{band=\"([^\"]+)\"})?");
+        Set<String> shown = new java.util.TreeSet<>();
+        Set<String> bandsShown = new java.util.TreeSet<>();
+        for (Dashboards.Target t : Dashboards.targets()) {
+            if (!t.dashboard().equals(Dashboards.FLEET)) {
+                continue;
+            }
+            Matcher m = selector.matcher(t.expr());
+            assertThat(m.matches()).as(t.name() + ": one recorded series, no computation over raw series: " + t.expr()).isTrue();
+            assertThat(recorded).as(t.name() + ": recorded by " + RealPrometheus.RULES).contains(m.group(1));
+            shown.add(m.group(1));
+            if (m.group(3) != null) {
+                bandsShown.add(m.group(3));
+            }
+        }
+        assertThat(shown).as("every recorded series on the Fleet").isEqualTo(recorded);
+        assertThat(bandsShown).as("every band of the distribution on the Fleet").isEqualTo(bands);
+        JsonObject top = Dashboards.panels(fleet).stream().filter(p -> p.get("type").getAsString().equals("table")).findFirst()
+                .orElseThrow();
+        assertThat(top.getAsJsonObject("fieldConfig").toString()).as("the top-10 table links a run to its Overview")
+                .contains("/d/eoscope-overview?var-run=${__value.raw}");
+    }
+
+    /**
+     * The Fleet over a thousand runs, on a real Prometheus: two exporters (as two gateway replicas, which serve identical
+     * series) publish the per-run and analyzer series of 1,000 runs with known values, Prometheus scrapes both and
+     * evaluates the recording rules of deploy/prometheus, and every query of the Fleet returns data: the counts, the
+     * bands, the top 10 and the lag quantiles the runs imply, each run counted once.
+     */
+    @Nested
+    @Tag("integration")
+    @Timeout(180)
+    class FleetOfAThousandRunsOnARealPrometheus {
+        @TempDir
+        Path dir;
+
+        @Test
+        void everyFleetQueryReturnsWhatTheRunsImply() throws Exception {
+            SyntheticFleet fleet = new SyntheticFleet(1000);
+            List<HttpServer> exporters = List.of(fleet.serve(0), fleet.serve(1));
+            try (RealPrometheus p = RealPrometheus.start(dir, exporters.stream().map(e -> e.getAddress().getPort()).toList())) {
+                List<Dashboards.Target> targets = Dashboards.targets().stream().filter(t -> t.dashboard().equals(Dashboards.FLEET))
+                        .toList();
+                List<String> empty = new ArrayList<>();
+                try {
+                    Poll.until(Duration.ofSeconds(90), "every query of the Fleet returns data", () -> {
+                        empty.clear();
+                        for (Dashboards.Target t : targets) {
+                            JsonObject o = t.instant() ? p.instant(t.expr()) : p.range(t.expr(), 60, 5);
+                            if (!"success".equals(o.get("status").getAsString())
+                                    || o.getAsJsonObject("data").getAsJsonArray("result").isEmpty()) {
+                                empty.add(t.name());
+                            }
+                        }
+                        return empty.isEmpty();
+                    });
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + "; still empty: " + empty, e);
+                }
+                assertThat(p.query("count(eos_run_step)").get(0).getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble())
+                        .as("each run scraped twice, once per exporter").isEqualTo(2000);
+                assertThat(value(p, "eos:runs:count")).isEqualTo(1000);
+                assertThat(value(p, "eos:runs_at_edge:count")).isEqualTo(fleet.ratios().filter(r -> r >= 1).count());
+                assertThat(value(p, "eos:runs_beyond_edge:count")).isEqualTo(fleet.ratios().filter(r -> r >= 1.3).count());
+                assertThat(value(p, "eos:runs_stale:count")).isEqualTo(fleet.stale());
+                Map<String, Long> bands = fleet.bands();
+                for (Map.Entry<String, Long> b : bands.entrySet()) {
+                    assertThat(value(p, "eos:runs_by_ratio_band:count{band=\"" + b.getKey() + "\"}")).as(b.getKey())
+                            .isEqualTo(b.getValue().doubleValue());
+                }
+                assertThat(bands.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(1000);
+                Map<String, Double> top = new java.util.HashMap<>();
+                for (JsonElement e : p.query("eos:run_stability_ratio:top10")) {
+                    JsonObject o = e.getAsJsonObject();
+                    top.put(o.getAsJsonObject("metric").get("run").getAsString(), o.getAsJsonArray("value").get(1).getAsDouble());
+                }
+                assertThat(top).as("the top 10 by ratio").isEqualTo(fleet.top(10));
+                assertThat(value(p, "eos:run_analysis_lag_steps:max")).isEqualTo(fleet.lagQuantile(1));
+                assertThat(value(p, "eos:run_analysis_lag_steps:p50")).isCloseTo(fleet.lagQuantile(0.5), within(1e-9));
+                assertThat(value(p, "eos:run_analysis_lag_steps:p95")).isCloseTo(fleet.lagQuantile(0.95), within(1e-9));
+                assertThat(value(p, "eos:gateway_view_runs:max")).isEqualTo(SyntheticFleet.HELD);
+                assertThat(value(p, "eos:gateway_runs_without_series:max")).isEqualTo(SyntheticFleet.HELD - 1000);
+                // one series per group, summed over the members (one per exporter): lag 5 + 10 records; the rate is
+                // checked by value in the promtool test (here the counters are younger than its minute)
+                assertThat(p.query("eos:analyzer_lag_records:sum")).hasSize(1);
+                assertThat(value(p, "eos:analyzer_lag_records:sum{group=\"fleet\"}")).isEqualTo(15);
+                assertThat(p.query("eos:analyzer_snapshots:rate1m")).hasSize(1);
+                assertThat(value(p, "eos:analyzer_snapshots:rate1m{group=\"fleet\"}")).isPositive();
+            } finally {
+                exporters.forEach(e -> e.stop(0));
+            }
+        }
+
+        private static double value(RealPrometheus p, String promql) {
+            JsonArray r = p.query(promql);
+            assertThat(r).as(promql).hasSize(1);
+            return r.get(0).getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble();
+        }
+    }
+
+    /**
+     * The series of {@code runs} runs in the Prometheus text format, as a gateway with analyzers in its JVM exports
+     * them, with known values: run i has the stability ratio ((7919·i) mod 1000)/500 (0 to 1.998, in no order of i),
+     * none (NaN) when i is a multiple of 97; it is stale when i mod 40 is 3; its analysis lag is (37·i) mod 200 steps,
+     * NaN (never analysed) when i is a multiple of 10.
+     */
+    static final class SyntheticFleet {
+        /** Runs the gateway holds: more than have series, as when runs exceed its --max-runs. */
+        static final int HELD = 1200;
+        private final int runs;
+        private final long started = System.nanoTime();
+
+        SyntheticFleet(int runs) {
+            this.runs = runs;
+        }
+
+        static String name(int i) {
+            return String.format("run-%04d", i);
+        }
+
+        double ratio(int i) {
+            return i % 97 == 0 ? Double.NaN : ((7919L * i) % 1000) / 500.0;
+        }
+
+        double lag(int i) {
+            return i % 10 == 0 ? Double.NaN : (37 * i) % 200;
+        }
+
+        boolean stale(int i) {
+            return i % 40 == 3;
+        }
+
+        java.util.stream.DoubleStream ratios() {
+            return java.util.stream.IntStream.range(0, runs).mapToDouble(this::ratio).filter(r -> !Double.isNaN(r));
+        }
+
+        long stale() {
+            return java.util.stream.IntStream.range(0, runs).filter(this::stale).count();
+        }
+
+        /** Runs per band of the ratio, as the rules define the bands. */
+        Map<String, Long> bands() {
+            Map<String, Long> out = new java.util.TreeMap<>();
+            for (int i = 0; i < runs; i++) {
+                double r = ratio(i);
+                String band = Double.isNaN(r) ? "no_value" : r < 0.5 ? "below_0.5" : r < 0.9 ? "0.5_to_0.9" : r < 1 ? "0.9_to_1"
+                        : r < 1.3 ? "1_to_1.3" : "1.3_and_above";
+                out.merge(band, 1L, Long::sum);
+            }
+            return out;
+        }
+
+        /** The k runs of highest ratio (the ratios are distinct, so there are no ties). */
+        Map<String, Double> top(int k) {
+            Map<String, Double> out = new java.util.HashMap<>();
+            java.util.stream.IntStream.range(0, runs).filter(i -> !Double.isNaN(ratio(i))).boxed()
+                    .sorted((a, b) -> Double.compare(ratio(b), ratio(a))).limit(k).forEach(i -> out.put(name(i), ratio(i)));
+            return out;
+        }
+
+        /** PromQL's quantile(q, …) of the analysed runs' lags: linear interpolation at rank q·(n − 1) of the sorted values. */
+        double lagQuantile(double q) {
+            double[] v = java.util.stream.IntStream.range(0, runs).mapToDouble(this::lag).filter(x -> !Double.isNaN(x)).sorted().toArray();
+            double rank = q * (v.length - 1);
+            int lo = (int) Math.floor(rank);
+            return lo + 1 < v.length ? v[lo] + (v[lo + 1] - v[lo]) * (rank - lo) : v[lo];
+        }
+
+        /** An exporter on a free port: every run's series, the gateway's run counts and analyzer member {@code member}'s. */
+        HttpServer serve(int member) throws java.io.IOException {
+            HttpServer server = HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/metrics", exchange -> {
+                byte[] body = exposition(member).getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                exchange.sendResponseHeaders(200, body.length);
+                try (var out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            });
+            server.start();
+            return server;
+        }
+
+        private String exposition(int member) {
+            StringBuilder out = new StringBuilder(256 * runs);
+            gauge(out, "eos_run_step", i -> 1000 + i);
+            gauge(out, "eos_run_stability_ratio", this::ratio);
+            gauge(out, "eos_run_stale", i -> stale(i) ? 1 : 0);
+            gauge(out, "eos_run_analysis_lag_steps", this::lag);
+            out.append("# TYPE eos_gateway_view_runs gauge\neos_gateway_view_runs ").append(HELD).append('\n');
+            out.append("# TYPE eos_gateway_series_runs gauge\neos_gateway_series_runs ").append(runs).append('\n');
+            out.append("# TYPE eos_gateway_runs_without_series gauge\neos_gateway_runs_without_series ").append(HELD - runs).append('\n');
+            // this member's analyzer: 2 or 4 snapshots a second since the start, 5 or 10 records behind
+            double seconds = (System.nanoTime() - started) / 1e9;
+            out.append("# TYPE eos_analyzer_snapshots_total counter\neos_analyzer_snapshots_total{group=\"fleet\"} ")
+                    .append(2 * (member + 1) * seconds).append('\n');
+            out.append("# TYPE eos_analyzer_lag_records gauge\neos_analyzer_lag_records{group=\"fleet\",member=\"m").append(member)
+                    .append("\"} ").append(5 * (member + 1)).append('\n');
+            return out.toString();
+        }
+
+        private void gauge(StringBuilder out, String name, java.util.function.IntToDoubleFunction value) {
+            out.append("# TYPE ").append(name).append(" gauge\n");
+            for (int i = 0; i < runs; i++) {
+                double v = value.applyAsDouble(i);
+                out.append(name).append("{run=\"").append(name(i)).append("\"} ").append(Double.isNaN(v) ? "NaN" : Double.toString(v))
+                        .append('\n');
+            }
         }
     }
 

@@ -16,11 +16,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
 
 /**
- * A real Prometheus process (the Debian package, 2.42) that scrapes one target every second and loads
- * the alert rules of deploy/prometheus, for the tests that read series, rules and dashboard queries back
- * through its HTTP API. One per test class: starting it and waiting for the first scrapes is what costs.
+ * A real Prometheus process (the Debian package, 2.42) that scrapes its targets every second and loads
+ * the rules of deploy/prometheus (the alerts and the eoscope-fleet recording rules), for the tests that
+ * read series, rules and dashboard queries back through its HTTP API. One per test class: starting it
+ * and waiting for the first scrapes is what costs.
  */
 final class RealPrometheus implements AutoCloseable {
     static final Path BINARY = Path.of("/usr/bin/prometheus");
@@ -36,6 +39,14 @@ final class RealPrometheus implements AutoCloseable {
 
     /** Starts Prometheus in {@code dir}, scraping {@code 127.0.0.1:targetPort} (job {@code eoscope}) every second. */
     static RealPrometheus start(Path dir, int targetPort) throws IOException {
+        return start(dir, List.of(targetPort));
+    }
+
+    /**
+     * Starts Prometheus in {@code dir}, scraping every {@code 127.0.0.1:port} of {@code targetPorts} (job {@code eoscope},
+     * one {@code instance} each, as Prometheus sees gateway replicas) every second.
+     */
+    static RealPrometheus start(Path dir, List<Integer> targetPorts) throws IOException {
         // without the package the test is skipped with this reason; .ci/run sets EOS_REQUIRE_TOOLS, so there it fails instead
         assumeTrue(Files.exists(BINARY) || System.getenv("EOS_REQUIRE_TOOLS") != null,
                 "skipped: prometheus is not installed (apt-get install prometheus; .ci/run installs it)");
@@ -44,7 +55,8 @@ final class RealPrometheus implements AutoCloseable {
         Files.createDirectories(dir);
         Files.writeString(config, "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
                 + "rule_files:\n  - '" + RULES + "'\n"
-                + "scrape_configs:\n  - job_name: eoscope\n    static_configs:\n      - targets: ['127.0.0.1:" + targetPort + "']\n");
+                + "scrape_configs:\n  - job_name: eoscope\n    static_configs:\n      - targets: ["
+                + targetPorts.stream().map(p -> "'127.0.0.1:" + p + "'").collect(Collectors.joining(", ")) + "]\n");
         Process p = new ProcessBuilder(BINARY.toString(), "--config.file=" + config,
                 "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
