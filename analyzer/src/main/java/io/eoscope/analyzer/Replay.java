@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * in the order they were written, analyses each under a new analysis id and publishes the metrics.
  * With the same options on the CPU the numbers are bit-identical from one replay to the next. A
  * snapshot that cannot be read or analysed is dead-lettered with the reason and the replay goes on;
- * the {@link Result} counts them. Memory is bounded: snapshots are analysed as they are read.
+ * the {@link Result} counts them. Memory is bounded: snapshots are analysed as they are read. Snapshots that retention
+ * has removed are not failures: the {@link Result} names them ({@link Result#warning}), and a replay that finds none
+ * left says so ({@link SnapshotsExpired}) instead of a bare "no snapshot".
  */
 public final class Replay {
     private static final Logger LOG = LoggerFactory.getLogger(Replay.class);
@@ -41,11 +43,22 @@ public final class Replay {
      * @param analysed snapshots analysed and published
      * @param failed snapshots (or records) that could not be read or analysed, each dead-lettered
      * @param failures their reasons (the first few)
+     * @param run the run replayed
+     * @param expired the run's snapshots in range that were not there to replay, when some were not (retention)
      */
-    public record Result(int analysed, int failed, List<String> failures) {}
+    public record Result(int analysed, int failed, List<String> failures, String run, Optional<ExpiredSnapshots> expired) {
+        /**
+         * One line when part of the run had expired, empty otherwise: {@code replay of run R: 12 of 40 snapshots
+         * analysed; 28 have expired from eos.snapshots: steps 0..270 (retention.ms=…, …)}.
+         */
+        public Optional<String> warning() {
+            return expired.map(e -> "replay of run " + run + ": " + analysed + " of " + e.known().size() + " snapshots analysed; "
+                    + e.describe());
+        }
+    }
 
     /** The range is empty, or the run has no snapshot in it: the request's mistake, named in the message. */
-    public static final class NothingToReplay extends IllegalArgumentException {
+    public static class NothingToReplay extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
 
         NothingToReplay(String message) {
@@ -54,7 +67,27 @@ public final class Replay {
     }
 
     /**
+     * No snapshot of the run is left in range, and some are known to have existed: they have expired (retention), or
+     * gone otherwise; the message says which steps and the topic's retention. Not the request's mistake: the data is gone.
+     */
+    public static final class SnapshotsExpired extends NothingToReplay {
+        private static final long serialVersionUID = 1L;
+        private final transient ExpiredSnapshots expired;
+
+        SnapshotsExpired(String message, ExpiredSnapshots expired) {
+            super(message);
+            this.expired = expired;
+        }
+
+        /** What is gone. */
+        public ExpiredSnapshots expired() {
+            return expired;
+        }
+    }
+
+    /**
      * @param progress told (done, total) after each snapshot
+     * @throws SnapshotsExpired when no snapshot of the run is left in range and some are known to have existed
      * @throws NothingToReplay when the range is empty or the run has no snapshot in it
      */
     public static Result run(KafkaSettings settings, AnalyzerConfig config, AnalyzerLimits limits, String run, long fromStep,
@@ -62,12 +95,25 @@ public final class Replay {
         if (fromStep < 0 || fromStep > toStep) {
             throw new NothingToReplay("need 0 ≤ --from-step ≤ --to-step, got " + fromStep + " and " + toStep);
         }
-        int total = count(settings, run, fromStep, toStep);
+        SnapshotSurvey survey = SnapshotSurvey.of(settings, run, fromStep, toStep);
+        Optional<ExpiredSnapshots> expired = survey.expired(settings);
+        int total = survey.firstChunks();
         if (total == 0) {
+            if (expired.isPresent()) {
+                ExpiredSnapshots e = expired.get();
+                String message = "replay of run " + run + ": none of its " + e.known().size() + " snapshots with step in ["
+                        + fromStep + ", " + toStep + "] is left; " + e.describe();
+                LOG.warn("{}", message);
+                throw new SnapshotsExpired(message, e);
+            }
             throw new NothingToReplay("--run " + run + ": no snapshot with step in [" + fromStep + ", " + toStep
-                    + "] in " + settings.topics().snapshots());
+                    + "] in " + settings.topics().snapshots() + (survey.logStartOffset() > 0 ? " (partition " + survey.partition()
+                    + ", where its snapshots would be, starts at offset " + survey.logStartOffset()
+                    + ": if the run is older than that, its snapshots have expired)" : ""));
         }
         LOG.info("replay of {} (steps {}..{}, {} snapshots) as analysis '{}'", run, fromStep, toStep, total, config.analysisId());
+        expired.ifPresent(e -> LOG.warn("replay of {}: {}", run, e.describe()));
+        SnapshotSurvey.Heads heads = survey.heads();
         Tally tally = new Tally();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.consumer("eos-replay", null));
                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.acknowledgedProducer("eos-replay"));
@@ -89,6 +135,9 @@ public final class Replay {
                 }
                 String reason = null;
                 try {
+                    if (heads.expired(r, ChunkHeader.of(r))) {
+                        return; // the rest of a snapshot whose first chunks retention removed: counted as expired, not failed
+                    }
                     Optional<ChunkAssembler.Payload> payload = assembler.accept(r);
                     if (payload.isPresent()) {
                         ModelState m = PayloadDecoder.snapshot(payload.get());
@@ -115,7 +164,7 @@ public final class Replay {
             });
         }
         LOG.info("replay of {} as '{}': {} analysed, {} failed", run, config.analysisId(), tally.done, tally.failed);
-        return new Result(tally.done, tally.failed, tally.failures);
+        return new Result(tally.done, tally.failed, tally.failures, run, expired);
     }
 
     /** Analyses one snapshot and publishes its metrics; the reason it could not, or null. */
@@ -160,30 +209,6 @@ public final class Replay {
         } catch (RuntimeException e) {
             return "snapshot " + run + "@" + step + ": analysis failed: " + e;
         }
-    }
-
-    /** Snapshots of {@code run} with a step in range, counted from their first chunks' headers (nothing is decoded). */
-    private static int count(KafkaSettings settings, String run, long fromStep, long toStep) throws InterruptedException {
-        int[] n = {0};
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.consumer("eos-replay-count", null))) {
-            Map<TopicPartition, Long> end = TopicScan.fromStart(consumer, settings.topics().snapshots());
-            TopicScan.readTo(consumer, end, TopicScan.STALL, r -> {
-                if (!run.equals(r.key())) {
-                    return;
-                }
-                try {
-                    ChunkHeader h = ChunkHeader.of(r);
-                    int at = h.payloadId().lastIndexOf('@');
-                    long step = Long.parseLong(h.payloadId().substring(at + 1));
-                    if (h.index() == 0 && step >= fromStep && step <= toStep) {
-                        n[0]++;
-                    }
-                } catch (MalformedRecordException | RuntimeException e) {
-                    // not counted here: the replay reads it again, dead-letters it and counts it as failed
-                }
-            });
-        }
-        return n[0];
     }
 
     /** Counts of a replay, and the first few reasons of its failures. */

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * runs {@link Replay} with this analyzer's options, its {@code top_k} and {@code tol}, under its
  * {@code analysis_id}; it is committed when done (a request re-delivered after a crash is replayed again, which
  * rewrites the same metrics keys). An invalid request, one under the live analysis id, or one for a run with no
- * snapshot in range, is dead-lettered with the reason. One request is served at a time per analyzer, on the
+ * snapshot in range, is dead-lettered with the reason; so is one whose snapshots have all expired (retention), naming
+ * the steps and the topic's retention, and one served in part because some had (what was there is analysed). One request is served at a time per analyzer, on the
  * {@link GroupWorker}'s worker thread while the consumer keeps polling (paused), so a long replay holds up the
  * next requests for this analyzer, never the group.
  */
@@ -38,6 +39,7 @@ public final class ReplayService implements Runnable, AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final GroupWorker worker;
     private volatile long served;
+    private volatile long partlyExpired;
 
     public ReplayService(KafkaSettings settings, AnalyzerConfig config, AnalyzerLimits limits, String clientId) {
         this.settings = settings;
@@ -84,10 +86,15 @@ public final class ReplayService implements Runnable, AutoCloseable {
                 request.to(), request.topK(), request.tol());
         try {
             Replay.Result result = Replay.run(settings, replay, limits, request.run(), request.from(), request.to(), (d, t) -> { });
-            served++;
             LOG.info("replay '{}' of {}: {} snapshots analysed, {} dead-lettered", request.analysisId(), request.run(),
                     result.analysed(), result.failed());
-        } catch (IllegalArgumentException e) {
+            if (result.warning().isPresent()) {
+                // served in part: the requester learns what had expired from the dead letter of the request
+                deadLetter(r, "replay request " + request.analysisId() + ": served in part: " + result.warning().get());
+                partlyExpired++;
+            }
+            served++;
+        } catch (IllegalArgumentException e) { // the range, or no snapshot left (Replay.SnapshotsExpired says what expired)
             deadLetter(r, "replay request " + request.analysisId() + ": " + e.getMessage());
         } catch (RuntimeException e) {
             // the replay could not go on (the broker too slow or gone): the live analysis is not stopped for it; the request
@@ -100,6 +107,11 @@ public final class ReplayService implements Runnable, AutoCloseable {
     /** Requests served. */
     public long served() {
         return served;
+    }
+
+    /** Requests served in part because some of their snapshots had expired (each also dead-lettered with what). */
+    public long partlyExpired() {
+        return partlyExpired;
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> r, String reason) throws InterruptedException {

@@ -2,6 +2,7 @@ package io.eoscope.launcher;
 
 import io.eoscope.reproduce.KafkaAccess;
 import io.eoscope.wire.KafkaSettings;
+import io.eoscope.wire.Retention;
 import io.eoscope.wire.TopicSetup;
 import io.eoscope.wire.Topics;
 import java.io.IOException;
@@ -39,6 +40,23 @@ public final class KafkaOptions implements KafkaAccess {
             description = "replication factor of the topics a command creates when they are missing (default: the broker's"
                     + " default.replication.factor)")
     Integer replicationFactor;
+
+    // no defaultValue: an option left out is null, and only an option given is applied to a topic that already exists
+    @Option(names = "--snapshot-retention", paramLabel = "DURATION",
+            description = "how long the snapshots topic keeps a run's snapshots (replay needs them): forever, or minutes,"
+                    + " hours or days such as 90m, 12h, 30d (default: forever). Given, it is also applied to an existing topic"
+                    + " (docs/contracts.md#retention)")
+    String snapshotRetention;
+
+    @Option(names = "--snapshot-retention-bytes", paramLabel = "SIZE",
+            description = "the most bytes each snapshots partition keeps, the oldest deleted first: unlimited, or such as"
+                    + " 512MiB, 20GiB (default: unlimited). Given, it is also applied to an existing topic")
+    String snapshotRetentionBytes;
+
+    @Option(names = "--telemetry-retention", paramLabel = "DURATION",
+            description = "how long the telemetry topic keeps the per-step records: forever, or such as 90m, 12h, 30d"
+                    + " (default: 7d). Given, it is also applied to an existing topic")
+    String telemetryRetention;
 
     @Option(names = "--broker-timeout-seconds", defaultValue = "30", paramLabel = "S",
             description = "how long train, trainer, analyzer, replay and reproduce wait at start for the Kafka cluster to answer"
@@ -78,6 +96,11 @@ public final class KafkaOptions implements KafkaAccess {
         return Optional.of(replicationFactor.shortValue());
     }
 
+    /** --snapshot-retention, --snapshot-retention-bytes and --telemetry-retention, validated; which of them were given. */
+    public Retention retention() {
+        return UsageException.fromOptions(() -> Retention.parse(snapshotRetention, snapshotRetentionBytes, telemetryRetention));
+    }
+
     /** --broker-timeout-seconds, validated. */
     public Duration brokerTimeout() {
         if (brokerTimeoutSeconds < 1 || brokerTimeoutSeconds > 3600) {
@@ -101,20 +124,21 @@ public final class KafkaOptions implements KafkaAccess {
     public Map<String, String> validate() {
         partitions();
         replication();
+        retention();
         brokerTimeout();
         UsageException.fromOptions(() -> new Topics(topicPrefix));
         return clientProperties();
     }
 
     /**
-     * Reaches the cluster within --broker-timeout-seconds and creates the topics that are missing, with --partitions
-     * and --replication-factor.
+     * Reaches the cluster within --broker-timeout-seconds and creates the topics that are missing, with --partitions,
+     * --replication-factor and the retention options; the retention options given are also applied to existing topics.
      *
      * @throws io.eoscope.wire.BrokerUnreachableException when the cluster does not answer in time
      */
     @Override
     public void createTopics(KafkaSettings settings, String clientId) throws InterruptedException {
-        TopicSetup.createTopics(settings, clientId, partitions(), replication(), brokerTimeout());
+        TopicSetup.createTopics(settings, clientId, partitions(), replication(), retention(), brokerTimeout());
     }
 
     /**

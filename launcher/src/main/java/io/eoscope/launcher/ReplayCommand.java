@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
         description = {"Reads a run's snapshots and dataset back from Kafka and re-analyses them (any analysis",
             "options) under a new analysis id, publishing to the metrics topic. Same options on the CPU give",
             "bit-identical numbers. A snapshot that cannot be read or analysed is dead-lettered with the reason",
-            "and the replay goes on; the exit status is then 1."})
+            "and the replay goes on; the exit status is then 1. Snapshots that have expired (--snapshot-retention)",
+            "are named in a warning; when none is left the replay exits 1 saying which steps expired."})
 final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--run", required = true, description = "the run to re-analyse")
@@ -61,20 +62,30 @@ final class ReplayCommand implements Callable<Integer> {
                 }
                 bar[0].stepTo(done);
             });
+        } catch (Replay.SnapshotsExpired e) {
+            closeBar(bar);
+            System.err.println("eos replay: " + e.getMessage()); // not the user's mistake: the snapshots are gone
+            return Eos.INTERNAL;
         } catch (Replay.NothingToReplay e) {
             throw new UsageException(e.getMessage(), e);
         } finally {
-            if (bar[0] != null) {
-                bar[0].close();
-            }
+            closeBar(bar);
         }
         System.err.println("eos replay: " + r.analysed() + " snapshots of " + run + " analysed as '" + analysis.analysisId
                 + "' into " + settings.topics().metrics());
+        r.warning().ifPresent(w -> System.err.println("eos replay: warning: " + w));
         if (r.failed() > 0) {
             System.err.println("eos replay: " + r.failed() + " could not be analysed and went to " + settings.topics().deadletter()
                     + ", for example: " + r.failures().get(0));
             return Eos.INTERNAL;
         }
         return 0;
+    }
+
+    private static void closeBar(ProgressBar[] bar) {
+        if (bar[0] != null) {
+            bar[0].close();
+            bar[0] = null;
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.eoscope.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.eoscope.wire.Retention;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,5 +83,44 @@ class KafkaOptionsTest {
                 missing.toString(), "--metrics-port", "-1");
         assertThat(r.status()).as(r.err()).isEqualTo(2);
         assertThat(r.err().strip()).isEqualTo("eos analyzer: --kafka-config " + missing + ": no such file");
+    }
+
+    @Test
+    void retentionOptionsLeftOutAreTheDefaultsAndNotGiven() {
+        Retention r = parse("--bootstrap-servers", "k:9092").retention();
+        assertThat(r).isEqualTo(Retention.defaults());
+        assertThat(r.given()).isEmpty();
+    }
+
+    @Test
+    void retentionOptionsGivenAreParsedAndMarkedGiven() {
+        Retention r = parse("--snapshot-retention", "30d", "--snapshot-retention-bytes", "20GiB", "--telemetry-retention", "forever")
+                .retention();
+        assertThat(r.snapshotsMs()).isEqualTo(30L * 24 * 3600 * 1000);
+        assertThat(r.snapshotsBytes()).isEqualTo(20L << 30);
+        assertThat(r.telemetryMs()).isEqualTo(Retention.FOREVER);
+        assertThat(r.given()).containsExactlyInAnyOrder(Retention.Option.values());
+        assertThat(parse("--telemetry-retention", "7d").retention().given()).containsExactly(Retention.Option.TELEMETRY_RETENTION);
+    }
+
+    @Test
+    void aBadRetentionIsTheUsersMistakeNamingTheOption() {
+        assertThatThrownBy(() -> parse("--snapshot-retention", "1w").validate())
+                .isInstanceOf(UsageException.class).hasMessageStartingWith("--snapshot-retention must be 'forever' or");
+        assertThatThrownBy(() -> parse("--snapshot-retention-bytes", "10GB").settings("k:9092"))
+                .isInstanceOf(UsageException.class).hasMessageStartingWith("--snapshot-retention-bytes must be 'unlimited' or");
+    }
+
+    @Test
+    void everyCommandThatCreatesTopicsRefusesABadRetentionBeforeItStarts() {
+        for (String[] command : new String[][] {{"analyzer", "--metrics-port", "-1"}, {"trainer", "--config", "absent.json", "--out", "never"},
+            {"replay", "--run", "r"}}) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command),
+                    java.util.stream.Stream.of("--bootstrap-servers", "127.0.0.1:1", "--telemetry-retention", "12")).toArray(String[]::new);
+            EosProcess.Result r = EosCli.run(args);
+            assertThat(r.status()).as(command[0] + ": " + r.err()).isEqualTo(2);
+            assertThat(r.err().strip()).as(command[0]).isEqualTo("eos " + command[0] + ": --telemetry-retention must be 'forever' or a"
+                    + " whole number of minutes, hours or days (such as 90m, 12h or 30d), got '12'");
+        }
     }
 }

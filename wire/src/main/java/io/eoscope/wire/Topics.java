@@ -1,9 +1,14 @@
 package io.eoscope.wire;
 
+import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -65,11 +70,21 @@ public record Topics(String prefix) {
     }
 
     /**
-     * The topics with their configurations: snapshots kept forever (replay), metadata compacted.
+     * The topics with their configurations: snapshots kept forever (replay), telemetry 7 days, metadata compacted.
      *
      * @param replication the replication factor; empty: the broker's {@code default.replication.factor}
      */
     public List<NewTopic> definitions(int partitions, Optional<Short> replication) {
+        return definitions(partitions, replication, Retention.defaults());
+    }
+
+    /**
+     * The topics with their configurations: snapshots and telemetry kept as {@code retention} says, replays 7 days,
+     * dead letters forever, the metadata ({@code runs}, {@code datasets}, {@code metrics}) compacted.
+     *
+     * @param replication the replication factor; empty: the broker's {@code default.replication.factor}
+     */
+    public List<NewTopic> definitions(int partitions, Optional<Short> replication, Retention retention) {
         if (partitions < 1) {
             throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         }
@@ -80,12 +95,15 @@ public record Topics(String prefix) {
         return List.of(
                 new NewTopic(runs(), one, replication).configs(compact),
                 new NewTopic(datasets(), one, replication).configs(compact),
-                new NewTopic(snapshots(), many, replication).configs(forever),
+                new NewTopic(snapshots(), many, replication).configs(retention.snapshotsConfigs()),
                 new NewTopic(metrics(), many, replication).configs(compact),
-                new NewTopic(telemetry(), many, replication).configs(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
-                new NewTopic(replays(), many, replication).configs(Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
+                new NewTopic(telemetry(), many, replication).configs(retention.telemetryConfigs()),
+                new NewTopic(replays(), many, replication).configs(Map.of("retention.ms", String.valueOf(REPLAYS_RETENTION_MS))),
                 new NewTopic(deadletter(), one, replication).configs(forever));
     }
+
+    /** How long replay requests are kept: 7 days. */
+    static final long REPLAYS_RETENTION_MS = 7L * 24 * 3600 * 1000;
 
     /** {@link #definitions(int, Optional)} with an explicit replication factor (tests on one broker). */
     public List<NewTopic> definitions(int partitions, short replication) {
@@ -98,19 +116,41 @@ public record Topics(String prefix) {
     }
 
     /**
-     * Creates the topics that do not exist yet (idempotent); the services go through {@link TopicSetup}.
+     * Creates the topics that do not exist yet (idempotent), with the default retention; the services go through
+     * {@link TopicSetup}.
      *
      * @param replication the replication factor; empty: the broker's {@code default.replication.factor}
      */
     public void create(Admin admin, int partitions, Optional<Short> replication) throws InterruptedException {
-        for (NewTopic t : definitions(partitions, replication)) {
+        create(admin, partitions, replication, Retention.defaults(), CREATE_TIMEOUT);
+    }
+
+    /** How long {@link #create(Admin, int, Optional)} waits for each topic: 60 s. */
+    static final Duration CREATE_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * Creates the topics that do not exist yet (idempotent), waiting at most {@code timeout} for each.
+     *
+     * @param replication the replication factor; empty: the broker's {@code default.replication.factor}
+     * @return the names of the topics that already existed (left as they are)
+     * @throws IllegalStateException when a topic cannot be created, or the broker does not answer within the timeout
+     */
+    public Set<String> create(Admin admin, int partitions, Optional<Short> replication, Retention retention, Duration timeout)
+            throws InterruptedException {
+        Set<String> existing = new LinkedHashSet<>();
+        for (NewTopic t : definitions(partitions, replication, retention)) {
             try {
-                admin.createTopics(List.of(t)).all().get();
+                admin.createTopics(List.of(t)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw new IllegalStateException("cannot create topic " + t.name() + ": " + e.getCause().getMessage(), e.getCause());
                 }
+                existing.add(t.name());
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("cannot create topic " + t.name() + ": the cluster did not answer within "
+                        + timeout.toSeconds() + " s", e);
             }
         }
+        return existing;
     }
 }
