@@ -163,7 +163,7 @@ public final class CurvatureAnalysis implements AutoCloseable {
         if ((solve - 1) % COLD_EVERY == 0) {
             warm = null; // the periodic cold check, see COLD_EVERY
         }
-        EigenResult r = EigenSolver.named(options.solver()).solve(op, eigenOptions, warm, manager);
+        EigenResult r = EigenSolver.forOperator(options.solver(), op).solve(op, eigenOptions, warm, manager);
         Spectrum spectrum = Spectrum.of(r, warm != null);
         if (r.failed()) { // keep the last good warm start; the next solve of this operator starts cold
             r.vectors().close();
@@ -218,7 +218,7 @@ public final class CurvatureAnalysis implements AutoCloseable {
                     Spectrum s = solveWarm(PRECONDITIONED, op, one, products.dimension());
                     // the solver ranks by magnitude; the edge is λmax: when the largest in magnitude is negative (P⁻¹
                     // can amplify negative curvature by 1/ε), a second, shifted solve finds the largest
-                    double[] largest = ShiftedOperator.largestAlgebraic(op, s.top(), EigenSolver.named(options.solver()),
+                    double[] largest = ShiftedOperator.largestAlgebraic(op, s.top(), EigenSolver.forOperator(options.solver(), op),
                             one, manager);
                     String failure = s.failure() != null ? s.failure()
                             : Double.isNaN(largest[0]) ? "the shifted solve for the largest eigenvalue failed" : null;
@@ -282,6 +282,11 @@ public final class CurvatureAnalysis implements AutoCloseable {
             @Override
             public long dimension() {
                 return op.dimension();
+            }
+
+            @Override
+            public boolean batchesBlocks() {
+                return op.batchesBlocks();
             }
 
             @Override

@@ -15,6 +15,17 @@ public interface EigenSolver {
      */
     EigenResult solve(SymmetricOperator operator, EigenOptions options, NDArray warmStart, NDManager manager);
 
+    /**
+     * The solver for {@code operator} when {@code name} is asked for: {@link DenseSolver} instead of Lanczos, the default,
+     * for an operator of at most {@link DenseSolver#LIMIT} dimensions whose block products are batched (exact, and cheaper
+     * than a dozen separate products); otherwise the solver named. {@code power} is always block power.
+     */
+    static EigenSolver forOperator(String name, SymmetricOperator operator) {
+        EigenSolver named = named(name);
+        return named instanceof LanczosSolver && operator.dimension() <= DenseSolver.LIMIT && operator.batchesBlocks()
+                ? new DenseSolver() : named;
+    }
+
     /** The solver named on the command line: {@code lanczos} or {@code power}. */
     static EigenSolver named(String name) {
         switch (name) {

@@ -36,6 +36,11 @@ public final class ScaledOperator implements SymmetricOperator, AutoCloseable {
     }
 
     @Override
+    public boolean batchesBlocks() {
+        return operator.batchesBlocks();
+    }
+
+    @Override
     public DataType dataType() {
         return operator.dataType();
     }

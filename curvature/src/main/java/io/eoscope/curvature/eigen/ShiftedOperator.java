@@ -28,6 +28,11 @@ public final class ShiftedOperator implements SymmetricOperator {
     }
 
     @Override
+    public boolean batchesBlocks() {
+        return operator.batchesBlocks();
+    }
+
+    @Override
     public DataType dataType() {
         return operator.dataType();
     }

@@ -14,4 +14,12 @@ public interface SymmetricOperator {
 
     /** A applied to each row of {@code block} [k, n]; returns [k, n]. */
     NDArray apply(NDArray block);
+
+    /**
+     * Whether a block of k rows costs about one product rather than k (the rows go through the engine together), so
+     * that a small operator's whole matrix is cheap ({@link DenseSolver}). False unless the operator knows it.
+     */
+    default boolean batchesBlocks() {
+        return false;
+    }
 }

@@ -46,4 +46,10 @@ public final class CurvatureOperator implements SymmetricOperator {
     public NDArray apply(NDArray block) {
         return products.applyBlock(kind, block, from, to);
     }
+
+    /** The tangent route pushes a small block's rows through the network together; double backward takes them one by one. */
+    @Override
+    public boolean batchesBlocks() {
+        return products.batches(dimension(), dimension());
+    }
 }

@@ -75,6 +75,11 @@ public final class CurvatureProducts implements AutoCloseable {
     }
 
     /** The route products take here: {@code tangent} or {@code double_backward}. */
+    /** Whether a block of {@code k} rows of {@code width} parameters costs about one product (the tangent route batches it). */
+    public boolean batches(long k, long width) {
+        return tangent != null && tangent.batches(k, width);
+    }
+
     public String route() {
         return tangent != null ? "tangent" : "double_backward";
     }

@@ -83,6 +83,18 @@ final class TangentProducts implements AutoCloseable {
     }
 
     /** {@code kind} applied to each row of {@code block} [k, P]; [k, P], registered with the caller's scope. */
+    /**
+     * Rows × parameters × samples of a block that goes through the passes at once: below it a product is mostly the
+     * engine's fixed cost per call, which a batch pays once (a 4-8-2 MLP's whole 58 × 58 Hessian in one pass); above it
+     * the rows go one at a time (see {@link #apply(Curvature, NDArray, int, int)}).
+     */
+    static final long BATCH_WORK = 1L << 22;
+
+    /** Whether a block of {@code k} rows of {@code width} parameters goes through the passes at once. */
+    boolean batches(long k, long width) {
+        return k * width <= BATCH_WORK / Math.max(1, data.size());
+    }
+
     NDArray apply(Curvature kind, NDArray block) {
         return apply(kind, block, 1, network.model().layers());
     }
@@ -95,7 +107,7 @@ final class TangentProducts implements AutoCloseable {
      */
     NDArray apply(Curvature kind, NDArray block, int lo, int hi) {
         long k = block.getShape().get(0);
-        if (k > 1) {
+        if (k > 1 && !batches(k, block.getShape().get(1))) {
             // one vector at a time: measured on 2 CPU cores (bench/run curvature, 784-512-512-10, N = 1000, float32),
             // a block of 4 through the batched passes cost 7.1 gradients, four single products 6.0
             NDList rows = new NDList((int) k);

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import io.eoscope.curvature.testing.DenseOperators;
 import java.util.Random;
 import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,7 +22,7 @@ class BrokenOperatorTest {
     private static final int N = 40;
 
     @ParameterizedTest
-    @ValueSource(strings = {"lanczos", "power"})
+    @ValueSource(strings = {"lanczos", "power", "dense"})
     void aZeroOperatorIsAFailureNotAConvergedZero(String solver) {
         try (NDManager m = NDManager.newBaseManager()) {
             EigenResult r = solve(solver, m, 2, (product, block) -> block.zerosLike());
@@ -54,7 +55,7 @@ class BrokenOperatorTest {
 
     /** An operator that changes after the solve (a product on a graph that no longer holds θ, say). */
     @ParameterizedTest
-    @ValueSource(strings = {"lanczos", "power"})
+    @ValueSource(strings = {"lanczos", "power", "dense"})
     void anOperatorThatDisagreesWithTheSolveFailsTheFreshProductCheck(String solver) {
         try (NDManager m = NDManager.newBaseManager()) {
             long[] seen = {0};
@@ -72,7 +73,7 @@ class BrokenOperatorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"lanczos", "power"})
+    @ValueSource(strings = {"lanczos", "power", "dense"})
     void aCorrectOperatorIsVerifiedWithinTheStatedBound(String solver) {
         try (NDManager m = NDManager.newBaseManager()) {
             double tolerance = 1e-8;
@@ -87,6 +88,22 @@ class BrokenOperatorTest {
                 assertThat(Math.abs(r.verifiedResiduals()[i] - r.residuals()[i])).isLessThan(1e-6);
             }
             assertThat(r.orThrow("the test matrix")).isSameAs(r);
+        }
+    }
+
+    /** The dense solver's one block product: a non-finite entry anywhere in the matrix is a failure, never an eigenvalue. */
+    @Test
+    void aNonFiniteEntryOfTheDenseMatrixIsAFailure() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            EigenResult r = solve("dense", m, 1, (product, block) -> {
+                if (product != 1) {
+                    return null;
+                }
+                NDArray out = DenseOperators.of(matrix(), m).apply(block);
+                out.set(new ai.djl.ndarray.index.NDIndex("6, 3"), Double.NaN);
+                return out;
+            });
+            assertFailed(r, "non-finite entries");
         }
     }
 
@@ -127,7 +144,8 @@ class BrokenOperatorTest {
                 return replaced != null ? replaced : honest.apply(block);
             }
         };
-        return EigenSolver.named(solver).solve(op, new EigenOptions(k, 1e-8, 10_000, 7), null, m);
+        EigenSolver chosen = solver.equals("dense") ? new DenseSolver() : EigenSolver.named(solver);
+        return chosen.solve(op, new EigenOptions(k, 1e-8, 10_000, 7), null, m);
     }
 
     /** The negated matrix: every eigenpair of the original has residual 2 on it. */

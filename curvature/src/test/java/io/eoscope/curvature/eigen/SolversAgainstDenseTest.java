@@ -35,7 +35,9 @@ class SolversAgainstDenseTest {
                 Arguments.of("4-6-5-3", Activation.TANH, Loss.CROSS_ENTROPY, "power"),
                 Arguments.of("3-6-6-2", Activation.ELU, Loss.MSE, "lanczos"),
                 Arguments.of("3-6-6-2", Activation.ELU, Loss.MSE, "power"),
-                Arguments.of("5-8-4", Activation.GELU, Loss.CROSS_ENTROPY, "lanczos"));
+                Arguments.of("5-8-4", Activation.GELU, Loss.CROSS_ENTROPY, "lanczos"),
+                Arguments.of("4-6-5-3", Activation.TANH, Loss.CROSS_ENTROPY, "dense"),
+                Arguments.of("3-6-6-2", Activation.ELU, Loss.MSE, "dense"));
     }
 
     /**
@@ -51,7 +53,7 @@ class SolversAgainstDenseTest {
                 DeviceData dev = DeviceData.upload(TestProblems.data(12, model.inputWidth(), model.classes(), 32),
                         model.classes(), m, DataType.FLOAT64, 5);
                 CurvatureProducts products = new CurvatureProducts(net, dev)) {
-            EigenSolver solver = EigenSolver.named(solverName);
+            EigenSolver solver = solverName.equals("dense") ? new DenseSolver() : EigenSolver.named(solverName);
             for (Curvature kind : Curvature.values()) {
                 CurvatureOperator op = CurvatureOperator.of(products, kind);
                 double[] dense = DenseSymmetricEigen.of(DenseOperators.materialise(op, m)).values();
@@ -96,6 +98,31 @@ class SolversAgainstDenseTest {
                 assertThat(top).isLessThanOrEqualTo(sum * (1 + 1e-12));
                 assertThat(max).isLessThan(top); // strict on a generic network: the test can fail
             }
+        }
+    }
+
+    /**
+     * Lanczos, the default, is replaced by the dense solver only where that is cheaper: a small operator whose block
+     * products are batched (the tangent route); never for a large one, for the double-backward route, or for power.
+     */
+    @Test
+    void theDenseSolverIsChosenOnlyForSmallBatchedOperators() {
+        MlpModel small = TestProblems.model("4-6-5-3", Activation.TANH, Loss.CROSS_ENTROPY, 31);
+        MlpModel large = TestProblems.model("8-16-16-3", Activation.TANH, Loss.CROSS_ENTROPY, 31);
+        try (NDManager m = NDManager.newBaseManager();
+                Network net = Network.upload(small, m, DataType.FLOAT64);
+                Network big = Network.upload(large, m, DataType.FLOAT64);
+                DeviceData dev = DeviceData.upload(TestProblems.data(12, 4, 3, 32), 3, m, DataType.FLOAT64, 12);
+                DeviceData bigData = DeviceData.upload(TestProblems.data(12, 8, 3, 32), 3, m, DataType.FLOAT64, 12);
+                CurvatureProducts tangent = new CurvatureProducts(net, dev);
+                CurvatureProducts backward = new CurvatureProducts(net, dev, CurvatureProducts.Route.DOUBLE_BACKWARD);
+                CurvatureProducts wide = new CurvatureProducts(big, bigData)) {
+            assertThat(tangent.route()).isEqualTo("tangent");
+            assertThat(EigenSolver.forOperator("lanczos", CurvatureOperator.of(tangent, Curvature.HESSIAN))).isInstanceOf(DenseSolver.class);
+            assertThat(EigenSolver.forOperator("power", CurvatureOperator.of(tangent, Curvature.HESSIAN))).isInstanceOf(BlockPowerSolver.class);
+            assertThat(EigenSolver.forOperator("lanczos", CurvatureOperator.of(backward, Curvature.HESSIAN))).isInstanceOf(LanczosSolver.class);
+            assertThat(wide.dimension()).isGreaterThan(DenseSolver.LIMIT);
+            assertThat(EigenSolver.forOperator("lanczos", CurvatureOperator.of(wide, Curvature.HESSIAN))).isInstanceOf(LanczosSolver.class);
         }
     }
 
