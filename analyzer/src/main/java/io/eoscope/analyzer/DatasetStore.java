@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * outside Kafka. The topic is read once, incrementally: an index remembers where the newest copy of each
  * chunk of each dataset is (not its bytes); a lookup reads only what was written since the last one, then
  * fetches the chunks it needs. Chunks are assembled by index, so the copies that compaction leaves, in any
- * order, still make a whole. A few decoded datasets are cached (at most four, and at most {@code maxBytes} of
+ * order, still make a whole. Decoded datasets are cached (at most {@value #CACHE}, and at most {@code maxBytes} of
  * them unless one alone is larger; least recently used out).
  *
  * <p>What cannot be used is dead-lettered with the reason, once per copy: a record of the topic that is not a chunk,
@@ -36,7 +36,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class DatasetStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DatasetStore.class);
-    private static final int CACHE = 4;
+    /**
+     * Most decoded datasets cached. A fleet of runs has as many datasets as runs, often small: with four cached, every
+     * snapshot of a thousand runs read its dataset back from the topic. Bytes bound the cache as before.
+     */
+    static final int CACHE = 1024;
+    /** Most TorchScript modules cached (a module is larger than most datasets, and few runs are not MLPs). */
+    static final int MODULE_CACHE = 16;
     private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(60);
     private final KafkaSettings settings;
     private final long maxBytes;
@@ -98,12 +104,12 @@ public final class DatasetStore implements AutoCloseable {
     /**
      * The TorchScript module with this hash (its bytes, checked against the hash), if the topic holds all of it:
      * the topic is content-addressed, and eoscope's Python client stores a run's module there next to its
-     * dataset. At most four are cached.
+     * dataset. At most {@value #MODULE_CACHE} are cached.
      *
      * @throws UnusablePayloadException when the topic holds it but it cannot be used (dead-lettered with the reason)
      */
     public Optional<byte[]> module(String hash) {
-        return lookup(hash, "module", modules, PayloadDecoder::module, () -> modules.size() > CACHE);
+        return lookup(hash, "module", modules, PayloadDecoder::module, () -> modules.size() > MODULE_CACHE);
     }
 
     /**

@@ -101,8 +101,8 @@ public final class FleetBench {
             description = "how long a level waits after publishing for every snapshot to be served (default: ${DEFAULT-VALUE})")
     long drainSeconds;
 
-    @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "250",
-            description = "how often the watcher reads /api/runs (the staleness' resolution; default: ${DEFAULT-VALUE})")
+    @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "1000",
+            description = "how often the watcher reads /api/runs, as a dashboard would (the staleness' resolution; default: ${DEFAULT-VALUE})")
     long pollMillis;
 
     @Option(names = "--out", paramLabel = "PATH", defaultValue = "bench/results/fleet.json", description = "JSON results (default: ${DEFAULT-VALUE})")

@@ -5,53 +5,97 @@ import io.eoscope.wire.MetricsRecord.LayerField;
 import io.eoscope.wire.MetricsRecord.Quantity;
 import io.eoscope.wire.MetricsRecord.Spectrum;
 import io.eoscope.wire.TelemetryRecord;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 
 /**
  * Per-run and per-layer gauges for Prometheus, read from the {@link RunsView} at scrape time (the live
- * analysis only). Bounded cardinality: {@code run} and {@code layer} are the only tags; a finished or
+ * analysis only). Bounded cardinality: {@code run} and {@code layer} are the only labels; a finished or
  * failed run's series go away after the grace period (counted from when the view last heard of it); at
  * most {@code maxRuns} runs have series (the most recently heard). A stale run keeps its series, with
  * {@code eos_run_stale} 1, so that its alert keeps firing until its trainer says it ended.
+ *
+ * <p>The series are written straight from the view by one collector of the registry's Prometheus registry, one pass
+ * per scrape, rather than held as a meter each: a thousand runs of two layers are 29,000 series, and a meter per series
+ * made each scrape and each run's registration pay for every one of them.
  */
 public final class GatewayMeters {
-    /** Layer fields exported per layer, with their meter names. */
+    /** Layer fields exported per layer, with their series names. */
     static final Map<LayerField, String> LAYER_FIELDS = layerFields();
-    private final MeterRegistry registry;
+    /** The series of a run, with their help texts and values; NaN where the run has no value yet. */
+    static final List<RunSeries> RUN_SERIES_LIST = runSeries();
+    /** Series one run has: {@value #RUN_SERIES} of the run, and {@code LAYER_FIELDS.size()} per layer. */
+    public static final int RUN_SERIES = 15;
     private final RunsView view;
     private final long graceMillis;
     private final int maxRuns;
-    private final Map<String, List<Meter>> meters = new ConcurrentHashMap<>();
+    /** The runs with series and their layer counts, as of the last {@link #refresh()}. */
+    private volatile Map<String, Integer> exported = Map.of();
     private volatile int withoutSeries;
 
-    public GatewayMeters(MeterRegistry registry, RunsView view, long graceMillis, int maxRuns) {
-        this.registry = registry;
+    /** One series of a run. */
+    record RunSeries(String name, String help, ToDoubleFunction<RunsView.Run> value) {}
+
+    public GatewayMeters(PrometheusMeterRegistry registry, RunsView view, long graceMillis, int maxRuns) {
         this.view = view;
         this.graceMillis = graceMillis;
         this.maxRuns = maxRuns;
+        registry.getPrometheusRegistry().register(this::collect);
     }
 
     private static Map<LayerField, String> layerFields() {
         Map<LayerField, String> m = new EnumMap<>(LayerField.class);
-        m.put(LayerField.GAUSS_NEWTON_TOP, "eos.layer.gauss.newton.top");
-        m.put(LayerField.K_MAX_SQ_MEAN, "eos.layer.k.max.sq.mean");
-        m.put(LayerField.PI_CHI, "eos.layer.pi.chi");
-        m.put(LayerField.P_CHI_DELTA, "eos.layer.p.chi.delta");
-        m.put(LayerField.PI_J, "eos.layer.pi.j");
-        m.put(LayerField.P_DELTA_J, "eos.layer.p.delta.j");
-        m.put(LayerField.DELTA_L_MAX_SQ_MEAN, "eos.layer.delta.l.max.sq.mean");
+        m.put(LayerField.GAUSS_NEWTON_TOP, "eos_layer_gauss_newton_top");
+        m.put(LayerField.K_MAX_SQ_MEAN, "eos_layer_k_max_sq_mean");
+        m.put(LayerField.PI_CHI, "eos_layer_pi_chi");
+        m.put(LayerField.P_CHI_DELTA, "eos_layer_p_chi_delta");
+        m.put(LayerField.PI_J, "eos_layer_pi_j");
+        m.put(LayerField.P_DELTA_J, "eos_layer_p_delta_j");
+        m.put(LayerField.DELTA_L_MAX_SQ_MEAN, "eos_layer_delta_l_max_sq_mean");
         return Map.copyOf(m);
     }
 
-    /** Registers and retires series to match the view; called on each scrape of /metrics (nothing else calls it). */
+    private static List<RunSeries> runSeries() {
+        List<RunSeries> out = new ArrayList<>();
+        out.add(new RunSeries("eos_run_loss", "Training loss L̃(θ) at the latest step", r -> telemetry(r, TelemetryRecord.Step::loss)));
+        out.add(new RunSeries("eos_run_accuracy", "Training accuracy at the latest step", r -> telemetry(r, TelemetryRecord.Step::accuracy)));
+        out.add(new RunSeries("eos_run_step", "Latest training step", r -> telemetry(r, s -> s.step())));
+        out.add(new RunSeries("eos_run_time", "Continuous time t of the gradient flow at the latest step",
+                r -> telemetry(r, TelemetryRecord.Step::time)));
+        out.add(new RunSeries("eos_run_sharpness", "Top Hessian eigenvalue (latest analysed snapshot)",
+                r -> metric(r, m -> m.top(Spectrum.HESSIAN))));
+        out.add(new RunSeries("eos_run_gauss_newton_top", "Top eigenvalue of the Gauss-Newton part G",
+                r -> metric(r, m -> m.top(Spectrum.GAUSS_NEWTON))));
+        out.add(new RunSeries("eos_run_residual_top", "Residual part H's eigenvalue of largest magnitude (signed)",
+                r -> metric(r, m -> m.top(Spectrum.RESIDUAL))));
+        out.add(new RunSeries("eos_run_two_over_eta", "2/η, GD's threshold at the run's step size (eos_run_stability_threshold is the"
+                + " run's own optimizer's)", RunsView.Run::twoOverEta));
+        out.add(new RunSeries("eos_run_stability", "The run's stability quantity (λmax(𝓗), λmax(P⁻¹𝓗) or the batch sharpness, as its"
+                + " optimizer is judged: docs/science.md#other-optimizers), the analyzer's where it has one, else the trainer's",
+                r -> r.stability().value()));
+        out.add(new RunSeries("eos_run_stability_threshold", "The threshold of the run's own optimizer (2/η for GD, (2+2β)/η with"
+                + " momentum, (2+2β1)/((1−β1)η) for Adam, …)", r -> r.stability().threshold()));
+        out.add(new RunSeries("eos_run_stability_ratio", "The stability quantity ÷ its optimizer's threshold: 1 at the edge of"
+                + " stability for every optimizer (η·sharpness/2 for GD)", r -> r.stability().ratio()));
+        out.add(new RunSeries("eos_run_rho_k", "ρ(K) = λ_max(G)", r -> metric(r, m -> m.value(Quantity.RHO_K))));
+        out.add(new RunSeries("eos_run_k_max_sq_mean", "E‖K‖²_max over the samples", r -> metric(r, m -> m.value(Quantity.K_MAX_SQ_MEAN))));
+        out.add(new RunSeries("eos_run_analysis_lag_steps", "Steps the run's latest telemetry step is ahead of its latest analysed "
+                + "snapshot (the live analysis): how far the analyzers are behind this run", GatewayMeters::analysisLagSteps));
+        out.add(new RunSeries("eos_run_stale", "1 when the run says it is running but nothing was heard of it for longer than "
+                + "--stale-seconds (its trainer died), else 0", r -> "stale".equals(r.status()) ? 1 : 0));
+        return List.copyOf(out);
+    }
+
+    /** Chooses the runs that have series to match the view; called on each scrape of /metrics (nothing else calls it). */
     public synchronized void refresh() {
         long now = view.now();
         List<RunsView.Run> live = new ArrayList<>();
@@ -62,82 +106,63 @@ public final class GatewayMeters {
         }
         live.sort((a, b) -> Long.compare(b.lastHeardMillis(), a.lastHeardMillis()));
         List<RunsView.Run> kept = live.subList(0, Math.min(maxRuns, live.size()));
-        withoutSeries = live.size() - kept.size();
-        java.util.Set<String> keptNames = new java.util.HashSet<>();
-        kept.forEach(r -> keptNames.add(r.name()));
-        for (String run : new ArrayList<>(meters.keySet())) {
-            if (!keptNames.contains(run)) {
-                meters.remove(run).forEach(registry::remove);
-            }
-        }
+        Map<String, Integer> next = new LinkedHashMap<>();
         for (RunsView.Run r : kept) {
-            int layers = r.metrics().map(m -> m.layers().size()).orElse(0);
-            List<Meter> existing = meters.get(r.name());
-            int registeredLayers = existing == null ? -1 : (int) existing.stream().filter(m -> m.getId().getTag("layer") != null).count()
-                    / LAYER_FIELDS.size();
-            if (existing == null || registeredLayers != layers) {
-                if (existing != null) {
-                    existing.forEach(registry::remove);
+            next.put(r.name(), r.metrics().map(m -> m.layers().size()).orElse(0));
+        }
+        exported = next;
+        withoutSeries = live.size() - kept.size();
+    }
+
+    /** The series of the runs chosen at the last {@link #refresh()}, with their values now. */
+    private MetricSnapshots collect() {
+        Map<String, Integer> runs = exported;
+        Map<String, RunsView.Run> current = new HashMap<>();
+        for (String name : runs.keySet()) {
+            view.get(name).ifPresent(r -> current.put(name, r));
+        }
+        MetricSnapshots.Builder out = MetricSnapshots.builder();
+        if (runs.isEmpty()) {
+            return out.build();
+        }
+        for (RunSeries series : RUN_SERIES_LIST) {
+            GaugeSnapshot.Builder g = GaugeSnapshot.builder().name(series.name()).help(series.help());
+            for (String name : runs.keySet()) {
+                RunsView.Run r = current.get(name);
+                g.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("run", name))
+                        .value(r == null ? Double.NaN : series.value().applyAsDouble(r)).build());
+            }
+            out.metricSnapshot(g.build());
+        }
+        for (Map.Entry<LayerField, String> f : LAYER_FIELDS.entrySet()) {
+            GaugeSnapshot.Builder g = GaugeSnapshot.builder().name(f.getValue())
+                    .help("Layer " + f.getKey().wire() + " of docs/science.md#layerwise-alignment (latest analysed snapshot)");
+            boolean any = false;
+            for (Map.Entry<String, Integer> run : runs.entrySet()) {
+                RunsView.Run r = current.get(run.getKey());
+                for (int l = 1; l <= run.getValue(); l++) {
+                    int layer = l;
+                    double v = r == null ? Double.NaN : r.metrics().map(m -> m.layer(layer, f.getKey())).orElse(Double.NaN);
+                    g.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                            .labels(Labels.of("layer", Integer.toString(l), "run", run.getKey())).value(v).build());
+                    any = true;
                 }
-                meters.put(r.name(), register(r.name(), layers));
+            }
+            if (any) {
+                out.metricSnapshot(g.build());
             }
         }
+        return out.build();
     }
 
     /** Runs with series, as of the last {@link #refresh()}. */
     public int seriesRuns() {
-        return meters.size();
+        return exported.size();
     }
 
     /** Live runs of the view left without series by {@code --max-runs}, as of the last {@link #refresh()}. */
     public int runsWithoutSeries() {
         return withoutSeries;
-    }
-
-    /** Series one run has: {@value #RUN_SERIES} of the run, and {@code LAYER_FIELDS.size()} per layer. */
-    public static final int RUN_SERIES = 15;
-
-    private List<Meter> register(String run, int layers) {
-        List<Meter> out = new ArrayList<>();
-        out.add(run(run, "eos.run.loss", "Training loss L̃(θ) at the latest step", r -> telemetry(r, TelemetryRecord.Step::loss)));
-        out.add(run(run, "eos.run.accuracy", "Training accuracy at the latest step", r -> telemetry(r, TelemetryRecord.Step::accuracy)));
-        out.add(run(run, "eos.run.step", "Latest training step", r -> telemetry(r, s -> s.step())));
-        out.add(run(run, "eos.run.time", "Continuous time t of the gradient flow at the latest step", r -> telemetry(r, TelemetryRecord.Step::time)));
-        out.add(run(run, "eos.run.sharpness", "Top Hessian eigenvalue (latest analysed snapshot)", r -> metric(r, m -> m.top(Spectrum.HESSIAN))));
-        out.add(run(run, "eos.run.gauss.newton.top", "Top eigenvalue of the Gauss-Newton part G",
-                r -> metric(r, m -> m.top(Spectrum.GAUSS_NEWTON))));
-        out.add(run(run, "eos.run.residual.top", "Residual part H's eigenvalue of largest magnitude (signed)",
-                r -> metric(r, m -> m.top(Spectrum.RESIDUAL))));
-        out.add(run(run, "eos.run.two.over.eta", "2/η, GD's threshold at the run's step size (eos_run_stability_threshold is the"
-                + " run's own optimizer's)", RunsView.Run::twoOverEta));
-        out.add(run(run, "eos.run.stability", "The run's stability quantity (λmax(𝓗), λmax(P⁻¹𝓗) or the batch sharpness, as its"
-                + " optimizer is judged: docs/science.md#other-optimizers), the analyzer's where it has one, else the trainer's",
-                r -> r.stability().value()));
-        out.add(run(run, "eos.run.stability.threshold", "The threshold of the run's own optimizer (2/η for GD, (2+2β)/η with"
-                + " momentum, (2+2β1)/((1−β1)η) for Adam, …)", r -> r.stability().threshold()));
-        out.add(run(run, "eos.run.stability.ratio", "The stability quantity ÷ its optimizer's threshold: 1 at the edge of"
-                + " stability for every optimizer (η·sharpness/2 for GD)", r -> r.stability().ratio()));
-        out.add(run(run, "eos.run.rho.k", "ρ(K) = λ_max(G)", r -> metric(r, m -> m.value(Quantity.RHO_K))));
-        out.add(run(run, "eos.run.k.max.sq.mean", "E‖K‖²_max over the samples", r -> metric(r, m -> m.value(Quantity.K_MAX_SQ_MEAN))));
-        out.add(run(run, "eos.run.analysis.lag.steps", "Steps the run's latest telemetry step is ahead of its latest analysed snapshot "
-                + "(the live analysis): how far the analyzers are behind this run", GatewayMeters::analysisLagSteps));
-        out.add(run(run, "eos.run.stale", "1 when the run says it is running but nothing was heard of it for longer than "
-                + "--stale-seconds (its trainer died), else 0", r -> "stale".equals(r.status()) ? 1 : 0));
-        for (int l = 1; l <= layers; l++) {
-            int layer = l;
-            for (Map.Entry<LayerField, String> f : LAYER_FIELDS.entrySet()) {
-                out.add(Gauge.builder(f.getValue(), view, v -> v.get(run).flatMap(RunsView.Run::metrics)
-                        .map(m -> m.layer(layer, f.getKey())).orElse(Double.NaN))
-                        .description("Layer " + f.getKey().wire() + " of docs/science.md#layerwise-alignment (latest analysed snapshot)")
-                        .tags("run", run, "layer", Integer.toString(l)).register(registry));
-            }
-        }
-        return out;
-    }
-
-    private Meter run(String run, String name, String description, ToDoubleFunction<RunsView.Run> f) {
-        return Gauge.builder(name, view, v -> v.get(run).map(f::applyAsDouble).orElse(Double.NaN))
-                .description(description).tag("run", run).register(registry);
     }
 
     private static double analysisLagSteps(RunsView.Run r) {
