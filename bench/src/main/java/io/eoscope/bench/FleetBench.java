@@ -74,8 +74,8 @@ public final class FleetBench {
             description = "analyzers in each process (eos analyzer --instances; default: ${DEFAULT-VALUE})")
     int instances;
 
-    @Option(names = "--analyzer-threads", paramLabel = "T", defaultValue = "0",
-            description = "eos analyzer --threads of each process; 0: this machine's cores shared among the analyzer processes (default: ${DEFAULT-VALUE})")
+    @Option(names = "--analyzer-threads", paramLabel = "T", defaultValue = "1",
+            description = "eos analyzer --threads of each process; 0: this machine's cores shared among the analyzer processes (default: ${DEFAULT-VALUE}: a tiny model gains nothing from more, and spinning threads cost the other processes)")
     int analyzerThreads;
 
     @Option(names = "--analyzer-args", paramLabel = "ARGS", defaultValue = "",
