@@ -60,12 +60,17 @@ class GatewayMetersTest {
     @Test
     void finishedRunsLeaveAfterTheGracePeriodAndTheCapHolds() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        RunsView view = new RunsView();
+        long[] now = {1_000};
+        RunsView view = new RunsView(RunsView.DEFAULT_ANALYSIS, 60_000, 1000, () -> now[0]);
         GatewayMeters meters = new GatewayMeters(registry, view, 0, 2);
         feed(view, "done", true);
+        now[0]++;
         feed(view, "r1", false);
+        now[0]++;
         feed(view, "r2", false);
+        now[0]++;
         feed(view, "r3", false);
+        now[0]++; // the finished run last heard 4 ms ago: past its grace of 0
         meters.refresh();
         String scrape = registry.scrape();
         assertThat(scrape).doesNotContain("run=\"done\"");
