@@ -58,16 +58,46 @@ class DatasetStoreTest {
     }
 
     DatasetStore store() {
+        return store(8);
+    }
+
+    DatasetStore store(int polls) {
         mock.updatePartitions(tp.topic(), List.of(new PartitionInfo(tp.topic(), 0, Node.noNode(), new Node[0], new Node[0])));
         mock.updateBeginningOffsets(Map.of(tp, 0L));
         mock.updateEndOffsets(Map.of(tp, (long) topic.size()));
-        for (int i = 0; i < 8; i++) { // every poll sees the topic (the mock forgets what it returned)
+        for (int i = 0; i < polls; i++) { // every poll sees the topic (the mock forgets what it returned)
             mock.schedulePollTask(() -> topic.forEach(mock::addRecord));
         }
         return new DatasetStore(settings, 64L << 20, mock, (r, reason) -> {
             deadLetters.add(reason);
             deadLetterOffsets.add(r.offset());
         });
+    }
+
+    /**
+     * A fleet has a dataset per run: each is read from the topic once, then served from the cache (four were cached
+     * once, and every snapshot of a thousand runs read its dataset back from the topic).
+     */
+    @Test
+    void manyDatasetsAreEachReadFromTheTopicOnce() {
+        List<Payloads.Addressed> all = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            Payloads.Addressed d = Payloads.Addressed.of(DatasetFile.encode(data(10, 100 + i), DType.F64));
+            all.add(d);
+            write(Payloads.dataset(settings.topics(), d));
+        }
+        DatasetStore store = store(200);
+        for (Payloads.Addressed d : all) {
+            assertThat(store.get(d.hash())).isPresent();
+        }
+        long scans = store.scans();
+        assertThat(scans).isEqualTo(50);
+        for (int round = 0; round < 3; round++) {
+            for (Payloads.Addressed d : all) {
+                assertThat(store.get(d.hash()).orElseThrow().y()).isEqualTo(data(10, 100 + all.indexOf(d)).y());
+            }
+        }
+        assertThat(store.scans()).as("served from the cache, not the topic").isEqualTo(scans);
     }
 
     @Test
