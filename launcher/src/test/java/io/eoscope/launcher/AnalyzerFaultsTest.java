@@ -112,10 +112,16 @@ class AnalyzerFaultsTest {
         }
     }
 
+    /**
+     * An analyzer process, started and assigned its partitions. Its group session is 10 s instead of Kafka's 45: a
+     * successor of a SIGKILLed analyzer is assigned the partitions once the dead member's session has run out, and a
+     * test need not wait 45 s for that (heartbeats every second keep a live member well inside the session).
+     */
     private EosService analyzer(int port, int metricsPort, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("analyzer", "--bootstrap-servers", "127.0.0.1:" + port, "--metrics-port",
                 Integer.toString(metricsPort), "--ready-seconds", "5", "--max-pending-bytes", Long.toString(64L << 20),
-                "--dataset-wait-seconds", "1", "--top-k", "1"));
+                "--dataset-wait-seconds", "1", "--top-k", "1", "--kafka-property", "session.timeout.ms=10000",
+                "--kafka-property", "heartbeat.interval.ms=1000"));
         args.addAll(List.of(extra));
         EosService a = EosService.start(dir, "analyzer", List.of("-Xmx256m"), args.toArray(new String[0]));
         a.awaitLog("was assigned partitions", Duration.ofSeconds(90));

@@ -176,7 +176,9 @@ class ReproduceMiniTest {
     void aRerunTrainsNothingAndAnotherPresetIsRefused() throws Exception {
         Path done = out.resolve("runs/eos-gd-0.05/done.json");
         FileTime before = Files.getLastModifiedTime(done);
-        EosProcess.Result again = EosProcess.run(scratch, "reproduce", "--preset", "mini", "--out", out.toString());
+        // the rerun and the report in this JVM (EosCli: no JVM and native engine to start); the refusal in a process of its
+        // own, whose stderr then holds every line it printed, logs included
+        EosProcess.Result again = EosCli.run("reproduce", "--preset", "mini", "--out", out.toString());
         assertEquals(0, again.status(), again.err());
         assertTrue(again.err().contains("every run is complete"), again.err());
         assertFalse(again.err().contains("starting a Kafka broker"), again.err());
@@ -187,7 +189,7 @@ class ReproduceMiniTest {
         assertEquals(1, other.err().strip().lines().count(), other.err());
         assertTrue(other.err().contains("--out"), other.err());
 
-        EosProcess.Result render = EosProcess.run(scratch, "report", "--dir", out.toString());
+        EosProcess.Result render = EosCli.run("report", "--dir", out.toString());
         assertEquals(0, render.status(), render.err());
     }
 
@@ -195,19 +197,7 @@ class ReproduceMiniTest {
     void anInterruptedRunIsTrainedAgainThroughAClusterAndTheOthersAreKept() throws Exception {
         // a copy of the finished directory, with one run as an interruption leaves it: files, no done.json
         Path copy = scratch.resolve("resumed");
-        try (Stream<Path> all = Files.walk(out)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                Path target = copy.resolve(out.relativize(p).toString());
-                if (out.relativize(p).startsWith("kafka")) {
-                    continue; // the embedded broker's log stays behind
-                }
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
+        copyTree(out, copy, p -> !p.startsWith("kafka")); // the embedded broker's log stays behind
         Files.delete(copy.resolve("runs/size-mse-36-seed1/done.json"));
         Files.writeString(copy.resolve("runs/size-mse-36-seed1/metrics.csv"), "step,time\n0,0.0\n"); // stale, half-written
         FileTime kept = Files.getLastModifiedTime(copy.resolve("runs/eos-exp-euler/done.json"));
@@ -223,6 +213,24 @@ class ReproduceMiniTest {
         assertTrue(Files.exists(copy.resolve("runs/size-mse-36-seed1/done.json")));
         assertTrue(Files.readAllLines(copy.resolve("runs/size-mse-36-seed1/metrics.csv")).get(0).contains("layer1.p_delta_J"));
         assertFalse(Files.exists(copy.resolve("kafka")), "no embedded broker when --bootstrap-servers is given");
+    }
+
+    /** Copies the tree {@code from} into {@code to}, keeping what {@code keep} accepts (it is given each path relative to {@code from}). */
+    private static void copyTree(Path from, Path to, java.util.function.Predicate<Path> keep) throws java.io.IOException {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Path relative = from.relativize(p);
+                if (!keep.test(relative)) {
+                    continue;
+                }
+                Path target = to.resolve(relative.toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
     }
 
     /**
@@ -246,10 +254,16 @@ class ReproduceMiniTest {
             }
             Files.write(batches.resolve("data_batch_" + b + ".bin"), batch);
         }
+        // experiments 1–4 and 6 train on XOR-2D whatever --dataset says: their finished runs and the flow reference are
+        // those of the reproduction above, kept as a resumed reproduction keeps finished runs, so that only experiment 5,
+        // the one that reads the dataset, trains here (every one of its runs, on CIFAR-10)
         Path cifar = scratch.resolve("mini-cifar");
+        copyTree(out.resolve("runs"), cifar.resolve("runs"), p -> !p.toString().startsWith("size-"));
         EosProcess.Result run = EosProcess.run(scratch, "reproduce", "--preset", "mini", "--dataset", "cifar10", "--data-dir",
                 batches.toString(), "--out", cifar.toString());
         assertEquals(0, run.status(), run.err());
+        assertTrue(run.err().contains("3 of 3 runs were complete") && run.err().contains("4 of 4 runs were complete"), run.err());
+        assertFalse(run.err().contains("experiment 5 (dataset sizes): "), run.err()); // none of its runs was complete before
         JsonObject r2 = JsonParser.parseString(Files.readString(cifar.resolve("report.json"), StandardCharsets.UTF_8)).getAsJsonObject();
         String config = r2.getAsJsonObject("configuration").toString();
         assertTrue(config.contains("cifar10") && config.contains(batches.toString()), config);

@@ -47,6 +47,11 @@ class SlowAnalysisTest {
     private static final String GROUP = "eos-analyzers";
     /** Far shorter than one analysis below: the member would be evicted after each one if it did not poll while it works. */
     private static final int POLL_INTERVAL_MS = 1_000;
+    /**
+     * How long the analyzer's producer waits for the broker: for an acknowledgement (delivery.timeout.ms) and for a
+     * topic's metadata (max.block.ms). The broker killed below is either back well within it or gone for good.
+     */
+    private static final int BROKER_WAIT_MS = 30_000;
 
     @TempDir
     Path dir;
@@ -150,7 +155,8 @@ class SlowAnalysisTest {
             analyzer = EosService.start(dir, "analyzer", List.of("-Xmx1g"), "analyzer", "--bootstrap-servers", "127.0.0.1:" + port,
                     "--metrics-port", Integer.toString(metrics), "--ready-seconds", "5", "--top-k", "2",
                     "--kafka-property", "max.poll.interval.ms=" + POLL_INTERVAL_MS,
-                    "--kafka-property", "delivery.timeout.ms=30000", "--kafka-property", "request.timeout.ms=20000");
+                    "--kafka-property", "delivery.timeout.ms=" + BROKER_WAIT_MS, "--kafka-property", "max.block.ms=" + BROKER_WAIT_MS,
+                    "--kafka-property", "request.timeout.ms=20000");
             EosService a = analyzer;
             Poll.until(Duration.ofSeconds(300), () -> "metrics of the 3 slow snapshots; the analyzer's log ends " + tail(a),
                     () -> metricKeys(s).size() >= 3 || !a.alive());
@@ -192,7 +198,8 @@ class SlowAnalysisTest {
                     () -> metricKeys(s).containsAll(List.of("slow/4/default", "slow/5/default")) || !a.alive());
             assertThat(analyzer.alive()).as(analyzer.log()).isTrue();
 
-            // the broker dies and stays away longer than the delivery timeout: the analyzer exits non-zero, saying why
+            // the broker dies and stays away longer than the delivery timeout: the analyzer exits non-zero, saying why (here
+            // its send waits for the topic's metadata, for max.block.ms: at the producer's 60 s this wait was twice as long)
             publish(s, dataset.hash(), 6, 7);
             Poll.until(Duration.ofSeconds(60), "the analysis of step 6 to start", () -> counter(metrics, "eos_analyzer_queued_snapshots") >= 1);
             broker.kill9();

@@ -130,12 +130,13 @@ class StreamingPipelineTest {
         assertThat(registry.get("kafka.producer.record.send.total").tag("component", "analyzer").functionCounter().count())
                 .isEqualTo(5);
 
-        // the same snapshot file through the real command line gives the same numbers
+        // the same snapshot file through the real command line gives the same numbers (in this JVM: EosProcessSmokeTest
+        // runs eos analyze as a process of its own)
         Path data = dir.resolve("e2e-data.safetensors");
         DatasetFile.write(data, run("e2e", 40, 10).datasetSource().load(), DType.F32);
         Path snapshot = runDir.resolve("snapshots/step-00000020.safetensors");
-        EosProcess.Result r = EosProcess.run(dir, "analyze", "--model", snapshot.toString(), "--data", data.toString(),
-                "--tol", "1e-9", "--quiet");
+        EosProcess.Result r = EosCli.run("analyze", "--model", snapshot.toString(), "--data", data.toString(), "--tol", "1e-9",
+                "--quiet");
         assertThat(r.status()).as(r.err()).isZero();
         JsonObject cli = JsonParser.parseString(r.out()).getAsJsonObject();
         JsonObject streamed = metrics.get("e2e/20/test");

@@ -138,9 +138,12 @@ class TrainerFaultsTest {
         KafkaSettings s = settings(prefix);
         Path out = dir.resolve(run);
         long steps = 600;
+        // the sharpness every 10 steps, not at every one (600 eigen-solves were most of this test's time): still slow
+        // enough that the kill comes mid-run and the resumed run outlasts several one-second heartbeats (with every 50,
+        // a resumed trainer sent only two)
         Process p = start(run, args("train", "--bootstrap-servers", kafka.bootstrapServers(), "--topic-prefix", prefix,
                 "--out", out.toString(), "--arch", "2-16-16-2", "--lr", "0.05", "--steps", Long.toString(steps),
-                "--snapshot-every", "50"));
+                "--snapshot-every", "50", "--sharpness-every", "10"));
         awaitRows(p, out, 120);
         p.destroyForcibly(); // kill -9
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -196,8 +199,10 @@ class TrainerFaultsTest {
     void aResumedStreamFillsTheStepsACrashLostFromTheTrajectoryFile() throws Exception {
         KafkaSettings s = settings("fill.");
         io.eoscope.wire.TopicSetup.createTopics(s, "test", 2, java.util.Optional.empty(), java.time.Duration.ofSeconds(30));
+        // the sharpness every 50 steps (at the snapshots), not at every one: what is checked is each step's place in the
+        // stream and its loss and time, and 320 eigen-solves were most of this test's time
         io.eoscope.trainer.run.RunConfig config = new io.eoscope.trainer.run.RunConfig("gap", "xor", null, 32, 2, 3,
-                "2-8-2", "elu", "mse", 4, null, "gd", 0.05, 0.01, 0, 0.1, 1e-4, 1, 200, 0, 0, 50, 0, "float32", "cpu", 1000,
+                "2-8-2", "elu", "mse", 4, null, "gd", 0.05, 0.01, 0, 0.1, 1e-4, 50, 200, 0, 0, 50, 0, "float32", "cpu", 1000,
                 false);
         Path out = dir.resolve("gap");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.eoscope.trainer.run.TrainingRun.start(config, out,

@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,6 +48,25 @@ import org.junit.jupiter.api.io.TempDir;
 class WebPageTest {
     @TempDir
     Path dir;
+    /** The broker's directory: one broker for both tests (each its own topic prefix), started by the first that runs. */
+    @TempDir
+    static Path brokerDir;
+    static EmbeddedKafka kafka;
+
+    /** The class's broker, started on first use (not at all when chromium is missing and every test is skipped). */
+    static synchronized EmbeddedKafka kafka() throws Exception {
+        if (kafka == null) {
+            kafka = EmbeddedKafka.start(brokerDir.resolve("kafka"));
+        }
+        return kafka;
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
 
     @Test
     void pageShowsTheRunWithDataInEveryChart() throws Exception {
@@ -55,40 +75,38 @@ class WebPageTest {
         assumeTrue(Files.exists(chromium) || System.getenv("EOS_REQUIRE_TOOLS") != null,
                 "skipped: chromium is not installed (apt-get install chromium; .ci/run installs it)");
         assertThat(chromium).as("the Debian package chromium (.ci/run installs it)").exists();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"))) {
-            KafkaSettings s = new KafkaSettings(kafka.bootstrapServers(), new Topics("web."), Map.of());
-            try (Admin a = Admin.create(s.admin("test"))) {
-                s.topics().create(a, 2, (short) 1);
-            }
-            Vertx vertx = Vertx.vertx();
-            try {
-                vertx.deployVerticle(new AnalyzerVerticle(s, StreamingPipelineTest.analyzerConfig("web"))).await();
-                GatewayVerticle gateway = new GatewayVerticle(s, new GatewayConfig("127.0.0.1", 0, 300, 50, null,
-                        GatewayConfig.DEFAULT_STALE_SECONDS, GatewayConfig.DEFAULT_MAX_VIEW_RUNS, "test"));
-                vertx.deployVerticle(gateway).await();
-                TrainerVerticle trainer = new TrainerVerticle(StreamingPipelineTest.run("webrun", 400, 20), dir.resolve("run"), s,
-                        TrainingListener.NONE);
-                vertx.deployVerticle(trainer).await();
-                Poll.until(Duration.ofSeconds(120), "three analysed snapshots", () -> gateway.view().get("webrun")
-                        .flatMap(r -> r.metrics()).map(m -> m.step() >= 40).orElse(false));
-                // "&static": one drawing, no live stream or polling, so that headless Chromium's virtual time can end
-                String url = "http://127.0.0.1:" + gateway.port() + "/#run=webrun&static";
-                String dom = chromium(chromium, url, "--dump-dom");
-                assertThat(dom).contains("webrun");
-                assertThat(drawn(dom)).contains("chart-loss", "chart-sharpness", "chart-spectra", "chart-layers", "chart-factors",
-                        "chart-rho");
-                // a GD run against its own threshold, 2/η = 40 (η = 0.05), and its ratio read out
-                assertThat(dom).contains("<span id=\"stability-formula\">2/η</span>")
-                        .containsPattern("id=\"stability-readout\">ratio [0-9.]+ = λmax\\(𝓗\\) [0-9.]+ ÷ 2/η = 40 at step [0-9]+ "
-                                + "\\(analyzer, gd\\)<");
-                Path shot = Path.of("target", "web-page.png").toAbsolutePath();
-                chromium(chromium, url, "--screenshot=" + shot, "--window-size=1400,1800");
-                assertThat(shot).exists();
-                assertThat(Files.size(shot)).isGreaterThan(10_000);
-                trainer.finished().await();
-            } finally {
-                vertx.close().await();
-            }
+        KafkaSettings s = new KafkaSettings(kafka().bootstrapServers(), new Topics("web."), Map.of());
+        try (Admin a = Admin.create(s.admin("test"))) {
+            s.topics().create(a, 2, (short) 1);
+        }
+        Vertx vertx = Vertx.vertx();
+        try {
+            vertx.deployVerticle(new AnalyzerVerticle(s, StreamingPipelineTest.analyzerConfig("web"))).await();
+            GatewayVerticle gateway = new GatewayVerticle(s, new GatewayConfig("127.0.0.1", 0, 300, 50, null,
+                    GatewayConfig.DEFAULT_STALE_SECONDS, GatewayConfig.DEFAULT_MAX_VIEW_RUNS, "test"));
+            vertx.deployVerticle(gateway).await();
+            TrainerVerticle trainer = new TrainerVerticle(StreamingPipelineTest.run("webrun", 400, 20), dir.resolve("run"), s,
+                    TrainingListener.NONE);
+            vertx.deployVerticle(trainer).await();
+            Poll.until(Duration.ofSeconds(120), "three analysed snapshots", () -> gateway.view().get("webrun")
+                    .flatMap(r -> r.metrics()).map(m -> m.step() >= 40).orElse(false));
+            // "&static": one drawing, no live stream or polling, so that headless Chromium's virtual time can end
+            String url = "http://127.0.0.1:" + gateway.port() + "/#run=webrun&static";
+            String dom = chromium(chromium, url, "--dump-dom");
+            assertThat(dom).contains("webrun");
+            assertThat(drawn(dom)).contains("chart-loss", "chart-sharpness", "chart-spectra", "chart-layers", "chart-factors",
+                    "chart-rho");
+            // a GD run against its own threshold, 2/η = 40 (η = 0.05), and its ratio read out
+            assertThat(dom).contains("<span id=\"stability-formula\">2/η</span>")
+                    .containsPattern("id=\"stability-readout\">ratio [0-9.]+ = λmax\\(𝓗\\) [0-9.]+ ÷ 2/η = 40 at step [0-9]+ "
+                            + "\\(analyzer, gd\\)<");
+            Path shot = Path.of("target", "web-page.png").toAbsolutePath();
+            chromium(chromium, url, "--screenshot=" + shot, "--window-size=1400,1800");
+            assertThat(shot).exists();
+            assertThat(Files.size(shot)).isGreaterThan(10_000);
+            trainer.finished().await();
+        } finally {
+            vertx.close().await();
         }
     }
 
@@ -108,66 +126,64 @@ class WebPageTest {
         String datasetHash = Records.sha256(dataset);
         String moduleHash = Records.sha256(module);
         SafetensorsFile params = Safetensors.read(fixtures.resolve("cnn.safetensors"));
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"))) {
-            KafkaSettings s = new KafkaSettings(kafka.bootstrapServers(), new Topics("ts."), Map.of());
-            try (Admin a = Admin.create(s.admin("test"))) {
-                s.topics().create(a, 2, (short) 1);
+        KafkaSettings s = new KafkaSettings(kafka().bootstrapServers(), new Topics("ts."), Map.of());
+        try (Admin a = Admin.create(s.admin("test"))) {
+            s.topics().create(a, 2, (short) 1);
+        }
+        Vertx vertx = Vertx.vertx();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("test"))) {
+            vertx.deployVerticle(new AnalyzerVerticle(s, StreamingPipelineTest.analyzerConfig("ts"))).await();
+            GatewayVerticle gateway = new GatewayVerticle(s, new GatewayConfig("127.0.0.1", 0, 300, 50, null,
+                    GatewayConfig.DEFAULT_STALE_SECONDS, GatewayConfig.DEFAULT_MAX_VIEW_RUNS, "test"));
+            vertx.deployVerticle(gateway).await();
+            List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+            records.addAll(ChunkCodec.encodeCompacted(s.topics().datasets(), datasetHash, datasetHash, dataset));
+            records.addAll(ChunkCodec.encodeCompacted(s.topics().datasets(), moduleHash, moduleHash, module));
+            JsonObject run = JsonParser.parseString("{\"schema\":1,\"run\":\"tsrun\",\"status\":\"running\",\"solver\":\"gd\","
+                    + "\"learningRate\":0.5,\"n\":16,\"classes\":3,\"dataset\":\"pytorch\",\"model_kind\":\"torchscript\","
+                    + "\"architecture\":\"torchscript 3x8x8 -> 3\",\"dataset_hash\":\"" + datasetHash + "\"}").getAsJsonObject();
+            records.add(Records.json(s.topics().runs(), "tsrun", run));
+            for (int step = 0; step <= 20; step += 10) {
+                Map<String, String> meta = new java.util.HashMap<>(params.metadata());
+                meta.putAll(Map.of("run", "tsrun", "step", Integer.toString(step), "time", Double.toString(0.5 * step),
+                        "dataset", datasetHash, "lr", "0.5", "solver", "gd"));
+                byte[] snapshot = Safetensors.encode(new SafetensorsFile(params.tensors(), meta));
+                records.addAll(ChunkCodec.encode(s.topics().snapshots(), "tsrun", "tsrun@" + step, snapshot));
+                records.add(Records.json(s.topics().telemetry(), "tsrun",
+                        new TelemetryRecord.Step("tsrun", step, 0.5 * step, 1.0, Double.NaN, 0.5, Double.NaN, 0).toJson()));
             }
-            Vertx vertx = Vertx.vertx();
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("test"))) {
-                vertx.deployVerticle(new AnalyzerVerticle(s, StreamingPipelineTest.analyzerConfig("ts"))).await();
-                GatewayVerticle gateway = new GatewayVerticle(s, new GatewayConfig("127.0.0.1", 0, 300, 50, null,
-                        GatewayConfig.DEFAULT_STALE_SECONDS, GatewayConfig.DEFAULT_MAX_VIEW_RUNS, "test"));
-                vertx.deployVerticle(gateway).await();
-                List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
-                records.addAll(ChunkCodec.encodeCompacted(s.topics().datasets(), datasetHash, datasetHash, dataset));
-                records.addAll(ChunkCodec.encodeCompacted(s.topics().datasets(), moduleHash, moduleHash, module));
-                JsonObject run = JsonParser.parseString("{\"schema\":1,\"run\":\"tsrun\",\"status\":\"running\",\"solver\":\"gd\","
-                        + "\"learningRate\":0.5,\"n\":16,\"classes\":3,\"dataset\":\"pytorch\",\"model_kind\":\"torchscript\","
-                        + "\"architecture\":\"torchscript 3x8x8 -> 3\",\"dataset_hash\":\"" + datasetHash + "\"}").getAsJsonObject();
-                records.add(Records.json(s.topics().runs(), "tsrun", run));
-                for (int step = 0; step <= 20; step += 10) {
-                    Map<String, String> meta = new java.util.HashMap<>(params.metadata());
-                    meta.putAll(Map.of("run", "tsrun", "step", Integer.toString(step), "time", Double.toString(0.5 * step),
-                            "dataset", datasetHash, "lr", "0.5", "solver", "gd"));
-                    byte[] snapshot = Safetensors.encode(new SafetensorsFile(params.tensors(), meta));
-                    records.addAll(ChunkCodec.encode(s.topics().snapshots(), "tsrun", "tsrun@" + step, snapshot));
-                    records.add(Records.json(s.topics().telemetry(), "tsrun",
-                            new TelemetryRecord.Step("tsrun", step, 0.5 * step, 1.0, Double.NaN, 0.5, Double.NaN, 0).toJson()));
-                }
-                for (ProducerRecord<String, byte[]> r : records) {
-                    producer.send(r).get();
-                }
-                Poll.until(Duration.ofSeconds(120), "three analysed TorchScript snapshots", () -> gateway.view().get("tsrun")
-                        .flatMap(r -> r.metrics()).map(m -> m.step() >= 20).orElse(false));
-                String url = "http://127.0.0.1:" + gateway.port() + "/#run=tsrun&static";
-                String dom = chromium(chromium, url, "--dump-dom");
-                assertThat(drawn(dom)).contains("chart-sharpness", "chart-spectra", "chart-layers").doesNotContain("chart-factors");
-                assertThat(dom).containsPattern("<p class=\"muted\" id=\"factors-note\">This run is a TorchScript module")
-                        .contains("conv1", "conv2", "head");
-                Path shot = Path.of("target", "web-page-torchscript.png").toAbsolutePath();
-                chromium(chromium, url, "--screenshot=" + shot, "--window-size=1400,1800");
-                assertThat(shot).exists();
-                // a PyTorch Adam loop as the Python client publishes it (its runs record names the optimizer, its steps
-                // carry no stability of their own): the page labels the run's own threshold, (2+2β1)/((1−β1)η) = 3.8/(0.1·0.5)
-                // = 76, and says that λmax(P⁻¹𝓗) has no value yet rather than compare λmax(𝓗) with it
-                producer.send(Records.json(s.topics().runs(), "adamrun", JsonParser.parseString("{\"schema\":1,\"run\":\"adamrun\","
-                        + "\"status\":\"running\",\"solver\":\"pytorch\",\"learningRate\":0.5,\"optimizer\":\"adam\",\"beta1\":0.9,"
-                        + "\"beta2\":0.999,\"eps\":1e-8,\"n\":16,\"classes\":3,\"dataset\":\"pytorch\",\"dataset_hash\":\""
-                        + datasetHash + "\"}").getAsJsonObject())).get();
-                for (int step = 0; step <= 20; step += 10) {
-                    producer.send(Records.json(s.topics().telemetry(), "adamrun",
-                            new TelemetryRecord.Step("adamrun", step, 0.5 * step, 1.0, Double.NaN, 0.5, Double.NaN, 0).toJson())).get();
-                }
-                Poll.until(Duration.ofSeconds(30), "the Adam run's steps", () -> gateway.view().get("adamrun")
-                        .flatMap(r -> r.telemetry()).map(t -> t.step() >= 20).orElse(false));
-                String adam = chromium(chromium, "http://127.0.0.1:" + gateway.port() + "/#run=adamrun&static", "--dump-dom");
-                assertThat(adam).contains("<span id=\"stability-formula\">(2+2β1)/((1−β1)η)</span>",
-                        "<span id=\"stability-title\">Stability quantity λmax(P⁻¹𝓗)</span>",
-                        "id=\"stability-readout\">no value of λmax(P⁻¹𝓗) yet · threshold (2+2β1)/((1−β1)η) = 76 (adam)<");
-            } finally {
-                vertx.close().await();
+            for (ProducerRecord<String, byte[]> r : records) {
+                producer.send(r).get();
             }
+            Poll.until(Duration.ofSeconds(120), "three analysed TorchScript snapshots", () -> gateway.view().get("tsrun")
+                    .flatMap(r -> r.metrics()).map(m -> m.step() >= 20).orElse(false));
+            String url = "http://127.0.0.1:" + gateway.port() + "/#run=tsrun&static";
+            String dom = chromium(chromium, url, "--dump-dom");
+            assertThat(drawn(dom)).contains("chart-sharpness", "chart-spectra", "chart-layers").doesNotContain("chart-factors");
+            assertThat(dom).containsPattern("<p class=\"muted\" id=\"factors-note\">This run is a TorchScript module")
+                    .contains("conv1", "conv2", "head");
+            Path shot = Path.of("target", "web-page-torchscript.png").toAbsolutePath();
+            chromium(chromium, url, "--screenshot=" + shot, "--window-size=1400,1800");
+            assertThat(shot).exists();
+            // a PyTorch Adam loop as the Python client publishes it (its runs record names the optimizer, its steps
+            // carry no stability of their own): the page labels the run's own threshold, (2+2β1)/((1−β1)η) = 3.8/(0.1·0.5)
+            // = 76, and says that λmax(P⁻¹𝓗) has no value yet rather than compare λmax(𝓗) with it
+            producer.send(Records.json(s.topics().runs(), "adamrun", JsonParser.parseString("{\"schema\":1,\"run\":\"adamrun\","
+                    + "\"status\":\"running\",\"solver\":\"pytorch\",\"learningRate\":0.5,\"optimizer\":\"adam\",\"beta1\":0.9,"
+                    + "\"beta2\":0.999,\"eps\":1e-8,\"n\":16,\"classes\":3,\"dataset\":\"pytorch\",\"dataset_hash\":\""
+                    + datasetHash + "\"}").getAsJsonObject())).get();
+            for (int step = 0; step <= 20; step += 10) {
+                producer.send(Records.json(s.topics().telemetry(), "adamrun",
+                        new TelemetryRecord.Step("adamrun", step, 0.5 * step, 1.0, Double.NaN, 0.5, Double.NaN, 0).toJson())).get();
+            }
+            Poll.until(Duration.ofSeconds(30), "the Adam run's steps", () -> gateway.view().get("adamrun")
+                    .flatMap(r -> r.telemetry()).map(t -> t.step() >= 20).orElse(false));
+            String adam = chromium(chromium, "http://127.0.0.1:" + gateway.port() + "/#run=adamrun&static", "--dump-dom");
+            assertThat(adam).contains("<span id=\"stability-formula\">(2+2β1)/((1−β1)η)</span>",
+                    "<span id=\"stability-title\">Stability quantity λmax(P⁻¹𝓗)</span>",
+                    "id=\"stability-readout\">no value of λmax(P⁻¹𝓗) yet · threshold (2+2β1)/((1−β1)η) = 76 (adam)<");
+        } finally {
+            vertx.close().await();
         }
     }
 
