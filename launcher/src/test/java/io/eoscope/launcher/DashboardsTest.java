@@ -225,7 +225,13 @@ class DashboardsTest {
                     Poll.until(Duration.ofSeconds(90), "every query of the Fleet returns data", () -> {
                         empty.clear();
                         for (Dashboards.Target t : targets) {
-                            JsonObject o = t.instant() ? p.instant(t.expr()) : p.range(t.expr(), 60, 5);
+                            JsonObject o;
+                            try {
+                                o = t.instant() ? p.instant(t.expr()) : p.range(t.expr(), 60, 5);
+                            } catch (java.io.UncheckedIOException notListeningYet) { // Prometheus still starting
+                                empty.add(t.name());
+                                continue;
+                            }
                             if (!"success".equals(o.get("status").getAsString())
                                     || o.getAsJsonObject("data").getAsJsonArray("result").isEmpty()) {
                                 empty.add(t.name());
