@@ -185,6 +185,7 @@ public final class FleetBench {
                 broker = FleetProcess.start("broker", dir, List.of(), Map.of(),
                         List.of("broker", "--data-dir", dir.resolve("kafka").toString(), "--port", Integer.toString(port)));
                 bootstrap = "127.0.0.1:" + port;
+                awaitPort(broker, port, Duration.ofSeconds(120));
                 log.printf(Locale.ROOT, "fleet: eos broker on %s (log %s)%n", bootstrap, broker.log());
             }
             for (int r : runs) {
@@ -425,6 +426,24 @@ public final class FleetBench {
             throw new IOException(url + " answered " + r.statusCode());
         }
         return r.body();
+    }
+
+    /** Waits until the process listens on {@code port}; one that exits or never listens is an error with its log. */
+    private static void awaitPort(FleetProcess p, int port, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.alive()) {
+                throw new IllegalStateException(p.name() + " exited at start; its log ends:\n" + p.tail(30));
+            }
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+                return;
+            } catch (IOException e) {
+                Thread.sleep(250);
+            }
+        }
+        throw new IllegalStateException(p.name() + " did not listen on " + port + " within " + timeout.toSeconds() + " s; its log ends:\n"
+                + p.tail(30));
     }
 
     /** Waits until the service's /ready answers 200; a service that exits or never gets ready is an error with its log. */
