@@ -72,6 +72,11 @@ public final class LanczosBasis implements AutoCloseable {
         return beta;
     }
 
+    /** α_j of the last {@link #absorb}. */
+    public double alpha() {
+        return alphas.get(alphas.size() - 1);
+    }
+
     /** Appends the candidate q_{j+1} of the last {@link #absorb} with β_j beside the diagonal. */
     public void accept() {
         betas.add(beta);
