@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.eoscope.curvature.eigen.DenseSymmetricEigen;
 import io.eoscope.curvature.eigen.SymmetricOperator;
@@ -21,6 +22,7 @@ import io.eoscope.curvature.testing.DenseOperators;
 import io.eoscope.curvature.testing.TestProblems;
 import io.eoscope.curvature.testing.TorchScriptFixtures;
 import java.util.Arrays;
+import java.util.function.LongPredicate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,15 +33,17 @@ import org.junit.jupiter.params.provider.CsvSource;
  *
  * <p>The bound: W1(μ̂, μ) ≤ {@value #W1_BOUND}·(λmax − λmin). Why this size: W1 is the sup of ∫f d(μ̂ − μ) over
  * 1-Lipschitz f. For one probe the Gauss quadrature matches its measure's moments up to degree 2m − 1, so by Jackson's
- * theorem its W1 to the probe's measure is at most about π(λmax − λmin)/(4m) (≈ 0.026·range at m = 30); the probes'
- * measures scatter around μ by O(range/√(n_v·P)) more. The measurement behind the defaults (docs/science.md) found means
- * of 0.005–0.02·range at the default on these models; {@value #W1_BOUND} leaves room for the seed while a density that
- * misplaced its mass (a wrong weight, the nodes of another operator, one probe's Ritz values counted n_v times) is far
- * beyond it.
+ * theorem its W1 to the probe's measure is at most about π(λmax − λmin)/(4m) in the worst case (≈ 0.026·range at
+ * m = 30); the probes' measures scatter around μ by O(range/√(n_v·P)) more. Curvature spectra are far from the worst
+ * case (a bulk near zero and a few outliers, which Lanczos finds first): the measurement behind the defaults
+ * ({@code SpectrumDefaultsMeasurement}, 𝓗 and G of three MLPs, 10 seeds each) found W1 of 0.002–0.007·range on
+ * average and at most 0.009·range at n_v = 5, m = 30. {@value #W1_BOUND} is about twice that maximum; a density that
+ * misplaced its mass fails it, and the second check below (half the W1 of a point mass at tr/P) keeps the test
+ * informative where the range is set by a few outliers.
  */
 class StochasticLanczosQuadratureTest {
     /** W1 to the dense spectral measure, as a fraction of the spectrum's range (see the class comment). */
-    static final double W1_BOUND = 0.04;
+    static final double W1_BOUND = 0.02;
 
     @ParameterizedTest
     @CsvSource({"4-9-8-3, TANH, CROSS_ENTROPY", "6-12-4, GELU, MSE"})
@@ -170,57 +174,54 @@ class StochasticLanczosQuadratureTest {
 
     /** {@code op} claiming to batch blocks. */
     static SymmetricOperator batching(SymmetricOperator op) {
-        return new SymmetricOperator() {
-            @Override
-            public long dimension() {
-                return op.dimension();
-            }
-
-            @Override
-            public DataType dataType() {
-                return op.dataType();
-            }
-
-            @Override
-            public NDArray apply(NDArray block) {
-                return op.apply(block);
-            }
-
-            @Override
-            public boolean batchesBlocks() {
-                return true;
-            }
-        };
+        return new Wrapped(op, true, p -> false);
     }
 
     /** {@code op} whose single-vector products numbered (from 1) where {@code broken} holds come back NaN. */
-    static SymmetricOperator breaking(SymmetricOperator op, java.util.function.LongPredicate broken) {
-        return new SymmetricOperator() {
-            long products;
+    static SymmetricOperator breaking(SymmetricOperator op, LongPredicate broken) {
+        return new Wrapped(op, false, broken);
+    }
 
-            @Override
-            public long dimension() {
-                return op.dimension();
-            }
+    /** An operator's products, counted, some made NaN, with batching claimed or not. */
+    private static final class Wrapped implements SymmetricOperator {
+        private final SymmetricOperator op;
+        private final boolean batches;
+        private final LongPredicate broken;
+        private long products;
 
-            @Override
-            public DataType dataType() {
-                return op.dataType();
-            }
+        Wrapped(SymmetricOperator op, boolean batches, LongPredicate broken) {
+            this.op = op;
+            this.batches = batches;
+            this.broken = broken;
+        }
 
-            @Override
-            public NDArray apply(NDArray block) {
-                long rows = block.getShape().get(0);
-                NDArray out = op.apply(block);
-                long first = products + 1;
-                products += rows;
-                for (long r = 0; r < rows; r++) {
-                    if (broken.test(first + r)) {
-                        out.set(new ai.djl.ndarray.index.NDIndex(r), Double.NaN);
-                    }
+        @Override
+        public long dimension() {
+            return op.dimension();
+        }
+
+        @Override
+        public DataType dataType() {
+            return op.dataType();
+        }
+
+        @Override
+        public boolean batchesBlocks() {
+            return batches;
+        }
+
+        @Override
+        public NDArray apply(NDArray block) {
+            long rows = block.getShape().get(0);
+            NDArray out = op.apply(block);
+            long first = products + 1;
+            products += rows;
+            for (long r = 0; r < rows; r++) {
+                if (broken.test(first + r)) {
+                    out.set(new NDIndex(r), Double.NaN);
                 }
-                return out;
             }
-        };
+            return out;
+        }
     }
 }
