@@ -122,6 +122,24 @@ class ExactGaussNewtonTraceTest {
     }
 
     @Test
+    void leavesNoArrayBehind() {
+        // every native array of a chunk belongs to that chunk's scope: the owners hold what they held before
+        MlpModel model = TestProblems.model("4-6-5-3", Activation.TANH, Loss.CROSS_ENTROPY, 90);
+        LabeledData data = TestProblems.data(10, 4, 3, 91);
+        try (NDManager m = NDManager.newBaseManager();
+                Network net = Network.upload(model, m, DataType.FLOAT32);
+                DeviceData dev = DeviceData.upload(data, model.classes(), m, DataType.FLOAT32, 3)) {
+            int networkArrays = net.manager().getManagedArrays().size();
+            int dataArrays = dev.inputs().getManager().getManagedArrays().size();
+            int rootArrays = m.getManagedArrays().size();
+            ExactGaussNewtonTrace.compute(net, dev, 3);
+            assertThat(net.manager().getManagedArrays()).hasSize(networkArrays);
+            assertThat(dev.inputs().getManager().getManagedArrays()).hasSize(dataArrays);
+            assertThat(m.getManagedArrays()).hasSize(rootArrays);
+        }
+    }
+
+    @Test
     void rejectsABadChunkSize() {
         MlpModel model = TestProblems.model("3-4-2", Activation.TANH, Loss.MSE, 88);
         LabeledData data = TestProblems.data(4, 3, 2, 89);
