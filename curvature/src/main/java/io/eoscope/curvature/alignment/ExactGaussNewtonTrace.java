@@ -14,7 +14,7 @@ import io.eoscope.curvature.net.Network;
  * = (1/N) Σ_n Σ_c ‖∇_θ (R_n f_n)_c‖². For layer l, the gradient of (R_n f_n)_c with respect to the weights is
  * Δˡ_{n,c} xˡ⁻¹_nᵀ and with respect to the bias Δˡ_{n,c}, so its squared norm is ‖Δˡ_{n,c}‖²(‖xˡ⁻¹_n‖² + 1) =
  * ‖Δˡ_{n,c}‖²‖χˡ_n‖², and tr(Gˡ) = (1/N) Σ_n ‖Δˡ_n‖²_F ‖χˡ_n‖². The signals Δˡ of all C rows of R travel down the
- * network together ({@link PerSampleFactors#signals}): the cost is one forward pass and C backward passes over the
+ * network together (the same pass as the layerwise alignment): the cost is one forward pass and C backward passes over the
  * dataset, the {@link GaussNewtonTrace#gradientEquivalents()}. The choice of factor R does not matter: only RᵀR
  * enters.
  *
