@@ -53,6 +53,8 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
                 j.add("eigenvalues", array(s.eigenvalues()));
                 j.add("residuals", array(s.residuals()));
                 j.add("verified_residuals", array(s.verifiedResiduals()));
+                j.add("residual_bounds", array(s.residualBounds()));
+                j.add("kato_temple_bounds", array(s.katoTempleBounds()));
                 j.addProperty("products", s.products());
                 j.addProperty("converged", s.converged());
                 j.addProperty("warm_started", s.warmStarted());
