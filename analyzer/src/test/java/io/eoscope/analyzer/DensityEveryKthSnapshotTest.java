@@ -49,6 +49,12 @@ class DensityEveryKthSnapshotTest {
                     assertThat(record.json().has("trace")).isEqualTo(withDensity);
                     if (withDensity) {
                         heavy.add(run + step);
+                        // as the wire reads it (its rules passed: the curve is the smoothing of the nodes)
+                        MetricsRecord.Density d = record.density(MetricsRecord.Operator.HESSIAN);
+                        assertThat(d).isNotNull();
+                        assertThat(d.probes()).isEqualTo(2);
+                        assertThat(record.trace(MetricsRecord.Operator.HESSIAN)).isFinite();
+                        assertThat(record.trace(MetricsRecord.Operator.GAUSS_NEWTON)).isPositive();
                     }
                 }
             }
