@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# docs/regenerate.sh [page|report|all]: redraws the README's pictures with the project's own tools.
+# docs/regenerate.sh [page|report|density|all]: redraws the README's pictures with the project's own tools.
 #   page    docs/demo-page.png: the live page at the end of `./eos demo` (headless Chromium, Debian package
 #           chromium; about a minute on 2 cores)
 #   report  docs/report-eos-sharpness.png and docs/report-layers-gauss-newton.png: two figures of the report of
@@ -15,7 +15,7 @@ set -euo pipefail
 what="${1:-all}"
 case "$what" in
   page|report|density|all) ;;
-  -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "docs/regenerate.sh: unknown part '$what' (page, report, density or all; --help)" >&2; exit 2 ;;
 esac
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"

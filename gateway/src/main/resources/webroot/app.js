@@ -307,7 +307,8 @@ function densityState(body) {
     : (steps[0] ?? 0) + 0.5);
   return { g, steps, curves, lmax, rows, vmax, lo, img, cells, uThreshold, yMin, yMax, edges, pixels: 0,
     threshold: body.threshold, formula: body.threshold_formula || "2/η", operator: body.operator || densityOperator,
-    analysisId: body.analysis_id, probes: body.probes };
+    analysisId: body.analysis_id, dropped: Number(body.dropped_steps) || 0,
+    probes: idx.map(i => (Array.isArray(body.probes) ? body.probes[i] : body.probes)) };
 }
 
 // Paints the heatmap under the axes and lines (uPlot's drawClear hook); in the static mode (tests, pictures) it also
@@ -347,13 +348,14 @@ function densityReadout(u) {
   const j = idx == null ? st.steps.length - 1 : idx;
   const parts = [`step ${st.steps[j]}`];
   if (st.lmax[j] !== null) parts.push(`λmax(${name}) ${fmt(st.lmax[j])}`);
+  if (Number.isFinite(st.probes[j])) parts.push(`${st.probes[j]} probe vectors`);
   if (idx != null && top != null && top >= 0) {
     const uu = u.posToVal(top, "y"), i = Math.round((uu - st.g.u_min) / st.g.u_step);
     const p = st.curves[j][i];
     parts.push(`at λ ≈ ${fmt(lambdaOf(uu, st.g))}: density ${Number.isFinite(p) ? fmt(p) : "–"} per unit u`);
   } else {
-    parts.push(`${st.steps.length} steps drawn` + (st.analysisId ? ` (analysis ${st.analysisId})` : ""));
-    if (Number.isFinite(st.probes)) parts.push(`${st.probes} probe vectors`);
+    parts.push(`${st.steps.length} steps drawn` + (st.analysisId ? ` (analysis ${st.analysisId})` : "")
+      + (st.dropped ? `, ${st.dropped} older steps dropped by the gateway (--max-density-steps)` : ""));
   }
   out.textContent = parts.join(" · ");
 }
