@@ -387,7 +387,7 @@ function drawDensity(body) {
   const el = $("chart-density");
   const st = densityState(body);
   const name = OPERATORS[st.operator] || st.operator;
-  const thresholdLabel = `${st.formula} = ${fmt(st.threshold)}`;
+  const thresholdLabel = st.formula; // the legend gives its value
   const key = [st.operator, st.uThreshold !== null ? thresholdLabel : ""].join("|");
   const data = [st.steps, st.lmax.map(v => (v === null ? null : uOf(v, st.g))),
     st.steps.map(() => st.uThreshold)];
