@@ -259,7 +259,8 @@ class WebPageTest {
             assertThat(plain).containsPattern("<p class=\"muted\" id=\"density-none\">No spectral density for this run yet: "
                     + "run the analyzer with\\s+<code>--density</code>")
                     .contains("docs/science.md#spectral-density")
-                    .containsPattern("id=\"chart-density\" data-points=\"0\" data-columns=\"0\" hidden=\"\"");
+                    .containsPattern("id=\"chart-density\" data-points=\"0\" data-columns=\"0\" hidden=\"\"")
+                    .contains("<div class=\"density-legend\" id=\"density-legend\" hidden=\"\">");
             assertThat(drawn(plain)).doesNotContain("chart-density").contains("chart-sharpness");
 
             Path shot = Path.of("target", "web-page-density.png").toAbsolutePath();
