@@ -541,9 +541,10 @@ function renderSummary() {
 // The latest traces (series trace_*, gauss_newton_share) with their intervals; the method and coverage from the
 // latest record that carries a trace.
 let traces = {};
+let traceMeta = null;       // the trace object of the heavy analysis' latest record, when the traces come from there
 function traceParts(m) {
   const last = n => { const p = traces[n]; return p && p.length ? p[p.length - 1][2] : null; };
-  const t = m.trace || {}, out = [];
+  const t = traceMeta || m.trace || {}, out = [];
   const h = last("trace_hessian"), lo = last("trace_hessian_low"), hi = last("trace_hessian_high");
   if (Number.isFinite(h)) {
     const how = t.hessian ? ` (${t.hessian.method || "?"}` + (Number.isFinite(t.hessian.coverage)
@@ -643,12 +644,24 @@ async function refreshRun() {
     const densityDone = refreshDensity(run, gen);
     // traces: only the newest point of each (max_points=2 ends at the newest); a gateway without them is no error
     const traceNames = ["trace_hessian", "trace_hessian_low", "trace_hessian_high", "trace_gauss_newton", "gauss_newton_share"];
-    const tracesGot = Promise.all(traceNames.map(n => getJson(`/api/runs/${enc(run)}/series?metric=${enc(n)}&max_points=2`)
-      .then(b => b.points || [], () => [])));
+    const tracesOf = id => Promise.all(traceNames.map(n => getJson(`/api/runs/${enc(run)}/series?metric=${enc(n)}&max_points=2`
+      + (id ? `&analysis_id=${enc(id)}` : "")).then(b => b.points || [], () => [])));
+    const tracesGot = tracesOf(null);
     const got = await Promise.all(names.map(n => seriesOf(run, n, errors)));
-    const traceGot = await tracesGot;
+    let traceGot = await tracesGot;
     await densityDone;
     if (gen !== generation) return;
+    // no trace in the live analysis: the heavy one (whose id the density names) may have it
+    const heavy = density && density.state.analysisId;
+    if (!traceGot[0].length && heavy && heavy !== m.analysis_id && (d.analyses || []).includes(heavy)) {
+      const [t2, h] = await Promise.all([tracesOf(heavy),
+        getJson(`/api/runs/${enc(run)}?analysis_id=${enc(heavy)}`).catch(() => null)]);
+      if (gen !== generation) return;
+      traceGot = t2;
+      traceMeta = (h && h.metrics && h.metrics.trace) || null;
+    } else {
+      traceMeta = null;
+    }
     traces = {};
     traceNames.forEach((n, i) => { traces[n] = traceGot[i]; });
     renderSummary();
@@ -738,6 +751,7 @@ function select(run) {
   $("run-summary").textContent = "";
   destroyCharts(RUN_CHARTS);
   traces = {};
+  traceMeta = null;
   $("spectra-readout").textContent = "";
   hideDensity(false);
   densityDirty = true;

@@ -189,9 +189,10 @@ class WebPageTest {
 
     /**
      * The spectral density heatmap of issue 27 from hand-made metrics records as docs/contracts.md describes them
-     * (no analyzer: the records are published straight to the broker, so the test takes seconds): a run whose records
-     * carry the density of 𝓗 and of G every 40 steps is drawn as a heatmap in Chromium (its canvas pixels counted by the
-     * page), with the operator selector, the traces with their intervals and the eigenvalues with their error bars; a
+     * (no analyzer: the records are published straight to the broker, so the test takes seconds): a run whose heavy
+     * analysis id ({@code heavy}, beside the live {@code test} every 20 steps) carries the density of 𝓗 and of G every
+     * 40 steps is drawn as a heatmap in Chromium (its canvas pixels counted by the page), with the operator selector,
+     * the traces with their intervals (read from the heavy analysis) and the eigenvalues with their error bars; a
      * run without a density says how to get one. The heatmap alone is kept as launcher/target/web-page-density.png
      * (docs/regenerate.sh density copies it to docs/density-heatmap.png).
      */
@@ -222,8 +223,10 @@ class WebPageTest {
                     double loss = 2.3 / (1 + step / 300.0);
                     producer.send(Records.json(s.topics().telemetry(), run, new TelemetryRecord.Step(run, step, time, loss,
                             Double.NaN, 0.05, Double.NaN, 0).toJson()));
-                    boolean heavy = run.equals("densrun") && step % densityEvery == 0;
-                    producer.send(Records.json(s.topics().metrics(), run, metrics(run, step, time, heavy, random)));
+                    producer.send(Records.json(s.topics().metrics(), run, metrics(run, step, time, "test", random)));
+                    if (run.equals("densrun") && step % densityEvery == 0) { // as a second consumer group of heavy analyses
+                        producer.send(Records.json(s.topics().metrics(), run, metrics(run, step, time, "heavy", random)));
+                    }
                 }
             }
             producer.flush();
@@ -247,8 +250,9 @@ class WebPageTest {
             assertThat(pixels).isGreaterThan(area / 4).isLessThanOrEqualTo(area);
             assertThat(dom).containsPattern("<select id=\"density-operator\" aria-label=\"operator\">")
                     .containsPattern("<p class=\"muted\" id=\"density-none\" hidden=\"\">")
-                    .containsPattern("id=\"density-readout\">step 2000 · λmax\\(𝓗\\) [0-9.]+ · 4 probe vectors · 51 steps drawn \\(analysis test\\)")
-                    // the latest trace with its interval and method, tr(G) exact, their ratio
+                    .containsPattern("id=\"density-readout\">step 2000 · λmax\\(𝓗\\) [0-9.]+ · 4 probe vectors · 51 steps drawn \\(analysis heavy\\)")
+                    // the latest trace with its interval and method (of the heavy analysis: the live one has none), tr(G) exact,
+            // their ratio
                     .contains("tr(𝓗) 312.5 [301.2, 323.8] (hutch++, 95% interval)", "tr(G) 290.1 (exact)", "tr(G)/tr(𝓗) 0.9283")
                     // each top eigenvalue with its residual bound, the Kato–Temple bound where a gap is known
                     .containsPattern("id=\"spectra-readout\"[^>]*>at step 2000: 𝓗: [0-9.]+ ± 2.0e-4 \\(K–T 1.0e-9\\), "
@@ -283,18 +287,20 @@ class WebPageTest {
     }
 
     /**
-     * A metrics record of GD at η = 0.05 shaped like a real one (docs/science.md#sharpness-and-the-edge-of-stability):
+     * A metrics record of GD at η = 0.05 shaped like a real one (docs/science.md#sharpness-and-the-edge-of-stability), of the
+     * live analysis id {@code test} or of the heavy one, {@code heavy}:
      * λmax(𝓗) sharpens progressively to 2/η = 40 by step 900 and then hovers at it, with two smaller outliers at fixed
      * fractions of it; the bulk of the spectrum sits near 0 with tails of small positive and negative eigenvalues that
-     * widen (the negative one narrows) during training. heavy: the record also carries the density of 𝓗 and of G (SLQ's
+     * widen (the negative one narrows) during training. A heavy record also carries the density of 𝓗 and of G (SLQ's
      * shape: 4 probes × 32 Ritz nodes, the outliers at about 1/n of the mass each, n = 4000, the bulk's nodes at its
      * quantiles with some jitter, the curve on the contract's grid) and the traces.
      */
-    static JsonObject metrics(String run, int step, double time, boolean heavy, java.util.Random random) {
+    static JsonObject metrics(String run, int step, double time, String analysisId, java.util.Random random) {
+        boolean heavy = analysisId.equals("heavy");
         double lmax = step < 900 ? 5 + 35 * (1 - Math.exp(-step / 330.0)) : 40 + 1.2 * Math.sin(step / 37.0) + 0.5 * Math.sin(step / 11.0);
         double gn = 0.97 * lmax;
         JsonObject o = JsonParser.parseString("{\"schema\":1,\"run\":\"" + run + "\",\"step\":" + step + ",\"time\":" + time
-                + ",\"analysis_id\":\"test\",\"rho_K\":" + gn + ",\"K_max_sq_mean\":" + 1.6 * gn
+                + ",\"analysis_id\":\"" + analysisId + "\",\"rho_K\":" + gn + ",\"K_max_sq_mean\":" + 1.6 * gn
                 + ",\"hessian\":{\"eigenvalues\":[" + lmax + "," + 0.35 * lmax + "," + 0.1 * lmax + "],"
                 + "\"residual_bounds\":[2e-4,3e-3,0.02],\"kato_temple_bounds\":[1e-9,null,null]},"
                 + "\"gauss_newton\":{\"eigenvalues\":[" + gn + "," + 0.35 * gn + "],\"residual_bounds\":[1e-4,2e-3]},"
