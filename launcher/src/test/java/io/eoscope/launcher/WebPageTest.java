@@ -234,7 +234,7 @@ class WebPageTest {
                     .allMatch(r -> gateway.view().get(r).flatMap(v -> v.metrics()).map(m -> m.step() >= last).orElse(false)));
             String base = "http://127.0.0.1:" + gateway.port() + "/";
 
-            String dom = chromium(chromium, base + "#run=densrun&static", "--dump-dom");
+            String dom = chromium(chromium, base + "#run=densrun&static", "--dump-dom", "--window-size=1400,1800");
             Matcher chart = Pattern.compile("<div [^>]*id=\"chart-density\"[^>]*>").matcher(dom);
             assertThat(chart.find()).as("the heatmap's container in %s", dom).isTrue();
             Map<String, String> data = attributes(chart.group());
