@@ -223,9 +223,11 @@ class WebPageTest {
                     double loss = 2.3 / (1 + step / 300.0);
                     producer.send(Records.json(s.topics().telemetry(), run, new TelemetryRecord.Step(run, step, time, loss,
                             Double.NaN, 0.05, Double.NaN, 0).toJson()));
-                    producer.send(Records.json(s.topics().metrics(), run, metrics(run, step, time, "test", random)));
+                    // keyed run/step/analysis_id, as analyzers key them
+                    producer.send(Records.json(s.topics().metrics(), run + "/" + step + "/test", metrics(run, step, time, "test", random)));
                     if (run.equals("densrun") && step % densityEvery == 0) { // as a second consumer group of heavy analyses
-                        producer.send(Records.json(s.topics().metrics(), run, metrics(run, step, time, "heavy", random)));
+                        producer.send(Records.json(s.topics().metrics(), run + "/" + step + "/heavy",
+                                metrics(run, step, time, "heavy", random)));
                     }
                 }
             }
