@@ -253,6 +253,13 @@ function densityTicks(min, max, pixels, g) {
 let density = null;            // {plot, key, state, zoomed}
 let densityOperator = "hessian";
 let densityDirty = true;       // a density may have changed: fetch it again on the next refresh
+let densityBusy = false;       // a density fetch is under way
+let densityAgain = false;      // a fetch was asked for while one ran
+let densityFetchedAt = 0;      // Date.now() of the last density fetch
+let densityLive = false;       // the density shown comes from the live analysis, whose records the event stream announces
+// The event stream announces the live analysis' records only: densities of a heavy analysis id of their own (or a run
+// with none yet) are asked for again at most this often (one response is at most --max-density-steps curves).
+const DENSITY_POLL_MS = 30000;
 const densityKnown = {};       // "run|operator" -> true once that run showed a density of that operator
 
 // The state one drawing paints from: the columns (steps), the curves as an image (one pixel per step and grid point),
@@ -483,8 +490,11 @@ async function densityOf(run, operator) {
 
 // Fetches and draws the selected operator's density when a new one may have come; offers 𝓗 / G when both exist.
 async function refreshDensity(run, gen) {
+  if (densityBusy) { densityAgain = densityAgain || densityDirty; return; }
   if (!densityDirty) return;
   densityDirty = false;
+  densityBusy = true;
+  densityFetchedAt = Date.now();
   $("density-readout").className = "muted";
   try {
     const other = densityOperator === "hessian" ? "gauss_newton" : "hessian";
@@ -497,10 +507,12 @@ async function refreshDensity(run, gen) {
     if (!mine && theirs) { // only the other operator has a density: show that one
       densityOperator = other;
       densityDirty = true;
-      return refreshDensity(run, gen);
+      densityBusy = false;
+      return await refreshDensity(run, gen);
     }
     $("density-operator").value = densityOperator;
     $("density-name").textContent = OPERATORS[densityOperator];
+    densityLive = !!(mine && detail && detail.metrics && mine.analysis_id === detail.metrics.analysis_id);
     if (!mine) {
       hideDensity(true);
       return;
@@ -514,6 +526,10 @@ async function refreshDensity(run, gen) {
     hideDensity(false);
     $("density-readout").textContent = `the density could not be read: ${e.message}`;
     $("density-readout").className = "error";
+  } finally {
+    densityBusy = false;
+    // asked for while this one ran (another operator, a newer record): once more, for the selected run
+    if (densityAgain && current) { densityAgain = false; densityDirty = true; refreshDensity(current, generation); }
   }
 }
 
@@ -755,6 +771,7 @@ function select(run) {
   $("spectra-readout").textContent = "";
   hideDensity(false);
   densityDirty = true;
+  densityLive = false;
   if (source) { source.close(); source = null; }
   if (!STATIC) {
     source = new EventSource(`/api/runs/${enc(run)}/stream`);
@@ -822,6 +839,10 @@ async function refreshRuns() {
     if (!current) select(runs.some(r => r.run === wanted) ? wanted : runs[0].run);
     // the event stream is down: fall back on the polled summary
     const r = runs.find(x => x.run === current);
+    if (r && !STATIC && !densityLive && Date.now() - densityFetchedAt > DENSITY_POLL_MS) {
+      densityDirty = true;
+      refreshDensity(current, generation);
+    }
     if (r && !STATIC && (!source || source.readyState !== EventSource.OPEN) && drawnAt !== null
         && drawnAt !== `${r.step}|${r.analysed_step}`) {
       densityDirty = true;
