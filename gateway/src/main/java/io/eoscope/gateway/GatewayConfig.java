@@ -14,7 +14,8 @@ import io.eoscope.wire.MetricsRecord;
  * @param maxViewRuns most runs kept in memory by the view
  * @param analysisId the live analysis id: the one summaries, Prometheus and the live stream show
  * @param metricsLimits the most layers, groups, eigenvalues and list entries of one metrics record it holds
- *     ({@code --max-layers}, {@code --max-groups}, {@code --max-eigenvalues}, {@code --max-record-items}); a record over
+ *     ({@code --max-layers}, {@code --max-groups}, {@code --max-eigenvalues}, {@code --max-record-items},
+ *     {@code --max-density-nodes}); a record over
  *     them is rejected and dead-lettered saying which
  * @param maxStreams most Server-Sent Event streams open at once ({@code --max-streams}); one more is refused with 503 and counted
  * @param maxDensitySteps most steps whose spectral densities the view keeps per run and operator

@@ -160,6 +160,15 @@ class OpenApiSchemasTest {
         assertThat(replay.toJson().keySet()).containsExactlyInAnyOrderElementsOf(properties("ReplayRequest"));
         JsonObject metrics = Fixtures.metrics("a", 3, "default", 45).toJson();
         assertThat(properties("Metrics")).containsAll(metrics.keySet());
+        // a heavy analysis' record: its densities, traces and bounds are in the schemas too
+        JsonObject heavy = Fixtures.density("a", 3, "heavy", 45, new double[] {1.0, 2.0}, new double[] {0.5, 0.5}).toJson();
+        assertThat(properties("Metrics")).containsAll(heavy.keySet());
+        assertThat(properties("Density")).containsAll(heavy.getAsJsonObject("density").getAsJsonObject("hessian").keySet());
+        assertThat(properties("TraceEstimate")).containsAll(heavy.getAsJsonObject("trace").getAsJsonObject("hessian").keySet());
+        assertThat(properties("TraceEstimate")).containsAll(heavy.getAsJsonObject("trace").getAsJsonObject("gauss_newton").keySet());
+        assertThat(properties("Spectrum")).containsAll(heavy.getAsJsonObject("hessian").keySet());
+        validate("{\"run\":\"a\",\"finished\":false,\"status\":\"running\",\"last_heard_ms\":1,\"analyses\":[\"heavy\"],"
+                + "\"metrics\":" + heavy + "}", new Use("getRun", 200));
         JsonArray layers = metrics.getAsJsonArray("layers");
         assertThat(properties("LayerMetrics")).containsAll(layers.get(0).getAsJsonObject().keySet());
     }

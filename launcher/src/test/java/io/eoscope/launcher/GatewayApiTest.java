@@ -542,6 +542,14 @@ class GatewayApiTest {
             assertThat(result).as(name).hasSize(3); // layers 1, 2, 3
             assertThat(result.get(0).getAsJsonObject().getAsJsonObject("metric").has("layer")).isTrue();
         }
+        // n16's heavy analysis: 17 buckets of each operator's density, the traces of both operators and their share
+        assertThat(p.query("eos_spectral_density_bucket{run=\"n16\"}")).hasSize(2 * 17);
+        assertThat(p.query("eos_trace{run=\"n16\"}")).hasSize(2);
+        assertThat(p.query("eos_trace_low{run=\"n16\"}")).hasSize(2);
+        assertThat(p.query("eos_trace_high{run=\"n16\"}")).hasSize(2);
+        assertThat(p.query("eos_trace_gauss_newton_share{run=\"n16\"}")).hasSize(1);
+        assertThat(p.query("eos_spectral_density_bucket{run=\"n32\"}")).as("no density, no buckets").isEmpty();
+        assertThat(p.query("eos_gateway_density_steps_dropped_total")).isNotEmpty();
         for (String name : List.of("eos_analyzer_snapshots_total", "eos_analyzer_lag_records",
                 "eos_analyzer_analysis_seconds_count", "eos_analyzer_products_total", "eos_analyzer_deadletters_total",
                 "jvm_memory_used_bytes", "eos_http_server_requests_seconds_count")) {
@@ -592,7 +600,8 @@ class GatewayApiTest {
             "eoscope-overview", List.of("Runs shown", "Stability ratio: quantity ÷ its optimizer's threshold", "Latest values per run",
                     "Loss L̃(θ)", "Stability quantity and its optimizer's threshold", "𝓗 against G against H", "Stability ratio over time",
                     "Share of the sharpness in G: λmax(G)/λmax(𝓗)", "ρ(K) and E‖K‖²max", "Accuracy",
-                    "Progress: step and continuous time t", "Training speed"),
+                    "Progress: step and continuous time t", "Training speed", "Spectral density of 𝓗 over training",
+                    "Traces: tr(𝓗) with its interval, and tr(G)", "Share of the trace in G: tr(G)/tr(𝓗)"),
             "eoscope-layers", List.of("λmax(Gˡ) per layer", "λmax(Gˡ) / ρ(K)", "E‖Kˡ‖²max per layer", "Factorisation check",
                     "Π_χˡ = E‖χˡ‖²", "P_χΔˡ: input-size / back-propagated-size alignment", "Π_Jˡ = E Π_{k>l} ‖Jᵏ‖²max",
                     "P_ΔJˡ: layerwise Jacobian alignment", "E‖Δᴸ‖²max = E‖S^½‖²max"),
@@ -665,6 +674,20 @@ class GatewayApiTest {
         for (var line : lines) {
             assertThat(line.getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble()).isEqualTo(40.0);
         }
+        // the density heatmap's buckets, as Prometheus holds them: n16's heavy analysis, the spectral mass at or below each
+        // edge summed by hand from its nodes −0.5 (0.1), 0.001 (0.3), 2 (0.4), 40 (0.2)
+        Dashboards.Target heatmap = targets.stream().filter(t -> t.panel().equals("Spectral density of 𝓗 over training"))
+                .findFirst().orElseThrow();
+        Map<String, Double> mass = new java.util.HashMap<>();
+        for (var b : p.query(Dashboards.substitute(heatmap.expr(), VARIABLES))) {
+            mass.put(b.getAsJsonObject().getAsJsonObject("metric").get("le").getAsString(),
+                    b.getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble());
+        }
+        assertThat(mass).hasSize(17);
+        Map<String, Double> expected = Map.ofEntries(Map.entry("-1000.0", 0.0), Map.entry("-1.0", 0.0), Map.entry("-0.1", 0.1),
+                Map.entry("0.0", 0.1), Map.entry("0.001", 0.4), Map.entry("1.0", 0.4), Map.entry("10.0", 0.8), Map.entry("100.0", 1.0),
+                Map.entry("+Inf", 1.0));
+        expected.forEach((le, m) -> assertThat(mass.get(le)).as("le " + le).isCloseTo(m, org.assertj.core.data.Offset.offset(1e-12)));
         // the alert rules, as written in deploy/prometheus and as Prometheus loaded them
         long inFile = java.nio.file.Files.readAllLines(RealPrometheus.RULES).stream().filter(l -> l.strip().startsWith("expr:")).count();
         int rules = 0;
