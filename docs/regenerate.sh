@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# docs/regenerate.sh [page|report|all]: redraws the README's pictures with the project's own tools.
+# docs/regenerate.sh [page|report|density|all]: redraws the README's pictures with the project's own tools.
 #   page    docs/demo-page.png: the live page at the end of `./eos demo` (headless Chromium, Debian package
 #           chromium; about a minute on 2 cores)
 #   report  docs/report-eos-sharpness.png and docs/report-layers-gauss-newton.png: two figures of the report of
 #           `./eos reproduce --preset quick` (sharpness against 2/η; λmax of each layer's block of G), as the
 #           report draws them (about 13 minutes on 2 cores)
-#   all     both (the default)
+#   density docs/density-heatmap.png: the live page's spectral density heatmap alone (&only=density), as the
+#           launcher's WebPageTest draws it in headless Chromium from hand-made metrics records shaped like a GD run
+#           at the edge of stability (λmax(𝓗) sharpening to 2/η = 40; about a minute on 2 cores, more on a cold build)
+#   all     page and report (the default)
 # Every picture must stay under 300 KB: a larger one fails the script and is not copied.
 # (docs/pytorch-cnn-page.png is the page for examples/pytorch_cnn.py: README, "Watch your own PyTorch training".)
 set -euo pipefail
 what="${1:-all}"
 case "$what" in
-  page|report|all) ;;
-  -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "docs/regenerate.sh: unknown part '$what' (page, report or all; --help)" >&2; exit 2 ;;
+  page|report|density|all) ;;
+  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "docs/regenerate.sh: unknown part '$what' (page, report, density or all; --help)" >&2; exit 2 ;;
 esac
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$root"
@@ -67,7 +70,20 @@ report() {
   done
 }
 
+density() {
+  command -v chromium >/dev/null || { echo "docs/regenerate.sh: needs chromium (apt-get install chromium)" >&2; exit 2; }
+  local shot=launcher/target/web-page-density.png
+  rm -f "$shot"
+  echo "docs/regenerate.sh: the launcher's WebPageTest, the density heatmap ..." >&2
+  mvn -B -ntp -q verify -pl launcher -am -Dit.test=WebPageTest#theSpectralDensityIsDrawnAsAHeatmapAndARunWithoutOneSaysHowToGetIt \
+    -Dtest=NoSuch -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false > "$work/density.log" 2>&1 \
+    || { echo "docs/regenerate.sh: WebPageTest failed:" >&2; tail -30 "$work/density.log" >&2; exit 1; }
+  [ -f "$shot" ] || { echo "docs/regenerate.sh: WebPageTest wrote no $shot (was it skipped?)" >&2; exit 1; }
+  keep "$shot" docs/density-heatmap.png
+}
+
 case "$what" in
+  density) density ;;
   page) page ;;
   report) report ;;
   all) page; report ;;
