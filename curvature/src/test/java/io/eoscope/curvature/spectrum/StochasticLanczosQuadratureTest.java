@@ -61,11 +61,11 @@ class StochasticLanczosQuadratureTest {
     }
 
     /**
-     * The CNN fixture (311 parameters, double-backward products): dense enough to materialise, but its 461 products take
-     * about 80 s on 2 cores, so it runs on request (tag "slow").
+     * The CNN fixture (311 parameters, double-backward products): dense enough to materialise; its 461 products take
+     * tens of seconds on 2 cores, so it runs with the integration tests ({@code mvn verify}), not the fast profile.
      */
     @Test
-    @Tag("slow")
+    @Tag("integration")
     void theDefaultDensityIsCloseToTheDenseSpectrumOfTheCnn() {
         TorchScriptFixtures f = TorchScriptFixtures.load("cnn");
         try (NDManager m = NDManager.newBaseManager();
