@@ -169,7 +169,7 @@ final class BeyondTopBench {
     private static void gradient(CurvatureProducts products) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            products.gradient().toDoubleArray();
+            products.gradient().toType(DataType.FLOAT64, false).toDoubleArray();
         }
         products.releaseGraph();
     }

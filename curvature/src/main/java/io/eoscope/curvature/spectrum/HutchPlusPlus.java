@@ -18,10 +18,13 @@ import java.util.Random;
  * tr(QᵀAQ) + mean(x), unbiased for any Q, and its variance is that of the Hutchinson part alone, whose variance
  * 2‖(I − QQᵀ)A(I − QQᵀ)‖_F² (less its diagonal) is small once the k largest eigenvalues are projected out.
  *
- * <p>The interval is mean(x) ± t_{h−1,(1+c)/2}·s/√h around the value, s the sample standard deviation of the x_i and t
- * Student's quantile at coverage c: exact when the x_i are normal, close to it in the test's measurement
- * ({@code HutchPlusPlusTest}). It covers the randomness of the Hutchinson part given Q, which is all of the estimate's
- * randomness given Q, since tr(QᵀAQ) is exact.
+ * <p>The interval is value ± t_{h−1,(1+c)/2}·√(max(s², 2F)/h), s² the sample variance of the x_i, F the mean of
+ * ‖(I − QQᵀ)Aw_i‖² (an unbiased estimate of ‖B‖_F², B the deflated rest, from the same products) and t Student's quantile
+ * at coverage c. 2‖B‖_F² bounds the variance of one Rademacher term; the sample variance alone, of ten terms that are
+ * nearly χ²₁ when B has low rank, covered as little as 83% at a nominal 95%. It covers the randomness of the
+ * Hutchinson part given Q, which is all of the estimate's randomness given Q, since tr(QᵀAQ) is exact. No half-width
+ * goes below {@value #ROUNDING_ULPS} units of the precision's last place of |tr|: a remainder that is exactly zero
+ * still has the rounding of the exact part.
  *
  * <p>An operator of dimension n ≤ p is traced exactly instead, from the n products Aeᵢ (method "exact", products n).
  * Blocks go to the operator whole where it batches them ({@link SymmetricOperator#batchesBlocks}), else in row groups
@@ -64,19 +67,28 @@ public final class HutchPlusPlus {
             }
             NDArray g = Vectors.rademacher(work, random, h, n, 1, type);
             NDArray w = g.sub(g.matMul(q.transpose()).matMul(q)); // (I − QQᵀ)g for each row g
-            double[] x = products.quadraticForms(w, false).values;
+            Sums hutchinson = products.deflatedForms(w, q);
             if (products.problem != null) {
                 return TraceEstimate.failed(TraceEstimate.HUTCH_PLUS_PLUS, products.count, products.problem);
             }
+            double[] x = hutchinson.values;
             double mean = 0;
-            for (double v : x) {
-                mean += v / h;
+            double frobenius = 0; // ‖B‖_F² estimated as the mean of ‖B g_i‖², B = (I − QQᵀ)A(I − QQᵀ)
+            for (int i = 0; i < h; i++) {
+                mean += x[i] / h;
+                frobenius += hutchinson.squaredNorms[i] / h;
             }
             double variance = 0;
             for (double v : x) {
                 variance += (v - mean) * (v - mean) / (h - 1);
             }
-            double half = StudentT.quantile(0.5 * (1 + options.coverage()), h - 1) * Math.sqrt(variance / h);
+            // the larger of the sample variance and the bound 2‖B‖_F² on one Rademacher term's variance: the sample
+            // variance of ten skewed terms is often too small (a low-rank remainder's terms are nearly χ²₁)
+            double spread = Math.max(variance, 2 * frobenius);
+            double half = StudentT.quantile(0.5 * (1 + options.coverage()), h - 1) * Math.sqrt(spread / h);
+            // the rounding of the exact part: a remainder that is zero must not claim an interval narrower than that
+            double unit = type == DataType.FLOAT64 ? Math.ulp(1.0) : Math.ulp(1.0f);
+            half = Math.max(half, ROUNDING_ULPS * unit * (Math.abs(top) + Math.abs(mean)));
             double value = top + mean;
             if (!Double.isFinite(value) || !Double.isFinite(half)) {
                 return TraceEstimate.failed(TraceEstimate.HUTCH_PLUS_PLUS, products.count,
@@ -99,8 +111,15 @@ public final class HutchPlusPlus {
         return new TraceEstimate(value, value, value, 1.0, TraceEstimate.EXACT, products.count, 0, null);
     }
 
-    /** Values of one quadratic form per row. */
-    private record Sums(double[] values) {
+    /** Units in the last place of the operator's precision, times |tr|, below which no half-width goes. */
+    static final double ROUNDING_ULPS = 100;
+
+    /** Values of one quadratic form per row, and where computed the squared norm of each row's deflated product. */
+    private record Sums(double[] values, double[] squaredNorms) {
+        Sums(double[] values) {
+            this(values, null);
+        }
+
         double sum() {
             double s = 0;
             for (double v : values) {
@@ -167,6 +186,34 @@ public final class HutchPlusPlus {
                 }
             }
             return new Sums(out);
+        }
+
+        /**
+         * wᵢᵀAwᵢ for each row wᵢ of {@code block}, and ‖(I − QQᵀ)Awᵢ‖² (Q's rows orthonormal): the Hutchinson terms and
+         * the squared norms whose mean estimates ‖(I − QQᵀ)A(I − QQᵀ)‖_F² (E‖Bg‖² = ‖B‖_F² for Rademacher g).
+         */
+        Sums deflatedForms(NDArray block, NDArray q) {
+            long rows = block.getShape().get(0);
+            double[] forms = new double[Math.toIntExact(rows)];
+            double[] norms = new double[forms.length];
+            for (long from = 0; from < rows && problem == null; from += rowsPerCall) {
+                long to = Math.min(rows, from + rowsPerCall);
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    NDArray part = block.get(from + ":" + to);
+                    NDArray product = operator.apply(part);
+                    problem = EigenCheck.productProblem(product, count + 1, count > 0);
+                    count += to - from;
+                    if (problem == null) {
+                        double[] f = HostArrays.download(product.mul(part).sum(new int[] {1}));
+                        NDArray deflated = product.sub(product.matMul(q.transpose()).matMul(q));
+                        double[] s = HostArrays.download(deflated.mul(deflated).sum(new int[] {1}));
+                        System.arraycopy(f, 0, forms, (int) from, f.length);
+                        System.arraycopy(s, 0, norms, (int) from, s.length);
+                    }
+                }
+            }
+            return new Sums(forms, norms);
         }
     }
 }

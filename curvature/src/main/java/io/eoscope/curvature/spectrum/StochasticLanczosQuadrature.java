@@ -31,16 +31,36 @@ import java.util.Random;
  * <p>A probe whose Krylov space becomes invariant (β_j below 100·ε·‖A q‖, ε the precision's unit roundoff) stops
  * there: its j nodes are then the exact eigenvalues of A that v touches, and further steps would only add rounding.
  * Such a probe contributes fewer than m nodes, so {@link SpectralDensity#nodes} holds at most n_v·m values (never more
- * than n per probe). When the operator batches blocks ({@link SymmetricOperator#batchesBlocks}, a small model) the
- * probes advance together, one block product per step; otherwise one at a time, so that only one probe's basis (m
- * vectors) is held at once. A non-finite or inconsistent product ({@link EigenCheck#productProblem}) or a failed
+ * than n per probe). Probes advance together, one block product per step, as many at a time as their bases fit in
+ * {@link #BASIS_BYTES} (all of them when the operator batches blocks, {@link SymmetricOperator#batchesBlocks}, a small
+ * model): a block costs about one product's pass through the network. A non-finite or inconsistent product ({@link EigenCheck#productProblem}) or a failed
  * decomposition of T makes the estimate a failure with its reason, never a density.
  */
 public final class StochasticLanczosQuadrature {
     /** β_j at most this many unit roundoffs of ‖A q_j‖ means the probe's Krylov space is invariant. */
     static final double INVARIANT = 100;
 
+    /**
+     * The most bytes of Lanczos bases held at once when probes advance together. A product of a block of probes costs
+     * about what one probe's does on a large network (one pass through the network carries them all: measured 0.8 s
+     * per call for 1 or 10 vectors on 784-512-512-10, N = 1000), so probes go together as far as their bases (steps
+     * vectors each) fit in this.
+     */
+    static final long BASIS_BYTES = 512L << 20;
+
     private StochasticLanczosQuadrature() {}
+
+    /**
+     * How many probes advance together: all of them when the operator batches whole blocks, else as many as fit
+     * {@link #BASIS_BYTES}, at least one.
+     */
+    static int group(SymmetricOperator operator, int probes, int steps, long basisBytes) {
+        if (operator.batchesBlocks()) {
+            return probes;
+        }
+        long bytesPerProbe = (long) steps * operator.dimension() * (operator.dataType() == DataType.FLOAT64 ? 8 : 4);
+        return (int) Math.max(1, Math.min(probes, basisBytes / Math.max(1, bytesPerProbe)));
+    }
 
     /**
      * @param operator the operator (𝓗, G, …)
@@ -50,9 +70,14 @@ public final class StochasticLanczosQuadrature {
      *     products
      */
     public static SpectralDensity estimate(SymmetricOperator operator, DensityOptions options, NDManager manager) {
+        return estimate(operator, options, manager, BASIS_BYTES);
+    }
+
+    /** {@link #estimate(SymmetricOperator, DensityOptions, NDManager)} with another bound on the bases held at once. */
+    static SpectralDensity estimate(SymmetricOperator operator, DensityOptions options, NDManager manager, long basisBytes) {
         long n = operator.dimension();
         int steps = (int) Math.min(options.steps(), n); // after n steps the Krylov space is the whole space
-        int group = operator.batchesBlocks() ? options.probes() : 1;
+        int group = group(operator, options.probes(), steps, basisBytes);
         double epsilon = operator.dataType() == DataType.FLOAT64 ? 0x1p-53 : 0x1p-24;
         Random random = new Random(options.seed());
         List<Double> nodes = new ArrayList<>();

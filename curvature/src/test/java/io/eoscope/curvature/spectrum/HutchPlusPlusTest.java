@@ -82,6 +82,62 @@ class HutchPlusPlusTest {
         }
     }
 
+    /**
+     * Spectra whose deflated remainder has few directions, where the Hutchinson terms are nearly χ²₁ and a sample variance
+     * of ten of them is too small (measured 83% and 91% coverage before the Frobenius bound): rank 11 (one more than the
+     * sketch), and 10 outliers of 100 over 30 eigenvalues of 1, the shape of a C-class network's Hessian.
+     */
+    @ParameterizedTest
+    @CsvSource({"11, 1, 0, 0", "10, 100, 30, 1"})
+    void theIntervalCoversLowRankAndOutlierSpectraToo(int outliers, double outlier, int bulk, double bulkValue) {
+        int n = 300;
+        double[][] basis = new double[outliers + bulk][];
+        java.util.Random random = new java.util.Random(outliers * 31L + bulk);
+        for (int i = 0; i < basis.length; i++) { // Gram-Schmidt of Gaussian vectors: an orthonormal set
+            double[] v = new double[n];
+            for (int j = 0; j < n; j++) {
+                v[j] = random.nextGaussian();
+            }
+            for (int pass = 0; pass < 2; pass++) {
+                for (int b = 0; b < i; b++) {
+                    double dot = 0;
+                    for (int j = 0; j < n; j++) {
+                        dot += v[j] * basis[b][j];
+                    }
+                    for (int j = 0; j < n; j++) {
+                        v[j] -= dot * basis[b][j];
+                    }
+                }
+            }
+            double norm = Math.sqrt(Arrays.stream(v).map(x -> x * x).sum());
+            basis[i] = Arrays.stream(v).map(x -> x / norm).toArray();
+        }
+        double[][] a = new double[n][n];
+        for (int i = 0; i < basis.length; i++) {
+            double lambda = i < outliers ? outlier : bulkValue;
+            for (int r = 0; r < n; r++) {
+                for (int c = 0; c < n; c++) {
+                    a[r][c] += lambda * basis[i][r] * basis[i][c];
+                }
+            }
+        }
+        double trace = outliers * outlier + bulk * bulkValue;
+        try (NDManager m = NDManager.newBaseManager()) {
+            SymmetricOperator op = DenseOperators.of(a, m);
+            TraceOptions defaults = TraceOptions.defaults();
+            int covered = 0;
+            double halfWidth = 0;
+            for (int seed = 0; seed < REPETITIONS; seed++) {
+                TraceEstimate t = HutchPlusPlus.estimate(op, new TraceOptions(defaults.products(), defaults.coverage(), seed), m);
+                covered += t.low() <= trace && trace <= t.high() ? 1 : 0;
+                halfWidth += (t.high() - t.low()) / 2 / REPETITIONS;
+            }
+            assertThat(covered).as("%d outliers of %s and %d of %s: intervals covering tr = %s, of %d", outliers, outlier, bulk,
+                    bulkValue, trace, REPETITIONS).isGreaterThanOrEqualTo((int) Math.ceil(0.93 * REPETITIONS));
+            assertThat(halfWidth / trace).as("mean half-width / tr").isLessThan(HALF_WIDTH_BOUND);
+        }
+    }
+
     /** An operator no larger than the budget is traced exactly from its n coordinate products. */
     @Test
     void aSmallOperatorIsTracedExactly() {

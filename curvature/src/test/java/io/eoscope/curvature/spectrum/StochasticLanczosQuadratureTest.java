@@ -132,8 +132,11 @@ class StochasticLanczosQuadratureTest {
             SymmetricOperator plain = DenseOperators.of(a, m);
             SymmetricOperator batched = batching(plain);
             DensityOptions o = new DensityOptions(3, 12, 9);
-            SpectralDensity one = StochasticLanczosQuadrature.estimate(plain, o, m);
+            SpectralDensity one = StochasticLanczosQuadrature.estimate(plain, o, m, 0); // no room: one probe at a time
             SpectralDensity all = StochasticLanczosQuadrature.estimate(batched, o, m);
+            SpectralDensity two = StochasticLanczosQuadrature.estimate(plain, o, m, 2 * 12 * 50 * 8); // two at a time
+            assertThat(StochasticLanczosQuadrature.group(plain, 3, 12, 2 * 12 * 50 * 8)).isEqualTo(2);
+            assertThat(two.nodes()).containsExactly(all.nodes(), within(1e-10));
             assertThat(all.products()).isEqualTo(one.products()).isEqualTo(36);
             double[] x = one.nodes();
             double[] y = all.nodes();
@@ -152,12 +155,18 @@ class StochasticLanczosQuadratureTest {
         double[][] a = randomSymmetric(30, 5);
         try (NDManager m = NDManager.newBaseManager()) {
             SymmetricOperator op = breaking(DenseOperators.of(a, m), product -> product >= bad);
-            SpectralDensity d = StochasticLanczosQuadrature.estimate(op, new DensityOptions(4, 10, 1), m);
+            SpectralDensity d = StochasticLanczosQuadrature.estimate(op, new DensityOptions(4, 10, 1), m, 0); // one by one
             assertThat(d.failed()).isTrue();
             assertThat(d.failure()).contains("product " + bad + " has non-finite entries");
             assertThat(d.nodes()).isEmpty();
             assertThat(d.products()).isEqualTo(bad);
             assertThat(d.cumulativeMass(0)).isNaN();
+            // probes together: the whole block of 4 that held the bad product was spent
+            SpectralDensity together = StochasticLanczosQuadrature.estimate(
+                    breaking(DenseOperators.of(a, m), product -> product >= bad), new DensityOptions(4, 10, 1), m);
+            assertThat(together.failed()).isTrue();
+            assertThat(together.nodes()).isEmpty();
+            assertThat(together.products()).isBetween(bad, bad + 3);
         }
     }
 
