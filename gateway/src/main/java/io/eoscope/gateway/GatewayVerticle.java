@@ -364,8 +364,8 @@ public final class GatewayVerticle extends AbstractVerticle {
         List<RunsView.DensityStep> steps = r.densities(op);
         if (steps.isEmpty()) {
             json(ctx, 404, error("run '" + r.name() + "' has no spectral density of " + op.wire() + " yet: analyzers compute it with"
-                    + " --density on every --heavy-every K-th snapshot, or under an analysis id of its own (eos analyzer --group"
-                    + " eos-heavy --analysis-id heavy --density)"));
+                    + " --density on every --density-trace-every K-th snapshot, or under an analysis id of its own (eos analyzer"
+                    + " --group eos-heavy --analysis-id heavy --density --trace --density-trace-every 1)"));
             return;
         }
         MetricsRecord.Spectrum spectrum = op == MetricsRecord.Operator.HESSIAN ? MetricsRecord.Spectrum.HESSIAN

@@ -104,10 +104,11 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InputException {
-        AnalysisOptions options = UsageException.fromOptions(() -> new AnalysisOptions(topK, tolerance, solver, curvatures(),
+        Set<Curvature> kinds = curvatures();
+        AnalysisOptions options = UsageException.fromOptions(() -> new AnalysisOptions(topK, tolerance, solver, kinds,
                 !noLayerwise, chunkSize, subsample, route(layerSpectra), dualGramLimit, maxProducts, seed,
                 new BatchSharpness.Options(batchTolerance, BatchSharpness.Options.LEAST_BATCHES, maxBatches),
-                beyondTop.options(1, seed)));
+                beyondTop.options(1, seed, kinds)));
         Precision precision = UsageException.fromOptions(() -> Precision.parse(dtype, "--dtype"));
         Device dev = UsageException.fromOptions(() -> DeviceChoice.parse(device).resolve());
         ModelState state = params != null ? ScriptedFile.read(params) : mlp(model);

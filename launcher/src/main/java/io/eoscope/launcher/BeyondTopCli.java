@@ -1,6 +1,7 @@
 package io.eoscope.launcher;
 
 import io.eoscope.curvature.analysis.BeyondTopOptions;
+import io.eoscope.curvature.hessian.Curvature;
 import io.eoscope.curvature.spectrum.DensityOptions;
 import io.eoscope.curvature.spectrum.TraceOptions;
 import picocli.CommandLine.Option;
@@ -30,8 +31,22 @@ final class BeyondTopCli {
             + "${DEFAULT-VALUE})")
     int traceProducts = TRACE.products();
 
-    /** What the options ask for, computed on every {@code every}-th snapshot; a bad value names its option. */
-    BeyondTopOptions options(int every, long seed) {
+    /**
+     * What the options ask for, computed on every {@code every}-th snapshot; a bad value names its option, and so does
+     * an option that would do nothing: a setting of the density or the trace without it, or either without a spectrum it
+     * applies to (𝓗 or G).
+     */
+    BeyondTopOptions options(int every, long seed, java.util.Set<Curvature> spectra) {
+        if (!density && (probes != DENSITY.probes() || steps != DENSITY.steps())) {
+            throw new UsageException("--density-probes and --density-steps set the density: give --density too");
+        }
+        if (!trace && traceProducts != TRACE.products()) {
+            throw new UsageException("--trace-products sets the trace: give --trace too");
+        }
+        if ((density || trace) && !spectra.contains(Curvature.HESSIAN) && !spectra.contains(Curvature.GAUSS_NEWTON)) {
+            throw new UsageException((density ? "--density" : "--trace") + " is of 𝓗 and G: --spectra must name hessian or "
+                    + "gauss_newton");
+        }
         return UsageException.fromOptions(() -> {
             DensityOptions d = new DensityOptions(probes, steps, seed);
             TraceOptions t = new TraceOptions(traceProducts, TRACE.coverage(), seed);

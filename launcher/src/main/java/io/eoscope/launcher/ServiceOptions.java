@@ -77,7 +77,7 @@ final class ServiceOptions {
         AnalysisOptions options = new AnalysisOptions(topK, tol, d.solver(), kinds, !noLayerwise, d.chunkSize(), subsample,
                 LayerSpectraRoute.AUTO, d.dualGramLimit(), d.maxProducts(), d.seed(),
                 new BatchSharpness.Options(batchTolerance, BatchSharpness.Options.LEAST_BATCHES, maxBatches),
-                beyondTop.options(densityTraceEvery, d.seed()));
+                beyondTop.options(densityTraceEvery, d.seed(), kinds));
         return new AnalyzerConfig(analysisId, options, dtype, device, group, lagPolicy);
     }
 

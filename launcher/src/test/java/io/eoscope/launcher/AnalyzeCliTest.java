@@ -203,6 +203,12 @@ class AnalyzeCliTest {
                 "--density-probes must be in [1, 1000], got 0");
         bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--trace", "--trace-products", "3"},
                 "--trace-products must be in [6, 3000], got 3");
+        bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--density-probes", "3"},
+                "--density-probes and --density-steps set the density: give --density too");
+        bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--trace-products", "12"},
+                "--trace-products sets the trace: give --trace too");
+        bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--spectra", "residual", "--density"},
+                "--density is of 𝓗 and G: --spectra must name hessian or gauss_newton");
     }
 
     /**

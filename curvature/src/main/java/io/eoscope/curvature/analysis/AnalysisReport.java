@@ -222,9 +222,9 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
         return j;
     }
 
-    /** λmax/tr, null when either is unknown. */
+    /** λmax/tr, null when either is unknown or the trace's interval holds zero (the ratio is then not a share of anything). */
     private static com.google.gson.JsonElement share(Spectrum s, TraceEstimate trace) {
-        return number(s == null ? Double.NaN : s.top() / trace.value());
+        return number(s == null || Traces.spansZero(trace) ? Double.NaN : s.top() / trace.value());
     }
 
     private static JsonObject trace(TraceEstimate t) {

@@ -29,9 +29,15 @@ public record Traces(TraceEstimate hessian, TraceEstimate gaussNewton, long grad
     public record LayerTrace(int layer, String group, TraceEstimate trace) {
     }
 
-    /** tr(G)/tr(𝓗), NaN unless both are known. */
+    /** tr(G)/tr(𝓗), NaN unless both are known and tr(𝓗)'s interval excludes zero. */
     public double gaussNewtonShare() {
-        return hessian == null || gaussNewton == null ? Double.NaN : gaussNewton.value() / hessian.value();
+        return hessian == null || gaussNewton == null || spansZero(hessian) ? Double.NaN
+                : gaussNewton.value() / hessian.value();
+    }
+
+    /** Whether the trace failed or its interval holds zero: a ratio over it is then meaningless. */
+    static boolean spansZero(TraceEstimate t) {
+        return t.failed() || t.low() <= 0 && t.high() >= 0;
     }
 
     /** The first trace that failed, as "what: why", or null. */

@@ -149,24 +149,37 @@ public final class EigenCheck {
      *
      * <p>The gap δ is not known exactly; it is taken, as usual in practice, from the other Ritz values: the
      * distance from θ_i to each other returned θ_j less θ_j's residual bound, and to the rest of the spectrum,
-     * whose magnitudes are at most |θ_{k+1}| + r_{k+1} when the solver knows a (k+1)-th Ritz value, else at most
-     * |θ_k| + r_k (so the k-th pair then has no bound). This assumes the returned values are the top-k of the
+     * whose magnitudes are at most |θ_{k+1}| + r_{k+1} when the solver knows a (k+1)-th Ritz value that has settled
+     * (its residual at most {@link #NEIGHBOUR_SETTLED} of its distance to θ_k), else at most |θ_k| + r_k (so the k-th
+     * pair then has no bound); the gap is then measured from ρ. This assumes the returned values are the top-k of the
      * operator with none missed between them, which is what the solve claims. NaN also when δ ≤ r_θ: the bound
      * would be no tighter than the residual bound, and one eigenvalue within δ is then not established.
      */
+    /**
+     * The (k+1)-th Ritz value is taken as a bound on the rest of the spectrum only when its residual is at most this
+     * fraction of its distance to θ_k.
+     */
+    static final double NEIGHBOUR_SETTLED = 0.1;
+
     static double[] katoTemple(double[] values, double[] residualBounds, double[] rayleigh, Neighbour next) {
         int k = values.length;
-        double rest = next.known() ? Math.abs(next.value()) + next.residual()
+        // the (k+1)-th Ritz value bounds the rest only once it has itself converged: before that an eigenvalue close to
+        // θ_k may not be resolved yet (a pair 1 and 0.999 gave bounds 20–340 times too small with the neighbour taken
+        // as it came)
+        boolean settled = next.known()
+                && next.residual() <= NEIGHBOUR_SETTLED * (Math.abs(values[k - 1]) - Math.abs(next.value()));
+        double rest = settled ? Math.abs(next.value()) + next.residual()
                 : Math.abs(values[k - 1]) + residualBounds[k - 1];
         double[] out = new double[k];
         for (int i = 0; i < k; i++) {
-            double gap = next.known() || i < k - 1 ? Math.abs(values[i]) - rest : Double.NaN;
+            double gap = settled || i < k - 1 ? Math.abs(values[i]) - rest : Double.NaN;
             for (int j = 0; j < k; j++) {
                 if (j != i) {
                     gap = Math.min(gap, Math.abs(values[i] - values[j]) - residualBounds[j]);
                 }
             }
             double shift = Math.abs(values[i] - rayleigh[i]);
+            gap -= shift; // the interval is about ρ, not θ
             double r2 = Math.max(0, residualBounds[i] * residualBounds[i] - shift * shift);
             out[i] = gap > residualBounds[i] ? shift + r2 / gap : Double.NaN;
         }
