@@ -136,11 +136,29 @@ final class Pipeline implements AutoCloseable {
             }
             collector.telemetry().write(runDir.resolve("telemetry.csv"));
             collector.metrics().write(runDir.resolve("metrics.csv"));
+            SpectrumTables spectrum = collector.spectrum();
+            if (spectrum.densityRows() > 0 || spectrum.failed() > 0) {
+                spectrum.density().write(runDir.resolve("density.csv"));
+            }
+            Csv traces = spectrum.traces();
+            if (traces.size() > 0) {
+                traces.write(runDir.resolve("trace.csv"));
+            }
             JsonObject done = new JsonObject();
             done.addProperty("run", name);
             done.addProperty("id", spec.id());
             done.addProperty("steps", collector.lastStep() + 1);
             done.addProperty("analysed_snapshots", collector.analysed());
+            JsonObject density = new JsonObject();
+            density.addProperty("rows", spectrum.densityRows());
+            density.addProperty("limit", spectrum.limit());
+            density.addProperty("thinned", spectrum.thinned());
+            density.addProperty("failed", spectrum.failed());
+            if (spectrum.lastFailure() != null) {
+                density.addProperty("last_failure", spectrum.lastFailure());
+            }
+            done.add("density", density);
+            done.addProperty("trace_rows", traces.size());
             AtomicFiles.write(runDir.resolve("done.json"), done.toString().getBytes(StandardCharsets.UTF_8));
             progress.accept(1);
         }
