@@ -550,7 +550,7 @@ final class Reproduction {
      * traces at the first and last snapshot that carried them. A run without {@code density.csv} (trained before the
      * density existed, or every density failed) gets no figure; the text says which.
      */
-    private JsonObject densitySection(List<RunSpec> gd) throws Exception {
+    JsonObject densitySection(List<RunSpec> gd) throws Exception {
         JsonArray heatmaps = new JsonArray();
         List<String> without = new ArrayList<>();
         List<List<String>> traceRows = new ArrayList<>();
