@@ -611,6 +611,7 @@ final class Reproduction {
                     + " no figure.";
         }
         JsonObject section = section("density", "7. Beyond λmax: the spectrum of 𝓗 over training", text);
+        section.add("figures", new JsonArray()); // readers of report.json may expect the key in every section
         section.add("heatmaps", heatmaps);
         if (!traceRows.isEmpty()) {
             section.add("tables", tables(table("Traces at the first and the last snapshot that carried them", List.of("run",
