@@ -6,6 +6,7 @@ import io.eoscope.curvature.net.Precision;
 import com.google.gson.JsonObject;
 import io.eoscope.curvature.analysis.AnalysisProgress;
 import io.eoscope.curvature.analysis.AnalysisReport;
+import io.eoscope.curvature.analysis.BeyondTopOptions;
 import io.eoscope.curvature.analysis.CurvatureAnalysis;
 import io.eoscope.curvature.eigen.EigenSolveException;
 import io.eoscope.curvature.net.DeviceData;
@@ -39,6 +40,8 @@ public final class SnapshotAnalysis implements AutoCloseable {
         final DataType type;
         final DeviceData data;
         final CurvatureAnalysis analysis;
+        /** Snapshots of the run analysed here so far: which of them get the density and traces ({@link BeyondTopOptions#due}). */
+        long analysed;
 
         RunState(String datasetHash, DataType type, DeviceData data, CurvatureAnalysis analysis) {
             this.datasetHash = datasetHash;
@@ -96,7 +99,8 @@ public final class SnapshotAnalysis implements AutoCloseable {
         AnalysisReport report;
         try (DifferentiableModel model = open(snapshot, module)) {
             RunState state = state(meta.run(), meta.dataset(), data, model);
-            report = state.analysis.analyze(model, state.data, OptimizerSnapshot.of(snapshot), AnalysisProgress.NONE);
+            boolean beyondTop = config.options().beyondTop().due(state.analysed++);
+            report = state.analysis.analyze(model, state.data, OptimizerSnapshot.of(snapshot), AnalysisProgress.NONE, beyondTop);
         }
         if (report.failure() != null) { // dead-lettered with the reason by the loop, never published as numbers
             throw new EigenSolveException(report.failure());

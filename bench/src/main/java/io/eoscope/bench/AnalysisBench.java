@@ -76,6 +76,20 @@ public final class AnalysisBench {
         @Option(names = "--only-stability", description = "only the stability quantities' table (not the default analysis)")
         boolean onlyStability;
 
+        @Option(names = "--beyond-top-arch", paramLabel = "A", defaultValue = "784-512-512-10",
+                description = "architecture of the density and traces' table, analysed in float32 (default: ${DEFAULT-VALUE})")
+        String beyondTopArch;
+
+        @Option(names = "--only-beyond-top", description = "only the density and traces' table")
+        boolean onlyBeyondTop;
+
+        @Option(names = "--python", paramLabel = "PY", defaultValue = "/usr/bin/python3",
+                description = "the interpreter of the PyTorch peer bench/pyhessian_peer.py (Debian's python3-torch) (default: ${DEFAULT-VALUE})")
+        String python;
+
+        @Option(names = "--no-peer", description = "leave out the PyTorch peer (PyHessian's defaults timed in PyTorch)")
+        boolean noPeer;
+
         @Option(names = "--out", paramLabel = "PATH", defaultValue = "bench/results/analysis.csv",
                 description = "CSV of the stage times (default: ${DEFAULT-VALUE})")
         Path out;
@@ -101,8 +115,14 @@ public final class AnalysisBench {
         List<String> csv = new ArrayList<>(List.of("architecture,route,start,stage,seconds,products"));
         warmUp(options, type, o.common.seed);
         List<String> table = new ArrayList<>();
-        table.add(stability(o, type, csv));
-        for (String arch : o.onlyStability ? List.<String>of() : o.archs) {
+        if (!o.onlyStability) {
+            table.add(BeyondTopBench.table(o.beyondTopArch, o.n, DataType.FLOAT32, o.common.threads(), o.common.seed,
+                    o.noPeer ? null : o.python, csv));
+        }
+        if (!o.onlyBeyondTop) {
+            table.add(stability(o, type, csv));
+        }
+        for (String arch : o.onlyStability || o.onlyBeyondTop ? List.<String>of() : o.archs) {
             int[] widths = MlpModel.parseArchitecture(arch);
             MlpModel model = MlpModel.initialise(widths, Activation.ELU, Loss.CROSS_ENTROPY, Init.XAVIER, o.common.seed);
             LabeledData data = CurvatureBench.gaussianData(o.n, widths[0], widths[widths.length - 1], o.common.seed + 1);

@@ -99,11 +99,15 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress on stderr")
     boolean quiet;
 
+    @picocli.CommandLine.Mixin
+    BeyondTopCli beyondTop;
+
     @Override
     public Integer call() throws InputException {
         AnalysisOptions options = UsageException.fromOptions(() -> new AnalysisOptions(topK, tolerance, solver, curvatures(),
                 !noLayerwise, chunkSize, subsample, route(layerSpectra), dualGramLimit, maxProducts, seed,
-                new BatchSharpness.Options(batchTolerance, BatchSharpness.Options.LEAST_BATCHES, maxBatches)));
+                new BatchSharpness.Options(batchTolerance, BatchSharpness.Options.LEAST_BATCHES, maxBatches),
+                beyondTop.options(1, seed)));
         Precision precision = UsageException.fromOptions(() -> Precision.parse(dtype, "--dtype"));
         Device dev = UsageException.fromOptions(() -> DeviceChoice.parse(device).resolve());
         ModelState state = params != null ? ScriptedFile.read(params) : mlp(model);

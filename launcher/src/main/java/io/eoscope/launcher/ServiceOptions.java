@@ -8,6 +8,8 @@ import io.eoscope.curvature.hessian.Curvature;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
+import io.eoscope.curvature.analysis.BeyondTopOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The analysis options of the analyzer service, the demo and replay. */
@@ -45,6 +47,14 @@ final class ServiceOptions {
     @Option(names = "--group", defaultValue = "eos-analyzers", description = "consumer group (default: ${DEFAULT-VALUE})")
     String group;
 
+    @Mixin
+    BeyondTopCli beyondTop;
+
+    @Option(names = "--density-trace-every", paramLabel = "K", defaultValue = "" + BeyondTopOptions.DEFAULT_EVERY,
+            description = "the density and the traces on every K-th snapshot of a run, the first included; 1: every "
+                    + "snapshot (default: ${DEFAULT-VALUE})")
+    int densityTraceEvery;
+
     @Option(names = "--lag-policy", defaultValue = "all", description = "all (every snapshot) or latest (each run's newest when behind) (default: ${DEFAULT-VALUE})")
     String lagPolicy;
 
@@ -66,7 +76,8 @@ final class ServiceOptions {
         AnalysisOptions d = AnalysisOptions.defaults();
         AnalysisOptions options = new AnalysisOptions(topK, tol, d.solver(), kinds, !noLayerwise, d.chunkSize(), subsample,
                 LayerSpectraRoute.AUTO, d.dualGramLimit(), d.maxProducts(), d.seed(),
-                new BatchSharpness.Options(batchTolerance, BatchSharpness.Options.LEAST_BATCHES, maxBatches));
+                new BatchSharpness.Options(batchTolerance, BatchSharpness.Options.LEAST_BATCHES, maxBatches),
+                beyondTop.options(densityTraceEvery, d.seed()));
         return new AnalyzerConfig(analysisId, options, dtype, device, group, lagPolicy);
     }
 

@@ -23,10 +23,19 @@ import java.util.Set;
  * @param maxProducts product budget of each eigen-solve
  * @param seed seed of start vectors, subsample and batches
  * @param batchSharpness when the Monte Carlo estimate of a mini-batch run's batch sharpness stops
+ * @param beyondTop the spectral density and the traces, and how often
  */
 public record AnalysisOptions(int topK, double tolerance, String solver, Set<Curvature> spectra, boolean layerwise,
         int chunkSize, int subsample, LayerSpectraRoute layerSpectra, int dualGramLimit, long maxProducts, long seed,
-        BatchSharpness.Options batchSharpness) {
+        BatchSharpness.Options batchSharpness, BeyondTopOptions beyondTop) {
+
+    /** Options without the density and the traces. */
+    public AnalysisOptions(int topK, double tolerance, String solver, Set<Curvature> spectra, boolean layerwise,
+            int chunkSize, int subsample, LayerSpectraRoute layerSpectra, int dualGramLimit, long maxProducts, long seed,
+            BatchSharpness.Options batchSharpness) {
+        this(topK, tolerance, solver, spectra, layerwise, chunkSize, subsample, layerSpectra, dualGramLimit, maxProducts, seed,
+                batchSharpness, BeyondTopOptions.none());
+    }
 
     /** Options with the default batch-sharpness estimate ({@link BatchSharpness.Options#defaults()}). */
     public AnalysisOptions(int topK, double tolerance, String solver, Set<Curvature> spectra, boolean layerwise,
@@ -60,6 +69,9 @@ public record AnalysisOptions(int topK, double tolerance, String solver, Set<Cur
         if (batchSharpness == null) {
             throw new IllegalArgumentException("the batch-sharpness options are required");
         }
+        if (beyondTop == null) {
+            throw new IllegalArgumentException("the density and trace options are required (BeyondTopOptions.none() for neither)");
+        }
     }
 
     /**
@@ -84,12 +96,18 @@ public record AnalysisOptions(int topK, double tolerance, String solver, Set<Cur
     /** A copy with another k and tolerance. */
     public AnalysisOptions with(int newTopK, double newTolerance) {
         return new AnalysisOptions(newTopK, newTolerance, solver, spectra, layerwise, chunkSize, subsample,
-                layerSpectra, dualGramLimit, maxProducts, seed, batchSharpness);
+                layerSpectra, dualGramLimit, maxProducts, seed, batchSharpness, beyondTop);
     }
 
     /** A copy with another batch-sharpness estimate. */
     public AnalysisOptions with(BatchSharpness.Options newBatchSharpness) {
         return new AnalysisOptions(topK, tolerance, solver, spectra, layerwise, chunkSize, subsample, layerSpectra,
-                dualGramLimit, maxProducts, seed, newBatchSharpness);
+                dualGramLimit, maxProducts, seed, newBatchSharpness, beyondTop);
+    }
+
+    /** A copy with another density and traces. */
+    public AnalysisOptions with(BeyondTopOptions newBeyondTop) {
+        return new AnalysisOptions(topK, tolerance, solver, spectra, layerwise, chunkSize, subsample, layerSpectra,
+                dualGramLimit, maxProducts, seed, batchSharpness, newBeyondTop);
     }
 }

@@ -8,6 +8,11 @@ import com.google.gson.JsonPrimitive;
 import io.eoscope.curvature.alignment.AlignmentReport;
 import io.eoscope.curvature.alignment.LayerAlignment;
 import io.eoscope.curvature.hessian.Curvature;
+import io.eoscope.curvature.spectrum.DensityGrid;
+import io.eoscope.curvature.spectrum.SpectralDensity;
+import io.eoscope.curvature.spectrum.TraceEstimate;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,9 +28,23 @@ import java.util.Map;
  * @param groups λ_max of each layer's Gauss-Newton block (models other than MLPs), or null when not computed
  * @param info extra descriptive fields (dtype, device, solver, product_route, seconds, stage_seconds, …)
  * @param stability the run against its optimizer's edge, or null when the model's metadata name no optimizer or step size
+ * @param densities the spectral density of 𝓗 and of G where computed on this snapshot (empty: none)
+ * @param traces the traces, or null when not computed on this snapshot
  */
 public record AnalysisReport(double loss, int n, int classes, long parameters, Map<Curvature, Spectrum> spectra,
-        AlignmentReport alignment, List<GroupCurvature> groups, Map<String, Object> info, Stability stability) {
+        AlignmentReport alignment, List<GroupCurvature> groups, Map<String, Object> info, Stability stability,
+        Map<Curvature, SpectralDensity> densities, Traces traces) {
+
+    /** Copies. */
+    public AnalysisReport {
+        densities = densities.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(densities));
+    }
+
+    /** A report without the density and the traces. */
+    public AnalysisReport(double loss, int n, int classes, long parameters, Map<Curvature, Spectrum> spectra,
+            AlignmentReport alignment, List<GroupCurvature> groups, Map<String, Object> info, Stability stability) {
+        this(loss, n, classes, parameters, spectra, alignment, groups, info, stability, Map.of(), null);
+    }
 
     /** A report without stability. */
     public AnalysisReport(double loss, int n, int classes, long parameters, Map<Curvature, Spectrum> spectra,
@@ -53,6 +72,8 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
                 j.add("eigenvalues", array(s.eigenvalues()));
                 j.add("residuals", array(s.residuals()));
                 j.add("verified_residuals", array(s.verifiedResiduals()));
+                j.add("residual_bounds", array(s.residualBounds()));
+                j.add("kato_temple_bounds", array(s.katoTempleBounds()));
                 j.addProperty("products", s.products());
                 j.addProperty("converged", s.converged());
                 j.addProperty("warm_started", s.warmStarted());
@@ -106,6 +127,14 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
         if (stability != null) {
             o.add("stability", stability(stability));
         }
+        if (!densities.isEmpty()) {
+            JsonObject d = new JsonObject();
+            densities.forEach((c, density) -> d.add(c.id(), density(density)));
+            o.add("density", d);
+        }
+        if (traces != null) {
+            o.add("trace", traces(traces, spectra));
+        }
         for (Map.Entry<String, Object> e : info.entrySet()) {
             o.add(e.getKey(), value(e.getValue()));
         }
@@ -140,6 +169,80 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
         return j;
     }
 
+    /** One operator's object of {@code density} (docs/contracts.md#eos-analyze-json). */
+    private static JsonObject density(SpectralDensity d) {
+        JsonObject j = new JsonObject();
+        j.addProperty("probes", d.probes());
+        j.addProperty("steps", d.steps());
+        j.addProperty("products", d.products());
+        j.add("nodes", array(d.nodes()));
+        j.add("weights", array(d.weights()));
+        j.add("curve", array(d.curve()));
+        JsonObject grid = new JsonObject();
+        grid.addProperty("scale", DensityGrid.SCALE);
+        grid.addProperty("u_min", DensityGrid.U_MIN);
+        grid.addProperty("u_step", DensityGrid.U_STEP);
+        grid.addProperty("sigma_u", DensityGrid.SIGMA_U);
+        j.add("grid", grid);
+        if (d.failure() != null) {
+            j.addProperty("failure", d.failure());
+        }
+        return j;
+    }
+
+    /** The object {@code trace} (docs/contracts.md#eos-analyze-json). */
+    private static JsonObject traces(Traces t, Map<Curvature, Spectrum> spectra) {
+        JsonObject j = new JsonObject();
+        JsonObject top = new JsonObject();
+        if (t.hessian() != null) {
+            j.add(Curvature.HESSIAN.id(), trace(t.hessian()));
+            top.add(Curvature.HESSIAN.id(), share(spectra.get(Curvature.HESSIAN), t.hessian()));
+        }
+        if (t.gaussNewton() != null) {
+            JsonObject g = trace(t.gaussNewton());
+            if (t.gradientEquivalents() > 0) {
+                g.addProperty("gradient_equivalents", t.gradientEquivalents());
+            }
+            j.add(Curvature.GAUSS_NEWTON.id(), g);
+            top.add(Curvature.GAUSS_NEWTON.id(), share(spectra.get(Curvature.GAUSS_NEWTON), t.gaussNewton()));
+            JsonArray layers = new JsonArray();
+            for (Traces.LayerTrace l : t.layers()) {
+                JsonObject x = trace(l.trace());
+                if (l.group() == null) {
+                    x.addProperty("layer", l.layer());
+                } else {
+                    x.addProperty("group", l.group());
+                }
+                layers.add(x);
+            }
+            j.add("gauss_newton_layers", layers);
+        }
+        j.add("gauss_newton_share", number(t.gaussNewtonShare()));
+        j.add("top_share", top);
+        return j;
+    }
+
+    /** λmax/tr, null when either is unknown. */
+    private static com.google.gson.JsonElement share(Spectrum s, TraceEstimate trace) {
+        return number(s == null ? Double.NaN : s.top() / trace.value());
+    }
+
+    private static JsonObject trace(TraceEstimate t) {
+        JsonObject j = new JsonObject();
+        j.add("value", number(t.value()));
+        j.add("interval", array(new double[] {t.low(), t.high()}));
+        j.add("coverage", number(t.coverage()));
+        j.addProperty("method", t.method());
+        j.addProperty("products", t.products());
+        if (t.probes() > 0) {
+            j.addProperty("probes", t.probes());
+        }
+        if (t.failure() != null) {
+            j.addProperty("failure", t.failure());
+        }
+        return j;
+    }
+
     /**
      * Why this report holds no trustworthy numbers for some spectrum ("hessian: …", the first failed
      * spectrum), or null when every spectrum was computed.
@@ -159,7 +262,12 @@ public record AnalysisReport(double loss, int n, int classes, long parameters, M
                 return "Gauss-Newton block of layer " + g.group() + ": " + g.failure();
             }
         }
-        return null;
+        for (Map.Entry<Curvature, SpectralDensity> d : densities.entrySet()) {
+            if (d.getValue().failed()) {
+                return "density of " + d.getKey().id() + ": " + d.getValue().failure();
+            }
+        }
+        return traces == null ? null : traces.failure();
     }
 
     /** Pretty JSON text. */

@@ -24,6 +24,13 @@ import io.eoscope.curvature.net.DeviceData;
 import io.eoscope.curvature.net.HostArrays;
 import io.eoscope.curvature.net.DifferentiableModel;
 import io.eoscope.curvature.net.Network;
+import io.eoscope.curvature.alignment.ExactGaussNewtonTrace;
+import io.eoscope.curvature.alignment.GaussNewtonTrace;
+import io.eoscope.curvature.spectrum.HutchPlusPlus;
+import io.eoscope.curvature.spectrum.SpectralDensity;
+import io.eoscope.curvature.spectrum.StochasticLanczosQuadrature;
+import io.eoscope.curvature.spectrum.TraceEstimate;
+import io.eoscope.curvature.spectrum.TraceOptions;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -91,6 +98,16 @@ public final class CurvatureAnalysis implements AutoCloseable {
      */
     public AnalysisReport analyze(DifferentiableModel network, DeviceData data, OptimizerSnapshot optimizer,
             AnalysisProgress progress) {
+        return analyze(network, data, optimizer, progress, options.beyondTop().any());
+    }
+
+    /**
+     * Analyses {@code network} on {@code data} as {@link #analyze(DifferentiableModel, DeviceData, OptimizerSnapshot,
+     * AnalysisProgress)} does, with the spectral density and the traces the options ask for only when {@code beyondTop}
+     * (a live analyzer computes them on every k-th snapshot: {@link BeyondTopOptions#due}).
+     */
+    public AnalysisReport analyze(DifferentiableModel network, DeviceData data, OptimizerSnapshot optimizer,
+            AnalysisProgress progress, boolean beyondTop) {
         if (optimizer != null && optimizer.batchSize() > data.size()) {
             throw new IllegalArgumentException("field '" + OptimizerSnapshot.KEY_BATCH_SIZE + "' is " + optimizer.batchSize()
                     + ", more than the dataset's " + data.size() + " samples");
@@ -130,6 +147,25 @@ public final class CurvatureAnalysis implements AutoCloseable {
             }
             boolean failed = spectra.values().stream().anyMatch(s -> s.failure() != null)
                     || stability != null && stability.failure() != null;
+            Map<Curvature, SpectralDensity> densities = new EnumMap<>(Curvature.class);
+            Traces traces = null;
+            BeyondTopOptions beyond = options.beyondTop();
+            if (beyondTop && !failed && beyond.density() != null) {
+                for (Curvature kind : List.of(Curvature.HESSIAN, Curvature.GAUSS_NEWTON)) {
+                    if (options.spectra().contains(kind)) {
+                        String name = "density_" + kind.id();
+                        SymmetricOperator op = reporting(CurvatureOperator.of(products, kind), name, progress);
+                        densities.put(kind, StochasticLanczosQuadrature.estimate(op, beyond.density(), manager));
+                        products.releaseGraph();
+                        stage = lap(stages, name, stage);
+                    }
+                }
+            }
+            if (beyondTop && !failed && beyond.trace() != null) {
+                traces = traces(network, data, products, beyond.trace(), progress);
+                products.releaseGraph();
+                stage = lap(stages, "trace", stage);
+            }
             if (options.layerwise() && !failed && network instanceof Network mlp) { // a failed spectrum: stop here
                 LayerwiseAlignment.Options alignmentOptions = options.alignmentOptions();
                 int total = LayerwiseAlignment.progressSteps(data, mlp.model().classes(), mlp.model().layers(),
@@ -146,7 +182,7 @@ public final class CurvatureAnalysis implements AutoCloseable {
             info.put("seconds", (System.nanoTime() - started) / 1e9);
             info.put("stage_seconds", stages);
             return new AnalysisReport(loss, data.size(), network.classes(), network.parameterCount(), spectra,
-                    alignment, groups, info, stability);
+                    alignment, groups, info, stability, densities, traces);
         }
     }
 
@@ -236,6 +272,48 @@ public final class CurvatureAnalysis implements AutoCloseable {
                         e.high(), e.batches(), e.products(), sharpness, extrapolated, e.failure());
             }
         }
+    }
+
+    /**
+     * tr(𝓗) by Hutch++; tr(G) and each layer's tr(Gˡ) exactly for an MLP (C backward passes), by Hutch++ on G and on each
+     * parameter group's block for any other model. Each is computed only when its spectrum was asked for.
+     */
+    private Traces traces(DifferentiableModel network, DeviceData data, CurvatureProducts products, TraceOptions trace,
+            AnalysisProgress progress) {
+        TraceEstimate hessian = null;
+        if (options.spectra().contains(Curvature.HESSIAN)) {
+            hessian = HutchPlusPlus.estimate(reporting(CurvatureOperator.of(products, Curvature.HESSIAN), "trace_hessian",
+                    progress), trace, manager);
+            products.releaseGraph();
+        }
+        if (!options.spectra().contains(Curvature.GAUSS_NEWTON)) {
+            return new Traces(hessian, null, 0, List.of());
+        }
+        List<Traces.LayerTrace> layers = new ArrayList<>();
+        if (network instanceof Network mlp) {
+            progress.update("trace_gauss_newton", 0, network.classes());
+            GaussNewtonTrace exact;
+            try {
+                exact = ExactGaussNewtonTrace.compute(mlp, data, options.chunkSize());
+            } catch (ArithmeticException e) { // a non-finite per-sample term: no number, the reason instead
+                return new Traces(hessian, TraceEstimate.failed(TraceEstimate.EXACT, 0, e.getMessage()), 0, List.of());
+            }
+            progress.update("trace_gauss_newton", network.classes(), network.classes());
+            for (int l = 0; l < exact.layers().length; l++) {
+                layers.add(new Traces.LayerTrace(l + 1, null, TraceEstimate.exact(exact.layers()[l])));
+            }
+            return new Traces(hessian, TraceEstimate.exact(exact.total()), exact.gradientEquivalents(), layers);
+        }
+        TraceEstimate total = HutchPlusPlus.estimate(reporting(CurvatureOperator.of(products, Curvature.GAUSS_NEWTON),
+                "trace_gauss_newton", progress), trace, manager);
+        products.releaseGraph();
+        for (DifferentiableModel.ParameterGroup g : products.model().groups()) {
+            TraceEstimate block = HutchPlusPlus.estimate(reporting(CurvatureOperator.block(products, Curvature.GAUSS_NEWTON, g),
+                    "trace_gauss_newton " + g.name(), progress), trace, manager);
+            products.releaseGraph();
+            layers.add(new Traces.LayerTrace(0, g.name(), block));
+        }
+        return new Traces(hessian, total, 0, layers);
     }
 
     /** Records the seconds since {@code since} as {@code stage}; returns now. */

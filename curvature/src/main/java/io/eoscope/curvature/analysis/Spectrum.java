@@ -9,12 +9,17 @@ import java.util.Arrays;
  * @param eigenvalues ranked by magnitude, signed; NaN (written as null) when the solve failed
  * @param residuals ‖Av − λv‖/|λ| of each, as the solver saw it
  * @param verifiedResiduals ‖Av − λv‖/|λ| of each from one fresh product after the solve
+ * @param residualBounds ‖Av − λv‖ (unit v) of each from that product: an eigenvalue of the operator lies within it
+ *     of λ; NaN when the solve failed
+ * @param katoTempleBounds the Kato–Temple bound of each (see {@link EigenResult#katoTempleBounds}), NaN where no
+ *     gap is known
  * @param products operator products the solver used (the k verification products not included)
  * @param converged whether the tolerance was met and the check passed
  * @param warmStarted whether the solve started from the previous snapshot's eigenvectors
  * @param failure null, or why no eigenvalue can be reported
  */
-public record Spectrum(double[] eigenvalues, double[] residuals, double[] verifiedResiduals, long products,
+public record Spectrum(double[] eigenvalues, double[] residuals, double[] verifiedResiduals, double[] residualBounds,
+        double[] katoTempleBounds, long products,
         boolean converged, boolean warmStarted, String failure) {
 
     /** The numbers of a solver result, without its vectors; a failed result reports no eigenvalue. */
@@ -23,8 +28,8 @@ public record Spectrum(double[] eigenvalues, double[] residuals, double[] verifi
         if (r.failed()) {
             Arrays.fill(values, Double.NaN);
         }
-        return new Spectrum(values, r.residuals(), r.verifiedResiduals(), r.products(), r.converged(), warmStarted,
-                r.failure());
+        return new Spectrum(values, r.residuals(), r.verifiedResiduals(), r.residualBounds(), r.katoTempleBounds(),
+                r.products(), r.converged(), warmStarted, r.failure());
     }
 
     /** λ₁ (NaN when the solve failed). */

@@ -36,8 +36,7 @@ public final class BlockPowerSolver implements EigenSolver {
                     String problem = EigenCheck.productProblem(w, products + 1, products > 0);
                     products += k;
                     if (problem != null) {
-                        return EigenCheck.failed(problem, Vectors.nans(k), Vectors.nans(k), Vectors.nans(k), products,
-                                Vectors.keep(v, manager));
+                        return EigenCheck.failed(problem, k, products, Vectors.keep(v, manager));
                     }
                     DenseSymmetricEigen ritz = DenseSymmetricEigen.of(Vectors.toMatrix(v.matMul(w.transpose())));
                     NDArray y = Vectors.fromMatrix(work, ritz.vectors(), v.getDataType()); // rows = Ritz coefficients
@@ -53,8 +52,9 @@ public final class BlockPowerSolver implements EigenSolver {
                     boolean done = Vectors.converged(values, previous, residuals, options.tolerance());
                     if (done || products + k > options.maxProducts()) {
                         NDArray vectors = Vectors.keep(u, manager);
+                        // the block holds k Ritz pairs only: no (k+1)-th value bounds the gap below λ_k
                         return EigenCheck.verified(operator, values, residuals, products, done, vectors,
-                                options.tolerance());
+                                options.tolerance(), EigenCheck.Neighbour.UNKNOWN);
                     }
                     previous = values;
                     NDArray next = Vectors.orthonormalRows(au, List.of(), work, random);

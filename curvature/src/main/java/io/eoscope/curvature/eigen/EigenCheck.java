@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import io.eoscope.curvature.net.HostArrays;
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -36,7 +35,7 @@ public final class EigenCheck {
      * @param firstIndex the 1-based number of the first single-vector product of this block in the solve
      * @param sawNonzero whether an earlier product of this solve was nonzero
      */
-    static String productProblem(NDArray product, long firstIndex, boolean sawNonzero) {
+    public static String productProblem(NDArray product, long firstIndex, boolean sawNonzero) {
         double[] norms;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
@@ -59,15 +58,34 @@ public final class EigenCheck {
     }
 
     /**
+     * The Ritz value ranked next after the k returned ones (by magnitude) and its residual norm as the solver
+     * saw it, when the solver has one: it bounds the rest of the spectrum, which the last returned value's
+     * Kato–Temple gap needs.
+     *
+     * @param value θ_{k+1}, or NaN when unknown
+     * @param residual ‖Av − θ_{k+1}v‖ for its unit Ritz vector, or NaN when unknown
+     */
+    public record Neighbour(double value, double residual) {
+        /** No (k+1)-th Ritz value: the Kato–Temple bound of the k-th eigenvalue is then unknown. */
+        public static final Neighbour UNKNOWN = new Neighbour(Double.NaN, Double.NaN);
+
+        boolean known() {
+            return Double.isFinite(value) && Double.isFinite(residual);
+        }
+    }
+
+    /**
      * The solver's result, checked with one fresh product per pair: each verified residual
      * ‖Av − λv‖/|λ| must be at most {@link #bound}, each vector must have unit norm and each eigenvalue
-     * must be finite; otherwise the result is marked failed with the reason.
+     * must be finite; otherwise the result is marked failed with the reason. The same product gives each
+     * pair's error bars ({@link EigenResult#residualBounds}, {@link EigenResult#katoTempleBounds}).
+     *
+     * @param next the Ritz value after the k returned ones, or {@link Neighbour#UNKNOWN}
      */
     static EigenResult verified(SymmetricOperator operator, double[] values, double[] residuals, long products,
-            boolean converged, NDArray vectors, double tolerance) {
+            boolean converged, NDArray vectors, double tolerance, Neighbour next) {
         int k = values.length;
-        double[] verifiedResiduals = new double[k];
-        Arrays.fill(verifiedResiduals, Double.NaN);
+        double[] verifiedResiduals = Vectors.nans(k);
         for (int i = 0; i < k; i++) {
             if (!Double.isFinite(values[i])) {
                 return failed("eigenvalue " + (i + 1) + " is not finite (" + values[i] + ")", values, residuals,
@@ -80,6 +98,7 @@ public final class EigenCheck {
         }
         double[] norms;
         double[] residualNorms;
+        double[] quotients; // vᵀAv, for the Rayleigh quotient of each returned vector
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray fresh = operator.apply(vectors);
@@ -92,6 +111,7 @@ public final class EigenCheck {
                     vectors.getDataType());
             residualNorms = HostArrays.download(fresh.sub(vectors.mul(lambda)).norm(new int[] {1}));
             norms = HostArrays.download(vectors.norm(new int[] {1}));
+            quotients = HostArrays.download(fresh.mul(vectors).sum(new int[] {1}));
         }
         double epsilon = vectors.getDataType() == DataType.FLOAT64 ? 0x1p-52 : 0x1p-23;
         for (int i = 0; i < k; i++) {
@@ -110,7 +130,47 @@ public final class EigenCheck {
                         residuals[i], bound), values, residuals, verifiedResiduals, products, vectors);
             }
         }
-        return new EigenResult(values, residuals, verifiedResiduals, products, converged, null, vectors);
+        double[] residualBounds = new double[k];
+        double[] rayleigh = new double[k];
+        for (int i = 0; i < k; i++) {
+            residualBounds[i] = residualNorms[i] / norms[i]; // the bound holds for ‖Av − θv‖/‖v‖, any v ≠ 0
+            rayleigh[i] = quotients[i] / (norms[i] * norms[i]);
+        }
+        double[] kato = katoTemple(values, residualBounds, rayleigh, next);
+        return new EigenResult(values, residuals, verifiedResiduals, residualBounds, kato, products, converged, null,
+                vectors);
+    }
+
+    /**
+     * The Kato–Temple bound of each returned pair, or NaN where no gap is known. For a unit v with Rayleigh
+     * quotient ρ = vᵀAv and r_ρ = ‖Av − ρv‖, if (ρ − δ, ρ + δ) holds exactly one eigenvalue λ then
+     * |λ − ρ| ≤ r_ρ²/δ (Kato 1949, Temple 1928). θ as returned may differ from ρ by rounding, so the bound about θ is
+     * |θ − ρ| + r_ρ²/δ, with r_ρ² = r_θ² − (θ − ρ)² (Av − ρv is orthogonal to v); it is r²/δ when θ = ρ.
+     *
+     * <p>The gap δ is not known exactly; it is taken, as usual in practice, from the other Ritz values: the
+     * distance from θ_i to each other returned θ_j less θ_j's residual bound, and to the rest of the spectrum,
+     * whose magnitudes are at most |θ_{k+1}| + r_{k+1} when the solver knows a (k+1)-th Ritz value, else at most
+     * |θ_k| + r_k (so the k-th pair then has no bound). This assumes the returned values are the top-k of the
+     * operator with none missed between them, which is what the solve claims. NaN also when δ ≤ r_θ: the bound
+     * would be no tighter than the residual bound, and one eigenvalue within δ is then not established.
+     */
+    static double[] katoTemple(double[] values, double[] residualBounds, double[] rayleigh, Neighbour next) {
+        int k = values.length;
+        double rest = next.known() ? Math.abs(next.value()) + next.residual()
+                : Math.abs(values[k - 1]) + residualBounds[k - 1];
+        double[] out = new double[k];
+        for (int i = 0; i < k; i++) {
+            double gap = next.known() || i < k - 1 ? Math.abs(values[i]) - rest : Double.NaN;
+            for (int j = 0; j < k; j++) {
+                if (j != i) {
+                    gap = Math.min(gap, Math.abs(values[i] - values[j]) - residualBounds[j]);
+                }
+            }
+            double shift = Math.abs(values[i] - rayleigh[i]);
+            double r2 = Math.max(0, residualBounds[i] * residualBounds[i] - shift * shift);
+            out[i] = gap > residualBounds[i] ? shift + r2 / gap : Double.NaN;
+        }
+        return out;
     }
 
     /**
@@ -125,9 +185,16 @@ public final class EigenCheck {
         return SLACK * own + ROUNDING * epsilon * scale / Math.max(Math.abs(value), 1e-12 * scale);
     }
 
-    /** A failed result: no eigenvalue may be reported from it. */
+    /** A failed result: no eigenvalue may be reported from it (its error bars are NaN). */
     static EigenResult failed(String failure, double[] values, double[] residuals, double[] verifiedResiduals,
             long products, NDArray vectors) {
-        return new EigenResult(values, residuals, verifiedResiduals, products, false, failure, vectors);
+        int k = values.length;
+        return new EigenResult(values, residuals, verifiedResiduals, Vectors.nans(k), Vectors.nans(k), products, false,
+                failure, vectors);
+    }
+
+    /** A failed result of k pairs before any number was computed: every number NaN. */
+    static EigenResult failed(String failure, int k, long products, NDArray vectors) {
+        return failed(failure, Vectors.nans(k), Vectors.nans(k), Vectors.nans(k), products, vectors);
     }
 }

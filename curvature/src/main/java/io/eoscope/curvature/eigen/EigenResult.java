@@ -10,6 +10,11 @@ import ai.djl.ndarray.NDArray;
  * @param residuals ‖Av − λv‖/|λ| of each pair as the solver saw it at its last iteration
  * @param verifiedResiduals ‖Av − λv‖/|λ| of each pair from one fresh operator product on the returned
  *     vectors after the solve (NaN when the solve failed before it could be checked)
+ * @param residualBounds ‖Av − λv‖/‖v‖ of each pair from the same fresh product, absolute: the operator has an
+ *     eigenvalue in [λ − r, λ + r] (NaN when the solve failed)
+ * @param katoTempleBounds the Kato–Temple bound of each pair, about r²/δ with δ the gap to the nearest other Ritz
+ *     value less that value's residual bound (see {@code EigenCheck.katoTemple}); NaN where no gap is known: the
+ *     last pair when the solver has no further Ritz value (block power; a dense solve of all n), or δ ≤ r
  * @param products single-vector operator products the solver used (the k verification products are
  *     not counted here)
  * @param converged whether the tolerance was met within the product budget and the check passed;
@@ -19,8 +24,8 @@ import ai.djl.ndarray.NDArray;
  * @param vectors the eigenvectors as rows [k, n], owned by the manager the solver was given (usable
  *     as a warm start for the next solve)
  */
-public record EigenResult(double[] eigenvalues, double[] residuals, double[] verifiedResiduals, long products,
-        boolean converged, String failure, NDArray vectors) {
+public record EigenResult(double[] eigenvalues, double[] residuals, double[] verifiedResiduals, double[] residualBounds,
+        double[] katoTempleBounds, long products, boolean converged, String failure, NDArray vectors) {
 
     /** Whether the solve failed: its eigenvalues must not be reported as numbers. */
     public boolean failed() {

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -58,37 +57,23 @@ public final class LanczosSolver implements EigenSolver {
             solveScope.suppressNotUsedWarning();
             NDArray start = startVector(operator, warmStart, work, random);
             while (true) { // one pass per restart
-                List<NDArray> basis = new ArrayList<>();
-                List<Double> alphas = new ArrayList<>();
-                List<Double> betas = new ArrayList<>();
-                basis.add(start);
+                LanczosBasis lanczos = new LanczosBasis(start, work);
                 double[] previous = null;
                 while (true) {
                     double beta;
-                    NDArray next;
                     try (NDScope scope = new NDScope()) {
                         scope.suppressNotUsedWarning();
-                        NDArray q = basis.get(basis.size() - 1);
+                        NDArray q = lanczos.last();
                         NDArray product = operator.apply(q.expandDims(0));
                         String problem = EigenCheck.productProblem(product, products + 1, products > 0);
                         products++;
                         if (problem != null) {
-                            return EigenCheck.failed(problem, Vectors.nans(k), Vectors.nans(k), Vectors.nans(k),
-                                    products, Vectors.keep(q.expandDims(0).duplicate(), manager));
+                            return EigenCheck.failed(problem, k, products, Vectors.keep(q.expandDims(0).duplicate(), manager));
                         }
-                        NDArray w = product.get(0);
-                        double alpha = Vectors.scalar(q.dot(w));
-                        alphas.add(alpha);
-                        for (int pass = 0; pass < 2; pass++) { // full reorthogonalisation, twice
-                            for (NDArray b : basis) {
-                                w = w.sub(b.mul(w.dot(b)));
-                            }
-                        }
-                        beta = Vectors.scalar(w.norm());
-                        next = Vectors.keep(beta > 0 ? w.div(beta) : w, work);
+                        beta = lanczos.absorb(product.get(0));
                     }
-                    int m = alphas.size();
-                    DenseSymmetricEigen ritz = DenseSymmetricEigen.of(tridiagonal(alphas, betas));
+                    int m = lanczos.size();
+                    DenseSymmetricEigen ritz = DenseSymmetricEigen.of(lanczos.tridiagonal());
                     double scale = Math.abs(ritz.values()[0]);
                     int kk = Math.min(k, m);
                     double[] values = new double[kk];
@@ -98,38 +83,37 @@ public final class LanczosSolver implements EigenSolver {
                         residuals[i] = Vectors.relativeResidual(Math.abs(beta * ritz.vectors()[i][m - 1]), values[i], scale);
                     }
                     boolean invariant = beta <= 1e-12 * Math.max(scale, 1e-300) || beta == 0;
-                    boolean exhausted = basis.size() >= n; // T is then the whole operator: exact
+                    boolean exhausted = lanczos.size() >= n; // T is then the whole operator: exact
                     boolean explored = m >= k + MIN_EXTRA_STEPS; // see MIN_EXTRA_STEPS
                     boolean done = kk == k && (explored && Vectors.converged(values, previous, residuals, options.tolerance())
                             || exhausted);
                     if (done || products >= options.maxProducts()) {
-                        next.close();
-                        NDArray vectors = ritzVectors(ritz, basis, kk, manager);
+                        lanczos.dropCandidate();
+                        NDArray vectors = ritzVectors(ritz, lanczos.vectors(), kk, manager);
+                        // the (k+1)-th Ritz value and its residual |β·y_m|: the gap below the k-th, for Kato–Temple
+                        EigenCheck.Neighbour next = m > kk
+                                ? new EigenCheck.Neighbour(ritz.values()[kk], Math.abs(beta * ritz.vectors()[kk][m - 1]))
+                                : EigenCheck.Neighbour.UNKNOWN;
                         return EigenCheck.verified(operator, values, residuals, products, done, vectors,
-                                options.tolerance());
+                                options.tolerance(), next);
                     }
                     previous = kk == k ? values : null;
-                    if (invariant) { // an invariant subspace: continue with a fresh direction
-                        next.close();
-                        next = Vectors.orthonormalRows(
-                                Vectors.gaussian(work, random, 1, n, operator.dataType()), basis, work, random).get(0);
-                        Vectors.keep(next, work);
-                        beta = 0;
-                    }
-                    if (basis.size() >= limit) { // restart from the current top-k Ritz directions
-                        next.close();
-                        NDArray ritzBlock = ritzVectors(ritz, basis, kk, work);
+                    if (lanczos.size() >= limit) { // restart from the current top-k Ritz directions
+                        NDArray ritzBlock = ritzVectors(ritz, lanczos.vectors(), kk, work);
                         NDArray sum = ritzBlock.sum(new int[] {0});
                         start = sum.div(Vectors.scalar(sum.norm()));
-                        for (NDArray b : basis) {
-                            b.close();
-                        }
+                        lanczos.close();
                         ritzBlock.close();
                         sum.close();
                         break;
                     }
-                    betas.add(beta);
-                    basis.add(next);
+                    if (invariant) { // an invariant subspace: continue with a fresh direction
+                        lanczos.acceptInstead(Vectors.orthonormalRows(
+                                Vectors.gaussian(work, random, 1, n, operator.dataType()), lanczos.vectors(), work, random)
+                                .get(0));
+                    } else {
+                        lanczos.accept();
+                    }
                 }
             }
         }
@@ -148,19 +132,6 @@ public final class LanczosSolver implements EigenSolver {
         NDArray unit = v.div(Vectors.scalar(v.norm()));
         unit.attach(work);
         return unit;
-    }
-
-    private static double[][] tridiagonal(List<Double> alphas, List<Double> betas) {
-        int m = alphas.size();
-        double[][] t = new double[m][m];
-        for (int i = 0; i < m; i++) {
-            t[i][i] = alphas.get(i);
-            if (i + 1 < m) {
-                t[i][i + 1] = betas.get(i);
-                t[i + 1][i] = betas.get(i);
-            }
-        }
-        return t;
     }
 
     private static NDArray ritzVectors(DenseSymmetricEigen ritz, List<NDArray> basis, int count, NDManager owner) {

@@ -9,12 +9,12 @@ import io.eoscope.curvature.net.HostArrays;
 import java.util.List;
 import java.util.Random;
 
-/** Small vector and block helpers shared by the solvers (rows are vectors). */
-final class Vectors {
+/** Small vector and block helpers shared by the solvers and the spectrum estimators (rows are vectors). */
+public final class Vectors {
     private Vectors() {}
 
     /** A value of a one-element array as a double, whatever its precision. */
-    static double scalar(NDArray a) {
+    public static double scalar(NDArray a) {
         return HostArrays.scalar(a);
     }
 
@@ -39,10 +39,22 @@ final class Vectors {
     }
 
     /** Gaussian rows [k, n] from {@code random}. */
-    static NDArray gaussian(NDManager manager, Random random, int k, long n, DataType type) {
+    public static NDArray gaussian(NDManager manager, Random random, int k, long n, DataType type) {
         double[] v = new double[Math.toIntExact(k * n)];
         for (int i = 0; i < v.length; i++) {
             v[i] = random.nextGaussian();
+        }
+        return HostArrays.upload(manager, v, new Shape(k, n), type);
+    }
+
+    /**
+     * Rademacher rows [k, n] from {@code random}: entries ±1 with probability ½ each, times {@code scale} (1/√n gives
+     * rows of exactly unit norm).
+     */
+    public static NDArray rademacher(NDManager manager, Random random, int k, long n, double scale, DataType type) {
+        double[] v = new double[Math.toIntExact(k * n)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = random.nextBoolean() ? scale : -scale;
         }
         return HostArrays.upload(manager, v, new Shape(k, n), type);
     }
@@ -52,7 +64,7 @@ final class Vectors {
      * (already orthonormal rows, may be empty). A row that is (numerically) dependent is replaced by a
      * random one. Returns a new [k, n] array attached to {@code manager}.
      */
-    static NDArray orthonormalRows(NDArray block, List<NDArray> against, NDManager manager, Random random) {
+    public static NDArray orthonormalRows(NDArray block, List<NDArray> against, NDManager manager, Random random) {
         int k = (int) block.getShape().get(0);
         long n = block.getShape().get(1);
         NDArray[] rows = new NDArray[k];
@@ -89,7 +101,7 @@ final class Vectors {
     }
 
     /** Detaches {@code a} from the current scope and gives it to {@code manager}. */
-    static NDArray keep(NDArray a, NDManager manager) {
+    public static NDArray keep(NDArray a, NDManager manager) {
         NDScope.unregister(a);
         a.attach(manager);
         return a;
@@ -122,7 +134,7 @@ final class Vectors {
     }
 
     /** k NaNs: the numbers of a failed solve, which must not be read as values. */
-    static double[] nans(int k) {
+    public static double[] nans(int k) {
         double[] a = new double[k];
         java.util.Arrays.fill(a, Double.NaN);
         return a;
