@@ -599,8 +599,8 @@ final class Reproduction {
             }
         }
         String text = "The analyzers estimate the whole spectrum of 𝓗, not only its top, on one snapshot in "
-                + Pipeline.DENSITY_EVERY + " of each GD run of experiment 1 (those whose step is a multiple of "
-                + Pipeline.DENSITY_EVERY + " snapshot intervals) (the other snapshots get λmax alone, so that the density costs"
+                + Pipeline.DENSITY_EVERY + " of each GD run of experiment 1 (the first, then every "
+                + Pipeline.DENSITY_EVERY + "th) (the other snapshots get λmax alone, so that the density costs"
                 + " little): its spectral density by stochastic Lanczos quadrature, reported on one fixed grid so that"
                 + " successive snapshots line up as the columns of a map, and the trace tr(𝓗) by Hutch++ with its 95%"
                 + " interval beside the exact tr(G) (docs/science.md). Each run's densities are in runs/<run>/density.csv,"
