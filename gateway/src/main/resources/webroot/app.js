@@ -5,7 +5,9 @@
 // &static draws once, with no live stream and no polling. Headless Chromium gets &static by default (an open
 // event stream would keep its --virtual-time-budget from ever ending); &live forces the live mode there.
 // After each drawing, every chart's container (class "chart") carries data-points="<points drawn>", and
-// <span id="status"> says "6 charts, 1234 points".
+// <span id="status"> says "6 charts, 1234 points". The density heatmap's container (id chart-density) carries
+// data-points (grid cells coloured), data-columns (steps drawn), data-operator and, in the static mode, data-pixels
+// (canvas pixels it coloured) out of data-plot-pixels; &only=density shows that panel alone (README pictures).
 "use strict";
 
 const COLORS = ["#4fb3ff", "#ff9e64", "#9ece6a", "#f7768e", "#bb9af7", "#e0af68", "#7dcfff", "#c0caf5"];
@@ -197,6 +199,340 @@ function stabilityReadout(st) {
 
 const RUN_CHARTS = ["chart-loss", "chart-sharpness", "chart-spectra", "chart-layers", "chart-factors", "chart-rho"];
 
+// ---------------------------------------------------------------------------------------------- spectral density heatmap
+
+// The density grid of docs/science.md#spectral-density, copied from the curvature module's DensityGrid (a response's
+// own "grid" wins): the axis is u(λ) = asinh(λ / c) / ln 10, a symmetric log (linear near 0, log10(2|λ|/c) far from it);
+// the curves are sampled at u_i = u_min + i·u_step, i = 0 … 140.
+const DENSITY_GRID = { scale: 1e-3, u_min: -7, u_step: 0.1, sigma_u: 0.1 };
+const DENSITY_POINTS = 141;
+const DENSITY_HEIGHT = 300;
+// Most columns drawn: a longer run is thinned evenly (its newest step always kept), so one drawing stays light.
+const DENSITY_MAX_COLUMNS = 1200;
+// Colour spans this many decades below the largest density drawn (an outlier eigenvalue carries about 1/n of the mass
+// of n parameters, far below the bulk near 0); less is left transparent.
+const DENSITY_DECADES = 6;
+// viridis (matplotlib's perceptually uniform colormap), nine stops, interpolated linearly
+const VIRIDIS = ["#440154", "#472d7b", "#3b528b", "#2c728e", "#21908c", "#27ad81", "#5dc863", "#aadc32", "#fde725"]
+  .map(h => [1, 3, 5].map(i => parseInt(h.slice(i, i + 2), 16)));
+const OPERATORS = { hessian: "𝓗", gauss_newton: "G" };
+const LAMBDA_COLOR = "#ff9e64";
+
+const uOf = (lambda, g) => Math.asinh(lambda / g.scale) / Math.LN10;
+const lambdaOf = (u, g) => g.scale * Math.sinh(u * Math.LN10);
+
+const lastOf = a => { for (let i = (a || []).length - 1; i >= 0; i--) if (a[i] !== null && a[i] !== undefined) return a[i]; return null; };
+
+function viridis(t) {
+  const x = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1), i = Math.min(VIRIDIS.length - 2, Math.floor(x)), f = x - i;
+  return VIRIDIS[i].map((c, k) => Math.round(c + f * (VIRIDIS[i + 1][k] - c)));
+}
+
+// λ as a tick label: 0, ±0.01 … ±1000 written out, beyond as ±10ᵏ
+function lambdaLabel(l) {
+  if (l === 0) return "0";
+  const k = Math.round(Math.log10(Math.abs(l))), s = l < 0 ? "−" : "";
+  if (k >= -2 && k <= 3) return s + String(Math.pow(10, k)).replace(/^0\./, "0.");
+  const sup = String(k).replace("-", "⁻").replace(/[0-9]/g, d => "⁰¹²³⁴⁵⁶⁷⁸⁹"[d]);
+  return `${s}10${sup}`;
+}
+
+// Ticks on the u axis at λ = 0 and ±10ᵏ (every second decade when they would crowd), as u values.
+function densityTicks(min, max, pixels, g) {
+  const perUnit = pixels / Math.max(1e-9, max - min);
+  const every = perUnit >= 18 ? 1 : perUnit >= 9 ? 2 : 3;
+  const out = [];
+  if (min <= 0 && max >= 0) out.push(0);
+  for (let k = -2; k <= 6; k++) {
+    if ((k + 12) % every) continue;
+    [1, -1].forEach(s => { const u = uOf(s * Math.pow(10, k), g); if (u >= min && u <= max) out.push(u); });
+  }
+  return out.sort((a, b) => a - b);
+}
+
+let density = null;            // {plot, key, state, zoomed}
+let densityOperator = "hessian";
+let densityDirty = true;       // a density may have changed: fetch it again on the next refresh
+let densityBusy = false;       // a density fetch is under way
+let densityAgain = false;      // a fetch was asked for while one ran
+let densityFetchedAt = 0;      // Date.now() of the last density fetch
+let densityLive = false;       // the density shown comes from the live analysis, whose records the event stream announces
+// The event stream announces the live analysis' records only: densities of a heavy analysis id of their own (or a run
+// with none yet) are asked for again at most this often (one response is at most --max-density-steps curves).
+const DENSITY_POLL_MS = 30000;
+const densityKnown = {};       // "run|operator" -> true once that run showed a density of that operator
+
+// The state one drawing paints from: the columns (steps), the curves as an image (one pixel per step and grid point),
+// the colour scale and the vertical range.
+function densityState(body) {
+  const g = Object.assign({}, DENSITY_GRID, body.grid || {});
+  let idx = [];
+  (body.steps || []).forEach((s, i) => {
+    const c = (body.curves || [])[i];
+    if (Number.isFinite(s) && Array.isArray(c) && c.length) idx.push(i);
+  });
+  if (idx.length > DENSITY_MAX_COLUMNS) { // thin evenly, always keeping the newest step
+    const stride = idx.length / DENSITY_MAX_COLUMNS, kept = [];
+    for (let j = 0; j < DENSITY_MAX_COLUMNS - 1; j++) kept.push(idx[Math.floor(j * stride)]);
+    kept.push(idx[idx.length - 1]);
+    idx = kept;
+  }
+  const steps = idx.map(i => body.steps[i]);
+  const curves = idx.map(i => body.curves[i]);
+  const lmax = idx.map(i => { const v = (body.lambda_max || [])[i]; return Number.isFinite(v) ? v : null; });
+  const rows = curves.reduce((n, c) => Math.max(n, c.length), 0);
+  let vmax = 0;
+  curves.forEach(c => c.forEach(v => { if (Number.isFinite(v) && v > vmax) vmax = v; }));
+  const lo = vmax > 0 ? Math.log10(vmax) - DENSITY_DECADES : 0;
+  // the image: column j is step j, row 0 the top of the grid (largest u)
+  const img = document.createElement("canvas");
+  img.width = Math.max(1, steps.length);
+  img.height = Math.max(1, rows);
+  const ictx = img.getContext("2d");
+  const pixels = ictx.createImageData(img.width, img.height);
+  let cells = 0, uLow = Infinity, uHigh = -Infinity;
+  curves.forEach((c, j) => c.forEach((v, i) => {
+    if (!(Number.isFinite(v) && v > 0) || Math.log10(v) < lo) return;
+    const [r, gr, b] = viridis((Math.log10(v) - lo) / DENSITY_DECADES);
+    const o = ((rows - 1 - i) * img.width + j) * 4;
+    pixels.data[o] = r; pixels.data[o + 1] = gr; pixels.data[o + 2] = b; pixels.data[o + 3] = 255;
+    cells++;
+    const u = g.u_min + i * g.u_step;
+    uLow = Math.min(uLow, u); uHigh = Math.max(uHigh, u);
+  }));
+  ictx.putImageData(pixels, 0, 0);
+  // the vertical range: where there is colour, λmax and the threshold, with a margin, within the grid
+  const uThreshold = Number.isFinite(body.threshold) ? uOf(body.threshold, g) : null;
+  lmax.forEach(v => { if (v !== null) { const u = uOf(v, g); uLow = Math.min(uLow, u); uHigh = Math.max(uHigh, u); } });
+  if (uThreshold !== null) { uLow = Math.min(uLow, uThreshold); uHigh = Math.max(uHigh, uThreshold); }
+  const gridTop = g.u_min + (rows - 1) * g.u_step;
+  if (!Number.isFinite(uLow)) { uLow = g.u_min; uHigh = gridTop; }
+  const yMin = Math.max(g.u_min - g.u_step / 2, uLow - 0.4), yMax = Math.min(gridTop + g.u_step / 2, uHigh + 0.4);
+  // column edges: half way to the neighbours (a lone step gets a width of one)
+  const edges = steps.map((s, j) => j === 0 ? s - (steps.length > 1 ? (steps[1] - s) / 2 : 0.5) : (steps[j - 1] + s) / 2);
+  edges.push(steps.length > 1 ? steps[steps.length - 1] + (steps[steps.length - 1] - steps[steps.length - 2]) / 2
+    : (steps[0] ?? 0) + 0.5);
+  return { g, steps, curves, lmax, rows, vmax, lo, img, cells, uThreshold, yMin, yMax, edges, pixels: 0,
+    threshold: body.threshold, formula: body.threshold_formula || "2/η", operator: body.operator || densityOperator,
+    analysisId: body.analysis_id, dropped: Number(body.dropped_steps) || 0,
+    probes: idx.map(i => (Array.isArray(body.probes) ? body.probes[i] : body.probes)) };
+}
+
+// Paints the heatmap under the axes and lines (uPlot's drawClear hook); in the static mode (tests, pictures) it also
+// counts the canvas pixels it coloured, for data-pixels.
+function paintDensity(u) {
+  const st = density && density.state;
+  if (!st || !st.steps.length) return;
+  const ctx = u.ctx, b = u.bbox, g = st.g;
+  const yTop = u.valToPos(g.u_min + (st.rows - 0.5) * g.u_step, "y", true);
+  const yBottom = u.valToPos(g.u_min - 0.5 * g.u_step, "y", true);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(b.left, b.top, b.width, b.height);
+  ctx.clip();
+  ctx.imageSmoothingEnabled = false;
+  for (let j = 0; j < st.steps.length; j++) {
+    const x0 = u.valToPos(st.edges[j], "x", true), x1 = u.valToPos(st.edges[j + 1], "x", true);
+    if (x1 < b.left || x0 > b.left + b.width) continue;
+    // at least one device pixel wide, so that a thin column still shows
+    ctx.drawImage(st.img, j, 0, 1, st.rows, Math.floor(x0), yTop, Math.max(1, Math.ceil(x1) - Math.floor(x0)), yBottom - yTop);
+  }
+  ctx.restore();
+  if (STATIC && b.width > 0 && b.height > 0) {
+    const data = ctx.getImageData(Math.round(b.left), Math.round(b.top), Math.round(b.width), Math.round(b.height)).data;
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+    st.pixels = n;
+    st.plotPixels = Math.round(b.width) * Math.round(b.height);
+  }
+}
+
+function densityReadout(u) {
+  const st = density && density.state, out = $("density-readout");
+  if (!st || !st.steps.length) { out.textContent = ""; return; }
+  const idx = u ? u.cursor.idx : null, top = u ? u.cursor.top : null;
+  const name = OPERATORS[st.operator] || st.operator;
+  const j = idx == null ? st.steps.length - 1 : idx;
+  const parts = [`step ${st.steps[j]}`];
+  if (st.lmax[j] !== null) parts.push(`λmax(${name}) ${fmt(st.lmax[j])}`);
+  if (Number.isFinite(st.probes[j])) parts.push(`${st.probes[j]} probe vectors`);
+  if (idx != null && top != null && top >= 0) {
+    const uu = u.posToVal(top, "y"), i = Math.round((uu - st.g.u_min) / st.g.u_step);
+    const p = st.curves[j][i];
+    parts.push(`at λ ≈ ${fmt(lambdaOf(uu, st.g))}: density ${Number.isFinite(p) ? fmt(p) : "–"} per unit u`);
+  } else {
+    parts.push(`${st.steps.length} steps drawn` + (st.analysisId ? ` (analysis ${st.analysisId})` : "")
+      + (st.dropped ? `, ${st.dropped} older steps dropped by the gateway (--max-density-steps)` : ""));
+  }
+  out.textContent = parts.join(" · ");
+}
+
+function drawColorbar(st) {
+  const c = $("density-colorbar"), ctx = c.getContext("2d"), w = c.width, barH = 12;
+  ctx.clearRect(0, 0, w, c.height);
+  for (let x = 0; x < w; x++) {
+    const [r, g, b] = viridis(x / (w - 1));
+    ctx.fillStyle = `rgb(${r},${g},${b})`;
+    ctx.fillRect(x, 0, 1, barH);
+  }
+  ctx.fillStyle = AXIS;
+  ctx.strokeStyle = AXIS;
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.textBaseline = "top";
+  const hi = st.lo + DENSITY_DECADES;
+  for (let k = Math.ceil(st.lo); k <= Math.floor(hi); k++) {
+    const x = Math.round(((k - st.lo) / DENSITY_DECADES) * (w - 1));
+    ctx.fillRect(x, barH, 1, 4);
+    const text = lambdaLabel(Math.pow(10, k));
+    const tw = ctx.measureText(text).width;
+    ctx.fillText(text, Math.min(w - tw, Math.max(0, x - tw / 2)), barH + 6);
+  }
+}
+
+// Draws (or redraws with new data) the heatmap from a /api/runs/{run}/density body; returns the cells coloured.
+function drawDensity(body) {
+  const el = $("chart-density");
+  const st = densityState(body);
+  const name = OPERATORS[st.operator] || st.operator;
+  const thresholdLabel = st.formula; // the legend gives its value
+  const key = [st.operator, st.uThreshold !== null ? thresholdLabel : ""].join("|");
+  const data = [st.steps, st.lmax.map(v => (v === null ? null : uOf(v, st.g))),
+    st.steps.map(() => st.uThreshold)];
+  if (!density || density.key !== key) {
+    if (density) density.plot.destroy();
+    el.innerHTML = "";
+    const d = { key, zoomed: false, state: st };
+    density = d;
+    const axis = label => ({
+      label, stroke: AXIS, font: "12px system-ui, sans-serif", labelFont: "600 12px system-ui, sans-serif",
+      grid: { stroke: "rgba(154, 167, 180, 0.14)", width: 1 }, ticks: { stroke: GRID, width: 1 }, labelSize: 22,
+    });
+    // legend values in λ: under the cursor, or the newest when the cursor is off the chart
+    const lambdaValue = (u, v, sidx, idx) => {
+      const w = legendValue(u, v, sidx, idx);
+      return w === "–" ? w : fmt(lambdaOf(idx == null ? Number(lastOf(u.data[sidx])) : v, d.state.g));
+    };
+    const series = [
+      { label: "step", value: (u, v, sidx, idx) => String(idx == null ? lastOf(u.data[0]) ?? "–" : v) },
+      { label: `λmax(${name})`, stroke: LAMBDA_COLOR, width: 2, spanGaps: true, value: lambdaValue,
+        points: { show: true, size: 5, fill: LAMBDA_COLOR, stroke: LAMBDA_COLOR } },
+    ];
+    if (st.uThreshold !== null) series.push({ label: thresholdLabel, stroke: REF_COLOR, width: 1.5, dash: [6, 4], value: lambdaValue, points: { show: false } });
+    else data.pop();
+    d.plot = new uPlot({
+      width: chartWidth(el), height: DENSITY_HEIGHT,
+      cursor: { sync: { key: "step" }, points: { show: false } },
+      scales: {
+        // the data's extent (uPlot's own, after setData or a double click) widens to the outer column edges; a zoom stays
+        x: { time: false, range: (u, min, max) => {
+          const s = d.state.steps, e = d.state.edges;
+          return s.length && min === s[0] && max === s[s.length - 1] ? [e[0], e[e.length - 1]] : [min, max];
+        } },
+        y: { range: () => [d.state.yMin, d.state.yMax] },
+      },
+      axes: [
+        axis("step"),
+        Object.assign(axis("eigenvalue λ (symmetric log)"), {
+          size: 64,
+          splits: (u, ai, min, max) => densityTicks(min, max, u.bbox.height / (window.devicePixelRatio || 1), d.state.g),
+          values: (u, splits) => splits.map(v => lambdaLabel(Math.abs(v) < 1e-9 ? 0 : lambdaOf(v, d.state.g))),
+        }),
+      ],
+      series,
+      hooks: {
+        drawClear: [paintDensity],
+        draw: [u => { // what this drawing coloured, for tests
+          el.dataset.pixels = String(d.state.pixels);
+          el.dataset.plotPixels = String(d.state.plotPixels || 0);
+        }],
+        setCursor: [densityReadout],
+        setSelect: [u => { if (u.select.width > 0) d.zoomed = true; }],
+      },
+    }, data, el);
+    el.addEventListener("dblclick", () => { d.zoomed = false; });
+  } else {
+    if (st.uThreshold === null) data.pop();
+    density.state = st;
+    density.plot.setData(data, !density.zoomed);
+  }
+  drawColorbar(st);
+  densityReadout(null);
+  el.classList.toggle("empty", st.cells === 0);
+  el.dataset.points = String(st.cells);
+  el.dataset.columns = String(st.steps.length);
+  el.dataset.operator = st.operator;
+  return st.cells;
+}
+
+// Removes the heatmap; none: the run has no density (the panel says how to get one).
+function hideDensity(none) {
+  if (density) { density.plot.destroy(); density = null; }
+  const el = $("chart-density");
+  el.innerHTML = "";
+  el.dataset.points = "0";
+  el.dataset.columns = "0";
+  el.hidden = true;
+  $("density-legend").hidden = true;
+  $("density-readout").textContent = "";
+  $("density-none").hidden = !none;
+}
+
+// The density of one operator, or null when the run has none (a 404, or no steps).
+async function densityOf(run, operator) {
+  try {
+    const b = await getJson(`/api/runs/${enc(run)}/density?operator=${enc(operator)}`);
+    return b && Array.isArray(b.steps) && b.steps.length ? b : null;
+  } catch (e) {
+    if (/^404\b|has no|no density/i.test(e.message)) return null;
+    throw e;
+  }
+}
+
+// Fetches and draws the selected operator's density when a new one may have come; offers 𝓗 / G when both exist.
+async function refreshDensity(run, gen) {
+  if (densityBusy) { densityAgain = densityAgain || densityDirty; return; }
+  if (!densityDirty) return;
+  densityDirty = false;
+  densityBusy = true;
+  densityFetchedAt = Date.now();
+  $("density-readout").className = "muted";
+  try {
+    const other = densityOperator === "hessian" ? "gauss_newton" : "hessian";
+    const [mine, theirs] = await Promise.all([densityOf(run, densityOperator),
+      densityKnown[`${run}|${other}`] ? Promise.resolve(true) : densityOf(run, other).catch(() => null)]);
+    if (gen !== generation) return;
+    if (theirs) densityKnown[`${run}|${other}`] = true;
+    if (mine) densityKnown[`${run}|${densityOperator}`] = true;
+    $("density-operator").hidden = !(mine && theirs);
+    if (!mine && theirs) { // only the other operator has a density: show that one
+      densityOperator = other;
+      densityDirty = true;
+      densityBusy = false;
+      return await refreshDensity(run, gen);
+    }
+    $("density-operator").value = densityOperator;
+    $("density-name").textContent = OPERATORS[densityOperator];
+    densityLive = !!(mine && detail && detail.metrics && mine.analysis_id === detail.metrics.analysis_id);
+    if (!mine) {
+      hideDensity(true);
+      return;
+    }
+    $("density-none").hidden = true;
+    $("chart-density").hidden = false;
+    $("density-legend").hidden = false;
+    drawDensity(mine);
+  } catch (e) {
+    densityDirty = true; // try again on the next refresh
+    hideDensity(false);
+    $("density-readout").textContent = `the density could not be read: ${e.message}`;
+    $("density-readout").className = "error";
+  } finally {
+    densityBusy = false;
+    // asked for while this one ran (another operator, a newer record): once more, for the selected run
+    if (densityAgain && current) { densityAgain = false; densityDirty = true; refreshDensity(current, generation); }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- the selected run
 
 function renderSummary() {
@@ -212,9 +548,58 @@ function renderSummary() {
   const st = d.stability || {};
   if (st.threshold !== undefined) parts.push(`threshold ${thresholdText(st)}`);
   if (st.ratio !== undefined) parts.push(`ratio ${fmt(st.ratio)}`);
+  parts.push(...traceParts(m));
   parts.push(m.step !== undefined ? `analysed up to step ${m.step}` : "no analysed snapshot yet");
   parts.push(runStatus(d) + (d.failure ? ` (${d.failure})` : ""));
   $("run-summary").textContent = parts.join(" · ");
+}
+
+// The latest traces (series trace_*, gauss_newton_share) with their intervals; the method and coverage from the
+// latest record that carries a trace.
+let traces = {};
+let traceMeta = null;       // the trace object of the heavy analysis' latest record, when the traces come from there
+function traceParts(m) {
+  const last = n => { const p = traces[n]; return p && p.length ? p[p.length - 1][2] : null; };
+  const t = traceMeta || m.trace || {}, out = [];
+  const h = last("trace_hessian"), lo = last("trace_hessian_low"), hi = last("trace_hessian_high");
+  if (Number.isFinite(h)) {
+    const how = t.hessian ? ` (${t.hessian.method || "?"}` + (Number.isFinite(t.hessian.coverage)
+      ? `, ${Math.round(100 * t.hessian.coverage)}% interval)` : ")") : "";
+    out.push(`tr(𝓗) ${fmt(h)}` + (Number.isFinite(lo) && Number.isFinite(hi) ? ` [${fmt(lo)}, ${fmt(hi)}]` : "") + how);
+  }
+  const g = last("trace_gauss_newton");
+  if (Number.isFinite(g)) {
+    const gi = t.gauss_newton && Array.isArray(t.gauss_newton.interval) ? t.gauss_newton.interval : null;
+    const exact = t.gauss_newton && t.gauss_newton.method === "exact";
+    out.push(`tr(G) ${fmt(g)}` + (exact ? " (exact)" : gi ? ` [${fmt(gi[0])}, ${fmt(gi[1])}]`
+      + (t.gauss_newton.method ? ` (${t.gauss_newton.method})` : "") : ""));
+  }
+  const share = last("gauss_newton_share");
+  if (Number.isFinite(share)) out.push(`tr(G)/tr(𝓗) ${fmt(share)}`);
+  const top = t.top_share || {};
+  if (Number.isFinite(top.hessian) && top.hessian > 0) out.push(`λmax/tr(𝓗) ${fmt(top.hessian)} (effective rank ${fmt(1 / top.hessian)})`);
+  return out;
+}
+
+// An error bar, two significant digits.
+function fmtErr(v) {
+  if (!Number.isFinite(v)) return "–";
+  if (v === 0) return "0";
+  return Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(1) : String(Number(v.toPrecision(2)));
+}
+
+// The latest analysed eigenvalues with their error bars: θ ± r (residual bound) and, where known, the Kato–Temple bound.
+function spectraReadout(m) {
+  const parts = [];
+  [["hessian", "𝓗"], ["gauss_newton", "G"], ["residual", "H"]].forEach(([k, name]) => {
+    const s = m[k];
+    if (!s || !Array.isArray(s.eigenvalues) || !s.eigenvalues.length) return;
+    const r = s.residual_bounds || [], kt = s.kato_temple_bounds || [];
+    const ev = s.eigenvalues.slice(0, 3).map((v, i) => fmt(v) + (Number.isFinite(r[i]) ? ` ± ${fmtErr(r[i])}` : "")
+      + (Number.isFinite(kt[i]) ? ` (K–T ${fmtErr(kt[i])})` : ""));
+    parts.push(`${name}: ${ev.join(", ")}` + (s.eigenvalues.length > 3 ? ", …" : ""));
+  });
+  return parts.length ? `at step ${m.step}: ` + parts.join(" · ") : "";
 }
 
 function updateLayerSelect(layers) {
@@ -272,14 +657,38 @@ async function refreshRun() {
     for (let l = 1; l <= layers; l++) names.push(`layer${l}.gauss_newton_top`);
     if (mlp) FACTORS.forEach(([f]) => names.push(`layer${layer}.${f}`));
     const errors = [];
+    const densityDone = refreshDensity(run, gen);
+    // traces: only the newest point of each (max_points=2 ends at the newest); a gateway without them is no error
+    const traceNames = ["trace_hessian", "trace_hessian_low", "trace_hessian_high", "trace_gauss_newton", "gauss_newton_share"];
+    const tracesOf = id => Promise.all(traceNames.map(n => getJson(`/api/runs/${enc(run)}/series?metric=${enc(n)}&max_points=2`
+      + (id ? `&analysis_id=${enc(id)}` : "")).then(b => b.points || [], () => [])));
+    const tracesGot = tracesOf(null);
     const got = await Promise.all(names.map(n => seriesOf(run, n, errors)));
+    let traceGot = await tracesGot;
+    await densityDone;
     if (gen !== generation) return;
+    // no trace in the live analysis: the heavy one (whose id the density names) may have it
+    const heavy = density && density.state.analysisId;
+    if (!traceGot[0].length && heavy && heavy !== m.analysis_id && (d.analyses || []).includes(heavy)) {
+      const [t2, h] = await Promise.all([tracesOf(heavy),
+        getJson(`/api/runs/${enc(run)}?analysis_id=${enc(heavy)}`).catch(() => null)]);
+      if (gen !== generation) return;
+      traceGot = t2;
+      traceMeta = (h && h.metrics && h.metrics.trace) || null;
+    } else {
+      traceMeta = null;
+    }
+    traces = {};
+    traceNames.forEach((n, i) => { traces[n] = traceGot[i]; });
+    renderSummary();
+    $("spectra-readout").textContent = spectraReadout(m);
     const S = {};
     names.forEach((n, i) => { S[n] = got[i]; });
     const none = [];
 
     let total = 0, drawn = 0;
     const add = n => { total += n; if (n > 0) drawn++; };
+    add(Number($("chart-density").dataset.points || 0));
 
     add(draw("chart-loss", [{ label: "loss" }], align([S.loss], 1), { xLabel: "continuous time t", yLabel: "loss" }));
 
@@ -357,6 +766,12 @@ function select(run) {
   $("run-title").textContent = run;
   $("run-summary").textContent = "";
   destroyCharts(RUN_CHARTS);
+  traces = {};
+  traceMeta = null;
+  $("spectra-readout").textContent = "";
+  hideDensity(false);
+  densityDirty = true;
+  densityLive = false;
   if (source) { source.close(); source = null; }
   if (!STATIC) {
     source = new EventSource(`/api/runs/${enc(run)}/stream`);
@@ -369,7 +784,13 @@ function select(run) {
       } catch (err) { /* keep the last summary */ }
       requestRefresh();
     });
-    source.addEventListener("metrics", () => requestRefresh());
+    source.addEventListener("metrics", e => {
+      // a record carrying a density (of any analysis id) is the only news for the heatmap
+      if (typeof e.data === "string" && e.data.includes('"density"')) densityDirty = true;
+      requestRefresh();
+    });
+    // after a reconnect some records may have been missed
+    source.addEventListener("open", () => { densityDirty = true; });
   } else {
     live("static");
   }
@@ -418,8 +839,13 @@ async function refreshRuns() {
     if (!current) select(runs.some(r => r.run === wanted) ? wanted : runs[0].run);
     // the event stream is down: fall back on the polled summary
     const r = runs.find(x => x.run === current);
+    if (r && !STATIC && !densityLive && Date.now() - densityFetchedAt > DENSITY_POLL_MS) {
+      densityDirty = true;
+      refreshDensity(current, generation);
+    }
     if (r && !STATIC && (!source || source.readyState !== EventSource.OPEN) && drawnAt !== null
         && drawnAt !== `${r.step}|${r.analysed_step}`) {
+      densityDirty = true;
       requestRefresh();
     }
   } catch (e) {
@@ -547,6 +973,7 @@ function setHash() {
   }
   if (current) h.set("run", current);
   if (hash.has("static")) h.set("static", "");
+  if (hash.get("only")) h.set("only", hash.get("only"));
   if (hash.has("live")) h.set("live", "");
   const text = h.toString().replace(/=(&|$)/g, "$1").replace(/%2C/g, ",");
   history.replaceState(null, "", "#" + text);
@@ -559,6 +986,11 @@ function resizeCharts() {
     const w = chartWidth(el);
     if (Math.abs(w - c.plot.width) > 2) c.plot.setSize({ width: w, height: HEIGHT });
   });
+  const el = $("chart-density");
+  if (density && el.offsetParent !== null) {
+    const w = chartWidth(el);
+    if (Math.abs(w - density.plot.width) > 2) density.plot.setSize({ width: w, height: DENSITY_HEIGHT });
+  }
 }
 
 let resizeTimer = null;
@@ -578,12 +1010,20 @@ $("pl-metric").onchange = fitPowerLaw;
 $("pl-all").onclick = () => { plTouched = true; document.querySelectorAll("#pl-runs input").forEach(i => { i.checked = true; }); fitPowerLaw(); };
 $("pl-none").onclick = () => { plTouched = true; document.querySelectorAll("#pl-runs input").forEach(i => { i.checked = false; }); fitPowerLaw(); };
 $("factor-layer").onchange = () => { lastRefresh = 0; refreshRun(); };
+$("density-operator").onchange = () => {
+  densityOperator = $("density-operator").value;
+  densityDirty = true;
+  if (density) { density.plot.destroy(); density = null; }
+  if (current) refreshDensity(current, generation);
+};
+if (hash.get("only") === "density") document.body.classList.add("only-density");
 
 if (typeof uPlot === "undefined") {
   status("error: the charting library (vendor/uPlot.iife.min.js) did not load", true);
 } else {
   if (hash.get("metric")) $("pl-metric").value = hash.get("metric");
   RUN_CHARTS.concat("chart-powerlaw").forEach(id => { $(id).dataset.points = "0"; $(id).classList.add("empty"); });
+  hideDensity(false);
   live(STATIC ? "static" : "");
   (async () => {
     await refreshRuns();

@@ -20,7 +20,8 @@ public final class ApiBodies {
     private ApiBodies() {}
 
     /** A body the API answers with. */
-    public sealed interface Body permits Error, Status, RunSummary, RunDetail, Series, PowerLawFit, ReplayAccepted {
+    public sealed interface Body permits Error, Status, RunSummary, RunDetail, Series, PowerLawFit, ReplayAccepted,
+            DensityHeatmap {
         /** The body as JSON. */
         JsonObject toJson();
     }
@@ -151,6 +152,68 @@ public final class ApiBodies {
             JsonArray rows = new JsonArray();
             points.forEach(p -> rows.add(p.toJson()));
             o.add("points", rows);
+            return o;
+        }
+    }
+
+    /**
+     * GET /api/runs/{run}/density: an operator's spectral densities over training, one curve on the fixed density grid per
+     * kept step (the latest record of the step that carried one, of any analysis id), with λmax at each step and the
+     * run's threshold.
+     *
+     * @param run the run
+     * @param operator {@code hessian} or {@code gauss_newton}
+     * @param steps the kept steps, oldest first
+     * @param lambdaMax λmax of the operator at each step: the density's own record's, else the live analysis' at that step; NaN unknown
+     * @param threshold the run's stability threshold now (NaN: unknown), {@link RunStability}
+     * @param formula its formula
+     * @param droppedSteps older steps dropped by {@code --max-density-steps}
+     * @param maxSteps {@code --max-density-steps}
+     */
+    public record DensityHeatmap(String run, String operator, List<RunsView.DensityStep> steps, double[] lambdaMax, double threshold,
+            String formula, long droppedSteps, int maxSteps) implements Body {
+        @Override
+        public JsonObject toJson() {
+            JsonObject o = new JsonObject();
+            o.addProperty("run", run);
+            o.addProperty("operator", operator);
+            JsonObject grid = new JsonObject();
+            grid.addProperty("scale", io.eoscope.curvature.spectrum.DensityGrid.SCALE);
+            grid.addProperty("u_min", io.eoscope.curvature.spectrum.DensityGrid.U_MIN);
+            grid.addProperty("u_step", io.eoscope.curvature.spectrum.DensityGrid.U_STEP);
+            grid.addProperty("points", io.eoscope.curvature.spectrum.DensityGrid.POINTS);
+            grid.addProperty("sigma_u", io.eoscope.curvature.spectrum.DensityGrid.SIGMA_U);
+            o.add("grid", grid);
+            JsonArray stepsOut = new JsonArray();
+            JsonArray times = new JsonArray();
+            JsonArray curves = new JsonArray();
+            JsonArray tops = new JsonArray();
+            JsonArray ids = new JsonArray();
+            JsonArray probes = new JsonArray();
+            for (int i = 0; i < steps.size(); i++) {
+                RunsView.DensityStep d = steps.get(i);
+                stepsOut.add(d.step());
+                times.add(Double.isFinite(d.time()) ? new com.google.gson.JsonPrimitive(d.time()) : JsonNull.INSTANCE);
+                JsonArray c = new JsonArray();
+                for (double v : d.curve()) {
+                    c.add(v);
+                }
+                curves.add(c);
+                tops.add(Double.isFinite(lambdaMax[i]) ? new com.google.gson.JsonPrimitive(lambdaMax[i]) : JsonNull.INSTANCE);
+                ids.add(d.analysisId());
+                probes.add(d.probes());
+            }
+            o.add("steps", stepsOut);
+            o.add("times", times);
+            o.add("curves", curves);
+            o.add("lambda_max", tops);
+            o.add("analysis_ids", ids);
+            o.add("probes", probes);
+            number(o, "threshold", threshold);
+            o.addProperty("threshold_formula", formula);
+            o.addProperty("analysis_id", steps.get(steps.size() - 1).analysisId());
+            o.addProperty("dropped_steps", droppedSteps);
+            o.addProperty("max_steps", maxSteps);
             return o;
         }
     }

@@ -14,18 +14,28 @@ import io.eoscope.wire.MetricsRecord;
  * @param maxViewRuns most runs kept in memory by the view
  * @param analysisId the live analysis id: the one summaries, Prometheus and the live stream show
  * @param metricsLimits the most layers, groups, eigenvalues and list entries of one metrics record it holds
- *     ({@code --max-layers}, {@code --max-groups}, {@code --max-eigenvalues}, {@code --max-record-items}); a record over
+ *     ({@code --max-layers}, {@code --max-groups}, {@code --max-eigenvalues}, {@code --max-record-items},
+ *     {@code --max-density-nodes}); a record over
  *     them is rejected and dead-lettered saying which
  * @param maxStreams most Server-Sent Event streams open at once ({@code --max-streams}); one more is refused with 503 and counted
+ * @param maxDensitySteps most steps whose spectral densities the view keeps per run and operator
+ *     ({@code --max-density-steps}); older ones are dropped, counted in {@code eos_gateway_density_steps_dropped_total}
  */
 public record GatewayConfig(String host, int port, long graceSeconds, int maxRuns, String token, long staleSeconds,
-        int maxViewRuns, String analysisId, MetricsRecord.Limits metricsLimits, int maxStreams) {
+        int maxViewRuns, String analysisId, MetricsRecord.Limits metricsLimits, int maxStreams, int maxDensitySteps) {
     /** Default of {@code --stale-seconds}. */
     public static final long DEFAULT_STALE_SECONDS = 60;
     /** Default of {@code --max-view-runs}. */
     public static final int DEFAULT_MAX_VIEW_RUNS = 1000;
     /** Default of {@code --max-streams}. */
     public static final int DEFAULT_MAX_STREAMS = 256;
+
+    /** A gateway with the default bound on density steps. */
+    public GatewayConfig(String host, int port, long graceSeconds, int maxRuns, String token, long staleSeconds, int maxViewRuns,
+            String analysisId, MetricsRecord.Limits metricsLimits, int maxStreams) {
+        this(host, port, graceSeconds, maxRuns, token, staleSeconds, maxViewRuns, analysisId, metricsLimits, maxStreams,
+                RunsView.DEFAULT_DENSITY_STEPS);
+    }
 
     /** A gateway with the default bound on event streams. */
     public GatewayConfig(String host, int port, long graceSeconds, int maxRuns, String token, long staleSeconds, int maxViewRuns,
@@ -79,6 +89,9 @@ public record GatewayConfig(String host, int port, long graceSeconds, int maxRun
         }
         if (maxStreams < 1 || maxStreams > 100_000) {
             throw new IllegalArgumentException("--max-streams must be in 1..100000, got " + maxStreams);
+        }
+        if (maxDensitySteps < 1 || maxDensitySteps > 100_000) {
+            throw new IllegalArgumentException("--max-density-steps must be in 1..100000, got " + maxDensitySteps);
         }
         if (metricsLimits == null) {
             throw new IllegalArgumentException("the limits on metrics records are required");

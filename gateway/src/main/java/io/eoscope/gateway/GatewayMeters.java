@@ -2,6 +2,7 @@ package io.eoscope.gateway;
 
 import io.eoscope.wire.MetricsRecord;
 import io.eoscope.wire.MetricsRecord.LayerField;
+import io.eoscope.wire.MetricsRecord.Operator;
 import io.eoscope.wire.MetricsRecord.Quantity;
 import io.eoscope.wire.MetricsRecord.Spectrum;
 import io.eoscope.wire.TelemetryRecord;
@@ -24,6 +25,14 @@ import java.util.function.ToDoubleFunction;
  * most {@code maxRuns} runs have series (the most recently heard). A stale run keeps its series, with
  * {@code eos_run_stale} 1, so that its alert keeps firing until its trainer says it ended.
  *
+ * <p>A run whose analyses computed a spectral density or a trace (any analysis id: a heavy view may run under one of its
+ * own) also has, from the newest step that has one, {@code eos_spectral_density_bucket{run, operator, le}}: the spectral
+ * mass at or below each of the fixed edges {@link RunsView#DENSITY_EDGES} and +Inf, cumulative as a histogram's buckets
+ * but a fraction of the operator's eigenvalues in [0, 1] (so a gauge family with {@code le}, which Grafana's heatmap and
+ * {@code histogram_quantile} read: the client's gauge histogram type counts whole observations, and a spectral mass is not
+ * one); and {@code eos_trace}, {@code eos_trace_low}, {@code eos_trace_high} {@code {run, operator}} and
+ * {@code eos_trace_gauss_newton_share{run}}.
+ *
  * <p>The series are written straight from the view by one collector of the registry's Prometheus registry, one pass
  * per scrape, rather than held as a meter each: a thousand runs of two layers are 29,000 series, and a meter per series
  * made each scrape and each run's registration pay for every one of them.
@@ -35,6 +44,12 @@ public final class GatewayMeters {
     static final List<RunSeries> RUN_SERIES_LIST = runSeries();
     /** Series one run has: {@value #RUN_SERIES} of the run, and {@code LAYER_FIELDS.size()} per layer. */
     public static final int RUN_SERIES = 15;
+    /** Series of one operator's density: one per edge and +Inf ({@value}); a run has them for 𝓗 and G at most. */
+    public static final int DENSITY_SERIES = RunsView.DENSITY_EDGES.length + 1;
+    /** The most trace series of a run: value, low and high of 𝓗's and G's traces, and tr(G)/tr(𝓗). */
+    public static final int TRACE_SERIES = 7;
+    /** The {@code le} labels of the density's buckets, as Prometheus' clients write a histogram's. */
+    static final List<String> DENSITY_LE = densityLe();
     private final RunsView view;
     private final long graceMillis;
     private final int maxRuns;
@@ -50,6 +65,15 @@ public final class GatewayMeters {
         this.graceMillis = graceMillis;
         this.maxRuns = maxRuns;
         registry.getPrometheusRegistry().register(this::collect);
+    }
+
+    private static List<String> densityLe() {
+        List<String> out = new ArrayList<>();
+        for (double edge : RunsView.DENSITY_EDGES) {
+            out.add(Double.toString(edge));
+        }
+        out.add("+Inf");
+        return List.copyOf(out);
     }
 
     private static Map<LayerField, String> layerFields() {
@@ -152,7 +176,82 @@ public final class GatewayMeters {
                 out.metricSnapshot(g.build());
             }
         }
+        density(out, runs.keySet(), current);
+        traces(out, runs.keySet(), current);
         return out.build();
+    }
+
+    /** The spectral density buckets of each run's newest density, per operator. */
+    private static void density(MetricSnapshots.Builder out, Iterable<String> runs, Map<String, RunsView.Run> current) {
+        GaugeSnapshot.Builder g = GaugeSnapshot.builder().name("eos_spectral_density_bucket")
+                .help("Spectral mass of the operator (the fraction of its eigenvalues, by stochastic Lanczos quadrature) at or below le,"
+                        + " at the newest step with a density: cumulative buckets with fixed edges (docs/contracts.md#prometheus)");
+        boolean any = false;
+        for (String name : runs) {
+            RunsView.Run r = current.get(name);
+            if (r == null) {
+                continue;
+            }
+            for (Operator op : Operator.values()) {
+                RunsView.DensityStep d = r.latestDensity(op).orElse(null);
+                if (d == null) {
+                    continue;
+                }
+                for (int i = 0; i < DENSITY_SERIES; i++) {
+                    double mass = i < d.mass().length ? d.mass()[i] : 1.0; // +Inf holds every eigenvalue
+                    g.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                            .labels(Labels.of("le", DENSITY_LE.get(i), "operator", op.wire(), "run", name)).value(mass).build());
+                }
+                any = true;
+            }
+        }
+        if (any) {
+            out.metricSnapshot(g.build());
+        }
+    }
+
+    /** The traces of each run's newest record with a trace. */
+    private static void traces(MetricSnapshots.Builder out, Iterable<String> runs, Map<String, RunsView.Run> current) {
+        GaugeSnapshot.Builder value = GaugeSnapshot.builder().name("eos_trace")
+                .help("Trace of the operator at the newest step with one: tr(𝓗) by Hutch++, tr(G) exactly for MLPs");
+        GaugeSnapshot.Builder low = GaugeSnapshot.builder().name("eos_trace_low")
+                .help("Lower end of the trace's interval (its stated coverage, 95% by default; the value itself when exact)");
+        GaugeSnapshot.Builder high = GaugeSnapshot.builder().name("eos_trace_high").help("Upper end of the trace's interval");
+        GaugeSnapshot.Builder share = GaugeSnapshot.builder().name("eos_trace_gauss_newton_share")
+                .help("tr(G)/tr(𝓗) at the newest step with a trace");
+        boolean any = false;
+        boolean anyShare = false;
+        for (String name : runs) {
+            RunsView.Run r = current.get(name);
+            MetricsRecord m = r == null ? null : r.traced().orElse(null);
+            if (m == null) {
+                continue;
+            }
+            for (Operator op : Operator.values()) {
+                MetricsRecord.Trace.Estimate e = m.trace().estimate(op);
+                if (e == null) {
+                    continue;
+                }
+                Labels labels = Labels.of("operator", op.wire(), "run", name);
+                value.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(e.value()).build());
+                low.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(e.low()).build());
+                high.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(e.high()).build());
+                any = true;
+            }
+            if (!Double.isNaN(m.trace().gaussNewtonShare())) {
+                share.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("run", name))
+                        .value(m.trace().gaussNewtonShare()).build());
+                anyShare = true;
+            }
+        }
+        if (any) {
+            out.metricSnapshot(value.build());
+            out.metricSnapshot(low.build());
+            out.metricSnapshot(high.build());
+        }
+        if (anyShare) {
+            out.metricSnapshot(share.build());
+        }
     }
 
     /** Runs with series, as of the last {@link #refresh()}. */

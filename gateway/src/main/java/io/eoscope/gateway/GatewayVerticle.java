@@ -89,7 +89,8 @@ public final class GatewayVerticle extends AbstractVerticle {
         this.kafka = kafka;
         this.config = config;
         this.registry = registry;
-        this.view = new RunsView(config.analysisId(), config.staleSeconds() * 1000, config.maxViewRuns(), System::currentTimeMillis);
+        this.view = new RunsView(config.analysisId(), config.staleSeconds() * 1000, config.maxViewRuns(), System::currentTimeMillis,
+                config.maxDensitySteps());
         this.openApi = openApi();
     }
 
@@ -110,6 +111,9 @@ public final class GatewayVerticle extends AbstractVerticle {
         scrapes = vertx.createSharedWorkerExecutor("eos-gateway-scrape-" + deploymentID(), 1, 5, TimeUnit.MINUTES);
         FunctionCounter.builder("eos.gateway.runs.evicted", view, RunsView::evictions)
                 .description("Runs evicted from the gateway's view to stay within --max-view-runs").register(registry);
+        FunctionCounter.builder("eos.gateway.density.steps.dropped", view, RunsView::densityStepsDropped)
+                .description("Old steps' spectral densities dropped to keep at most --max-density-steps per run and operator")
+                .register(registry);
         Gauge.builder("eos.gateway.view.runs", view, RunsView::size).description("Runs held by the gateway's view").register(registry);
         Gauge.builder("eos.gateway.series.runs", meters, GatewayMeters::seriesRuns)
                 .description("Runs with Prometheus series (at most --max-runs), as of the last scrape").register(registry);
@@ -178,6 +182,7 @@ public final class GatewayVerticle extends AbstractVerticle {
         router.get("/api/runs").handler(this::runs);
         router.get("/api/runs/:run").handler(this::run);
         router.get("/api/runs/:run/series").handler(this::series);
+        router.get("/api/runs/:run/density").handler(this::density);
         router.get("/api/runs/:run/stream").handler(this::stream);
         router.get("/api/powerlaw").handler(this::powerLaw);
         router.post("/api/runs/:run/replay").handler(this::replay);
@@ -211,6 +216,7 @@ public final class GatewayVerticle extends AbstractVerticle {
             String route = ctx.currentRoute() == null || ctx.currentRoute().getPath() == null ? "other" : ctx.currentRoute().getPath();
             if (ctx.normalizedPath().startsWith("/api/runs/")) {
                 route = ctx.normalizedPath().endsWith("/series") ? "/api/runs/:run/series"
+                        : ctx.normalizedPath().endsWith("/density") ? "/api/runs/:run/density"
                         : ctx.normalizedPath().endsWith("/stream") ? "/api/runs/:run/stream"
                         : ctx.normalizedPath().endsWith("/replay") ? "/api/runs/:run/replay" : "/api/runs/:run";
             } else if (!List.of("/metrics", "/api/runs", "/api/powerlaw", "/health", "/ready", "/openapi.yaml")
@@ -340,6 +346,38 @@ public final class GatewayVerticle extends AbstractVerticle {
         }
         json(ctx, 200, new ApiBodies.Series(r.name(), metric.name(), metric.fromTelemetry() ? null : id,
                 view.series(r, metric, id, from, to, (int) max)));
+    }
+
+    /** GET /api/runs/{run}/density?operator=hessian|gauss_newton: the operator's densities over training. */
+    private void density(RoutingContext ctx) {
+        RunsView.Run r = knownRun(ctx);
+        if (r == null) {
+            return;
+        }
+        String name = ctx.request().getParam("operator", MetricsRecord.Operator.HESSIAN.wire());
+        MetricsRecord.Operator op = MetricsRecord.Operator.of(name);
+        if (op == null) {
+            json(ctx, 400, error("unknown operator '" + (name.length() > 64 ? name.substring(0, 64) + "..." : name)
+                    + "': give ?operator=hessian or ?operator=gauss_newton"));
+            return;
+        }
+        List<RunsView.DensityStep> steps = r.densities(op);
+        if (steps.isEmpty()) {
+            json(ctx, 404, error("run '" + r.name() + "' has no spectral density of " + op.wire() + " yet: analyzers compute it with"
+                    + " --density on every --heavy-every K-th snapshot, or under an analysis id of its own (eos analyzer --group"
+                    + " eos-heavy --analysis-id heavy --density)"));
+            return;
+        }
+        MetricsRecord.Spectrum spectrum = op == MetricsRecord.Operator.HESSIAN ? MetricsRecord.Spectrum.HESSIAN
+                : MetricsRecord.Spectrum.GAUSS_NEWTON;
+        double[] tops = new double[steps.size()];
+        for (int i = 0; i < tops.length; i++) {
+            RunsView.DensityStep d = steps.get(i);
+            tops[i] = Double.isFinite(d.top()) ? d.top() : r.liveTop(d.step(), spectrum);
+        }
+        RunStability stability = r.stability();
+        json(ctx, 200, new ApiBodies.DensityHeatmap(r.name(), op.wire(), steps, tops, stability.threshold(), stability.formula(),
+                r.densitiesDropped(op), view.maxDensitySteps()));
     }
 
     private void stream(RoutingContext ctx) {

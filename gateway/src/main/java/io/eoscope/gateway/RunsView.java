@@ -2,6 +2,7 @@ package io.eoscope.gateway;
 
 import com.google.gson.JsonObject;
 import io.eoscope.wire.MetricsRecord;
+import io.eoscope.wire.MetricsRecord.Spectrum;
 import io.eoscope.wire.RunRecord;
 import io.eoscope.wire.TelemetryRecord;
 import java.util.ArrayList;
@@ -24,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * <p>Bounds: series are kept per step and thinned to at most {@link #MAX_POINTS} points per run and source
  * by dropping every other older point; at most {@code maxRuns} runs are kept (finished, failed and stale
  * runs are evicted first, oldest first; evictions are counted and logged once per burst); at most
- * {@link #MAX_ANALYSES} analysis ids per run (the live one is never dropped).
+ * {@link #MAX_ANALYSES} analysis ids per run (the live one is never dropped). The spectral densities of a run are kept
+ * apart from its series, per operator and step, from any analysis id (a heavy view may run under one of its own), and
+ * only their curves and bucket masses: at most {@code maxDensitySteps} steps per run and operator, the oldest dropped
+ * (counted, and logged once per burst); the series keep each record without its densities.
  *
  * <p>Status: a run is {@code finished} or {@code failed} when its trainer said so; {@code stale} when its
  * trainer says it is running but the view has heard nothing of it (any record, heartbeats included) for
@@ -48,6 +52,10 @@ public final class RunsView {
     private final long staleMillis;
     private final int maxRuns;
     private final LongSupplier clock;
+    private final int maxDensitySteps;
+    private volatile long densityStepsDropped;
+    private long densityBurst;
+    private String densityBurstLast;
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
     private final List<Consumer<Update>> listeners = new CopyOnWriteArrayList<>();
     private volatile long evictions;
@@ -69,13 +77,57 @@ public final class RunsView {
      * @param clock epoch milliseconds now
      */
     public RunsView(String liveAnalysis, long staleMillis, int maxRuns, LongSupplier clock) {
-        if (maxRuns < 1 || staleMillis < 1) {
-            throw new IllegalArgumentException("maxRuns and staleMillis must be positive");
+        this(liveAnalysis, staleMillis, maxRuns, clock, DEFAULT_DENSITY_STEPS);
+    }
+
+    /**
+     * @param liveAnalysis the analysis id shown by default (summaries, Prometheus, the live stream)
+     * @param staleMillis how long a running run may be silent before it is stale
+     * @param maxRuns most runs kept
+     * @param clock epoch milliseconds now
+     * @param maxDensitySteps most steps whose spectral densities are kept per run and operator ({@code --max-density-steps})
+     */
+    public RunsView(String liveAnalysis, long staleMillis, int maxRuns, LongSupplier clock, int maxDensitySteps) {
+        if (maxRuns < 1 || staleMillis < 1 || maxDensitySteps < 1) {
+            throw new IllegalArgumentException("maxRuns, staleMillis and maxDensitySteps must be positive");
         }
         this.liveAnalysis = liveAnalysis;
         this.staleMillis = staleMillis;
         this.maxRuns = maxRuns;
         this.clock = clock;
+        this.maxDensitySteps = maxDensitySteps;
+    }
+
+    /** The default of {@code --max-density-steps}: the columns of a run's density heatmap. */
+    public static final int DEFAULT_DENSITY_STEPS = 256;
+
+    /**
+     * Prometheus' bucket edges of the spectral density (docs/contracts.md#prometheus), symmetric-log like the density
+     * grid: ±10³, ±10², ±10, ±1, ±0.1, ±0.01, ±10⁻³, 0 and 10⁴; +Inf is the last bucket (mass 1).
+     */
+    public static final double[] DENSITY_EDGES = {-1e3, -1e2, -10, -1, -0.1, -0.01, -1e-3, 0, 1e-3, 0.01, 0.1, 1, 10, 1e2, 1e3, 1e4};
+
+    /**
+     * One step's spectral density of one operator, as the view keeps it: the curve on the density grid and the
+     * cumulative mass at each of {@link #DENSITY_EDGES} (the nodes and weights are read once, not kept).
+     *
+     * @param step the snapshot's step
+     * @param time its continuous time (NaN: unknown)
+     * @param analysisId the analysis whose record carried it
+     * @param probes the probes it was estimated with
+     * @param curve p(u_i) on the density grid
+     * @param mass the spectral mass ≤ each edge
+     * @param top the record's own top eigenvalue of the operator, NaN when it had none
+     */
+    public record DensityStep(long step, double time, String analysisId, int probes, double[] curve, double[] mass, double top) {
+        static DensityStep of(MetricsRecord m, MetricsRecord.Operator op, MetricsRecord.Density d) {
+            double[] mass = new double[DENSITY_EDGES.length];
+            for (int i = 0; i < mass.length; i++) {
+                mass[i] = d.cumulativeMass(DENSITY_EDGES[i]);
+            }
+            return new DensityStep(m.step(), m.time(), m.analysisId(), d.probes(), d.curve(), mass,
+                    m.top(op == MetricsRecord.Operator.HESSIAN ? Spectrum.HESSIAN : Spectrum.GAUSS_NEWTON));
+        }
     }
 
     /** One analysis id's metrics of a run: the latest and the series by step. */
@@ -96,6 +148,11 @@ public final class RunsView {
         volatile long lastHeard = Long.MIN_VALUE;
         final TreeMap<Long, TelemetryRecord.Step> telemetrySeries = new TreeMap<>();
         final Map<String, Analysis> analyses = new ConcurrentHashMap<>();
+        /** Spectral densities by operator and step (guarded by the run), and how many old steps were dropped. */
+        final Map<MetricsRecord.Operator, TreeMap<Long, DensityStep>> densities = new java.util.EnumMap<>(MetricsRecord.Operator.class);
+        final Map<MetricsRecord.Operator, Long> densitiesDropped = new java.util.EnumMap<>(MetricsRecord.Operator.class);
+        /** The record with the newest step that carried a trace, of any analysis id. */
+        volatile MetricsRecord traced;
 
         Run(String name) {
             this.name = name;
@@ -150,6 +207,46 @@ public final class RunsView {
         public Optional<MetricsRecord> metrics(String analysisId) {
             Analysis a = analyses.get(analysisId);
             return a == null ? Optional.empty() : Optional.ofNullable(a.latest);
+        }
+
+        /**
+         * The kept densities of an operator, by step (oldest first), from any analysis id: of each step the latest
+         * record that carried one.
+         */
+        public List<DensityStep> densities(MetricsRecord.Operator op) {
+            synchronized (this) {
+                TreeMap<Long, DensityStep> d = densities.get(op);
+                return d == null ? List.of() : List.copyOf(d.values());
+            }
+        }
+
+        /** The density of an operator at the newest step that has one, if any. */
+        public Optional<DensityStep> latestDensity(MetricsRecord.Operator op) {
+            synchronized (this) {
+                TreeMap<Long, DensityStep> d = densities.get(op);
+                return d == null || d.isEmpty() ? Optional.empty() : Optional.of(d.lastEntry().getValue());
+            }
+        }
+
+        /** How many old steps of an operator's densities were dropped to keep within {@code --max-density-steps}. */
+        public long densitiesDropped(MetricsRecord.Operator op) {
+            synchronized (this) {
+                return densitiesDropped.getOrDefault(op, 0L);
+            }
+        }
+
+        /** The metrics record with the newest step that carried a trace, of any analysis id. */
+        public Optional<MetricsRecord> traced() {
+            return Optional.ofNullable(traced);
+        }
+
+        /** The top eigenvalue of a spectrum at a step in the live analysis' series, NaN when it has none. */
+        double liveTop(long step, Spectrum s) {
+            Analysis a = analyses.get(liveAnalysis);
+            synchronized (this) {
+                MetricsRecord m = a == null ? null : a.series.get(step);
+                return m == null ? Double.NaN : m.top(s);
+            }
         }
 
         /** The analysis ids with metrics. */
@@ -278,7 +375,11 @@ public final class RunsView {
         Analysis a = r.analyses.computeIfAbsent(m.analysisId(), id -> new Analysis());
         a.lastHeard = Math.max(a.lastHeard, timestamp);
         synchronized (r) {
-            a.series.put(m.step(), m);
+            keepDensities(r, m);
+            if (m.trace() != null && (r.traced == null || m.step() >= r.traced.step())) {
+                r.traced = m;
+            }
+            a.series.put(m.step(), m.withoutDensity()); // the densities are kept apart, curves only
             thin(a.series);
             if (a.latest == null || m.step() >= a.latest.step()) {
                 a.latest = m;
@@ -299,6 +400,50 @@ public final class RunsView {
         if (m.analysisId().equals(liveAnalysis) && !listeners.isEmpty()) {
             notify(new Update(m.run(), "metrics", m.toJson()));
         }
+    }
+
+    /** Keeps the densities of {@code m} (the caller holds the run's lock); drops the oldest steps beyond the bound. */
+    private void keepDensities(Run r, MetricsRecord m) {
+        for (Map.Entry<MetricsRecord.Operator, MetricsRecord.Density> e : m.density().entrySet()) {
+            if (e.getValue().failed()) {
+                continue; // no numbers to draw: the step keeps whatever density it had
+            }
+            TreeMap<Long, DensityStep> kept = r.densities.computeIfAbsent(e.getKey(), op -> new TreeMap<>());
+            kept.put(m.step(), DensityStep.of(m, e.getKey(), e.getValue()));
+            while (kept.size() > maxDensitySteps) {
+                long dropped = kept.pollFirstEntry().getKey();
+                r.densitiesDropped.merge(e.getKey(), 1L, Long::sum);
+                densityStepsDropped++;
+                densityBurst++;
+                densityBurstLast = r.name + " " + e.getKey().wire() + " step " + dropped;
+            }
+        }
+    }
+
+    /**
+     * Logs the density steps dropped since the last call in one INFO line (the consumer calls it after each batch, as
+     * {@link #reportEvictions()}); returns how many there were.
+     */
+    public synchronized long reportDensityDrops() {
+        long n = densityBurst;
+        if (n > 0) {
+            LOG.info("dropped the spectral densities of {} old step(s) to keep at most --max-density-steps={} per run and operator "
+                    + "(oldest first; last dropped: {}); {} dropped since start", n, maxDensitySteps, densityBurstLast,
+                    densityStepsDropped);
+            densityBurst = 0;
+            densityBurstLast = null;
+        }
+        return n;
+    }
+
+    /** Density steps dropped since start (all runs and operators). */
+    public long densityStepsDropped() {
+        return densityStepsDropped;
+    }
+
+    /** The most density steps kept per run and operator. */
+    public int maxDensitySteps() {
+        return maxDensitySteps;
     }
 
     private Run runFor(String name, long recordTimestamp) {

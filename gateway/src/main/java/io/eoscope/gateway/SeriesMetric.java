@@ -14,7 +14,9 @@ import java.util.regex.Pattern;
  * The one place where the API's metric names ({@code ?metric=} of the series and power-law endpoints) are
  * resolved to typed quantities: telemetry fields ({@code loss}, {@code accuracy}, {@code step_size},
  * {@code sharpness}, and the trainer's {@code stability}, {@code stability_threshold}, {@code stability_ratio}); the top eigenvalue of a spectrum ({@code hessian}, {@code gauss_newton},
- * {@code residual}); {@code rho_K}, {@code K_max_sq_mean}; layer fields as {@code layerL.FIELD} (for
+ * {@code residual}); {@code rho_K}, {@code K_max_sq_mean}; the traces {@code trace_hessian} (with its interval's ends
+ * {@code trace_hessian_low} and {@code trace_hessian_high}), {@code trace_gauss_newton} and {@code gauss_newton_share}
+ * tr(G)/tr(𝓗), on the snapshots that computed them; layer fields as {@code layerL.FIELD} (for
  * example {@code layer1.p_delta_J}). An unknown name is refused with the list of known ones.
  *
  * @param name the name as asked
@@ -35,10 +37,18 @@ public record SeriesMetric(String name, boolean fromTelemetry, ToDoubleFunction<
             "stability_threshold", TelemetryRecord.Step::stabilityThreshold,
             "stability_ratio", TelemetryRecord.Step::stabilityRatio);
     private static final ToDoubleFunction<TelemetryRecord.Step> NONE = s -> Double.NaN;
+    /** The trace series, from the analyses that computed a trace (NaN, no point, on the others). */
+    private static final Map<String, ToDoubleFunction<MetricsRecord>> TRACES = Map.of(
+            "trace_hessian", m -> m.trace(MetricsRecord.Operator.HESSIAN),
+            "trace_hessian_low", m -> traceEnd(m, MetricsRecord.Operator.HESSIAN, false),
+            "trace_hessian_high", m -> traceEnd(m, MetricsRecord.Operator.HESSIAN, true),
+            "trace_gauss_newton", m -> m.trace(MetricsRecord.Operator.GAUSS_NEWTON),
+            "gauss_newton_share", m -> m.trace() == null ? Double.NaN : m.trace().gaussNewtonShare());
 
     /** What the error message lists. */
     static final String KNOWN = "loss, accuracy, step_size, sharpness, stability, stability_threshold, stability_ratio, hessian, "
-            + "gauss_newton, residual, rho_K, K_max_sq_mean "
+            + "gauss_newton, residual, rho_K, K_max_sq_mean, trace_hessian, trace_hessian_low, trace_hessian_high, "
+            + "trace_gauss_newton, gauss_newton_share "
             + "or layerL.FIELD with FIELD one of gauss_newton_top, K_max_sq_mean, pi_chi, p_chi_delta, pi_J, p_delta_J, "
             + "delta_L_max_sq_mean";
 
@@ -65,6 +75,9 @@ public record SeriesMetric(String name, boolean fromTelemetry, ToDoubleFunction<
                 return new SeriesMetric(name, false, NONE, m -> m.value(q));
             }
         }
+        if (TRACES.containsKey(name)) {
+            return new SeriesMetric(name, false, NONE, TRACES.get(name));
+        }
         Matcher layer = LAYER.matcher(name);
         if (layer.matches()) {
             LayerField f = LayerField.of(layer.group(2));
@@ -75,5 +88,11 @@ public record SeriesMetric(String name, boolean fromTelemetry, ToDoubleFunction<
         }
         throw new IllegalArgumentException("unknown metric '" + (name.length() > 64 ? name.substring(0, 64) + "..." : name)
                 + "': give one of " + KNOWN);
+    }
+
+    /** An end of an operator's trace interval, NaN when the record has no trace of it (or it failed). */
+    static double traceEnd(MetricsRecord m, MetricsRecord.Operator op, boolean high) {
+        MetricsRecord.Trace.Estimate e = m.trace() == null ? null : m.trace().estimate(op);
+        return e == null || e.failure() != null ? Double.NaN : high ? e.high() : e.low();
     }
 }

@@ -155,6 +155,7 @@ public final class ViewConsumer implements Runnable, AutoCloseable {
                     LOG.warn("polling the view's topics failed, retrying: {}", e.toString());
                 }
                 view.reportEvictions();
+                view.reportDensityDrops();
                 if (clock.getAsLong() >= nextBrokerCheck) {
                     checkBroker();
                 }

@@ -27,5 +27,8 @@ class GatewayConfigTest {
         assertThatThrownBy(() -> new GatewayConfig("h", 0, 300, 50, null, 0, 1000, "default")).hasMessageContaining("--stale-seconds");
         assertThatThrownBy(() -> new GatewayConfig("h", 0, 300, 50, null, 60, 0, "default")).hasMessageContaining("--max-view-runs");
         assertThatThrownBy(() -> new GatewayConfig("h", 0, 300, 50, null, 60, 10, "a/b")).hasMessageContaining("--analysis-id");
+        assertThat(d.maxDensitySteps()).isEqualTo(256);
+        assertThatThrownBy(() -> new GatewayConfig("h", 0, 300, 50, null, 60, 10, "default", io.eoscope.wire.MetricsRecord.Limits.DEFAULTS,
+                256, 0)).hasMessage("--max-density-steps must be in 1..100000, got 0");
     }
 }

@@ -339,6 +339,61 @@ class GatewayFaultsTest {
                 .isEqualTo("event: run\ndata: {\"a\":1}\ndata: event: evil\ndata: data: x\n\n");
     }
 
+    /**
+     * GET /api/runs/{run}/density: the heavy analysis' densities of each step, the curves as published, λmax of the
+     * density's own record or else of the live analysis at that step, the run's threshold; clear errors.
+     */
+    @Test
+    @Order(8)
+    void theDensityOfARunIsServedPerStepFromAnyAnalysisIdWithItsLambdaMaxAndThreshold() throws Exception {
+        double[] nodes = {-0.5, 0.001, 2.0, 40.0};
+        double[] weights = {0.1, 0.3, 0.4, 0.2};
+        send(settings.topics().runs(), "dens", Fixtures.runJson("dens", "running"));
+        send(settings.topics().metrics(), "dens/10/default", Fixtures.metricsJson("dens", 10, "default", 40));
+        send(settings.topics().metrics(), "dens/10/heavy", Fixtures.densityJson("dens", 10, "heavy", 41.5, nodes, weights));
+        send(settings.topics().metrics(), "dens/20/heavy", Fixtures.densityJson("dens", 20, "heavy", 44, nodes, new double[] {0.1, 0.2, 0.3, 0.4}));
+        until("two steps of density", () -> json(get("/api/runs/dens/density")).getAsJsonObject().getAsJsonArray("steps").size() == 2);
+        HttpResponse<String> r = get("/api/runs/dens/density?operator=hessian");
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonObject d = json(r).getAsJsonObject();
+        assertThat(d.get("run").getAsString()).isEqualTo("dens");
+        assertThat(d.get("operator").getAsString()).isEqualTo("hessian");
+        assertThat(d.getAsJsonObject("grid").get("points").getAsInt()).isEqualTo(141);
+        assertThat(d.getAsJsonObject("grid").get("scale").getAsDouble()).isEqualTo(0.001);
+        assertThat(d.getAsJsonArray("steps").toString()).isEqualTo("[10,20]");
+        double[] expected = io.eoscope.curvature.spectrum.DensityGrid.smooth(nodes, weights);
+        JsonArray curve = d.getAsJsonArray("curves").get(0).getAsJsonArray();
+        assertThat(curve).hasSize(141);
+        for (int i = 0; i < 141; i++) {
+            assertThat(curve.get(i).getAsDouble()).as("p(u_" + i + ")").isEqualTo(expected[i]); // passed on exactly
+        }
+        assertThat(d.getAsJsonArray("lambda_max").toString()).isEqualTo("[41.5,44.0]");
+        assertThat(d.get("threshold").getAsDouble()).isCloseTo(50.0, org.assertj.core.data.Offset.offset(1e-12)); // 2/η, η = 0.04
+        assertThat(d.get("threshold_formula").getAsString()).isEqualTo("2/η");
+        assertThat(d.get("analysis_id").getAsString()).isEqualTo("heavy");
+        assertThat(d.get("dropped_steps").getAsLong()).isZero();
+        assertThat(d.get("max_steps").getAsLong()).isEqualTo(256);
+        // G's densities: the heavy records have no G spectrum, so λmax(G) is the live analysis' at step 10, unknown at 20
+        JsonObject g = json(get("/api/runs/dens/density?operator=gauss_newton")).getAsJsonObject();
+        assertThat(g.getAsJsonArray("lambda_max").toString()).isEqualTo("[44.0,null]");
+        // the traces, as series of the analysis that computed them
+        JsonArray trace = json(get("/api/runs/dens/series?metric=trace_hessian&analysis_id=heavy")).getAsJsonObject()
+                .getAsJsonArray("points");
+        assertThat(trace.toString()).isEqualTo("[[10,0.4,12.3],[20,0.8,12.3]]");
+        // errors: an unknown operator, run, or a run without a density yet
+        HttpResponse<String> bad = get("/api/runs/dens/density?operator=residual");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(json(bad).getAsJsonObject().get("error").getAsString())
+                .isEqualTo("unknown operator 'residual': give ?operator=hessian or ?operator=gauss_newton");
+        HttpResponse<String> none = get("/api/runs/nope/density");
+        assertThat(none.statusCode()).isEqualTo(404);
+        assertThat(json(none).getAsJsonObject().get("error").getAsString()).isEqualTo("no run named 'nope'");
+        HttpResponse<String> notYet = get("/api/runs/alpha/density");
+        assertThat(notYet.statusCode()).isEqualTo(404);
+        assertThat(json(notYet).getAsJsonObject().get("error").getAsString()).startsWith("run 'alpha' has no spectral density of hessian yet");
+        assertThat(get("/api/runs/bad%20name/density").statusCode()).isEqualTo(400);
+    }
+
     @Test
     @Order(100)
     void aDeadViewConsumerTurnsHealthTo503WithTheReason() throws Exception {

@@ -57,6 +57,65 @@ class GatewayMetersTest {
         assertThat(meters.runsWithoutSeries()).isZero();
     }
 
+    /** The scrape's samples: series (name and labels as written) → value. */
+    static java.util.Map<String, Double> samples(String scrape) {
+        java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+        for (String line : scrape.lines().filter(l -> l.startsWith("eos_")).toList()) {
+            int space = line.lastIndexOf(' ');
+            out.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+        }
+        return out;
+    }
+
+    /**
+     * A heavy analysis' density and traces: 𝓗's cumulative spectral mass at the fixed edges (summed by hand from the
+     * nodes and weights), G's, the traces with their intervals; counted in the run's series budget.
+     */
+    @Test
+    void theDensityIsCumulativeBucketsWithFixedEdgesAndTheTracesAreGauges() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        RunsView view = new RunsView();
+        GatewayMeters meters = new GatewayMeters(registry, view, 60_000, 10);
+        feed(view, "a", false);
+        // −0.5 (0.1), 0.001 (0.3), 2 (0.4), 40 (0.2)
+        view.metrics(Fixtures.density("a", 10, "heavy", 45.5, new double[] {-0.5, 0.001, 2.0, 40.0}, new double[] {0.1, 0.3, 0.4, 0.2}));
+        meters.refresh();
+        String scrape = registry.scrape();
+        assertThat(scrape).contains("# TYPE eos_spectral_density_bucket gauge", "# TYPE eos_trace gauge");
+        java.util.Map<String, Double> v = samples(scrape);
+        String[] le = {"-1000.0", "-100.0", "-10.0", "-1.0", "-0.1", "-0.01", "-0.001", "0.0", "0.001", "0.01", "0.1", "1.0", "10.0",
+            "100.0", "1000.0", "10000.0", "+Inf"};
+        double[] mass = {0, 0, 0, 0, 0.1, 0.1, 0.1, 0.1, 0.4, 0.4, 0.4, 0.4, 0.8, 1, 1, 1, 1};
+        for (int i = 0; i < le.length; i++) {
+            assertThat(v.get("eos_spectral_density_bucket{le=\"" + le[i] + "\",operator=\"hessian\",run=\"a\"}")).as("le " + le[i])
+                    .isCloseTo(mass[i], org.assertj.core.data.Offset.offset(1e-15));
+        }
+        // G's two nodes: 0 (0.75) and 39 (0.25)
+        assertThat(v.get("eos_spectral_density_bucket{le=\"-0.001\",operator=\"gauss_newton\",run=\"a\"}")).isEqualTo(0.0);
+        assertThat(v.get("eos_spectral_density_bucket{le=\"0.0\",operator=\"gauss_newton\",run=\"a\"}")).isEqualTo(0.75);
+        assertThat(v.get("eos_spectral_density_bucket{le=\"10.0\",operator=\"gauss_newton\",run=\"a\"}")).isEqualTo(0.75);
+        assertThat(v.get("eos_spectral_density_bucket{le=\"100.0\",operator=\"gauss_newton\",run=\"a\"}")).isEqualTo(1.0);
+        assertThat(v.get("eos_trace{operator=\"hessian\",run=\"a\"}")).isEqualTo(12.3);
+        assertThat(v.get("eos_trace_low{operator=\"hessian\",run=\"a\"}")).isEqualTo(11.9);
+        assertThat(v.get("eos_trace_high{operator=\"hessian\",run=\"a\"}")).isEqualTo(12.7);
+        assertThat(v.get("eos_trace{operator=\"gauss_newton\",run=\"a\"}")).isEqualTo(10.1);
+        assertThat(v.get("eos_trace_low{operator=\"gauss_newton\",run=\"a\"}")).isEqualTo(10.1);
+        assertThat(v.get("eos_trace_gauss_newton_share{run=\"a\"}")).isEqualTo(0.82);
+        // the documented budget: the run's, its two layers', two operators' densities and the seven trace series
+        assertThat(v).hasSize(GatewayMeters.RUN_SERIES + 2 * GatewayMeters.LAYER_FIELDS.size() + 2 * GatewayMeters.DENSITY_SERIES
+                + GatewayMeters.TRACE_SERIES);
+        assertThat(GatewayMeters.DENSITY_SERIES).isEqualTo(17);
+        // a newer density replaces the buckets; a run without any has none
+        view.metrics(Fixtures.density("a", 20, "heavy", 45.5, new double[] {5.0}, new double[] {1.0}));
+        feed(view, "b", false);
+        meters.refresh();
+        v = samples(registry.scrape());
+        assertThat(v.get("eos_spectral_density_bucket{le=\"1.0\",operator=\"hessian\",run=\"a\"}")).isEqualTo(0.0);
+        assertThat(v.get("eos_spectral_density_bucket{le=\"10.0\",operator=\"hessian\",run=\"a\"}")).isEqualTo(1.0);
+        assertThat(v.keySet()).filteredOn(k -> k.contains("run=\"b\"") && (k.startsWith("eos_spectral") || k.startsWith("eos_trace")))
+                .isEmpty();
+    }
+
     @Test
     void finishedRunsLeaveAfterTheGracePeriodAndTheCapHolds() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

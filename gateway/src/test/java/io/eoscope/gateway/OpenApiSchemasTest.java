@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 class OpenApiSchemasTest {
     /** Schemas that wire records write (TelemetryRecord.Step, MetricsRecord, RunRecord, ReplayRequest) and their parts. */
-    static final Set<String> WIRE = Set.of("TelemetryStep", "Metrics", "RunConfig", "ReplayRequest", "Spectrum", "LayerMetrics");
+    static final Set<String> WIRE = Set.of("TelemetryStep", "Metrics", "RunConfig", "ReplayRequest", "Spectrum", "LayerMetrics",
+            "Density", "Trace", "TraceEstimate");
     static Vertx vertx;
     static OpenAPIContract contract;
     static ResponseValidator validator;
@@ -85,6 +86,11 @@ class OpenApiSchemasTest {
         s.put("PowerLawFit", new Sample(new ApiBodies.PowerLawFit("layer1.p_delta_J", 2.0, -0.5, Double.NaN,
                 List.of(new ApiBodies.FitPoint("a", 16, 0.5, 20), new ApiBodies.FitPoint("b", 64, 0.25, 20))),
                 new ApiBodies.PowerLawFit("rho_K", 1, 0, 1, List.of()), new Use("fitPowerLaw", 200)));
+        RunsView.DensityStep d0 = new RunsView.DensityStep(20, 0.8, "default", 4, new double[141], new double[16], 45.0);
+        RunsView.DensityStep d1 = new RunsView.DensityStep(40, Double.NaN, "heavy", 4, new double[141], new double[16], Double.NaN);
+        s.put("DensityHeatmap", new Sample(new ApiBodies.DensityHeatmap("a", "hessian", List.of(d0, d1), new double[] {45.0, 47.5},
+                40.0, "2/η", 3, 256), new ApiBodies.DensityHeatmap("a", "gauss_newton", List.of(d1), new double[] {Double.NaN},
+                Double.NaN, "2/η", 0, 1), new Use("getDensity", 200)));
         s.put("ReplayAccepted", new Sample(new ApiBodies.ReplayAccepted(replay), new ApiBodies.ReplayAccepted(replay),
                 new Use("requestReplay", 202)));
         return s;
@@ -154,6 +160,15 @@ class OpenApiSchemasTest {
         assertThat(replay.toJson().keySet()).containsExactlyInAnyOrderElementsOf(properties("ReplayRequest"));
         JsonObject metrics = Fixtures.metrics("a", 3, "default", 45).toJson();
         assertThat(properties("Metrics")).containsAll(metrics.keySet());
+        // a heavy analysis' record: its densities, traces and bounds are in the schemas too
+        JsonObject heavy = Fixtures.density("a", 3, "heavy", 45, new double[] {1.0, 2.0}, new double[] {0.5, 0.5}).toJson();
+        assertThat(properties("Metrics")).containsAll(heavy.keySet());
+        assertThat(properties("Density")).containsAll(heavy.getAsJsonObject("density").getAsJsonObject("hessian").keySet());
+        assertThat(properties("TraceEstimate")).containsAll(heavy.getAsJsonObject("trace").getAsJsonObject("hessian").keySet());
+        assertThat(properties("TraceEstimate")).containsAll(heavy.getAsJsonObject("trace").getAsJsonObject("gauss_newton").keySet());
+        assertThat(properties("Spectrum")).containsAll(heavy.getAsJsonObject("hessian").keySet());
+        validate("{\"run\":\"a\",\"finished\":false,\"status\":\"running\",\"last_heard_ms\":1,\"analyses\":[\"heavy\"],"
+                + "\"metrics\":" + heavy + "}", new Use("getRun", 200));
         JsonArray layers = metrics.getAsJsonArray("layers");
         assertThat(properties("LayerMetrics")).containsAll(layers.get(0).getAsJsonObject().keySet());
     }

@@ -241,6 +241,19 @@ class ViewConsumerTest {
         assertThat(DeadLetter.parse(letters.history().get(0).value()).reason())
                 .isEqualTo("field 'layers' has 2 entries, over the bound of 1 (--max-layers)");
         assertThat(tight.get("r").orElseThrow().metrics().orElseThrow().step()).isEqualTo(2);
+        // a density's nodes over --max-density-nodes, and a density that breaks a rule, are dead-lettered naming the field
+        ViewConsumer dense = new ViewConsumer(settings, tight, new SimpleMeterRegistry(), letters, new MockConsumer<>("earliest"),
+                System::currentTimeMillis, new MetricsRecord.Limits(256, 1024, 1000, 1024, 3));
+        double[] four = {-0.5, 0.001, 2.0, 40.0};
+        dense.apply(new ConsumerRecord<>("t.metrics", 0, 2, "r/3/heavy", Fixtures.densityJson("r", 3, "heavy", 40, four,
+                new double[] {0.1, 0.3, 0.4, 0.2}).getBytes(StandardCharsets.UTF_8)));
+        dense.apply(new ConsumerRecord<>("t.metrics", 0, 3, "r/4/heavy", Fixtures.densityJson("r", 4, "heavy", 40, new double[] {1, 2},
+                new double[] {0.5, 0.6}).getBytes(StandardCharsets.UTF_8)));
+        assertThat(DeadLetter.parse(letters.history().get(1).value()).reason())
+                .isEqualTo("field 'density.hessian.nodes' has 4 entries, over the bound of 3 (--max-density-nodes)");
+        assertThat(DeadLetter.parse(letters.history().get(2).value()).reason())
+                .startsWith("field 'density.hessian.weights' must sum to 1 (within 1.0E-6), got 1.1");
+        assertThat(tight.get("r").orElseThrow().densities(MetricsRecord.Operator.HESSIAN)).isEmpty();
         // and the defaults hold 2 layers
         RunsView roomy = new RunsView();
         new ViewConsumer(settings, roomy, null, null, new MockConsumer<>("earliest"), System::currentTimeMillis, limits)

@@ -66,6 +66,16 @@ final class GatewayCommand implements Callable<Integer> {
                     + "dead-lettered (default: ${DEFAULT-VALUE})")
     int maxRecordItems;
 
+    @Option(names = "--max-density-nodes", defaultValue = "16384", paramLabel = "N",
+            description = "most nodes (probes × Lanczos steps) of one operator's spectral density in a metrics record; a record over "
+                    + "it is rejected and dead-lettered (default: ${DEFAULT-VALUE})")
+    int maxDensityNodes;
+
+    @Option(names = "--max-density-steps", defaultValue = "256", paramLabel = "N",
+            description = "most steps whose spectral densities are kept per run and operator for /api/runs/{run}/density; older "
+                    + "ones are dropped, counted in eos_gateway_density_steps_dropped_total (default: ${DEFAULT-VALUE})")
+    int maxDensitySteps;
+
     @Option(names = "--max-streams", defaultValue = "256", paramLabel = "N",
             description = "most Server-Sent Event streams (/api/runs/{run}/stream, the live page) open at once; one more is refused "
                     + "with 503 and counted in eos_gateway_streams_refused_total (default: ${DEFAULT-VALUE})")
@@ -79,7 +89,8 @@ final class GatewayCommand implements Callable<Integer> {
         // the token that enables POST /api/runs/{run}/replay comes from the environment, never the command line
         String token = System.getenv("EOS_GATEWAY_TOKEN");
         GatewayConfig config = UsageException.fromOptions(() -> new GatewayConfig(host, port, grace, maxRuns, token, staleSeconds,
-                maxViewRuns, analysisId, new MetricsRecord.Limits(maxLayers, maxGroups, maxEigenvalues, maxRecordItems), maxStreams));
+                maxViewRuns, analysisId, new MetricsRecord.Limits(maxLayers, maxGroups, maxEigenvalues, maxRecordItems, maxDensityNodes), maxStreams,
+                maxDensitySteps));
         io.eoscope.wire.KafkaSettings settings = kafka.required();
         Vertx vertx = Vertx.vertx();
         try (StopSignal stop = StopSignal.install()) {

@@ -165,6 +165,47 @@ class AnalyzeCliTest {
     }
 
     /**
+     * {@code --density --trace}: the density of 𝓗 and G and the traces, for an MLP (tr(G) exact, per layer) and for a
+     * TorchScript module (tr(G) and each group's by Hutch++); bad values refused naming the option.
+     */
+    @Test
+    void theDensityAndTheTracesOfOneFile() throws Exception {
+        EosProcess.Result r = run("analyze", "--model", model.toString(), "--data", data.toString(), "--quiet", "--no-layerwise",
+                "--density", "--density-probes", "3", "--density-steps", "12", "--trace", "--trace-products", "12");
+        assertThat(r.status()).as(r.err()).isZero();
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        JsonObject density = o.getAsJsonObject("density").getAsJsonObject("hessian");
+        assertThat(density.get("probes").getAsInt()).isEqualTo(3);
+        assertThat(density.get("products").getAsLong()).isBetween(1L, 36L);
+        assertThat(density.getAsJsonArray("curve")).hasSize(141);
+        assertThat(o.getAsJsonObject("density").has("gauss_newton")).isTrue();
+        JsonObject trace = o.getAsJsonObject("trace");
+        assertThat(trace.getAsJsonObject("hessian").get("method").getAsString()).isEqualTo("hutch++");
+        assertThat(trace.getAsJsonObject("hessian").get("products").getAsLong()).isEqualTo(12);
+        assertThat(trace.getAsJsonObject("gauss_newton").get("method").getAsString()).isEqualTo("exact");
+        assertThat(trace.getAsJsonArray("gauss_newton_layers")).hasSize(2);
+        assertThat(o.getAsJsonObject("hessian").getAsJsonArray("residual_bounds")).hasSize(1);
+
+        Path fixtures = Path.of("..", "curvature", "src", "test", "resources", "torchscript").toAbsolutePath().normalize();
+        EosProcess.Result cnn = run("analyze", "--model", fixtures.resolve("cnn.pt").toString(), "--params",
+                fixtures.resolve("cnn.safetensors").toString(), "--data", fixtures.resolve("cnn-data.safetensors").toString(),
+                "--quiet", "--no-layerwise", "--spectra", "hessian,gauss_newton", "--density", "--density-probes", "2",
+                "--density-steps", "8", "--trace", "--trace-products", "9");
+        assertThat(cnn.status()).as(cnn.err()).isZero();
+        JsonObject c = JsonParser.parseString(cnn.out()).getAsJsonObject();
+        assertThat(c.getAsJsonObject("density").keySet()).containsExactly("hessian", "gauss_newton");
+        JsonObject g = c.getAsJsonObject("trace").getAsJsonObject("gauss_newton");
+        assertThat(g.get("method").getAsString()).isEqualTo("hutch++");
+        assertThat(c.getAsJsonObject("trace").getAsJsonArray("gauss_newton_layers")).hasSize(3)
+                .allSatisfy(l -> assertThat(l.getAsJsonObject().has("group")).isTrue());
+
+        bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--density", "--density-probes", "0"},
+                "--density-probes must be in [1, 1000], got 0");
+        bad(new String[] {"--model", model.toString(), "--data", data.toString(), "--trace", "--trace-products", "3"},
+                "--trace-products must be in [6, 3000], got 3");
+    }
+
+    /**
      * A single affine layer has H = 0 exactly: the residual spectrum has no top eigenvalue, so the
      * analysis is an error (exit 1, one line naming the spectrum and the reason) and the JSON says
      * {@code "converged": false} with the failure, and no eigenvalue, while the other spectra are verified.

@@ -119,6 +119,7 @@ class CliValidationTest {
                 args("gateway", "--port", "70000", kafka), args("gateway", "--grace-seconds", "-1", kafka),
                 args("gateway", "--max-runs", "0", kafka), args("gateway", "--stale-seconds", "0", kafka),
                 args("gateway", "--max-view-runs", "0", kafka), args("gateway", "--max-streams", "0", kafka),
+                args("gateway", "--max-density-steps", "0", kafka), args("gateway", "--max-density-nodes", "0", kafka),
                 args("analyzer", "--threads", "0", kafka), args("analyzer", "--threads", "many", kafka),
                 args("replay", "--from-step", "-1", "--run=r", kafka), args("replay", "--top-k", "0", "--run=r", kafka),
                 args("replay", "--tol", "Infinity", "--run=r", kafka),

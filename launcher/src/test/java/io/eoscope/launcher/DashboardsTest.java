@@ -78,7 +78,7 @@ class DashboardsTest {
                 if (p.get("type").getAsString().equals("row")) {
                     continue;
                 }
-                assertThat(p.get("type").getAsString()).as(name).isIn("timeseries", "stat", "table");
+                assertThat(p.get("type").getAsString()).as(name).isIn("timeseries", "stat", "table", "heatmap");
                 assertThat(datasource(p.getAsJsonObject("datasource"))).as(name).isEqualTo(DATASOURCE);
                 assertThat(p.getAsJsonArray("targets")).as(name + ": targets").isNotEmpty();
                 for (JsonElement t : p.getAsJsonArray("targets")) {
@@ -125,7 +125,7 @@ class DashboardsTest {
                     assertThat(vars.containsKey(m.group(1)) || m.group(1).startsWith("__")).as(t.name() + ": $" + m.group(1))
                             .isTrue();
                 }
-                if (t.expr().matches("(?s).*\\beos_(run|layer)_.*")) {
+                if (t.expr().matches("(?s).*\\beos_(run_|layer_|spectral_density|trace).*")) {
                     // every per-run series follows the run picker (multi-valued, hence =~)
                     assertThat(t.expr()).as(t.name()).contains("run=~\"$run\"");
                 }
@@ -134,6 +134,39 @@ class DashboardsTest {
                 }
             }
         }
+    }
+
+    /**
+     * The spectral density heatmap (issue 27): one panel per run (a heatmap of several runs' buckets would mix their
+     * spectra), its stable id, the cumulative buckets as Grafana's heatmap format reads them (rows by le, not re-bucketed),
+     * and the trace panels beside it. Its query is evaluated with data against a real Prometheus in {@link GatewayApiTest}.
+     */
+    @Test
+    void theSpectralDensityIsAHeatmapOfTheCumulativeBucketsPerRun() {
+        JsonObject overview = Dashboards.load().stream().filter(d -> d.get("uid").getAsString().equals("eoscope-overview")).findFirst()
+                .orElseThrow();
+        JsonObject heatmap = Dashboards.panels(overview).stream().filter(p -> p.get("id").getAsInt() == 18).findFirst().orElseThrow();
+        assertThat(heatmap.get("type").getAsString()).isEqualTo("heatmap");
+        assertThat(heatmap.get("title").getAsString()).isEqualTo("Spectral density of 𝓗 over training");
+        assertThat(heatmap.get("repeat").getAsString()).as("one heatmap per run").isEqualTo("run");
+        JsonObject target = heatmap.getAsJsonArray("targets").get(0).getAsJsonObject();
+        assertThat(target.get("expr").getAsString())
+                .isEqualTo("max by (le) (eos_spectral_density_bucket{run=~\"$run\", operator=\"hessian\"})");
+        assertThat(target.get("format").getAsString()).as("cumulative buckets to bands").isEqualTo("heatmap");
+        assertThat(target.get("legendFormat").getAsString()).isEqualTo("{{le}}");
+        JsonObject options = heatmap.getAsJsonObject("options");
+        assertThat(options.get("calculate").getAsBoolean()).as("the buckets as they are, not re-bucketed").isFalse();
+        assertThat(options.getAsJsonObject("rowsFrame").get("layout").getAsString()).isEqualTo("le");
+        assertThat(heatmap.getAsJsonObject("fieldConfig").getAsJsonObject("defaults").get("unit").getAsString()).isEqualTo("percentunit");
+        List<String> traces = new ArrayList<>();
+        for (Dashboards.Target t : Dashboards.targets()) {
+            if (t.expr().contains("eos_trace")) {
+                traces.add(t.panel() + " " + t.refId());
+            }
+        }
+        assertThat(traces).containsExactlyInAnyOrder("Traces: tr(𝓗) with its interval, and tr(G) A",
+                "Traces: tr(𝓗) with its interval, and tr(G) B", "Traces: tr(𝓗) with its interval, and tr(G) C",
+                "Share of the trace in G: tr(G)/tr(𝓗) A");
     }
 
     @Test

@@ -100,6 +100,67 @@ class GatewayApiTest {
                 return false;
             }
         });
+        publishAHeavyAnalysis();
+    }
+
+    /** 𝓗's spectral measure of the heavy analysis below, as SLQ reports it: nodes and weights of two probes. */
+    static final double[] DENSITY_NODES = {-0.5, 0.001, 2.0, 40.0};
+    static final double[] DENSITY_WEIGHTS = {0.1, 0.3, 0.4, 0.2};
+
+    /**
+     * A heavy view of run n16's last snapshot, as {@code eos analyzer --analysis-id heavy --density --trace} publishes it
+     * (hand-made: the densities and traces of issue 27 with the fixed grid's curves), so that the density API, the trace
+     * series, the Prometheus buckets and the Grafana panels have data.
+     */
+    static void publishAHeavyAnalysis() throws Exception {
+        JsonObject o = new JsonObject();
+        o.addProperty("run", "n16");
+        o.addProperty("step", 20);
+        o.addProperty("time", 1.0);
+        o.addProperty("analysis_id", "heavy");
+        o.add("hessian", JsonParser.parseString("{\"eigenvalues\":[40.0],\"residual_bounds\":[0.002],\"kato_temple_bounds\":[null]}"));
+        JsonObject density = new JsonObject();
+        density.add("hessian", density(DENSITY_NODES, DENSITY_WEIGHTS, 2));
+        density.add("gauss_newton", density(new double[] {0.0, 39.0}, new double[] {0.75, 0.25}, 1));
+        o.add("density", density);
+        o.add("trace", JsonParser.parseString("{\"hessian\":{\"value\":12.3,\"interval\":[11.9,12.7],\"coverage\":0.95,"
+                + "\"method\":\"hutch++\",\"products\":30,\"probes\":10},\"gauss_newton\":{\"value\":10.1,\"interval\":[10.1,10.1],"
+                + "\"coverage\":1.0,\"method\":\"exact\",\"products\":0,\"gradient_equivalents\":10},\"gauss_newton_layers\":["
+                + "{\"layer\":1,\"value\":6.1,\"interval\":[6.1,6.1],\"method\":\"exact\"}],\"gauss_newton_share\":0.82,"
+                + "\"top_share\":{\"hessian\":0.3,\"gauss_newton\":null}}"));
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(settings.producer("test-heavy", Duration.ofSeconds(30)),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            p.send(new ProducerRecord<>(settings.topics().metrics(), "n16/20/heavy", bytes(o.toString()))).get();
+        }
+        Poll.until(Duration.ofSeconds(60), "the gateway holds n16's density", () -> {
+            try {
+                return get("/api/runs/n16/density").statusCode() == 200;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    static JsonObject density(double[] nodes, double[] weights, int probes) {
+        JsonObject d = new JsonObject();
+        d.addProperty("probes", probes);
+        d.addProperty("steps", nodes.length / probes);
+        d.addProperty("products", nodes.length);
+        JsonArray n = new JsonArray();
+        JsonArray w = new JsonArray();
+        JsonArray c = new JsonArray();
+        for (int i = 0; i < nodes.length; i++) {
+            n.add(nodes[i]);
+            w.add(weights[i]);
+        }
+        for (double v : io.eoscope.curvature.spectrum.DensityGrid.smooth(nodes, weights)) {
+            c.add(v);
+        }
+        d.add("nodes", n);
+        d.add("weights", w);
+        d.add("curve", c);
+        return d;
     }
 
     @AfterAll
@@ -339,6 +400,15 @@ class GatewayApiTest {
                 new Call("GET", "/api/runs/n16/series?metric=loss&from=9&to=3", "getSeries", 400),
                 new Call("GET", "/api/runs/nope/series?metric=loss", "getSeries", 404),
                 new Call("GET", "/api/runs/n16/series?metric=loss&analysis_id=nope", "getSeries", 404),
+                new Call("GET", "/api/runs/n16/series?metric=trace_hessian&analysis_id=heavy", "getSeries", 200),
+                new Call("GET", "/api/runs/n16/series?metric=gauss_newton_share&analysis_id=heavy", "getSeries", 200),
+                new Call("GET", "/api/runs/n16?analysis_id=heavy", "getRun", 200),
+                new Call("GET", "/api/runs/n16/density", "getDensity", 200),
+                new Call("GET", "/api/runs/n16/density?operator=gauss_newton", "getDensity", 200),
+                new Call("GET", "/api/runs/n16/density?operator=bogus", "getDensity", 400),
+                new Call("GET", "/api/runs/n32/density", "getDensity", 404),
+                new Call("GET", "/api/runs/nope/density", "getDensity", 404),
+                new Call("GET", "/api/runs/bad%20name/density", "getDensity", 400),
                 new Call("GET", "/api/runs/bad%20name/stream", "streamRun", 400),
                 new Call("GET", "/api/powerlaw?runs=n16,n32,n64", "fitPowerLaw", 200),
                 new Call("GET", "/api/powerlaw?runs=n16", "fitPowerLaw", 400),
@@ -381,19 +451,30 @@ class GatewayApiTest {
         assertThat(loss).hasSize(1);
         assertThat(JsonParser.parseString(get("/api/runs/diverged/series?metric=hessian").body()).getAsJsonObject()
                 .getAsJsonArray("points")).isEmpty();
+        // the heavy analysis' density of n16: its own λmax(𝓗) and the run's threshold 2/η = 40; λmax(G) from the live analysis
+        JsonObject density = JsonParser.parseString(get("/api/runs/n16/density").body()).getAsJsonObject();
+        assertThat(density.getAsJsonArray("steps").toString()).isEqualTo("[20]");
+        assertThat(density.getAsJsonArray("lambda_max").toString()).isEqualTo("[40.0]");
+        assertThat(density.get("threshold").getAsDouble()).isCloseTo(40.0, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(density.get("threshold_formula").getAsString()).isEqualTo("2/η");
+        double liveTop = JsonParser.parseString(get("/api/runs/n16").body()).getAsJsonObject().getAsJsonObject("metrics")
+                .getAsJsonObject("gauss_newton").getAsJsonArray("eigenvalues").get(0).getAsDouble();
+        assertThat(JsonParser.parseString(get("/api/runs/n16/density?operator=gauss_newton").body()).getAsJsonObject()
+                .getAsJsonArray("lambda_max").get(0).getAsDouble()).isEqualTo(liveTop);
     }
 
     /** The JSON routes among the fuzzed paths, by operation. */
     static final Map<String, String> OPERATIONS = Map.of("/api/runs", "listRuns", "/api/runs/n16", "getRun",
-            "/api/runs/n16/series", "getSeries", "/api/powerlaw", "fitPowerLaw", "/api/runs/%00", "getRun");
+            "/api/runs/n16/series", "getSeries", "/api/powerlaw", "fitPowerLaw", "/api/runs/%00", "getRun",
+            "/api/runs/n16/density", "getDensity");
 
     /** Random query parameters: never a 5xx, and every JSON answer follows openapi.yaml. */
     @Test
     void fuzzedQueryParametersNeverYieldA5xx() throws Exception {
         Random random = new Random(7);
         String[] paths = {"/api/runs", "/api/runs/n16", "/api/runs/n16/series", "/api/powerlaw", "/metrics", "/api/runs/%00",
-            "/openapi.yaml", "/"};
-        String[] names = {"metric", "from", "to", "max_points", "runs", "x"};
+            "/openapi.yaml", "/", "/api/runs/n16/density"};
+        String[] names = {"metric", "from", "to", "max_points", "runs", "x", "operator"};
         String alphabet = "abcXYZ019.,-_%&=/\\\"'<>{}[] éλ";
         for (int i = 0; i < 300; i++) {
             StringBuilder q = new StringBuilder(paths[random.nextInt(paths.length)]).append('?');
@@ -461,6 +542,14 @@ class GatewayApiTest {
             assertThat(result).as(name).hasSize(3); // layers 1, 2, 3
             assertThat(result.get(0).getAsJsonObject().getAsJsonObject("metric").has("layer")).isTrue();
         }
+        // n16's heavy analysis: 17 buckets of each operator's density, the traces of both operators and their share
+        assertThat(p.query("eos_spectral_density_bucket{run=\"n16\"}")).hasSize(2 * 17);
+        assertThat(p.query("eos_trace{run=\"n16\"}")).hasSize(2);
+        assertThat(p.query("eos_trace_low{run=\"n16\"}")).hasSize(2);
+        assertThat(p.query("eos_trace_high{run=\"n16\"}")).hasSize(2);
+        assertThat(p.query("eos_trace_gauss_newton_share{run=\"n16\"}")).hasSize(1);
+        assertThat(p.query("eos_spectral_density_bucket{run=\"n32\"}")).as("no density, no buckets").isEmpty();
+        assertThat(p.query("eos_gateway_density_steps_dropped_total")).isNotEmpty();
         for (String name : List.of("eos_analyzer_snapshots_total", "eos_analyzer_lag_records",
                 "eos_analyzer_analysis_seconds_count", "eos_analyzer_products_total", "eos_analyzer_deadletters_total",
                 "jvm_memory_used_bytes", "eos_http_server_requests_seconds_count")) {
@@ -511,7 +600,8 @@ class GatewayApiTest {
             "eoscope-overview", List.of("Runs shown", "Stability ratio: quantity ÷ its optimizer's threshold", "Latest values per run",
                     "Loss L̃(θ)", "Stability quantity and its optimizer's threshold", "𝓗 against G against H", "Stability ratio over time",
                     "Share of the sharpness in G: λmax(G)/λmax(𝓗)", "ρ(K) and E‖K‖²max", "Accuracy",
-                    "Progress: step and continuous time t", "Training speed"),
+                    "Progress: step and continuous time t", "Training speed", "Spectral density of 𝓗 over training",
+                    "Traces: tr(𝓗) with its interval, and tr(G)", "Share of the trace in G: tr(G)/tr(𝓗)"),
             "eoscope-layers", List.of("λmax(Gˡ) per layer", "λmax(Gˡ) / ρ(K)", "E‖Kˡ‖²max per layer", "Factorisation check",
                     "Π_χˡ = E‖χˡ‖²", "P_χΔˡ: input-size / back-propagated-size alignment", "Π_Jˡ = E Π_{k>l} ‖Jᵏ‖²max",
                     "P_ΔJˡ: layerwise Jacobian alignment", "E‖Δᴸ‖²max = E‖S^½‖²max"),
@@ -584,6 +674,20 @@ class GatewayApiTest {
         for (var line : lines) {
             assertThat(line.getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble()).isEqualTo(40.0);
         }
+        // the density heatmap's buckets, as Prometheus holds them: n16's heavy analysis, the spectral mass at or below each
+        // edge summed by hand from its nodes −0.5 (0.1), 0.001 (0.3), 2 (0.4), 40 (0.2)
+        Dashboards.Target heatmap = targets.stream().filter(t -> t.panel().equals("Spectral density of 𝓗 over training"))
+                .findFirst().orElseThrow();
+        Map<String, Double> mass = new java.util.HashMap<>();
+        for (var b : p.query(Dashboards.substitute(heatmap.expr(), VARIABLES))) {
+            mass.put(b.getAsJsonObject().getAsJsonObject("metric").get("le").getAsString(),
+                    b.getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble());
+        }
+        assertThat(mass).hasSize(17);
+        Map<String, Double> expected = Map.ofEntries(Map.entry("-1000.0", 0.0), Map.entry("-1.0", 0.0), Map.entry("-0.1", 0.1),
+                Map.entry("0.0", 0.1), Map.entry("0.001", 0.4), Map.entry("1.0", 0.4), Map.entry("10.0", 0.8), Map.entry("100.0", 1.0),
+                Map.entry("+Inf", 1.0));
+        expected.forEach((le, m) -> assertThat(mass.get(le)).as("le " + le).isCloseTo(m, org.assertj.core.data.Offset.offset(1e-12)));
         // the alert rules, as written in deploy/prometheus and as Prometheus loaded them
         long inFile = java.nio.file.Files.readAllLines(RealPrometheus.RULES).stream().filter(l -> l.strip().startsWith("expr:")).count();
         int rules = 0;

@@ -187,6 +187,203 @@ class WebPageTest {
         }
     }
 
+    /**
+     * The spectral density heatmap of issue 27 from hand-made metrics records as docs/contracts.md describes them
+     * (no analyzer: the records are published straight to the broker, so the test takes seconds): a run whose heavy
+     * analysis id ({@code heavy}, beside the live {@code test} every 20 steps) carries the density of 𝓗 and of G every
+     * 40 steps is drawn as a heatmap in Chromium (its canvas pixels counted by the page), with the operator selector,
+     * the traces with their intervals (read from the heavy analysis) and the eigenvalues with their error bars; a
+     * run without a density says how to get one. The heatmap alone is kept as launcher/target/web-page-density.png
+     * (docs/regenerate.sh density copies it to docs/density-heatmap.png).
+     */
+    @Test
+    void theSpectralDensityIsDrawnAsAHeatmapAndARunWithoutOneSaysHowToGetIt() throws Exception {
+        Path chromium = Path.of("/usr/bin/chromium");
+        assumeTrue(Files.exists(chromium) || System.getenv("EOS_REQUIRE_TOOLS") != null,
+                "skipped: chromium is not installed (apt-get install chromium; .ci/run installs it)");
+        KafkaSettings s = new KafkaSettings(kafka().bootstrapServers(), new Topics("dens."), Map.of());
+        try (Admin a = Admin.create(s.admin("test"))) {
+            s.topics().create(a, 2, (short) 1);
+        }
+        Vertx vertx = Vertx.vertx();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(s.producer("test"))) {
+            GatewayVerticle gateway = new GatewayVerticle(s, new GatewayConfig("127.0.0.1", 0, 300, 50, null,
+                    GatewayConfig.DEFAULT_STALE_SECONDS, GatewayConfig.DEFAULT_MAX_VIEW_RUNS, "test"));
+            vertx.deployVerticle(gateway).await();
+            int last = 2000;
+            int every = 20;
+            int densityEvery = 40;
+            for (String run : List.of("densrun", "plainrun")) {
+                producer.send(Records.json(s.topics().runs(), run, JsonParser.parseString("{\"schema\":1,\"run\":\"" + run
+                        + "\",\"status\":\"finished\",\"solver\":\"gd\",\"learningRate\":0.05,\"n\":1000,\"classes\":10,"
+                        + "\"dataset\":\"cifar10\",\"architecture\":\"3072-200-200-10\"}").getAsJsonObject()));
+                java.util.Random random = new java.util.Random(27);
+                for (int step = 0; step <= last; step += every) {
+                    double time = 0.05 * step;
+                    double loss = 2.3 / (1 + step / 300.0);
+                    producer.send(Records.json(s.topics().telemetry(), run, new TelemetryRecord.Step(run, step, time, loss,
+                            Double.NaN, 0.05, Double.NaN, 0).toJson()));
+                    // keyed run/step/analysis_id, as analyzers key them
+                    producer.send(Records.json(s.topics().metrics(), run + "/" + step + "/test", metrics(run, step, time, "test", random)));
+                    if (run.equals("densrun") && step % densityEvery == 0) { // as a second consumer group of heavy analyses
+                        producer.send(Records.json(s.topics().metrics(), run + "/" + step + "/heavy",
+                                metrics(run, step, time, "heavy", random)));
+                    }
+                }
+            }
+            producer.flush();
+            Poll.until(Duration.ofSeconds(60), "both runs' last metrics", () -> List.of("densrun", "plainrun").stream()
+                    .allMatch(r -> gateway.view().get(r).flatMap(v -> v.metrics()).map(m -> m.step() >= last).orElse(false)));
+            String base = "http://127.0.0.1:" + gateway.port() + "/";
+
+            String dom = chromium(chromium, base + "#run=densrun&static", "--dump-dom", "--window-size=1400,1800");
+            Matcher chart = Pattern.compile("<div [^>]*id=\"chart-density\"[^>]*>").matcher(dom);
+            assertThat(chart.find()).as("the heatmap's container in %s", dom).isTrue();
+            Map<String, String> data = attributes(chart.group());
+            // one column per step that carries a density, 2000 / 40 + 1, and cells coloured in them
+            assertThat(data).containsEntry("data-columns", Integer.toString(last / densityEvery + 1))
+                    .containsEntry("data-operator", "hessian").doesNotContainKey("hidden");
+            assertThat(Integer.parseInt(data.get("data-points"))).isGreaterThan(last / densityEvery * 20);
+            // pixels the page itself read back from its canvas after painting: most of the plot area is coloured
+            // (the bulk near 0 and the outliers up to λmax; transparent only where the density is 10⁻⁶ of its largest)
+            long pixels = Long.parseLong(data.get("data-pixels"));
+            long area = Long.parseLong(data.get("data-plot-pixels"));
+            assertThat(area).isGreaterThan(100_000);
+            assertThat(pixels).isGreaterThan(area / 4).isLessThanOrEqualTo(area);
+            assertThat(dom).containsPattern("<select id=\"density-operator\" aria-label=\"operator\">")
+                    .containsPattern("<p class=\"muted\" id=\"density-none\" hidden=\"\">")
+                    .containsPattern("id=\"density-readout\">step 2000 · λmax\\(𝓗\\) [0-9.]+ · 4 probe vectors · 51 steps drawn \\(analysis heavy\\)")
+                    // the latest trace with its interval and method (of the heavy analysis: the live one has none), tr(G) exact,
+            // their ratio
+                    .contains("tr(𝓗) 312.5 [301.2, 323.8] (hutch++, 95% interval)", "tr(G) 290.1 (exact)", "tr(G)/tr(𝓗) 0.9283")
+                    // each top eigenvalue with its residual bound, the Kato–Temple bound where a gap is known
+                    .containsPattern("id=\"spectra-readout\"[^>]*>at step 2000: 𝓗: [0-9.]+ ± 2.0e-4 \\(K–T 1.0e-9\\), "
+                            + "[0-9.]+ ± 0.003, [0-9.]+ ± 0.02 · G: [0-9.]+ ± 1.0e-4");
+            assertThat(drawn(dom)).contains("chart-density", "chart-sharpness", "chart-spectra");
+
+            String plain = chromium(chromium, base + "#run=plainrun&static", "--dump-dom");
+            assertThat(plain).containsPattern("<p class=\"muted\" id=\"density-none\">No spectral density for this run yet: "
+                    + "run the analyzer with\\s+<code>--density</code>")
+                    .contains("docs/science.md#spectral-density")
+                    .containsPattern("id=\"chart-density\" data-points=\"0\" data-columns=\"0\" hidden=\"\"")
+                    .contains("<div class=\"density-legend\" id=\"density-legend\" hidden=\"\">");
+            assertThat(drawn(plain)).doesNotContain("chart-density").contains("chart-sharpness");
+
+            Path shot = Path.of("target", "web-page-density.png").toAbsolutePath();
+            chromium(chromium, base + "#run=densrun&static&only=density", "--screenshot=" + shot, "--window-size=1000,540");
+            assertThat(shot).exists();
+            assertThat(Files.size(shot)).isGreaterThan(10_000);
+        } finally {
+            vertx.close().await();
+        }
+    }
+
+    /** The attributes of one HTML start tag, by name (a bare attribute maps to ""). */
+    private static Map<String, String> attributes(String tag) {
+        Map<String, String> out = new java.util.HashMap<>();
+        Matcher m = Pattern.compile("([a-z-]+)(?:=\"([^\"]*)\")?").matcher(tag.replaceFirst("^<[a-z]+", ""));
+        while (m.find()) {
+            out.put(m.group(1), m.group(2) == null ? "" : m.group(2));
+        }
+        return out;
+    }
+
+    /**
+     * A metrics record of GD at η = 0.05 shaped like a real one (docs/science.md#sharpness-and-the-edge-of-stability), of the
+     * live analysis id {@code test} or of the heavy one, {@code heavy}:
+     * λmax(𝓗) sharpens progressively to 2/η = 40 by step 900 and then hovers at it, with two smaller outliers at fixed
+     * fractions of it; the bulk of the spectrum sits near 0 with tails of small positive and negative eigenvalues that
+     * widen (the negative one narrows) during training. A heavy record also carries the density of 𝓗 and of G (SLQ's
+     * shape: 4 probes × 32 Ritz nodes, the outliers at about 1/n of the mass each, n = 4000, the bulk's nodes at its
+     * quantiles with some jitter, the curve on the contract's grid) and the traces.
+     */
+    static JsonObject metrics(String run, int step, double time, String analysisId, java.util.Random random) {
+        boolean heavy = analysisId.equals("heavy");
+        double lmax = step < 900 ? 5 + 35 * (1 - Math.exp(-step / 330.0)) : 40 + 1.2 * Math.sin(step / 37.0) + 0.5 * Math.sin(step / 11.0);
+        double gn = 0.97 * lmax;
+        JsonObject o = JsonParser.parseString("{\"schema\":1,\"run\":\"" + run + "\",\"step\":" + step + ",\"time\":" + time
+                + ",\"analysis_id\":\"" + analysisId + "\",\"rho_K\":" + gn + ",\"K_max_sq_mean\":" + 1.6 * gn
+                + ",\"hessian\":{\"eigenvalues\":[" + lmax + "," + 0.35 * lmax + "," + 0.1 * lmax + "],"
+                + "\"residual_bounds\":[2e-4,3e-3,0.02],\"kato_temple_bounds\":[1e-9,null,null]},"
+                + "\"gauss_newton\":{\"eigenvalues\":[" + gn + "," + 0.35 * gn + "],\"residual_bounds\":[1e-4,2e-3]},"
+                + "\"residual\":{\"eigenvalues\":[" + 0.03 * lmax + "]}}").getAsJsonObject();
+        if (heavy) {
+            JsonObject density = new JsonObject();
+            density.add("hessian", slq(lmax, step, random));
+            density.add("gauss_newton", slq(gn, step, random));
+            o.add("density", density);
+            o.add("trace", JsonParser.parseString("{\"hessian\":{\"value\":312.5,\"interval\":[301.2,323.8],\"coverage\":0.95,"
+                    + "\"method\":\"hutch++\",\"products\":30,\"probes\":10},\"gauss_newton\":{\"value\":290.1,"
+                    + "\"interval\":[290.1,290.1],\"coverage\":1.0,\"method\":\"exact\",\"products\":0,"
+                    + "\"gradient_equivalents\":10},\"gauss_newton_share\":" + 290.1 / 312.5 + ",\"top_share\":{\"hessian\":"
+                    + lmax / 312.5 + ",\"gauss_newton\":" + gn / 290.1 + "}}").getAsJsonObject());
+        }
+        return o;
+    }
+
+    /** A density as SLQ reports it (see {@link #metrics}): nodes and weights, probe-major, and the smoothed curve. */
+    private static JsonObject slq(double lmax, int step, java.util.Random random) {
+        int probes = 4;
+        int steps = 32;
+        double n = 4_000;
+        double grow = Math.min(1, step / 1500.0);
+        double[] outliers = {lmax, 0.35 * lmax, 0.1 * lmax};
+        double[] nodes = new double[probes * steps];
+        double[] weights = new double[probes * steps];
+        for (int p = 0; p < probes; p++) {
+            double outlierMass = 0;
+            int at = p * steps;
+            for (double v : outliers) {
+                nodes[at] = v * (1 + 1e-3 * random.nextGaussian());
+                weights[at] = (0.4 + 1.2 * random.nextDouble()) / n / probes;
+                outlierMass += weights[at++];
+            }
+            int bulk = steps - outliers.length;
+            for (int k = 0; k < bulk; k++, at++) {
+                double q = Math.min(0.999, Math.max(0.001, (k + 0.5 + 0.35 * random.nextGaussian()) / bulk));
+                // the bulk's quantile q: the negative tail (12%), the core |λ| < 1e-3 (63%), the positive tail (25%)
+                if (q < 0.12) {
+                    nodes[at] = -Math.exp(Math.log(0.4 - 0.3 * grow) + (Math.log(1e-3) - Math.log(0.4 - 0.3 * grow)) * q / 0.12);
+                } else if (q < 0.75) {
+                    nodes[at] = 1e-3 * (2 * (q - 0.12) / 0.63 - 1);
+                } else {
+                    nodes[at] = Math.exp(Math.log(1e-3) + (Math.log(0.3 + 1.5 * grow) - Math.log(1e-3)) * (q - 0.75) / 0.25);
+                }
+                weights[at] = (1.0 / probes - outlierMass) / bulk;
+            }
+        }
+        double[] curve = new double[141];
+        for (int i = 0; i < curve.length; i++) {
+            double u = -7 + 0.1 * i;
+            for (int j = 0; j < nodes.length; j++) {
+                double z = (u - Math.max(-7, Math.min(7, asinh(nodes[j] / 1e-3) / Math.log(10)))) / 0.1;
+                curve[i] += weights[j] * Math.exp(-0.5 * z * z) / (0.1 * Math.sqrt(2 * Math.PI));
+            }
+        }
+        JsonObject d = new JsonObject();
+        d.addProperty("probes", probes);
+        d.addProperty("steps", steps);
+        d.addProperty("products", probes * steps);
+        d.add("nodes", array(nodes));
+        d.add("weights", array(weights));
+        d.add("curve", array(curve));
+        d.add("grid", JsonParser.parseString("{\"scale\":0.001,\"u_min\":-7.0,\"u_step\":0.1,\"sigma_u\":0.1}"));
+        return d;
+    }
+
+    /** asinh, odd by construction (Java 17's Math has none). */
+    private static double asinh(double x) {
+        return Math.copySign(Math.log(Math.abs(x) + Math.sqrt(x * x + 1)), x);
+    }
+
+    private static com.google.gson.JsonArray array(double[] values) {
+        com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+        for (double v : values) {
+            a.add(v);
+        }
+        return a;
+    }
+
     /** The ids of the charts in {@code dom} that drew at least one point. */
     private static List<String> drawn(String dom) {
         Matcher m = Pattern.compile("id=\"(chart-[a-z]+)\"[^>]*data-points=\"([0-9]+)\"|data-points=\"([0-9]+)\"[^>]*id=\"(chart-[a-z]+)\"")

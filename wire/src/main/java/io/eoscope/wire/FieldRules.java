@@ -142,6 +142,34 @@ public final class FieldRules {
         return value;
     }
 
+    /**
+     * An error bound of a spectral number (a residual bound ‖Av − θv‖, a Kato–Temple bound r²/δ): finite and ≥ 0, or
+     * NaN (null: no bound known, as when a Ritz value has no known gap).
+     */
+    public static double errorBound(String field, double value) {
+        if (!Double.isNaN(value) && !(value >= 0 && Double.isFinite(value))) {
+            throw new IllegalArgumentException("field '" + field + "' must be an error bound: a finite number ≥ 0 (or null: none"
+                    + " known), got " + shown(value));
+        }
+        return value;
+    }
+
+    /** An interval's stated coverage: a probability in (0, 1] (1 for an exact value). */
+    public static double coverage(String field, double value) {
+        if (!(value > 0 && value <= 1)) {
+            throw new IllegalArgumentException("field '" + field + "' must be a coverage in (0, 1], got " + shown(value));
+        }
+        return value;
+    }
+
+    /** A whole number ≥ 1 (probes, Lanczos steps). */
+    public static long positive(String field, long value) {
+        if (value < 1) {
+            throw new IllegalArgumentException("field '" + field + "' must be a whole number ≥ 1, got " + value);
+        }
+        return value;
+    }
+
     /** A value that must be known (not NaN) where its record requires it, such as a snapshot's time. */
     public static double known(String field, double value) {
         if (Double.isNaN(value)) {

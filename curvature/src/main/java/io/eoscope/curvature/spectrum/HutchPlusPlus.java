@@ -8,13 +8,12 @@ import io.eoscope.curvature.eigen.EigenCheck;
 import io.eoscope.curvature.eigen.SymmetricOperator;
 import io.eoscope.curvature.eigen.Vectors;
 import io.eoscope.curvature.net.HostArrays;
-import java.util.List;
 import java.util.Random;
 
 /**
  * The trace of a symmetric operator by Hutch++ (Meyer, Musco, Musco and Woodruff 2021) with a variance-based interval.
- * Of a budget of p products, k = ⌊p/3⌋ sketch the top of the spectrum, Q = orth(A S) for k Rademacher columns S; k more
- * give tr(QᵀAQ) exactly; the remaining h = p − 2k estimate the trace of the deflated rest (I − QQᵀ)A(I − QQᵀ) by
+ * Of a budget of p products, k = ⌊p/3⌋ sketch the top of the spectrum, Q = orth(A S) for k Rademacher columns S
+ * ({@link Vectors#orthonormalSpan}); k more give tr(QᵀAQ) exactly; the remaining h = p − 2k estimate the trace of the deflated rest (I − QQᵀ)A(I − QQᵀ) by
  * Hutchinson's method with Rademacher probes g_i: x_i = w_iᵀAw_i, w_i = (I − QQᵀ)g_i. The estimate is
  * tr(QᵀAQ) + mean(x), unbiased for any Q, and its variance is that of the Hutchinson part alone, whose variance
  * 2‖(I − QQᵀ)A(I − QQᵀ)‖_F² (less its diagonal) is small once the k largest eigenvalues are projected out.
@@ -57,7 +56,7 @@ public final class HutchPlusPlus {
             if (products.problem != null) {
                 return TraceEstimate.failed(TraceEstimate.HUTCH_PLUS_PLUS, products.count, products.problem);
             }
-            NDArray q = Vectors.orthonormalRows(sketch, List.of(), work, random);
+            NDArray q = Vectors.orthonormalSpan(sketch, work); // rows: Q, at most k (dependent directions dropped)
             sketch.close();
             double top = products.quadraticForms(q, false).sum();
             if (products.problem != null) {
