@@ -104,6 +104,31 @@ class ReproduceMiniTest {
     }
 
     @Test
+    void eachGdRunOfExperimentOneHasItsDensityHeatmapAndTraces() throws Exception {
+        JsonObject section = null;
+        for (JsonElement s : report.getAsJsonArray("sections")) {
+            if (s.getAsJsonObject().get("id").getAsString().equals("density")) {
+                section = s.getAsJsonObject();
+            }
+        }
+        assertTrue(section != null, "no density section");
+        JsonArray heatmaps = section.getAsJsonArray("heatmaps");
+        assertEquals(2, heatmaps.size(), section.toString()); // the mini preset's two GD step sizes
+        for (JsonElement e : heatmaps) {
+            JsonObject h = e.getAsJsonObject();
+            byte[] png = Files.readAllBytes(out.resolve("figures").resolve(h.get("id").getAsString() + ".png"));
+            assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', h.toString());
+            List<String> lines = Files.readAllLines(out.resolve(h.get("csv").getAsString()));
+            assertEquals(5 + 141, lines.get(0).split(",").length, lines.get(0));
+            assertTrue(lines.size() >= 2, h.toString());
+            Path trace = out.resolve(h.get("csv").getAsString()).resolveSibling("trace.csv");
+            assertTrue(Files.readAllLines(trace).size() >= 2, trace.toString());
+        }
+        // only GD runs of experiment 1 pay for the density
+        assertFalse(Files.exists(out.resolve("runs/eos-exp-euler/density.csv")));
+    }
+
+    @Test
     void thePowerLawIsTheFitOfEverySeedsPointAtBothMoments() throws Exception {
         JsonObject section = null;
         for (JsonElement s : report.getAsJsonArray("sections")) {

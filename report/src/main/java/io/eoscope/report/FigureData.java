@@ -128,7 +128,7 @@ final class FigureData {
         return new FigureData(List.copyOf(series), nonFinite, nonPositive);
     }
 
-    private static List<String> split(String line) {
+    static List<String> split(String line) {
         List<String> cells = new ArrayList<>();
         for (String cell : line.split(",", -1)) {
             cells.add(cell.strip());
@@ -136,7 +136,7 @@ final class FigureData {
         return cells;
     }
 
-    private static int column(List<String> header, String name, Path csvFile, String key)
+    static int column(List<String> header, String name, Path csvFile, String key)
             throws ReportException {
         int i = header.indexOf(name);
         if (i < 0) {
@@ -146,7 +146,7 @@ final class FigureData {
     }
 
     /** Parses a coordinate; empty, NaN and infinities (also Python's "nan", "inf") become NaN or ±∞. */
-    private static double number(String cell, Path csvFile, int lineNo, String column) throws ReportException {
+    static double number(String cell, Path csvFile, int lineNo, String column) throws ReportException {
         if (cell.isEmpty()) {
             return Double.NaN;
         }

@@ -34,7 +34,8 @@ public final class ReportRenderer {
     private ReportRenderer() {}
 
     /**
-     * Reads {@code dir/report.json}, writes {@code dir/figures/<id>.png} for every figure and
+     * Reads {@code dir/report.json}, writes {@code dir/figures/<id>.png} for every figure and every
+     * heatmap that has a column (a heatmap whose CSV has no row gets a sentence instead of a picture), and
      * {@code dir/report.html}.
      *
      * <p>Sets {@code java.awt.headless=true} unless the property is already set, since drawing needs
@@ -72,6 +73,26 @@ public final class ReportRenderer {
                 String pngName = FIGURES_DIR + "/" + figure.id() + ".png";
                 write(dir.resolve(pngName), png);
                 html.figure(++figureNo, figure, data, png, pngName);
+            }
+            List<ReportSpec.Heatmap> heatmaps = ReportSpecReader.orEmpty(section.heatmaps());
+            for (int j = 0; j < heatmaps.size(); j++) {
+                ReportSpec.Heatmap heatmap = heatmaps.get(j);
+                String heatmapKey = key + ".heatmaps[" + j + "]";
+                Path csv = inside(dir, heatmap.csv(), heatmapKey + ".csv");
+                List<ReportSpec.Line> lines = ReportSpecReader.orEmpty(heatmap.lines());
+                List<Path> lineFiles = new java.util.ArrayList<>();
+                for (int k = 0; k < lines.size(); k++) {
+                    lineFiles.add(inside(dir, lines.get(k).csv(), heatmapKey + ".lines[" + k + "].csv"));
+                }
+                HeatmapData data = HeatmapData.read(csv, lineFiles, heatmap, heatmapKey);
+                if (data.columns().isEmpty()) {
+                    html.noHeatmap(heatmap, data); // a run that recorded no density: said, not an error
+                    continue;
+                }
+                byte[] png = HeatmapPlotter.png(heatmap, data);
+                String pngName = FIGURES_DIR + "/" + heatmap.id() + ".png";
+                write(dir.resolve(pngName), png);
+                html.heatmap(++figureNo, heatmap, data, png, pngName);
             }
             for (ReportSpec.Table table : ReportSpecReader.orEmpty(section.tables())) {
                 html.table(table);
@@ -217,6 +238,32 @@ public final class ReportRenderer {
             sb.append("<br><span class=\"links\">Data: <a href=\"").append(attr(href(f.csv()))).append("\">")
                     .append(esc(f.csv())).append("</a> Figure: <a href=\"").append(attr(href(pngName))).append("\">")
                     .append(esc(pngName)).append("</a></span></figcaption>\n</figure>\n");
+        }
+
+        void heatmap(int number, ReportSpec.Heatmap h, HeatmapData data, byte[] png, String pngName) {
+            sb.append("<figure id=\"fig-").append(anchor(h.id())).append("\">\n<img src=\"data:image/png;base64,")
+                    .append(Base64.getEncoder().encodeToString(png)).append("\" width=\"").append(FigurePlotter.WIDTH)
+                    .append("\" height=\"").append(FigurePlotter.HEIGHT).append("\" alt=\"").append(attr(h.title()))
+                    .append("\">\n<figcaption><b>Figure ").append(number).append(".</b> ").append(esc(h.title())).append('.');
+            if (h.caption() != null) {
+                sb.append(' ').append(esc(h.caption()));
+            }
+            sb.append(' ').append(esc(data.columns().size() + (data.columns().size() == 1 ? " column" : " columns")
+                    + "; colour scale " + HeatmapPlotter.DECADES + " decades below the peak density."));
+            if (!data.omissionNote().isEmpty()) {
+                sb.append(" <span class=\"omitted\">").append(esc(data.omissionNote())).append("</span>");
+            }
+            sb.append("<br><span class=\"links\">Data: <a href=\"").append(attr(href(h.csv()))).append("\">")
+                    .append(esc(h.csv())).append("</a> Figure: <a href=\"").append(attr(href(pngName))).append("\">")
+                    .append(esc(pngName)).append("</a></span></figcaption>\n</figure>\n");
+        }
+
+        void noHeatmap(ReportSpec.Heatmap h, HeatmapData data) {
+            sb.append("<p class=\"omitted\" id=\"fig-").append(anchor(h.id())).append("\">").append(esc(h.title()))
+                    .append(": no spectral density was recorded")
+                    .append(data.omitted() > 0 ? " (" + data.omissionNote().replace(".", "") + ")" : "")
+                    .append(", so there is no figure. Data: <a href=\"").append(attr(href(h.csv()))).append("\">")
+                    .append(esc(h.csv())).append("</a></p>\n");
         }
 
         void table(ReportSpec.Table t) {

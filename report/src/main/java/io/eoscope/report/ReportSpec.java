@@ -44,7 +44,7 @@ public record ReportSpec(
 
     /**
      * One section of the report. Required: {@code id}, {@code title}; optional: {@code text},
-     * {@code figures}, {@code tables}, {@code images}.
+     * {@code figures}, {@code heatmaps}, {@code tables}, {@code images}.
      *
      * @param id a short identifier, used as the HTML anchor
      * @param title the heading
@@ -52,9 +52,52 @@ public record ReportSpec(
      * @param figures line and scatter plots drawn from CSV files
      * @param tables literal tables
      * @param images pictures inlined into the page
+     * @param heatmaps spectral densities over training, drawn after the figures
      */
     public record Section(
-            String id, String title, String text, List<Figure> figures, List<Table> tables, List<Image> images) {}
+            String id, String title, String text, List<Figure> figures, List<Table> tables, List<Image> images,
+            List<Heatmap> heatmaps) {}
+
+    /**
+     * A spectral density over training drawn as a heatmap: one column per row of a wide CSV file, the
+     * symmetric-logarithmic eigenvalue coordinate u = asinh(λ/c)/ln 10 (c = 10⁻³, the fixed grid of
+     * {@link io.eoscope.curvature.spectrum.DensityGrid}) upwards with its tick labels in λ, the density as
+     * colour on a logarithmic scale with a colour bar. The density columns are those whose header is
+     * {@code u=<number>} (the grid point u), in increasing u; any other column is ignored except {@code x}.
+     * Required: {@code id} (shares the name space of the figures: {@code figures/<id>.png}), {@code title},
+     * {@code csv}, {@code x}. Optional: {@code caption}, {@code xLabel}, {@code lines} (curves λ(x) drawn on
+     * the map through u(λ)), {@code hlines} (constant λ, dashed). A file with a header but no row is not
+     * an error: the page says that no density was recorded and no picture is drawn.
+     *
+     * @param id the figure identifier
+     * @param title the title drawn on the picture
+     * @param caption text under the picture
+     * @param csv the wide CSV file, relative to the report directory
+     * @param x the column across (a step or a time)
+     * @param xLabel the x axis title
+     * @param lines curves drawn over the map
+     * @param hlines dashed horizontal lines at constant λ
+     */
+    public record Heatmap(
+            String id,
+            String title,
+            String caption,
+            String csv,
+            String x,
+            String xLabel,
+            List<Line> lines,
+            List<HLine> hlines) {}
+
+    /**
+     * A curve drawn over a {@link Heatmap}: the eigenvalue {@code y} against {@code x}, from a long or
+     * wide CSV file (its rows in file order; non-finite points break the curve). All keys are required.
+     *
+     * @param csv the CSV file, relative to the report directory
+     * @param x the column across, in the heatmap's units
+     * @param y the eigenvalue column (λ, not u)
+     * @param label its legend label
+     */
+    public record Line(String csv, String x, String y, String label) {}
 
     /**
      * A plot of one long-format CSV file: one line per distinct value of the {@code series} column.

@@ -79,6 +79,7 @@ final class ReportSpecReader {
                 throw fail(key + ".id", "\"" + s.id() + "\" is used by an earlier section");
             }
             validateFigures(s.figures(), key, figureIds);
+            validateHeatmaps(s.heatmaps(), key, figureIds);
             validateTables(s.tables(), key);
             List<ReportSpec.Image> images = orEmpty(s.images());
             for (int j = 0; j < images.size(); j++) {
@@ -108,6 +109,45 @@ final class ReportSpecReader {
             require(f.x(), key + ".x");
             require(f.y(), key + ".y");
             List<ReportSpec.HLine> hlines = orEmpty(f.hlines());
+            for (int k = 0; k < hlines.size(); k++) {
+                String hk = key + ".hlines[" + k + "]";
+                require(hlines.get(k), hk);
+                require(hlines.get(k).y(), hk + ".y");
+                require(hlines.get(k).label(), hk + ".label");
+                if (!Double.isFinite(hlines.get(k).y())) {
+                    throw fail(hk + ".y", "is not finite");
+                }
+            }
+        }
+    }
+
+    private void validateHeatmaps(List<ReportSpec.Heatmap> heatmaps, String sectionKey, Set<String> ids)
+            throws ReportException {
+        List<ReportSpec.Heatmap> list = orEmpty(heatmaps);
+        for (int j = 0; j < list.size(); j++) {
+            ReportSpec.Heatmap h = list.get(j);
+            String key = sectionKey + ".heatmaps[" + j + "]";
+            require(h, key);
+            require(h.id(), key + ".id");
+            if (!FIGURE_ID.matcher(h.id()).matches()) {
+                throw fail(key + ".id", "\"" + h.id() + "\" may hold only letters, digits, '.', '_' and '-'");
+            }
+            if (!ids.add(h.id())) {
+                throw fail(key + ".id", "\"" + h.id() + "\" is used by an earlier figure");
+            }
+            require(h.title(), key + ".title");
+            require(h.csv(), key + ".csv");
+            require(h.x(), key + ".x");
+            List<ReportSpec.Line> lines = orEmpty(h.lines());
+            for (int k = 0; k < lines.size(); k++) {
+                String lk = key + ".lines[" + k + "]";
+                require(lines.get(k), lk);
+                require(lines.get(k).csv(), lk + ".csv");
+                require(lines.get(k).x(), lk + ".x");
+                require(lines.get(k).y(), lk + ".y");
+                require(lines.get(k).label(), lk + ".label");
+            }
+            List<ReportSpec.HLine> hlines = orEmpty(h.hlines());
             for (int k = 0; k < hlines.size(); k++) {
                 String hk = key + ".hlines[" + k + "]";
                 require(hlines.get(k), hk);

@@ -3,6 +3,7 @@ package io.eoscope.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.eoscope.curvature.spectrum.DensityGrid;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -212,7 +213,7 @@ class ReportRendererTest {
         ReportSpec spec = new ReportSpec("from records", null,
                 List.of(new ReportSpec.Claim("c", "p", "m", "partly", "agrees when x > 1")),
                 List.of(new ReportSpec.Section("s", "S", "text", List.of(new ReportSpec.Figure("fig", "F", null, "d.csv", "t",
-                        "v", null, null, null, null, Boolean.TRUE, List.of(new ReportSpec.HLine(2.0, "two")), null)), null, null)),
+                        "v", null, null, null, null, Boolean.TRUE, List.of(new ReportSpec.HLine(2.0, "two")), null)), null, null, null)),
                 configuration, java.util.Map.of("java", "17"));
         write("report.json", new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(spec));
         write("d.csv", "t,v\n0,1\n1,3\n");
@@ -348,6 +349,174 @@ class ReportRendererTest {
                 .hasMessageContaining("points.csv");
         assertThat(Files.readString(dir.resolve("report.html"))).isEqualTo(second);
         assertNoTempFiles();
+    }
+
+    /**
+     * A density CSV as the reproduction writes it (step, time, then the grid's u columns): a bulk at λ = 0 (mass 0.95)
+     * and an outlier (mass 0.05) at λ = 5 + step/20, rising from 5 to 15 over steps 0…200; λmax from a second file.
+     */
+    private void writeDensity() throws IOException {
+        StringBuilder d = new StringBuilder("step,time");
+        for (int i = 0; i < DensityGrid.POINTS; i++) {
+            d.append(",u=").append(String.format(java.util.Locale.ROOT, "%.1f", DensityGrid.point(i)));
+        }
+        d.append('\n');
+        StringBuilder m = new StringBuilder("step,time,hessian\n");
+        for (int step = 0; step <= 200; step += 10) {
+            m.append(step).append(',').append(step * 0.1).append(',').append(outlier(step)).append('\n');
+            if (step % 20 == 0) {
+                d.append(step).append(',').append(step * 0.1);
+                for (double v : density(step)) {
+                    d.append(',').append(v);
+                }
+                d.append('\n');
+            }
+        }
+        write("runs/gd/density.csv", d.toString());
+        write("runs/gd/metrics.csv", m.toString());
+    }
+
+    private static double outlier(int step) {
+        return 5 + step / 20.0;
+    }
+
+    private static double[] density(int step) {
+        return DensityGrid.smooth(new double[] {0, outlier(step)}, new double[] {0.95, 0.05});
+    }
+
+    private static final String HEATMAP = """
+            {"id": "density-gd", "title": "Spectral density of 𝓗 (GD η = 0.1)", "caption": "read it like this",
+              "csv": "runs/gd/density.csv", "x": "step", "xLabel": "step",
+              "lines": [{"csv": "runs/gd/metrics.csv", "x": "step", "y": "hessian", "label": "λmax(𝓗)"}],
+              "hlines": [{"y": 20.0, "label": "2/η"}]}
+            """;
+
+    private static String heatmapReport(String heatmaps) {
+        return "{\"title\": \"t\", \"claims\": [], \"sections\": [{\"id\": \"s\", \"title\": \"S\", \"heatmaps\": ["
+                + heatmaps + "]}], \"configuration\": {}, \"versions\": {}}";
+    }
+
+    @Test
+    void aDensityCsvRendersAHeatmapWithColourWhereTheMassIsAndWhiteElsewhere() throws Exception {
+        writeDensity();
+        write("report.json", heatmapReport(HEATMAP));
+
+        String page = Files.readString(ReportRenderer.render(dir));
+
+        BufferedImage png = ImageIO.read(dir.resolve("figures/density-gd.png").toFile());
+        assertThat(png.getWidth()).isEqualTo(FigurePlotter.WIDTH);
+        assertThat(png.getHeight()).isEqualTo(FigurePlotter.HEIGHT);
+        ReportSpec.Heatmap spec = new com.google.gson.Gson().fromJson(HEATMAP, ReportSpec.Heatmap.class);
+        HeatmapData data = HeatmapData.read(dir.resolve("runs/gd/density.csv"), List.of(dir.resolve("runs/gd/metrics.csv")),
+                spec, "h");
+        assertThat(data.columns()).hasSize(11);
+        HeatmapPlotter.Geometry g = HeatmapPlotter.geometry(data, spec);
+        double peak = g.peak();
+        assertThat(peak).isCloseTo(0.95 / (DensityGrid.SIGMA_U * Math.sqrt(2 * Math.PI)), org.assertj.core.data.Offset.offset(1e-9));
+        // the bulk's centre cell of column step 100 has exactly its density's colour
+        int x100 = (int) Math.round(g.px(100));
+        assertThat(rgb(png, x100, (int) Math.round(g.py(0.0)))).isEqualTo(rgb(HeatmapPlotter.colour(density(100)[70], peak)));
+        // the outlier's mass (u just above its centre, off the λmax line drawn through it) is coloured, dimmer than the bulk
+        int yOut = (int) Math.round(g.py(DensityGrid.u(outlier(100)) + 0.25));
+        int above = png.getRGB(x100, yOut) & 0xFFFFFF;
+        assertThat(above).isNotEqualTo(0xFFFFFF);
+        // between the bulk and the outlier there is no mass: the background shows
+        assertThat(rgb(png, x100, (int) Math.round(g.py(2.0)))).isEqualTo(0xFFFFFF);
+        // early on the outlier sat lower: at step 0 the place of the step-200 outlier is empty
+        assertThat(rgb(png, (int) Math.round(g.px(0)), (int) Math.round(g.py(DensityGrid.u(outlier(200)) + 0.2))))
+                .isEqualTo(0xFFFFFF);
+        // the 2/η line (λ = 20) is drawn in black across the map
+        int y20 = (int) Math.round(g.py(DensityGrid.u(20)));
+        int black = 0;
+        for (int x = g.left() + 1; x < g.right(); x++) {
+            for (int dy = -1; dy <= 1; dy++) {
+                if (rgb(png, x, y20 + dy) == 0) {
+                    black++;
+                    break;
+                }
+            }
+        }
+        assertThat(black).as("dashes of 2/η").isGreaterThan((g.right() - g.left()) / 3);
+        // the λmax curve (vermillion) is drawn
+        assertThat(pixelsOf(png, new Color(0xD55E00))).isGreaterThan(100);
+        // the axis is cropped to the mass and the lines: λ = 20 and the bulk are in, λ = −1 is not
+        assertThat(g.uMax()).isGreaterThan(DensityGrid.u(20)).isLessThan(DensityGrid.u(100));
+        assertThat(g.uMin()).isLessThan(-0.4).isGreaterThan(DensityGrid.u(-1));
+        assertThat(page).contains("<b>Figure 1.</b> Spectral density of 𝓗 (GD η = 0.1). read it like this 11 columns",
+                "<a href=\"runs/gd/density.csv\">", "<a href=\"figures/density-gd.png\">", IMG_PREFIX);
+    }
+
+    @Test
+    void aRunWithoutDensityGetsNoFigureAndNoError() throws Exception {
+        StringBuilder header = new StringBuilder("step,time");
+        for (int i = 0; i < DensityGrid.POINTS; i++) {
+            header.append(",u=").append(String.format(java.util.Locale.ROOT, "%.1f", DensityGrid.point(i)));
+        }
+        write("runs/gd/density.csv", header + "\n");
+        write("runs/gd/metrics.csv", "step,time,hessian\n0,0,5\n");
+        write("d.csv", "t,v\n0,1\n1,2\n");
+        write("report.json", "{\"title\": \"t\", \"claims\": [], \"sections\": [{\"id\": \"s\", \"title\": \"S\","
+                + " \"figures\": [{\"id\": \"f\", \"title\": \"F\", \"csv\": \"d.csv\", \"x\": \"t\", \"y\": \"v\"}],"
+                + " \"heatmaps\": [" + HEATMAP + "]}], \"configuration\": {}, \"versions\": {}}");
+
+        String page = Files.readString(ReportRenderer.render(dir));
+
+        assertThat(dir.resolve("figures/density-gd.png")).doesNotExist();
+        assertThat(dir.resolve("figures/f.png")).isRegularFile();
+        assertThat(count(page, IMG_PREFIX)).isEqualTo(1);
+        assertThat(page).contains("Spectral density of 𝓗 (GD η = 0.1): no spectral density was recorded, so there is no figure.");
+    }
+
+    @Test
+    void heatmapErrorsNameFileAndKey() throws Exception {
+        writeDensity();
+        write("report.json", heatmapReport("{\"id\": \"h\", \"title\": \"H\", \"csv\": \"runs/gd/density.csv\"}"));
+        assertThatThrownBy(() -> ReportRenderer.render(dir)).isInstanceOf(ReportException.class)
+                .hasMessageContaining("sections[0].heatmaps[0].x").hasMessageContaining("missing required key");
+
+        write("report.json", heatmapReport("{\"id\": \"h\", \"title\": \"H\", \"csv\": \"runs/gd/metrics.csv\", \"x\": \"step\"}"));
+        assertThatThrownBy(() -> ReportRenderer.render(dir)).isInstanceOf(ReportException.class)
+                .hasMessageContaining("metrics.csv").hasMessageContaining("fewer than two density columns");
+
+        write("report.json", heatmapReport("{\"id\": \"h\", \"title\": \"H\", \"csv\": \"runs/gd/density.csv\", \"x\": \"step\","
+                + " \"lines\": [{\"csv\": \"runs/gd/none.csv\", \"x\": \"step\", \"y\": \"hessian\", \"label\": \"l\"}]}"));
+        assertThatThrownBy(() -> ReportRenderer.render(dir)).isInstanceOf(ReportException.class)
+                .hasMessageContaining("none.csv").hasMessageContaining("sections[0].heatmaps[0].lines[0]");
+
+        write("runs/gd/bad.csv", "step,u=1.0,u=0.5\n0,1,1\n");
+        write("report.json", heatmapReport("{\"id\": \"h\", \"title\": \"H\", \"csv\": \"runs/gd/bad.csv\", \"x\": \"step\"}"));
+        assertThatThrownBy(() -> ReportRenderer.render(dir)).isInstanceOf(ReportException.class)
+                .hasMessageContaining("bad.csv").hasMessageContaining("increasing");
+    }
+
+    @Test
+    void aRowWithANonFiniteDensityIsOmittedAndSaid() throws Exception {
+        write("h.csv", "step,u=-0.1,u=0.0,u=0.1\n0,0.1,1,0.1\n1,NaN,1,0.1\n2,0.1,1,0.1\n");
+        write("report.json", heatmapReport("{\"id\": \"h\", \"title\": \"H\", \"csv\": \"h.csv\", \"x\": \"step\"}"));
+
+        String page = Files.readString(ReportRenderer.render(dir));
+
+        assertThat(page).contains("2 columns", "1 row with a missing, non-finite or negative density omitted.");
+    }
+
+    @Test
+    void lambdaTicksAndLabels() {
+        assertThat(HeatmapPlotter.lambdaLabel(-1000)).isEqualTo("\u22121000");
+        assertThat(HeatmapPlotter.lambdaLabel(0.001)).isEqualTo("0.001");
+        assertThat(HeatmapPlotter.lambdaLabel(20)).isEqualTo("20");
+        assertThat(HeatmapPlotter.lambdaTicks(DensityGrid.u(-2), DensityGrid.u(200)))
+                .containsExactly(-1.0, -0.1, -0.01, -0.001, 0.0, 0.001, 0.01, 0.1, 1.0, 10.0, 100.0);
+        // a narrow range gets 2 and 5 too
+        assertThat(HeatmapPlotter.lambdaTicks(DensityGrid.u(3), DensityGrid.u(30))).containsExactly(5.0, 10.0, 20.0);
+        assertThat(HeatmapPlotter.niceTicks(0, 560)).containsExactly(0.0, 100.0, 200.0, 300.0, 400.0, 500.0);
+    }
+
+    private static int rgb(BufferedImage image, int x, int y) {
+        return image.getRGB(x, y) & 0xFFFFFF;
+    }
+
+    private static int rgb(Color c) {
+        return c.getRGB() & 0xFFFFFF;
     }
 
     @Test

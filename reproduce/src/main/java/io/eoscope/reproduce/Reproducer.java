@@ -4,7 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.eoscope.curvature.analysis.AnalysisOptions;
 import io.eoscope.curvature.io.AtomicFiles;
 import io.eoscope.curvature.io.InputException;
 import io.eoscope.report.ReportException;
@@ -124,7 +123,9 @@ public final class Reproducer {
         pipeline.addProperty("broker", embedded ? "embedded (in-process KRaft)" : kafka.bootstrapServersGiven());
         pipeline.addProperty("analyzers", analyzers);
         pipeline.addProperty("analysis_id", Pipeline.ANALYSIS_ID);
-        pipeline.add("analysis_options", JsonParser.parseString(Reproduction.GSON.toJson(AnalysisOptions.defaults())));
+        pipeline.add("analysis_options", JsonParser.parseString(Reproduction.GSON.toJson(Pipeline.options(false))));
+        // experiment 1's GD runs: the same plus the density and the traces on one snapshot in DENSITY_EVERY
+        pipeline.add("analysis_options_gd_density", JsonParser.parseString(Reproduction.GSON.toJson(Pipeline.options(true))));
         pipeline.addProperty("analysis_dtype", "float64");
         c.add("pipeline", pipeline);
         JsonArray runs = new JsonArray();

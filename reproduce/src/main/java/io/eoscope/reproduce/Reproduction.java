@@ -13,6 +13,7 @@ import io.eoscope.curvature.net.DeviceChoice;
 import io.eoscope.curvature.net.DeviceData;
 import io.eoscope.curvature.net.LabeledData;
 import io.eoscope.curvature.net.MlpModel;
+import io.eoscope.curvature.spectrum.DensityGrid;
 import io.eoscope.gateway.PowerLaw;
 import io.eoscope.trainer.data.ImageGrid;
 import io.eoscope.trainer.run.RunConfig;
@@ -381,6 +382,9 @@ final class Reproduction {
         // 6. other optimizers
         sections.add(optimizerSection(claims));
 
+        // 7. the density of 𝓗 over training, for each GD run of experiment 1
+        sections.add(densitySection(gd));
+
         JsonObject report = new JsonObject();
         report.addProperty("title", "eoscope: reproduction of Lowell & Kastner (2024), " + preset.name() + " preset");
         report.addProperty("subtitle", "Training on the Edge of Stability Is Caused by Layerwise Jacobian Alignment"
@@ -539,6 +543,81 @@ final class Reproduction {
         s6.add("tables", tables(table("Runs", List.of("run", "quantity", "threshold formula", "threshold", "estimates",
                 "verdict"), rows)));
         return s6;
+    }
+
+    /**
+     * The spectral density of 𝓗 over training as a heatmap for each GD run of experiment 1 that recorded one, and its
+     * traces at the first and last snapshot that carried them. A run without {@code density.csv} (trained before the
+     * density existed, or every density failed) gets no figure; the text says which.
+     */
+    JsonObject densitySection(List<RunSpec> gd) throws Exception {
+        JsonArray heatmaps = new JsonArray();
+        List<String> without = new ArrayList<>();
+        List<List<String>> traceRows = new ArrayList<>();
+        for (RunSpec s : gd) {
+            Path dir = runDir(s);
+            double eta = s.config().learningRate();
+            String rel = "runs/" + s.id() + "/";
+            if (Files.exists(dir.resolve("density.csv")) && Csv.read(dir.resolve("density.csv")).size() > 0) {
+                JsonObject h = new JsonObject();
+                h.addProperty("id", "density-" + s.id());
+                h.addProperty("title", "Spectral density of 𝓗 over training (" + s.label() + ")");
+                h.addProperty("caption", "How to read it: each column is one snapshot's spectral density of 𝓗 by"
+                        + " stochastic Lanczos quadrature; upwards runs the eigenvalue λ on a symmetric-log axis (u ="
+                        + " asinh(λ/c)/ln 10, c = " + DensityGrid.SCALE + ": linear within about ±c of 0, logarithmic"
+                        + " beyond, negative eigenvalues below 0), labelled in λ. Colour is the spectral mass per unit u on"
+                        + " a logarithmic scale (the colour bar); bright bands are where most eigenvalues lie (the bulk"
+                        + " near 0), faint cells above it the few outliers. The solid line is the analyzers' λmax(𝓗) at"
+                        + " every snapshot, the dashed one 2/η = " + Csv.fmt(2 / eta) + ": at the edge of stability the"
+                        + " top of the spectrum meets it while the bulk stays put. t = " + eta + " × step.");
+                h.addProperty("csv", rel + "density.csv");
+                h.addProperty("x", "step");
+                h.addProperty("xLabel", "GD step (continuous time t = " + eta + " × step)");
+                JsonObject line = new JsonObject();
+                line.addProperty("csv", rel + "metrics.csv");
+                line.addProperty("x", "step");
+                line.addProperty("y", "hessian");
+                line.addProperty("label", "λmax(𝓗)");
+                h.add("lines", array(line));
+                JsonObject threshold = new JsonObject();
+                threshold.addProperty("y", 2 / eta);
+                threshold.addProperty("label", "2/η");
+                h.add("hlines", array(threshold));
+                heatmaps.add(h);
+            } else {
+                without.add(s.label());
+            }
+            if (Files.exists(dir.resolve("trace.csv"))) {
+                Csv tr = Csv.read(dir.resolve("trace.csv"));
+                for (int row : tr.size() > 1 ? new int[] {0, tr.size() - 1} : tr.size() == 1 ? new int[] {0} : new int[0]) {
+                    traceRows.add(List.of(s.label(), tr.rows().get(row)[tr.index("step")],
+                            Csv.fmt(tr.numbers("trace_hessian")[row]) + " [" + Csv.fmt(tr.numbers("trace_hessian_low")[row])
+                                    + ", " + Csv.fmt(tr.numbers("trace_hessian_high")[row]) + "]",
+                            Csv.fmt(tr.numbers("trace_gauss_newton")[row]), Csv.fmt(tr.numbers("gauss_newton_share")[row]),
+                            Csv.fmt(tr.numbers("top_share_hessian")[row])));
+                }
+            }
+        }
+        String text = "The analyzers estimate the whole spectrum of 𝓗, not only its top, on one snapshot in "
+                + Pipeline.DENSITY_EVERY + " of each GD run of experiment 1 (the first, then every "
+                + Pipeline.DENSITY_EVERY + "th) (the other snapshots get λmax alone, so that the density costs"
+                + " little): its spectral density by stochastic Lanczos quadrature, reported on one fixed grid so that"
+                + " successive snapshots line up as the columns of a map, and the trace tr(𝓗) by Hutch++ with its 95%"
+                + " interval beside the exact tr(G) (docs/science.md). Each run's densities are in runs/<run>/density.csv,"
+                + " its traces in runs/<run>/trace.csv (docs/contracts.md#reproduction-directory).";
+        if (!without.isEmpty()) {
+            text += "\n\nNo spectral density was recorded for " + String.join(", ", without) + " (a run trained before"
+                    + " the analyzers computed densities, or one whose every density failed: see its done.json), so it has"
+                    + " no figure.";
+        }
+        JsonObject section = section("density", "7. Beyond λmax: the spectrum of 𝓗 over training", text);
+        section.add("figures", new JsonArray()); // readers of report.json may expect the key in every section
+        section.add("heatmaps", heatmaps);
+        if (!traceRows.isEmpty()) {
+            section.add("tables", tables(table("Traces at the first and the last snapshot that carried them", List.of("run",
+                    "step", "tr(𝓗) [95% interval]", "tr(G) (exact)", "tr(G)/tr(𝓗)", "λmax(𝓗)/tr(𝓗)"), traceRows)));
+        }
+        return section;
     }
 
     /** The work that established the edge a run of experiment 6 is judged against. */

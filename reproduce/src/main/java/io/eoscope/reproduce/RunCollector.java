@@ -18,7 +18,8 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Reads one run's telemetry (loss, sharpness, t per step) and metrics (the analyzers' reports of its
  * snapshots) back from Kafka, from the topics' ends at {@link #begin()} on, into rows keyed by step (a
- * re-delivered record replaces its twin: the pipeline is at-least-once). Memory: one row per step.
+ * re-delivered record replaces its twin: the pipeline is at-least-once). Memory: one row per step; the
+ * spectral densities and traces of the snapshots that carry them in {@link SpectrumTables}, bounded.
  */
 final class RunCollector implements AutoCloseable {
     /** The telemetry columns. */
@@ -35,8 +36,15 @@ final class RunCollector implements AutoCloseable {
     private final TreeMap<Long, double[]> telemetry = new TreeMap<>();
     private final TreeMap<Long, double[]> metrics = new TreeMap<>();
     private final List<String> deadLetters = new ArrayList<>();
+    private final SpectrumTables spectrum;
 
     RunCollector(KafkaSettings settings, String run, String analysisId, int layers) {
+        this(settings, run, analysisId, layers, SpectrumTables.DEFAULT_LIMIT);
+    }
+
+    /** @param densityLimit the most density rows kept for the run (see {@link SpectrumTables}) */
+    RunCollector(KafkaSettings settings, String run, String analysisId, int layers, int densityLimit) {
+        this.spectrum = new SpectrumTables(densityLimit);
         this.settings = settings;
         this.run = run;
         this.analysisId = analysisId;
@@ -110,6 +118,7 @@ final class RunCollector implements AutoCloseable {
                 any = true;
             } else if (o.has("analysis_id") && analysisId.equals(o.get("analysis_id").getAsString())) {
                 metrics.put(o.get("step").getAsLong(), metricsRow(o));
+                spectrum.add(o);
                 any = true;
             }
         }
@@ -170,6 +179,11 @@ final class RunCollector implements AutoCloseable {
 
     Csv metrics() {
         return table(metricsColumns(layers), metrics);
+    }
+
+    /** The spectral densities and traces of the snapshots that carried them. */
+    SpectrumTables spectrum() {
+        return spectrum;
     }
 
     private static Csv table(String[] columns, Map<Long, double[]> rows) {
