@@ -16,7 +16,7 @@ public record BeyondTopOptions(DensityOptions density, TraceOptions trace, int e
     /** The largest {@code every}. */
     public static final int MOST_EVERY = 1_000_000;
     /** The default of {@code every}: docs/science.md#cost-of-the-density-and-the-trace gives the measurement. */
-    public static final int DEFAULT_EVERY = 10;
+    public static final int DEFAULT_EVERY = 20;
 
     /** Validates; messages name the option. */
     public BeyondTopOptions {
