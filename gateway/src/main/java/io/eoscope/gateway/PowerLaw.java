@@ -1,5 +1,7 @@
 package io.eoscope.gateway;
 
+import io.eoscope.curvature.spectrum.StudentT;
+
 /**
  * The dataset-size power law of docs/science.md#power-law-in-n: a least-squares fit of log y = log a + β log N to
  * every point (several seeds per N give several points at that N).

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.eoscope.curvature.spectrum.StudentT;
+
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

@@ -97,27 +97,12 @@ final class ReportSpecReader {
             ReportSpec.Figure f = list.get(j);
             String key = sectionKey + ".figures[" + j + "]";
             require(f, key);
-            require(f.id(), key + ".id");
-            if (!FIGURE_ID.matcher(f.id()).matches()) {
-                throw fail(key + ".id", "\"" + f.id() + "\" may hold only letters, digits, '.', '_' and '-'");
-            }
-            if (!ids.add(f.id())) {
-                throw fail(key + ".id", "\"" + f.id() + "\" is used by an earlier figure");
-            }
+            validateId(f.id(), key, ids);
             require(f.title(), key + ".title");
             require(f.csv(), key + ".csv");
             require(f.x(), key + ".x");
             require(f.y(), key + ".y");
-            List<ReportSpec.HLine> hlines = orEmpty(f.hlines());
-            for (int k = 0; k < hlines.size(); k++) {
-                String hk = key + ".hlines[" + k + "]";
-                require(hlines.get(k), hk);
-                require(hlines.get(k).y(), hk + ".y");
-                require(hlines.get(k).label(), hk + ".label");
-                if (!Double.isFinite(hlines.get(k).y())) {
-                    throw fail(hk + ".y", "is not finite");
-                }
-            }
+            validateHLines(f.hlines(), key);
         }
     }
 
@@ -128,13 +113,7 @@ final class ReportSpecReader {
             ReportSpec.Heatmap h = list.get(j);
             String key = sectionKey + ".heatmaps[" + j + "]";
             require(h, key);
-            require(h.id(), key + ".id");
-            if (!FIGURE_ID.matcher(h.id()).matches()) {
-                throw fail(key + ".id", "\"" + h.id() + "\" may hold only letters, digits, '.', '_' and '-'");
-            }
-            if (!ids.add(h.id())) {
-                throw fail(key + ".id", "\"" + h.id() + "\" is used by an earlier figure");
-            }
+            validateId(h.id(), key, ids);
             require(h.title(), key + ".title");
             require(h.csv(), key + ".csv");
             require(h.x(), key + ".x");
@@ -147,15 +126,31 @@ final class ReportSpecReader {
                 require(lines.get(k).y(), lk + ".y");
                 require(lines.get(k).label(), lk + ".label");
             }
-            List<ReportSpec.HLine> hlines = orEmpty(h.hlines());
-            for (int k = 0; k < hlines.size(); k++) {
-                String hk = key + ".hlines[" + k + "]";
-                require(hlines.get(k), hk);
-                require(hlines.get(k).y(), hk + ".y");
-                require(hlines.get(k).label(), hk + ".label");
-                if (!Double.isFinite(hlines.get(k).y())) {
-                    throw fail(hk + ".y", "is not finite");
-                }
+            validateHLines(h.hlines(), key);
+        }
+    }
+
+    /** A figure's id: present, of the allowed characters, and not used by an earlier figure or heatmap. */
+    private void validateId(String id, String key, Set<String> ids) throws ReportException {
+        require(id, key + ".id");
+        if (!FIGURE_ID.matcher(id).matches()) {
+            throw fail(key + ".id", "\"" + id + "\" may hold only letters, digits, '.', '_' and '-'");
+        }
+        if (!ids.add(id)) {
+            throw fail(key + ".id", "\"" + id + "\" is used by an earlier figure");
+        }
+    }
+
+    /** The horizontal lines of a figure or heatmap: each with a finite y and a label. */
+    private void validateHLines(List<ReportSpec.HLine> lines, String key) throws ReportException {
+        List<ReportSpec.HLine> hlines = orEmpty(lines);
+        for (int k = 0; k < hlines.size(); k++) {
+            String hk = key + ".hlines[" + k + "]";
+            require(hlines.get(k), hk);
+            require(hlines.get(k).y(), hk + ".y");
+            require(hlines.get(k).label(), hk + ".label");
+            if (!Double.isFinite(hlines.get(k).y())) {
+                throw fail(hk + ".y", "is not finite");
             }
         }
     }

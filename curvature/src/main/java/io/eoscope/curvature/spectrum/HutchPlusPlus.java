@@ -116,9 +116,6 @@ public final class HutchPlusPlus {
 
     /** Values of one quadratic form per row, and where computed the squared norm of each row's deflated product. */
     private record Sums(double[] values, double[] squaredNorms) {
-        Sums(double[] values) {
-            this(values, null);
-        }
 
         double sum() {
             double s = 0;
@@ -168,8 +165,21 @@ public final class HutchPlusPlus {
          *     that does not affect the loss): only a group that is zero as a whole is then an error
          */
         Sums quadraticForms(NDArray block, boolean basisVectors) {
+            return forms(block, basisVectors, null);
+        }
+
+        /**
+         * wᵢᵀAwᵢ for each row wᵢ of {@code block}, and ‖(I − QQᵀ)Awᵢ‖² (Q's rows orthonormal): the Hutchinson terms and
+         * the squared norms whose mean estimates ‖(I − QQᵀ)A(I − QQᵀ)‖_F² (E‖Bg‖² = ‖B‖_F² for Rademacher g).
+         */
+        Sums deflatedForms(NDArray block, NDArray q) {
+            return forms(block, false, q);
+        }
+
+        private Sums forms(NDArray block, boolean basisVectors, NDArray q) {
             long rows = block.getShape().get(0);
-            double[] out = new double[Math.toIntExact(rows)];
+            double[] forms = new double[Math.toIntExact(rows)];
+            double[] norms = q == null ? null : new double[forms.length];
             for (long from = 0; from < rows && problem == null; from += rowsPerCall) {
                 long to = Math.min(rows, from + rowsPerCall);
                 try (NDScope scope = new NDScope()) {
@@ -180,36 +190,13 @@ public final class HutchPlusPlus {
                             count > 0);
                     count += to - from;
                     if (problem == null) {
-                        double[] forms = HostArrays.download(product.mul(part).sum(new int[] {1}));
-                        System.arraycopy(forms, 0, out, (int) from, forms.length);
-                    }
-                }
-            }
-            return new Sums(out);
-        }
-
-        /**
-         * wᵢᵀAwᵢ for each row wᵢ of {@code block}, and ‖(I − QQᵀ)Awᵢ‖² (Q's rows orthonormal): the Hutchinson terms and
-         * the squared norms whose mean estimates ‖(I − QQᵀ)A(I − QQᵀ)‖_F² (E‖Bg‖² = ‖B‖_F² for Rademacher g).
-         */
-        Sums deflatedForms(NDArray block, NDArray q) {
-            long rows = block.getShape().get(0);
-            double[] forms = new double[Math.toIntExact(rows)];
-            double[] norms = new double[forms.length];
-            for (long from = 0; from < rows && problem == null; from += rowsPerCall) {
-                long to = Math.min(rows, from + rowsPerCall);
-                try (NDScope scope = new NDScope()) {
-                    scope.suppressNotUsedWarning();
-                    NDArray part = block.get(from + ":" + to);
-                    NDArray product = operator.apply(part);
-                    problem = EigenCheck.productProblem(product, count + 1, count > 0);
-                    count += to - from;
-                    if (problem == null) {
                         double[] f = HostArrays.download(product.mul(part).sum(new int[] {1}));
-                        NDArray deflated = product.sub(product.matMul(q.transpose()).matMul(q));
-                        double[] s = HostArrays.download(deflated.mul(deflated).sum(new int[] {1}));
                         System.arraycopy(f, 0, forms, (int) from, f.length);
-                        System.arraycopy(s, 0, norms, (int) from, s.length);
+                        if (q != null) {
+                            NDArray deflated = product.sub(product.matMul(q.transpose()).matMul(q));
+                            double[] n = HostArrays.download(deflated.mul(deflated).sum(new int[] {1}));
+                            System.arraycopy(n, 0, norms, (int) from, n.length);
+                        }
                     }
                 }
             }

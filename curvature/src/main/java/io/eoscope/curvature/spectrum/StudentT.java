@@ -1,19 +1,31 @@
 package io.eoscope.curvature.spectrum;
 
 /**
- * Quantiles of Student's t distribution, for the interval of a mean of a few samples. The distribution function is
- * the regularised incomplete beta function (continued fraction, Lentz's method), the quantile is found by bisection
- * on it: a few hundred evaluations, negligible beside one operator product.
+ * Quantiles of Student's t distribution, for the interval of a mean of a few samples (a Hutch++ trace) or of a fitted
+ * exponent (the gateway's power law). The distribution function is the regularised incomplete beta function
+ * (continued fraction, Lentz's method), the quantile is found by bisection on it: a few hundred evaluations.
  */
-final class StudentT {
+public final class StudentT {
     private StudentT() {}
+
+    /**
+     * The t with P(|T| ≤ t) = {@code level} for {@code dof} degrees of freedom (level 0.95 and dof 4: 2.776).
+     *
+     * @throws IllegalArgumentException when the level is not in (0, 1) or dof &lt; 1
+     */
+    public static double twoSided(double level, int dof) {
+        if (!(level > 0 && level < 1) || dof < 1) {
+            throw new IllegalArgumentException("Student's t needs dof ≥ 1 and a level in (0, 1), got " + dof + ", " + level);
+        }
+        return quantile(0.5 * (1 + level), dof);
+    }
 
     /**
      * t such that P(T ≤ t) = p for T with {@code dof} degrees of freedom.
      *
      * @throws IllegalArgumentException when p is not in (0, 1) or dof &lt; 1
      */
-    static double quantile(double p, int dof) {
+    public static double quantile(double p, int dof) {
         if (!(p > 0 && p < 1) || dof < 1) {
             throw new IllegalArgumentException("Student-t quantile needs p in (0, 1) and dof ≥ 1, got p = " + p
                     + ", dof = " + dof);
