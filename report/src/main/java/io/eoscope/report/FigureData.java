@@ -72,41 +72,26 @@ final class FigureData {
         int nonFinite = 0;
         int nonPositive = 0;
         try (BufferedReader in = Files.newBufferedReader(csvFile, StandardCharsets.UTF_8)) {
-            String headerLine = in.readLine();
-            if (headerLine == null) {
-                throw new ReportException(csvFile + " (" + figureKey + ".csv): empty file, expected a header row");
-            }
-            if (headerLine.startsWith("\uFEFF")) {
-                headerLine = headerLine.substring(1);
-            }
-            List<String> header = split(headerLine);
+            List<String> header = header(in, csvFile, figureKey);
             int xi = column(header, figure.x(), csvFile, figureKey + ".x");
             int yi = column(header, figure.y(), csvFile, figureKey + ".y");
             int si = figure.series() == null ? -1 : column(header, figure.series(), csvFile, figureKey + ".series");
-            String line;
-            int lineNo = 1;
-            while ((line = in.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                List<String> cells = split(line);
-                if (cells.size() != header.size()) {
-                    throw new ReportException(csvFile + ":" + lineNo + ": " + cells.size()
-                            + " fields but the header has " + header.size() + " (" + figureKey + ")");
-                }
+            int[] omitted = new int[2]; // non-finite, non-positive on a logarithmic axis
+            rows(in, csvFile, header.size(), figureKey, (cells, lineNo) -> {
                 double x = number(cells.get(xi), csvFile, lineNo, figure.x());
                 double y = number(cells.get(yi), csvFile, lineNo, figure.y());
                 String name = si < 0 ? figure.y() : cells.get(si);
                 if (!Double.isFinite(x) || !Double.isFinite(y)) {
-                    nonFinite++;
+                    omitted[0]++;
                 } else if ((logX && x <= 0) || (logY && y <= 0)) {
-                    nonPositive++;
+                    omitted[1]++;
                 } else {
                     points.computeIfAbsent(name.isEmpty() ? "(unnamed)" : name, k -> new ArrayList<>())
                             .add(new double[] {x, y});
                 }
-            }
+            });
+            nonFinite = omitted[0];
+            nonPositive = omitted[1];
         } catch (NoSuchFileException e) {
             throw new ReportException(csvFile + " (" + figureKey + ".csv): no such file");
         }
@@ -126,6 +111,47 @@ final class FigureData {
             series.add(new Series(e.getKey(), xs, ys));
         }
         return new FigureData(List.copyOf(series), nonFinite, nonPositive);
+    }
+
+    /** One data row of a CSV file: its cells and its line number (the header is line 1). */
+    @FunctionalInterface
+    interface Row {
+        void accept(List<String> cells, int lineNo) throws ReportException;
+    }
+
+    /**
+     * The header row of {@code in} (a byte-order mark dropped), split into its column names.
+     *
+     * @param key the figure's or heatmap's key in report.json, for error messages
+     */
+    static List<String> header(BufferedReader in, Path csvFile, String key) throws IOException, ReportException {
+        String line = in.readLine();
+        if (line == null) {
+            throw new ReportException(csvFile + " (" + key + ".csv): empty file, expected a header row");
+        }
+        return split(line.startsWith("\uFEFF") ? line.substring(1) : line);
+    }
+
+    /**
+     * Hands every non-blank row after the header to {@code row}, each with exactly {@code width} cells.
+     *
+     * @throws ReportException when a row has another number of cells (naming the line), or from {@code row}
+     */
+    static void rows(BufferedReader in, Path csvFile, int width, String key, Row row) throws IOException, ReportException {
+        String line;
+        int lineNo = 1;
+        while ((line = in.readLine()) != null) {
+            lineNo++;
+            if (line.isBlank()) {
+                continue;
+            }
+            List<String> cells = split(line);
+            if (cells.size() != width) {
+                throw new ReportException(csvFile + ":" + lineNo + ": " + cells.size() + " fields but the header has "
+                        + width + " (" + key + ")");
+            }
+            row.accept(cells, lineNo);
+        }
     }
 
     static List<String> split(String line) {

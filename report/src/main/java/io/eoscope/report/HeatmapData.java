@@ -78,7 +78,7 @@ final class HeatmapData {
         int omitted = 0;
         double[] u;
         try (BufferedReader in = Files.newBufferedReader(csvFile, StandardCharsets.UTF_8)) {
-            List<String> header = header(in.readLine(), csvFile, key);
+            List<String> header = FigureData.header(in, csvFile, key);
             int xi = FigureData.column(header, heatmap.x(), csvFile, key + ".x");
             List<Integer> uColumns = new ArrayList<>();
             List<Double> uValues = new ArrayList<>();
@@ -98,31 +98,23 @@ final class HeatmapData {
                         + " (" + key + ".csv); the header has " + header);
             }
             u = uValues.stream().mapToDouble(Double::doubleValue).toArray();
-            String line;
-            int lineNo = 1;
-            while ((line = in.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                List<String> cells = FigureData.split(line);
-                if (cells.size() != header.size()) {
-                    throw new ReportException(csvFile + ":" + lineNo + ": " + cells.size() + " fields but the header has "
-                            + header.size() + " (" + key + ")");
-                }
+            double[] grid = u;
+            int[] bad = new int[1];
+            FigureData.rows(in, csvFile, header.size(), key, (cells, lineNo) -> {
                 double x = FigureData.number(cells.get(xi), csvFile, lineNo, heatmap.x());
-                double[] density = new double[u.length];
+                double[] density = new double[grid.length];
                 boolean ok = Double.isFinite(x);
-                for (int i = 0; i < u.length; i++) {
+                for (int i = 0; i < grid.length; i++) {
                     density[i] = FigureData.number(cells.get(uColumns.get(i)), csvFile, lineNo, header.get(uColumns.get(i)));
                     ok &= Double.isFinite(density[i]) && density[i] >= 0;
                 }
                 if (ok) {
                     columns.add(new Column(x, density));
                 } else {
-                    omitted++;
+                    bad[0]++;
                 }
-            }
+            });
+            omitted = bad[0];
         } catch (NoSuchFileException e) {
             throw new ReportException(csvFile + " (" + key + ".csv): no such file");
         }
@@ -147,24 +139,11 @@ final class HeatmapData {
     private static Curve curve(Path file, ReportSpec.Line line, String key) throws IOException, ReportException {
         List<double[]> points = new ArrayList<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            List<String> header = header(in.readLine(), file, key);
+            List<String> header = FigureData.header(in, file, key);
             int xi = FigureData.column(header, line.x(), file, key + ".x");
             int yi = FigureData.column(header, line.y(), file, key + ".y");
-            String row;
-            int lineNo = 1;
-            while ((row = in.readLine()) != null) {
-                lineNo++;
-                if (row.isBlank()) {
-                    continue;
-                }
-                List<String> cells = FigureData.split(row);
-                if (cells.size() != header.size()) {
-                    throw new ReportException(file + ":" + lineNo + ": " + cells.size() + " fields but the header has "
-                            + header.size() + " (" + key + ")");
-                }
-                points.add(new double[] {FigureData.number(cells.get(xi), file, lineNo, line.x()),
-                    FigureData.number(cells.get(yi), file, lineNo, line.y())});
-            }
+            FigureData.rows(in, file, header.size(), key, (cells, lineNo) -> points.add(new double[] {
+                FigureData.number(cells.get(xi), file, lineNo, line.x()), FigureData.number(cells.get(yi), file, lineNo, line.y())}));
         } catch (NoSuchFileException e) {
             throw new ReportException(file + " (" + key + ".csv): no such file");
         }
@@ -175,12 +154,5 @@ final class HeatmapData {
             y[i] = points.get(i)[1];
         }
         return new Curve(line.label(), x, y);
-    }
-
-    private static List<String> header(String line, Path file, String key) throws ReportException {
-        if (line == null) {
-            throw new ReportException(file + " (" + key + ".csv): empty file, expected a header row");
-        }
-        return FigureData.split(line.startsWith("\uFEFF") ? line.substring(1) : line);
     }
 }
