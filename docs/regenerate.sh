@@ -35,9 +35,12 @@ keep() {
   echo "docs/regenerate.sh: wrote $to ($size bytes)" >&2
 }
 
-page() {
+# shot PORT MINUTES WINDOW FRAGMENT OUT [DEMO OPTIONS...]: runs ./eos demo with the options on PORT, waits up to
+# MINUTES for its run to be analysed to step 1500, and screenshots its page at #run=RUN&FRAGMENT into OUT
+shot() {
+  local port="$1" minutes="$2" window="$3" fragment="$4" out="$5" run
+  shift 5
   command -v chromium >/dev/null || { echo "docs/regenerate.sh: needs chromium (apt-get install chromium)" >&2; exit 2; }
-  local port=18765 run
   analysed() { # the newest analysed step of the demo's run, or -1
     curl -s "http://127.0.0.1:$port/api/runs" 2>/dev/null | python3 -c 'import json, sys
 try:
@@ -45,19 +48,23 @@ try:
 except Exception:
     print(-1)'
   }
-  echo "docs/regenerate.sh: ./eos demo, the page on port $port ..." >&2
-  ./eos demo --data-dir "$work/demo" --port "$port" > "$work/demo.log" 2>&1 &
+  echo "docs/regenerate.sh: ./eos demo${*:+ $*}, the page on port $port ..." >&2
+  ./eos demo --data-dir "$work/demo" --port "$port" "$@" > "$work/demo.log" 2>&1 &
   demo=$!
-  for _ in $(seq 1 150); do
+  for _ in $(seq 1 $((minutes * 30))); do
     [ "$(analysed)" -ge 1500 ] && break
     sleep 2
   done
-  [ "$(analysed)" -ge 1500 ] || { echo "docs/regenerate.sh: the demo did not finish in 5 minutes:" >&2; tail -5 "$work/demo.log" >&2; exit 1; }
+  [ "$(analysed)" -ge 1500 ] || { echo "docs/regenerate.sh: the demo did not finish in $minutes minutes:" >&2; tail -5 "$work/demo.log" >&2; exit 1; }
   run=$(curl -s "http://127.0.0.1:$port/api/runs" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["run"])')
   chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
     --user-data-dir="$work/chromium" --virtual-time-budget=10000 --run-all-compositor-stages-before-draw \
-    --window-size=1400,1250 --screenshot="$work/demo-page.png" "http://127.0.0.1:$port/#run=$run&static" 2>/dev/null
+    --window-size="$window" --screenshot="$out" "http://127.0.0.1:$port/#run=$run&$fragment" 2>/dev/null
   kill "$demo"; wait "$demo" 2>/dev/null || true; demo=""
+}
+
+page() {
+  shot 18765 5 1400,1250 static "$work/demo-page.png"
   keep "$work/demo-page.png" docs/demo-page.png
 }
 
@@ -70,28 +77,7 @@ report() {
 }
 
 density() {
-  command -v chromium >/dev/null || { echo "docs/regenerate.sh: needs chromium (apt-get install chromium)" >&2; exit 2; }
-  local port=18766 run
-  analysed() { # the newest analysed step of the demo's run, or -1
-    curl -s "http://127.0.0.1:$port/api/runs" 2>/dev/null | python3 -c 'import json, sys
-try:
-    print(max([r.get("analysed_step", -1) for r in json.load(sys.stdin)] or [-1]))
-except Exception:
-    print(-1)'
-  }
-  echo "docs/regenerate.sh: ./eos demo --density --trace --density-trace-every 1, the page on port $port ..." >&2
-  ./eos demo --data-dir "$work/demo" --port "$port" --density --trace --density-trace-every 1 > "$work/demo.log" 2>&1 &
-  demo=$!
-  for _ in $(seq 1 300); do
-    [ "$(analysed)" -ge 1500 ] && break
-    sleep 2
-  done
-  [ "$(analysed)" -ge 1500 ] || { echo "docs/regenerate.sh: the demo did not finish in 10 minutes:" >&2; tail -5 "$work/demo.log" >&2; exit 1; }
-  run=$(curl -s "http://127.0.0.1:$port/api/runs" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["run"])')
-  chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
-    --user-data-dir="$work/chromium" --virtual-time-budget=10000 --run-all-compositor-stages-before-draw \
-    --window-size=1400,700 --screenshot="$work/density.png" "http://127.0.0.1:$port/#run=$run&static&only=density" 2>/dev/null
-  kill "$demo"; wait "$demo" 2>/dev/null || true; demo=""
+  shot 18766 10 1400,700 "static&only=density" "$work/density.png" --density --trace --density-trace-every 1
   keep "$work/density.png" docs/density-heatmap.png
 }
 
