@@ -132,7 +132,7 @@ public final class ApiBodies {
         JsonArray toJson() {
             JsonArray row = new JsonArray();
             row.add(step);
-            row.add(Double.isFinite(time) ? new com.google.gson.JsonPrimitive(time) : JsonNull.INSTANCE);
+            row.add(finiteOrNull(time));
             row.add(value);
             return row;
         }
@@ -193,13 +193,13 @@ public final class ApiBodies {
             for (int i = 0; i < steps.size(); i++) {
                 RunsView.DensityStep d = steps.get(i);
                 stepsOut.add(d.step());
-                times.add(Double.isFinite(d.time()) ? new com.google.gson.JsonPrimitive(d.time()) : JsonNull.INSTANCE);
+                times.add(finiteOrNull(d.time()));
                 JsonArray c = new JsonArray();
                 for (double v : d.curve()) {
                     c.add(v);
                 }
                 curves.add(c);
-                tops.add(Double.isFinite(lambdaMax[i]) ? new com.google.gson.JsonPrimitive(lambdaMax[i]) : JsonNull.INSTANCE);
+                tops.add(finiteOrNull(lambdaMax[i]));
                 ids.add(d.analysisId());
                 probes.add(d.probes());
             }
@@ -261,6 +261,11 @@ public final class ApiBodies {
         if (value != null) {
             o.addProperty(key, value);
         }
+    }
+
+    /** The number, or JSON null when it is not finite. */
+    private static com.google.gson.JsonElement finiteOrNull(double value) {
+        return Double.isFinite(value) ? new com.google.gson.JsonPrimitive(value) : JsonNull.INSTANCE;
     }
 
     /** Left out when null; JSON null when not finite. */
